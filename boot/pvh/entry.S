@@ -1,0 +1,105 @@
+/* The PVH way in. QEMU's `-kernel` (and our BIOS stage 2, which imitates it)
+ * jumps here in 32-bit protected mode, paging off, with %ebx pointing at a
+ * struct pvh_start_info. We build just enough page tables to reach the
+ * higher-half kernel in long mode; kernel/paging.c replaces them at once. */
+
+#define KERNEL_VMA 0xffffffff80000000
+#define PTE_PRESENT 0x1
+#define PTE_WRITE 0x2
+#define PTE_LARGE 0x80
+
+        .section .note.Xen, "a", @note
+        .balign 4
+        .long 4                 /* name size */
+        .long 8                 /* descriptor size */
+        .long 18                /* XEN_ELFNOTE_PHYS32_ENTRY */
+        .asciz "Xen"
+        .balign 4
+        .quad pvh_start32
+
+        .section .boot.text, "ax"
+        .code32
+        .globl pvh_start32
+pvh_start32:
+        cli
+        cld
+        movl %ebx, %esi                 /* keep the start info pointer */
+        lgdt boot_gdt_desc
+        movw $0x10, %ax
+        movw %ax, %ds
+        movw %ax, %es
+        movw %ax, %ss
+        movw %ax, %fs
+        movw %ax, %gs
+
+        /* Clear the four boot page-table pages. */
+        movl $boot_pml4, %edi
+        xorl %eax, %eax
+        movl $(4 * 4096 / 4), %ecx
+        rep stosl
+
+        /* 1 GiB of 2 MiB pages, reachable from three places: identity (for
+         * the next few instructions), the direct map and the kernel image. */
+        movl $boot_pd, %edi
+        movl $(PTE_PRESENT | PTE_WRITE | PTE_LARGE), %eax
+        movl $512, %ecx
+1:      movl %eax, (%edi)
+        addl $0x200000, %eax
+        addl $8, %edi
+        loop 1b
+
+        movl $boot_pd + (PTE_PRESENT | PTE_WRITE), %eax
+        movl %eax, boot_pdpt_low
+        movl %eax, boot_pdpt_high + 510 * 8
+        movl $boot_pdpt_low + (PTE_PRESENT | PTE_WRITE), %eax
+        movl %eax, boot_pml4
+        movl %eax, boot_pml4 + 256 * 8
+        movl $boot_pdpt_high + (PTE_PRESENT | PTE_WRITE), %eax
+        movl %eax, boot_pml4 + 511 * 8
+
+        movl $boot_pml4, %eax
+        movl %eax, %cr3
+        movl %cr4, %eax
+        orl $(1 << 5), %eax             /* PAE */
+        movl %eax, %cr4
+        movl $0xc0000080, %ecx          /* EFER */
+        rdmsr
+        orl $((1 << 8) | (1 << 11) | (1 << 0)), %eax   /* LME, NXE, SCE */
+        wrmsr
+        movl %cr0, %eax
+        orl $((1 << 31) | (1 << 16) | 1), %eax          /* PG, WP, PE */
+        movl %eax, %cr0
+        ljmp $0x08, $boot_long_mode
+
+        .code64
+boot_long_mode:
+        movabsq $boot_stack_top, %rsp
+        xorl %ebp, %ebp
+        movl %esi, %edi                 /* kmain(start_info physical address) */
+        movabsq $kmain, %rax
+        callq *%rax
+2:      hlt
+        jmp 2b
+
+        .section .boot.data, "aw"
+        .balign 8
+boot_gdt:
+        .quad 0
+        .quad 0x00af9a000000ffff        /* 0x08: 64-bit code */
+        .quad 0x00cf92000000ffff        /* 0x10: data */
+boot_gdt_desc:
+        .word boot_gdt_desc - boot_gdt - 1
+        .long boot_gdt
+
+        .section .boot.bss, "aw", @nobits
+        .balign 4096
+boot_pml4:      .skip 4096
+boot_pdpt_low:  .skip 4096
+boot_pdpt_high: .skip 4096
+boot_pd:        .skip 4096
+
+        .section .bss
+        .balign 16
+boot_stack:     .skip 16384
+        .globl boot_stack_top
+boot_stack_top:

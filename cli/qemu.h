@@ -1,0 +1,53 @@
+/* The QEMU side of `pith run`: the command line for one boot, and running it
+ * while staying responsive to signals (so the temp directory is always removed). */
+#pragma once
+#include <stddef.h>
+
+enum boot_mode { BOOT_PVH, BOOT_DISK };
+enum accel_mode { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
+
+struct qemu_options {
+    const char *qemu_binary;   /* NULL: $PITH_QEMU or qemu-system-x86_64 */
+    enum boot_mode boot;
+    enum accel_mode accel;
+    const char *memory;        /* as for -m, e.g. "64M" */
+    int cpus;
+    const char *image_path;
+    const char *kernel_path;   /* PVH only: the kernel ELF handed to -kernel */
+    const char *control_path;  /* where COM2 (the control channel) is written */
+    int gdb_port;              /* 0: no gdb stub */
+};
+
+#define QEMU_MAX_ARGS 64
+
+struct qemu_command {
+    int argc;
+    char *argv[QEMU_MAX_ARGS + 1];
+    char text[8192];           /* backing store for the formatted arguments */
+    size_t used;
+};
+
+/* 0 on success, -1 (with err) if the options do not fit. */
+int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, char *err, size_t errlen);
+
+/* true if KVM can be used by this user. */
+int qemu_kvm_usable(void);
+
+/* A free TCP port on 127.0.0.1 (for the gdb stub), or -1. */
+int qemu_free_tcp_port(void);
+
+/* Called about every 100 ms while QEMU runs (NULL: never). */
+typedef void (*qemu_tick_fn)(void *arg);
+
+struct qemu_result {
+    int started;       /* 0: QEMU could not be executed */
+    int exit_status;   /* QEMU's own exit status if it exited */
+    int term_signal;   /* signal that killed QEMU, or 0 */
+    int our_signal;    /* SIGINT/SIGTERM/SIGHUP that pith received (QEMU was stopped), or 0 */
+};
+
+/* Run the command, wait for it. SIGINT, SIGTERM and SIGHUP sent to pith stop QEMU
+ * and are reported in our_signal instead of killing pith. Returns 0, or -1 with
+ * err if QEMU could not be started. */
+int qemu_run(const struct qemu_command *cmd, qemu_tick_fn tick, void *tick_arg,
+             struct qemu_result *res, char *err, size_t errlen);

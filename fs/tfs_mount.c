@@ -1,0 +1,619 @@
+/* Mounting TFS: pick the newest valid superblock, replay the metadata log
+ * into in-memory tables, and check the result is a sane tree. Every field
+ * read from disk is range-checked before use; a bad image yields an error
+ * message naming the record, never a crash. */
+#include "tfs_internal.h"
+#include "../klib/format.h"
+#include "../klib/string.h"
+
+/* ---- superblock ---- */
+
+struct super {
+    uint64_t block_count, generation, log_start, log_blocks, log_bytes, log_records;
+    uint64_t first_seq, root_ino, data_start;
+    uint8_t uuid[16];
+};
+
+static const char *parse_super(const uint8_t *b, struct super *sb)
+{
+    if (memcmp(b + TFS_SB_MAGIC, TFS_MAGIC, TFS_MAGIC_LEN) != 0) return "bad magic (not a TFS filesystem)";
+    if (tfs_get32(b + TFS_SB_CRC) != tfs_crc32c(0, b, TFS_SB_CRC)) return "bad checksum";
+    if (tfs_get32(b + TFS_SB_VERSION) != TFS_VERSION) return "unsupported version";
+    if (tfs_get32(b + TFS_SB_BLOCK_SIZE) != TFS_BLOCK_SIZE) return "unsupported block size";
+    if (tfs_get32(b + TFS_SB_FEATURES) != 0) return "unsupported feature flags";
+    sb->block_count = tfs_get64(b + TFS_SB_BLOCK_COUNT);
+    sb->generation = tfs_get64(b + TFS_SB_GENERATION);
+    sb->log_start = tfs_get64(b + TFS_SB_LOG_START);
+    sb->log_blocks = tfs_get64(b + TFS_SB_LOG_BLOCKS);
+    sb->log_bytes = tfs_get64(b + TFS_SB_LOG_BYTES);
+    sb->log_records = tfs_get64(b + TFS_SB_LOG_RECORDS);
+    sb->first_seq = tfs_get64(b + TFS_SB_FIRST_SEQ);
+    sb->root_ino = tfs_get64(b + TFS_SB_ROOT_INO);
+    sb->data_start = tfs_get64(b + TFS_SB_DATA_START);
+    memcpy(sb->uuid, b + TFS_SB_UUID, 16);
+    return 0;
+}
+
+static int read_block(struct tfs *fs, uint64_t block, uint8_t *buf)
+{
+    return fs->dev->read(fs->dev, block * TFS_SECTORS_PER_BLOCK, buf, TFS_SECTORS_PER_BLOCK) ? -EIO : 0;
+}
+
+/* Fill *sb from whichever copy is valid and newer; the B copy exists so a
+ * torn superblock write in the writable version still leaves one intact. */
+static int choose_super(struct tfs *fs, uint8_t *buf, struct super *sb, char *err, size_t errlen)
+{
+    struct super cand[2];
+    const char *why[2];
+    uint64_t blocks[2] = { TFS_SUPER_BLOCK_A, TFS_SUPER_BLOCK_B };
+    for (int i = 0; i < 2; i++) {
+        if (read_block(fs, blocks[i], buf)) {
+            format_sn(err, errlen, "tfs: superblock: read error at block %llu", (unsigned long long)blocks[i]);
+            return -EIO;
+        }
+        why[i] = parse_super(buf, &cand[i]);
+    }
+    if (why[0] && why[1]) {
+        format_sn(err, errlen, "tfs: superblock: %s", why[0]);
+        return -EINVAL;
+    }
+    int pick = why[0] ? 1 : why[1] ? 0 : (cand[1].generation > cand[0].generation ? 1 : 0);
+    *sb = cand[pick];
+    return 0;
+}
+
+static const char *check_geometry(const struct super *sb, uint64_t dev_blocks)
+{
+    if (sb->block_count < 3) return "filesystem too small";
+    if (sb->block_count > dev_blocks) return "filesystem is larger than the disk (truncated image?)";
+    if (sb->log_start < 2 || sb->log_blocks == 0 || sb->log_start >= sb->block_count ||
+        sb->log_blocks > sb->block_count - sb->log_start)
+        return "log area outside the disk";
+    if (sb->log_bytes > sb->log_blocks * TFS_BLOCK_SIZE) return "log length larger than the log area";
+    if (sb->log_records > sb->log_bytes / TFS_REC_HEADER_SIZE) return "log record count larger than the log";
+    if (sb->data_start < sb->log_start + sb->log_blocks || sb->data_start > sb->block_count)
+        return "data area overlaps the log or lies outside the disk";
+    if (sb->root_ino == 0) return "root inode number is 0";
+    return 0;
+}
+
+/* ---- in-memory tables ---- */
+
+uint64_t tfs_hash_name(const char *name, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (uint8_t)name[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static uint64_t hash_ino(uint64_t ino)
+{
+    ino ^= ino >> 33;
+    ino *= 0xff51afd7ed558ccdull;
+    return ino ^ (ino >> 33);
+}
+
+struct tfs_node *tfs_inode_find(struct tfs *fs, uint64_t ino)
+{
+    if (!fs->itab_size) return 0;
+    for (struct tfs_node *n = fs->itab[hash_ino(ino) & (fs->itab_size - 1)]; n; n = n->hash_next)
+        if (n->ino == ino) return n;
+    return 0;
+}
+
+static int inode_insert(struct tfs *fs, struct tfs_node *node)
+{
+    if (fs->inode_count + 1 > fs->itab_size) {
+        uint64_t size = fs->itab_size ? fs->itab_size * 2 : 64;
+        struct tfs_node **t = allocate_zero(fs->heap, size * sizeof(*t));
+        if (!t) return -ENOMEM;
+        for (uint64_t i = 0; i < fs->itab_size; i++) {
+            struct tfs_node *n = fs->itab[i];
+            while (n) {
+                struct tfs_node *next = n->hash_next;
+                uint64_t b = hash_ino(n->ino) & (size - 1);
+                n->hash_next = t[b];
+                t[b] = n;
+                n = next;
+            }
+        }
+        deallocate(fs->heap, fs->itab, fs->itab_size * sizeof(*t));
+        fs->itab = t;
+        fs->itab_size = size;
+    }
+    uint64_t b = hash_ino(node->ino) & (fs->itab_size - 1);
+    node->hash_next = fs->itab[b];
+    fs->itab[b] = node;
+    fs->inode_count++;
+    return 0;
+}
+
+struct tfs_dent *tfs_dir_find(struct tfs_node *dir, const char *name, size_t len)
+{
+    if (!dir->nbuckets) return 0;
+    uint64_t h = tfs_hash_name(name, len);
+    for (struct tfs_dent *d = dir->buckets[h & (dir->nbuckets - 1)]; d; d = d->hash_next)
+        if (d->hash == h && d->namelen == len && memcmp(d->name, name, len) == 0) return d;
+    return 0;
+}
+
+static int dir_insert(struct tfs *fs, struct tfs_node *dir, struct tfs_dent *d)
+{
+    if (dir->nentries + 1 > dir->nbuckets) {
+        uint32_t size = dir->nbuckets ? dir->nbuckets * 2 : 8;
+        if (!size) return -ENOSPC;
+        struct tfs_dent **t = allocate_zero(fs->heap, (size_t)size * sizeof(*t));
+        if (!t) return -ENOMEM;
+        for (uint32_t i = 0; i < dir->nbuckets; i++) {
+            struct tfs_dent *e = dir->buckets[i];
+            while (e) {
+                struct tfs_dent *next = e->hash_next;
+                e->hash_next = t[e->hash & (size - 1)];
+                t[e->hash & (size - 1)] = e;
+                e = next;
+            }
+        }
+        deallocate(fs->heap, dir->buckets, (size_t)dir->nbuckets * sizeof(*t));
+        dir->buckets = t;
+        dir->nbuckets = size;
+    }
+    if (dir->nentries == dir->order_cap) {
+        uint32_t cap = dir->order_cap ? dir->order_cap * 2 : 8;
+        struct tfs_dent **o = allocate(fs->heap, (size_t)cap * sizeof(*o));
+        if (!o) return -ENOMEM;
+        if (dir->nentries) memcpy(o, dir->order, (size_t)dir->nentries * sizeof(*o));
+        deallocate(fs->heap, dir->order, (size_t)dir->order_cap * sizeof(*o));
+        dir->order = o;
+        dir->order_cap = cap;
+    }
+    d->hash_next = dir->buckets[d->hash & (dir->nbuckets - 1)];
+    dir->buckets[d->hash & (dir->nbuckets - 1)] = d;
+    dir->order[dir->nentries++] = d;
+    return 0;
+}
+
+/* ---- record replay ---- */
+
+struct replay {
+    struct tfs *fs;
+    char *why;          /* reason for the current record's failure */
+    size_t whylen;
+};
+
+#define FAIL(r, ...) (format_sn((r)->why, (r)->whylen, __VA_ARGS__), -EINVAL)
+
+static int apply_inode(struct replay *r, const uint8_t *p, uint32_t len)
+{
+    struct tfs *fs = r->fs;
+    if (len != TFS_INODE_LEN) return FAIL(r, "inode record has length %u", len);
+    uint64_t ino = tfs_get64(p + TFS_INODE_INO);
+    uint32_t mode = tfs_get32(p + TFS_INODE_MODE);
+    uint32_t type = mode & TFS_S_IFMT;
+    if (ino == 0) return FAIL(r, "inode number 0");
+    if (type != TFS_S_IFDIR && type != TFS_S_IFREG && type != TFS_S_IFLNK)
+        return FAIL(r, "inode %llu has unsupported mode 0%o", (unsigned long long)ino, mode);
+    if (mode & ~(TFS_S_IFMT | 07777u)) return FAIL(r, "inode %llu has bad mode 0%o", (unsigned long long)ino, mode);
+    uint64_t size = tfs_get64(p + TFS_INODE_SIZE);
+    if (type == TFS_S_IFREG && size > TFS_MAX_FILE_BLOCKS * TFS_BLOCK_SIZE)
+        return FAIL(r, "inode %llu is too large", (unsigned long long)ino);
+    struct tfs_node *n = tfs_inode_find(fs, ino);
+    if (n && (n->mode & TFS_S_IFMT) != type)
+        return FAIL(r, "inode %llu changes type", (unsigned long long)ino);
+    if (!n) {
+        n = allocate_zero(fs->heap, sizeof(*n));
+        if (!n || inode_insert(fs, n)) {
+            deallocate(fs->heap, n, sizeof(*n));
+            return FAIL(r, "out of memory"), -ENOMEM;
+        }
+        n->ino = ino;
+    }
+    n->mode = mode;
+    n->nlink = tfs_get32(p + TFS_INODE_NLINK);
+    n->size = type == TFS_S_IFLNK && n->target ? n->target_len : size;
+    n->atime_ns = tfs_get64(p + TFS_INODE_ATIME);
+    n->mtime_ns = tfs_get64(p + TFS_INODE_MTIME);
+    n->ctime_ns = tfs_get64(p + TFS_INODE_CTIME);
+    n->uid = tfs_get32(p + TFS_INODE_UID);
+    n->gid = tfs_get32(p + TFS_INODE_GID);
+    return 0;
+}
+
+static const char *bad_name(const uint8_t *name, size_t len)
+{
+    if (len == 0) return "empty name";
+    if (len > TFS_NAME_MAX) return "name too long";
+    if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.')) return "name is . or ..";
+    for (size_t i = 0; i < len; i++)
+        if (name[i] == '/' || name[i] == 0) return "name contains '/' or NUL";
+    return 0;
+}
+
+static int apply_dirent(struct replay *r, const uint8_t *p, uint32_t len)
+{
+    struct tfs *fs = r->fs;
+    if (len < TFS_DIRENT_NAME) return FAIL(r, "directory entry record too short");
+    uint64_t dino = tfs_get64(p + TFS_DIRENT_DIR), cino = tfs_get64(p + TFS_DIRENT_CHILD);
+    uint16_t namelen = tfs_get16(p + TFS_DIRENT_NAMELEN);
+    const uint8_t *name = p + TFS_DIRENT_NAME;
+    if ((uint32_t)namelen != len - TFS_DIRENT_NAME) return FAIL(r, "directory entry name length does not match the record");
+    const char *why = bad_name(name, namelen);
+    if (why) return FAIL(r, "directory entry: %s", why);
+    struct tfs_node *dir = tfs_inode_find(fs, dino), *child = tfs_inode_find(fs, cino);
+    if (!dir) return FAIL(r, "directory entry in unknown inode %llu", (unsigned long long)dino);
+    if (!tfs_is_dir(dir)) return FAIL(r, "directory entry in inode %llu, which is not a directory", (unsigned long long)dino);
+    if (!child) return FAIL(r, "directory entry '%.*s' names unknown inode %llu", (int)namelen, (const char *)name, (unsigned long long)cino);
+    if (tfs_dir_find(dir, (const char *)name, namelen))
+        return FAIL(r, "duplicate name '%.*s' in directory %llu", (int)namelen, (const char *)name, (unsigned long long)dino);
+    if (tfs_is_dir(child)) {
+        /* One parent per directory keeps ".." well defined and rules out cycles through the root. */
+        if (cino == fs->root_ino || child->parent)
+            return FAIL(r, "directory %llu linked twice", (unsigned long long)cino);
+        child->parent = dir;
+    }
+    struct tfs_dent *d = allocate(fs->heap, sizeof(*d) + namelen + 1u);
+    if (!d) return FAIL(r, "out of memory"), -ENOMEM;
+    d->child = child;
+    d->namelen = namelen;
+    memcpy(d->name, name, namelen);
+    d->name[namelen] = 0;
+    d->hash = tfs_hash_name(d->name, namelen);
+    if (dir_insert(fs, dir, d)) {
+        deallocate(fs->heap, d, sizeof(*d) + namelen + 1u);
+        return FAIL(r, "out of memory"), -ENOMEM;
+    }
+    return 0;
+}
+
+static int apply_extent(struct replay *r, const uint8_t *p, uint32_t len)
+{
+    struct tfs *fs = r->fs;
+    if (len != TFS_EXTENT_LEN) return FAIL(r, "extent record has length %u", len);
+    uint64_t ino = tfs_get64(p + TFS_EXTENT_INO);
+    struct tfs_extent e = {
+        .file_block = tfs_get64(p + TFS_EXTENT_FILE_BLOCK),
+        .disk_block = tfs_get64(p + TFS_EXTENT_DISK_BLOCK),
+        .count = tfs_get64(p + TFS_EXTENT_COUNT),
+    };
+    struct tfs_node *n = tfs_inode_find(fs, ino);
+    if (!n) return FAIL(r, "extent for unknown inode %llu", (unsigned long long)ino);
+    if (!tfs_is_reg(n)) return FAIL(r, "extent for inode %llu, which is not a regular file", (unsigned long long)ino);
+    if (e.count == 0) return FAIL(r, "empty extent");
+    if (e.count > TFS_MAX_FILE_BLOCKS || e.file_block > TFS_MAX_FILE_BLOCKS - e.count)
+        return FAIL(r, "extent beyond the maximum file size");
+    if (e.disk_block < fs->data_start || e.disk_block >= fs->block_count || e.count > fs->block_count - e.disk_block)
+        return FAIL(r, "extent outside the disk");
+    /* Find the insertion point; the common case (ascending order) is the end. */
+    uint32_t i = n->nextents;
+    while (i > 0 && n->extents[i - 1].file_block > e.file_block) i--;
+    if ((i > 0 && n->extents[i - 1].file_block + n->extents[i - 1].count > e.file_block) ||
+        (i < n->nextents && e.file_block + e.count > n->extents[i].file_block))
+        return FAIL(r, "overlapping extents in inode %llu", (unsigned long long)ino);
+    if (n->nextents == n->extents_cap) {
+        uint32_t cap = n->extents_cap ? n->extents_cap * 2 : 4;
+        struct tfs_extent *x = allocate(fs->heap, (size_t)cap * sizeof(*x));
+        if (!x) return FAIL(r, "out of memory"), -ENOMEM;
+        if (n->nextents) memcpy(x, n->extents, (size_t)n->nextents * sizeof(*x));
+        deallocate(fs->heap, n->extents, (size_t)n->extents_cap * sizeof(*x));
+        n->extents = x;
+        n->extents_cap = cap;
+    }
+    memmove(&n->extents[i + 1], &n->extents[i], (size_t)(n->nextents - i) * sizeof(e));
+    n->extents[i] = e;
+    n->nextents++;
+    n->allocated_blocks += e.count;
+    return 0;
+}
+
+static int apply_symlink(struct replay *r, const uint8_t *p, uint32_t len)
+{
+    struct tfs *fs = r->fs;
+    if (len <= TFS_SYMLINK_TARGET) return FAIL(r, "symlink record without a target");
+    uint64_t ino = tfs_get64(p + TFS_SYMLINK_INO);
+    uint32_t tlen = len - TFS_SYMLINK_TARGET;
+    const uint8_t *t = p + TFS_SYMLINK_TARGET;
+    if (tlen > TFS_SYMLINK_MAX) return FAIL(r, "symlink target too long");
+    for (uint32_t i = 0; i < tlen; i++)
+        if (!t[i]) return FAIL(r, "symlink target contains NUL");
+    struct tfs_node *n = tfs_inode_find(fs, ino);
+    if (!n) return FAIL(r, "symlink target for unknown inode %llu", (unsigned long long)ino);
+    if (!tfs_is_lnk(n)) return FAIL(r, "symlink target for inode %llu, which is not a symlink", (unsigned long long)ino);
+    if (n->target) return FAIL(r, "second target for symlink %llu", (unsigned long long)ino);
+    n->target = allocate(fs->heap, tlen + 1u);
+    if (!n->target) return FAIL(r, "out of memory"), -ENOMEM;
+    memcpy(n->target, t, tlen);
+    n->target[tlen] = 0;
+    n->target_len = tlen;
+    n->size = tlen;
+    return 0;
+}
+
+static void free_config(struct tfs *fs)
+{
+    deallocate(fs->heap, fs->config_mem, fs->config_mem_len);
+    fs->config_mem = 0;
+    fs->config_mem_len = 0;
+    fs->has_config = false;
+}
+
+/* A later CONFIG record replaces an earlier one (log semantics). */
+static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
+{
+    struct tfs *fs = r->fs;
+    if (len < TFS_CONFIG_STRINGS) return FAIL(r, "config record too short");
+    uint32_t argc = tfs_get32(p + TFS_CONFIG_ARGC), envc = tfs_get32(p + TFS_CONFIG_ENVC);
+    if (argc > TFS_CONFIG_MAX_STRINGS || envc > TFS_CONFIG_MAX_STRINGS) return FAIL(r, "config has too many strings");
+    if (tfs_get32(p + TFS_CONFIG_RESERVED)) return FAIL(r, "config reserved field is not 0");
+    const char *s = (const char *)p + TFS_CONFIG_STRINGS;
+    size_t slen = len - TFS_CONFIG_STRINGS;
+    uint32_t want = 1 + argc + envc, nuls = 0;
+    for (size_t i = 0; i < slen; i++)
+        if (!s[i]) nuls++;
+    if (nuls != want || s[slen - 1] != 0) return FAIL(r, "config strings do not match argc/envc");
+    if (s[0] != '/') return FAIL(r, "config program is not an absolute path");
+
+    size_t ptrs = (size_t)(argc + 1 + envc + 1) * sizeof(char *);
+    size_t memlen = ptrs + slen;
+    uint8_t *mem = allocate(fs->heap, memlen);
+    if (!mem) return FAIL(r, "out of memory"), -ENOMEM;
+    const char **argv = (const char **)mem, **envp = argv + argc + 1;
+    char *strings = (char *)mem + ptrs;
+    memcpy(strings, s, slen);
+    char *cur = strings;
+    const char *program = cur;
+    cur += strlen(cur) + 1;
+    for (uint32_t i = 0; i < argc; i++, cur += strlen(cur) + 1) argv[i] = cur;
+    argv[argc] = 0;
+    for (uint32_t i = 0; i < envc; i++, cur += strlen(cur) + 1) envp[i] = cur;
+    envp[envc] = 0;
+
+    free_config(fs);
+    fs->config_mem = mem;
+    fs->config_mem_len = memlen;
+    fs->config = (struct tfs_config){ program, (int)argc, argv, (int)envc, envp, tfs_get32(p + TFS_CONFIG_FLAGS) };
+    fs->has_config = true;
+    return 0;
+}
+
+static int apply_record(struct replay *r, uint16_t type, const uint8_t *p, uint32_t len)
+{
+    switch (type) {
+    case TFS_REC_INODE: return apply_inode(r, p, len);
+    case TFS_REC_DIRENT_ADD: return apply_dirent(r, p, len);
+    case TFS_REC_EXTENT: return apply_extent(r, p, len);
+    case TFS_REC_SYMLINK: return apply_symlink(r, p, len);
+    case TFS_REC_CONFIG: return apply_config(r, p, len);
+    case TFS_REC_DIRENT_DEL:
+    case TFS_REC_INODE_FREE:
+    case TFS_REC_LOG_CONTINUE:
+        return FAIL(r, "record type %u is not supported by this reader (version 1)", type);
+    default: return FAIL(r, "unknown record type %u", type);
+    }
+}
+
+/* ---- reading the log area as a byte stream ---- */
+
+struct log_cursor {
+    struct tfs *fs;
+    uint64_t start, area_bytes, pos;
+    uint8_t *block;        /* one cached block of the log */
+    uint64_t cached;       /* index of the cached block within the area, or ~0 */
+};
+
+/* Copy n bytes at the cursor and advance; -ERANGE past the area, -EIO on device error. */
+static int log_read(struct log_cursor *c, void *dst, size_t n)
+{
+    if (n > c->area_bytes || c->pos > c->area_bytes - n) return -ERANGE;
+    uint8_t *out = dst;
+    while (n) {
+        uint64_t b = c->pos / TFS_BLOCK_SIZE, in = c->pos % TFS_BLOCK_SIZE;
+        if (b != c->cached) {
+            if (read_block(c->fs, c->start + b, c->block)) return -EIO;
+            c->cached = b;
+        }
+        size_t chunk = MIN(n, (size_t)(TFS_BLOCK_SIZE - in));
+        memcpy(out, c->block + in, chunk);
+        out += chunk;
+        c->pos += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+struct payload_buf {
+    uint8_t *p;
+    size_t cap;
+};
+
+static int ensure_payload(struct tfs *fs, struct payload_buf *pb, size_t len)
+{
+    if (len <= pb->cap) return 0;
+    size_t cap = MAX(len, (size_t)1024);
+    uint8_t *p = allocate(fs->heap, cap);
+    if (!p) return -ENOMEM;
+    deallocate(fs->heap, pb->p, pb->cap);
+    pb->p = p;
+    pb->cap = cap;
+    return 0;
+}
+
+/* Replay the log. Records inside the committed length must all be valid;
+ * after it, valid records with the next sequence number are replayed too
+ * (the writable version appends there before rewriting the superblock) and
+ * the first invalid one marks the end (a torn write). */
+static int replay_log(struct tfs *fs, const struct super *sb, char *err, size_t errlen)
+{
+    char why[160];
+    struct replay r = { fs, why, sizeof(why) };
+    struct payload_buf pb = { 0, 0 };
+    struct log_cursor c = { fs, sb->log_start, sb->log_blocks * TFS_BLOCK_SIZE, 0, 0, ~0ull };
+    int rc = 0;
+    c.block = allocate(fs->heap, TFS_BLOCK_SIZE);
+    if (!c.block) {
+        format_sn(err, errlen, "tfs: out of memory");
+        return -ENOMEM;
+    }
+    uint64_t seq = sb->first_seq;
+    for (uint64_t index = 0;; index++) {
+        bool committed = index < sb->log_records;
+        if (!committed && index == sb->log_records && c.pos != sb->log_bytes) {
+            format_sn(err, errlen, "tfs: log length %llu does not match its %llu records",
+                      (unsigned long long)sb->log_bytes, (unsigned long long)sb->log_records);
+            rc = -EINVAL;
+            break;
+        }
+        uint64_t at_block = sb->log_start + c.pos / TFS_BLOCK_SIZE;
+        uint8_t hdr[TFS_REC_HEADER_SIZE];
+        uint64_t limit = committed ? sb->log_bytes : c.area_bytes;
+        const char *bad = 0;
+        if (c.pos + TFS_REC_HEADER_SIZE > limit) {
+            bad = "record past the log end";
+        } else if ((rc = log_read(&c, hdr, sizeof(hdr))) != 0) {
+            bad = rc == -EIO ? "read error" : "record past the log end";
+        } else {
+            uint32_t len = tfs_get32(hdr + TFS_REC_LEN);
+            if (tfs_get16(hdr + TFS_REC_TYPE) == 0) bad = "empty record (type 0)";
+            else if (len > TFS_MAX_RECORD) bad = "record too large";
+            else if (len > limit - c.pos) bad = "record past the log end";
+            else if (tfs_get64(hdr + TFS_REC_SEQ) != seq) bad = "wrong sequence number";
+            else if ((rc = ensure_payload(fs, &pb, len)) != 0) bad = "out of memory";
+            else if ((rc = log_read(&c, pb.p, len)) != 0) bad = rc == -EIO ? "read error" : "record past the log end";
+            else {
+                uint32_t want = tfs_get32(hdr + TFS_REC_CRC);
+                tfs_put32(hdr + TFS_REC_CRC, 0);
+                uint32_t crc = tfs_crc32c(tfs_crc32c(0, hdr, sizeof(hdr)), pb.p, len);
+                if (crc != want) bad = "bad checksum";
+                else if (tfs_get16(hdr + TFS_REC_FLAGS) || tfs_get32(hdr + TFS_REC_RESERVED))
+                    bad = "reserved header fields are not 0";
+                else {
+                    rc = apply_record(&r, tfs_get16(hdr + TFS_REC_TYPE), pb.p, len);
+                    if (rc) bad = why;
+                }
+            }
+        }
+        if (bad) {
+            if (!committed && rc != -EIO && rc != -ENOMEM && bad != why) { rc = 0; break; }   /* end of the tail */
+            format_sn(err, errlen, "tfs: log record %llu at block %llu: %s",
+                      (unsigned long long)index, (unsigned long long)at_block, bad);
+            if (!rc) rc = -EINVAL;
+            break;
+        }
+        seq++;
+        c.pos = ALIGN_UP(c.pos, (uint64_t)TFS_REC_ALIGN);
+    }
+    deallocate(fs->heap, c.block, TFS_BLOCK_SIZE);
+    deallocate(fs->heap, pb.p, pb.cap);
+    return rc;
+}
+
+/* ---- whole-tree checks after replay ---- */
+
+static int check_tree(struct tfs *fs, char *err, size_t errlen)
+{
+    fs->root = tfs_inode_find(fs, fs->root_ino);
+    if (!fs->root || !tfs_is_dir(fs->root)) {
+        format_sn(err, errlen, "tfs: root directory (inode %llu) missing", (unsigned long long)fs->root_ino);
+        return -EINVAL;
+    }
+    fs->root->loop_checked = true;
+    for (uint64_t b = 0; b < fs->itab_size; b++) {
+        for (struct tfs_node *n = fs->itab[b]; n; n = n->hash_next) {
+            if (tfs_is_lnk(n) && !n->target) {
+                format_sn(err, errlen, "tfs: symlink inode %llu has no target", (unsigned long long)n->ino);
+                return -EINVAL;
+            }
+            if (!tfs_is_dir(n) || n->loop_checked) continue;
+            /* Walk up to the root or to an already checked directory; a walk
+             * longer than the inode count means a cycle. */
+            struct tfs_node *up = n;
+            uint64_t steps = 0;
+            while (!up->loop_checked) {
+                if (!up->parent) {
+                    format_sn(err, errlen, "tfs: directory inode %llu is not linked into the tree", (unsigned long long)up->ino);
+                    return -EINVAL;
+                }
+                up = up->parent;
+                if (++steps > fs->inode_count) {
+                    format_sn(err, errlen, "tfs: directory loop at inode %llu", (unsigned long long)n->ino);
+                    return -ELOOP;
+                }
+            }
+            for (struct tfs_node *m = n; m != up; m = m->parent) m->loop_checked = true;
+        }
+    }
+    return 0;
+}
+
+int tfs_mount(struct heap *h, struct blockdev *dev, struct tfs **out, char *err, size_t errlen)
+{
+    *out = 0;
+    if (errlen) err[0] = 0;
+    if (dev->sectors < 2 * TFS_SECTORS_PER_BLOCK) {
+        format_sn(err, errlen, "tfs: device %s is too small for a filesystem", dev->name ? dev->name : "?");
+        return -EINVAL;
+    }
+    struct tfs *fs = allocate_zero(h, sizeof(*fs));
+    uint8_t *buf = allocate(h, TFS_BLOCK_SIZE);
+    if (!fs || !buf) {
+        deallocate(h, fs, sizeof(*fs));
+        deallocate(h, buf, TFS_BLOCK_SIZE);
+        format_sn(err, errlen, "tfs: out of memory");
+        return -ENOMEM;
+    }
+    fs->heap = h;
+    fs->dev = dev;
+    struct super sb;
+    int rc = choose_super(fs, buf, &sb, err, errlen);
+    deallocate(h, buf, TFS_BLOCK_SIZE);
+    if (!rc) {
+        const char *why = check_geometry(&sb, dev->sectors / TFS_SECTORS_PER_BLOCK);
+        if (why) {
+            format_sn(err, errlen, "tfs: superblock: %s", why);
+            rc = -EINVAL;
+        }
+    }
+    if (!rc) {
+        fs->block_count = sb.block_count;
+        fs->data_start = sb.data_start;
+        fs->root_ino = sb.root_ino;
+        memcpy(fs->uuid, sb.uuid, 16);
+        rc = replay_log(fs, &sb, err, errlen);
+    }
+    if (!rc) rc = check_tree(fs, err, errlen);
+    if (rc) {
+        tfs_unmount(fs);
+        return rc;
+    }
+    *out = fs;
+    return 0;
+}
+
+static void free_node(struct heap *h, struct tfs_node *n)
+{
+    for (uint32_t i = 0; i < n->nentries; i++)
+        deallocate(h, n->order[i], sizeof(struct tfs_dent) + n->order[i]->namelen + 1u);
+    deallocate(h, n->buckets, (size_t)n->nbuckets * sizeof(*n->buckets));
+    deallocate(h, n->order, (size_t)n->order_cap * sizeof(*n->order));
+    deallocate(h, n->extents, (size_t)n->extents_cap * sizeof(*n->extents));
+    deallocate(h, n->target, n->target_len + 1u);
+    deallocate(h, n, sizeof(*n));
+}
+
+void tfs_unmount(struct tfs *fs)
+{
+    if (!fs) return;
+    struct heap *h = fs->heap;
+    for (uint64_t b = 0; b < fs->itab_size; b++) {
+        struct tfs_node *n = fs->itab[b];
+        while (n) {
+            struct tfs_node *next = n->hash_next;
+            free_node(h, n);
+            n = next;
+        }
+    }
+    deallocate(h, fs->itab, fs->itab_size * sizeof(*fs->itab));
+    free_config(fs);
+    deallocate(h, fs, sizeof(*fs));
+}

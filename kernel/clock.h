@@ -1,0 +1,10 @@
+/* Time: a monotonic clock from the TSC (calibrated against the PIT, or kvmclock
+ * when the hypervisor offers it) and a wall clock read once from the CMOS RTC. */
+#pragma once
+#include "../klib/types.h"
+
+void clock_init(void);
+uint64_t clock_monotonic_ns(void);
+uint64_t clock_realtime_ns(void);
+uint64_t clock_tsc_khz(void);
+void clock_delay_ns(uint64_t ns);

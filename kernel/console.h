@@ -1,0 +1,9 @@
+/* The kernel console: COM1 serial. kprintf writes kernel messages there. */
+#pragma once
+#include "../klib/types.h"
+
+void console_init(void);
+void console_write(const char *s, size_t n);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Debug/control channel to the host tool (COM2): "exit N", load addresses. */
+void control_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,108 @@
+/* Bringing a CPU to the state the kernel relies on: its GDT/TSS/IDT, %gs
+ * pointing at its struct cpu, SYSCALL wired to syscall_entry, SSE for the
+ * program, and the protections the CPU offers (NX, SMEP, SMAP, WP). */
+#include "cpu.h"
+#include "percpu.h"
+#include "trap.h"
+#include "segments.h"
+#include "io.h"
+#include "usercopy.h"
+
+#define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+#define CR0_MP (1ul << 1)
+#define CR0_EM (1ul << 2)
+#define CR0_NE (1ul << 5)
+#define CR4_OSFXSR (1ul << 9)
+#define CR4_OSXMMEXCPT (1ul << 10)
+#define CR4_SMEP (1ul << 20)
+#define CR4_SMAP (1ul << 21)
+
+extern void syscall_entry(void);
+
+struct cpu_features cpu_features;
+
+static void detect_features(void)
+{
+    uint32_t r[4];
+    cpuid(0, 0, r);
+    uint32_t max_leaf = r[0];
+    cpuid(1, 0, r);
+    cpu_features.rdrand = r[2] >> 30 & 1;
+    cpu_features.hypervisor = r[2] >> 31 & 1;
+    if (max_leaf >= 7) {
+        cpuid(7, 0, r);
+        cpu_features.smep = r[1] >> 7 & 1;
+        cpu_features.smap = r[1] >> 20 & 1;
+        cpu_features.rdseed = r[1] >> 18 & 1;
+    }
+}
+
+static void enable_protections_and_sse(void)
+{
+    uint64_t cr0, cr4;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+    cr0 = (cr0 & ~CR0_EM) | CR0_MP | CR0_NE;
+    __asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
+    if (cpu_features.smep) cr4 |= CR4_SMEP;
+    if (cpu_features.smap) cr4 |= CR4_SMAP;
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+    smap_enabled = cpu_features.smap;
+    /* The program starts with a clean FPU, as after execve. */
+    __asm__ volatile("fninit");
+}
+
+static struct cpu boot_cpu;
+static struct tss_storage {
+    uint64_t gdt[8];
+    uint8_t tss[104] __attribute__((aligned(16)));
+} boot_cpu_tables;
+
+void cpu_init_boot(void)
+{
+    detect_features();
+    struct cpu *c = &boot_cpu;
+    c->self = c;
+    c->id = 0;
+    gdt_init_cpu(c, (struct tss *)boot_cpu_tables.tss, boot_cpu_tables.gdt);
+    wrmsr(MSR_GS_BASE, (uint64_t)c);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+    idt_init();
+    idt_load();
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1 | (1 << 11));  /* SCE, NXE */
+    wrmsr(MSR_STAR, ((uint64_t)(USER_CS32 | 3) << 48) | ((uint64_t)KERNEL_CS << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    /* Clear IF, TF, DF, AC and NT on entry. */
+    wrmsr(MSR_FMASK, 0x200 | 0x100 | 0x400 | 0x40000 | 0x4000);
+    enable_protections_and_sse();
+}
+
+void cpu_set_fs_base(uint64_t v) { wrmsr(MSR_FS_BASE, v); }
+uint64_t cpu_get_fs_base(void) { return rdmsr(MSR_FS_BASE); }
+
+uint64_t cpu_random64(void)
+{
+    if (cpu_features.rdrand) {
+        for (int tries = 0; tries < 10; tries++) {
+            uint64_t v;
+            unsigned char ok;
+            __asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+            if (ok) return v;
+        }
+    }
+    /* No hardware source: stir the TSC through a mixing function. */
+    static uint64_t state;
+    state += rdtsc() + 0x9e3779b97f4a7c15ul;
+    uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ul;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebul;
+    return z ^ (z >> 31);
+}

@@ -1,0 +1,80 @@
+/* The interrupt descriptor table and the registry of device interrupt
+ * handlers. Vectors 0-31 are CPU exceptions, 32 the local APIC timer,
+ * 48 and up are handed out to drivers. */
+#include "trap.h"
+#include "interrupt.h"
+#include "segments.h"
+#include "spinlock.h"
+
+#define FIRST_DEVICE_VECTOR 48
+#define SPURIOUS_VECTOR 0xff
+
+struct idt_entry {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type;
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t reserved;
+} PACKED;
+
+static struct idt_entry idt[256];
+static struct {
+    irq_handler_fn fn;
+    void *arg;
+} handlers[256];
+static struct spinlock handlers_lock;
+static int next_vector = FIRST_DEVICE_VECTOR;
+
+extern const uint64_t trap_vector_table[256];
+
+void idt_init(void)
+{
+    for (int v = 0; v < 256; v++) {
+        uint64_t a = trap_vector_table[v];
+        idt[v] = (struct idt_entry){
+            .offset_low = a & 0xffff,
+            .selector = KERNEL_CS,
+            .ist = v == 8 ? 1 : 0,  /* double fault runs on its own stack */
+            .type = 0x8e,           /* present, ring 0, interrupt gate */
+            .offset_mid = (a >> 16) & 0xffff,
+            .offset_high = a >> 32,
+        };
+    }
+}
+
+void idt_load(void)
+{
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } PACKED p = { sizeof idt - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(p));
+}
+
+int irq_alloc_vector(irq_handler_fn fn, void *arg)
+{
+    uint64_t flags = spin_lock_irqsave(&handlers_lock);
+    int v = next_vector < SPURIOUS_VECTOR ? next_vector++ : -1;
+    if (v >= 0) {
+        handlers[v].fn = fn;
+        handlers[v].arg = arg;
+    }
+    spin_unlock_irqrestore(&handlers_lock, flags);
+    return v;
+}
+
+void irq_set_handler(int vector, irq_handler_fn fn, void *arg)
+{
+    handlers[vector].fn = fn;
+    handlers[vector].arg = arg;
+}
+
+/* Called by trap_handler for vectors >= 32. */
+void irq_dispatch(int vector)
+{
+    if (vector == SPURIOUS_VECTOR) return;
+    if (handlers[vector].fn) handlers[vector].fn(handlers[vector].arg);
+    lapic_eoi();
+}

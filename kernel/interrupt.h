@@ -1,0 +1,16 @@
+/* Interrupt vectors, handlers and the interrupt controllers. */
+#pragma once
+#include "../klib/types.h"
+
+typedef void (*irq_handler_fn)(void *arg);
+
+/* Allocate a free vector (>= 48) and attach a handler; returns the vector or -1. */
+int irq_alloc_vector(irq_handler_fn fn, void *arg);
+/* Route an IOAPIC global system interrupt to a vector on the boot CPU. */
+void ioapic_route(int gsi, int vector, bool level_triggered, bool active_low);
+void lapic_init(void);
+void lapic_eoi(void);
+uint32_t lapic_id(void);
+void ioapic_init(void);
+/* One-shot timer on this CPU: fires `vector` after `ns` nanoseconds. */
+void lapic_timer_oneshot(uint64_t ns);

@@ -1,0 +1,21 @@
+/* The one kernel context: what the kernel knows about the machine and the
+ * program it runs. Everything else is per-CPU or passed explicitly. */
+#pragma once
+#include "../klib/types.h"
+#include "../klib/heap.h"
+
+struct blockdev;
+struct tfs;
+struct process;
+
+struct kernel {
+    struct heap *heap;              /* general-purpose kernel heap */
+    struct blockdev *root_disk;
+    struct tfs *root_fs;
+    struct process *process;        /* the one program */
+    uint32_t ncpus;
+    bool trace;                     /* strace-style syscall log */
+    uint64_t boot_tsc;
+};
+
+extern struct kernel kernel;

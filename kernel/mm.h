@@ -1,0 +1,36 @@
+/* Physical memory and the kernel's address space.
+ *
+ * Virtual layout (x86_64, 4-level paging):
+ *   0x0000000000000000 - 0x00007fffffffffff  the program (ring 3)
+ *   0xffff800000000000 + phys                 direct map of all RAM (2 MiB pages, NX)
+ *   0xffffc00000000000 -                      MMIO windows (uncached), see mmio_map()
+ *   0xffffffff80000000 + phys                 the kernel image (linked at phys 1 MiB)
+ */
+#pragma once
+#include "../klib/types.h"
+
+#define PAGE_SIZE 4096ul
+#define LARGE_PAGE_SIZE (2ul << 20)
+#define DIRECT_MAP_BASE 0xffff800000000000ul
+#define MMIO_BASE 0xffffc00000000000ul
+#define KERNEL_IMAGE_BASE 0xffffffff80000000ul
+#define USER_TOP 0x0000800000000000ul
+
+static inline void *phys_to_virt(uint64_t pa) { return (void *)(pa + DIRECT_MAP_BASE); }
+/* Works for direct-map and kernel-image addresses. */
+static inline uint64_t virt_to_phys(const void *va)
+{
+    uint64_t v = (uint64_t)va;
+    return v >= KERNEL_IMAGE_BASE ? v - KERNEL_IMAGE_BASE : v - DIRECT_MAP_BASE;
+}
+
+/* Physical pages: zeroed on allocation; 0 means out of memory. */
+uint64_t page_alloc(void);
+uint64_t pages_alloc_contig(size_t count); /* physically contiguous, zeroed */
+void page_free(uint64_t pa);
+void pages_free(uint64_t pa, size_t count);
+uint64_t pages_free_count(void);
+uint64_t pages_total_count(void);
+
+/* Map a device's registers uncached into kernel space; returns the virtual address. */
+void *mmio_map(uint64_t pa, size_t size);

@@ -1,0 +1,99 @@
+/* Physical page allocator: one bit per 4 KiB frame of RAM, set = in use.
+ * A bitmap keeps contiguous allocations (DMA rings) as simple as single ones. */
+#include "mm.h"
+#include "page_alloc.h"
+#include "spinlock.h"
+#include "../klib/string.h"
+
+static struct {
+    struct spinlock lock;
+    uint64_t *bits;
+    uint64_t frames;        /* frames covered by the bitmap */
+    uint64_t hint;          /* first frame worth looking at */
+    uint64_t free;
+    uint64_t total;
+} pa;
+
+static bool frame_used(uint64_t f) { return pa.bits[f / 64] >> (f % 64) & 1; }
+static void frame_set(uint64_t f) { pa.bits[f / 64] |= 1ul << (f % 64); }
+static void frame_clear(uint64_t f) { pa.bits[f / 64] &= ~(1ul << (f % 64)); }
+
+void page_alloc_init(const struct phys_range *ram, int nranges, uint64_t reserved_below)
+{
+    uint64_t top = 0;
+    for (int i = 0; i < nranges; i++) top = MAX(top, ram[i].end);
+    pa.frames = top / PAGE_SIZE;
+    uint64_t bitmap_bytes = ALIGN_UP((pa.frames + 63) / 64 * 8, PAGE_SIZE);
+
+    /* The bitmap lives in the first RAM range above the reserved area that fits it. */
+    uint64_t bitmap_pa = 0;
+    for (int i = 0; i < nranges && !bitmap_pa; i++) {
+        uint64_t start = ALIGN_UP(MAX(ram[i].start, reserved_below), PAGE_SIZE);
+        if (start + bitmap_bytes <= ram[i].end) bitmap_pa = start;
+    }
+    if (!bitmap_pa) return;
+    pa.bits = phys_to_virt(bitmap_pa);
+    memset(pa.bits, 0xff, bitmap_bytes);
+    reserved_below = MAX(reserved_below, bitmap_pa + bitmap_bytes);
+
+    for (int i = 0; i < nranges; i++) {
+        uint64_t start = ALIGN_UP(MAX(ram[i].start, reserved_below), PAGE_SIZE);
+        uint64_t end = ALIGN_DOWN(ram[i].end, PAGE_SIZE);
+        for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+            frame_clear(a / PAGE_SIZE);
+            pa.free++;
+        }
+    }
+    pa.total = pa.free;
+    pa.hint = 0;
+}
+
+uint64_t pages_alloc_contig(size_t count)
+{
+    uint64_t flags = spin_lock_irqsave(&pa.lock);
+    uint64_t run = 0, found = 0;
+    bool ok = false;
+    for (uint64_t f = pa.hint; f < pa.frames; f++) {
+        if (frame_used(f)) {
+            run = 0;
+            continue;
+        }
+        if (++run == count) {
+            found = f + 1 - count;
+            ok = true;
+            break;
+        }
+    }
+    if (!ok) {
+        spin_unlock_irqrestore(&pa.lock, flags);
+        return 0;
+    }
+    for (uint64_t f = found; f < found + count; f++) frame_set(f);
+    pa.free -= count;
+    if (count == 1) pa.hint = found + 1;
+    spin_unlock_irqrestore(&pa.lock, flags);
+    memset(phys_to_virt(found * PAGE_SIZE), 0, count * PAGE_SIZE);
+    return found * PAGE_SIZE;
+}
+
+uint64_t page_alloc(void)
+{
+    return pages_alloc_contig(1);
+}
+
+void pages_free(uint64_t addr, size_t count)
+{
+    uint64_t flags = spin_lock_irqsave(&pa.lock);
+    for (uint64_t f = addr / PAGE_SIZE; f < addr / PAGE_SIZE + count; f++) {
+        if (f < pa.frames && frame_used(f)) {
+            frame_clear(f);
+            pa.free++;
+        }
+    }
+    pa.hint = MIN(pa.hint, addr / PAGE_SIZE);
+    spin_unlock_irqrestore(&pa.lock, flags);
+}
+
+void page_free(uint64_t addr) { pages_free(addr, 1); }
+uint64_t pages_free_count(void) { return pa.free; }
+uint64_t pages_total_count(void) { return pa.total; }

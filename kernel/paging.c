@@ -1,0 +1,114 @@
+/* Builds the kernel's final page tables: a direct map of RAM (2 MiB pages,
+ * never executable), the kernel image with per-section permissions, and an
+ * uncached window for device registers. The boot tables are dropped. */
+#include "paging.h"
+#include "mm.h"
+#include "page_alloc.h"
+#include "panic.h"
+#include "spinlock.h"
+#include "../klib/errno.h"
+
+extern char _kernel_text_start[], _kernel_rodata_start[], _kernel_data_start[], _kernel_end[];
+
+static uint64_t kernel_root;
+static struct spinlock mmio_lock;
+static uint64_t mmio_next = MMIO_BASE;
+
+uint64_t paging_root(void) { return kernel_root; }
+
+static uint64_t *table(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR_MASK); }
+
+/* Walk to the table at `level` (1 = page table) for va, creating tables. */
+static uint64_t *walk(uint64_t root, uint64_t va, int level, bool create)
+{
+    uint64_t *t = phys_to_virt(root);
+    for (int l = 4; l > level; l--) {
+        uint64_t *e = &t[(va >> (12 + 9 * (l - 1))) & 511];
+        if (!(*e & PTE_P)) {
+            if (!create) return NULL;
+            uint64_t p = page_alloc();
+            if (!p) return NULL;
+            /* Intermediate entries are permissive; leaves decide. */
+            *e = p | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
+        } else if (*e & PTE_PS) {
+            return NULL;
+        }
+        t = table(*e);
+    }
+    return &t[(va >> (12 + 9 * (level - 1))) & 511];
+}
+
+int page_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
+{
+    uint64_t *e = walk(root, va, 1, true);
+    if (!e) return -ENOMEM;
+    *e = pa | flags | PTE_P;
+    return 0;
+}
+
+static int large_page_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
+{
+    uint64_t *e = walk(root, va, 2, true);
+    if (!e) return -ENOMEM;
+    *e = pa | flags | PTE_P | PTE_PS;
+    return 0;
+}
+
+uint64_t *page_lookup(uint64_t root, uint64_t va)
+{
+    return walk(root, va, 1, false);
+}
+
+uint64_t page_unmap(uint64_t root, uint64_t va)
+{
+    uint64_t *e = walk(root, va, 1, false);
+    if (!e || !(*e & PTE_P)) return 0;
+    uint64_t pa = *e & PTE_ADDR_MASK;
+    *e = 0;
+    tlb_flush_page(va);
+    return pa;
+}
+
+void tlb_flush_page(uint64_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+
+void tlb_flush_all(void)
+{
+    uint64_t cr3;
+    __asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+}
+
+static void map_kernel_range(char *start, char *end, uint64_t flags)
+{
+    for (uint64_t va = (uint64_t)start; va < (uint64_t)end; va += PAGE_SIZE)
+        if (page_map(kernel_root, va, virt_to_phys((void *)va), flags | PTE_G))
+            panic("out of memory mapping the kernel");
+}
+
+void paging_init(const struct phys_range *ram, int nranges)
+{
+    kernel_root = page_alloc();
+    if (!kernel_root) panic("out of memory for the kernel page table");
+    for (int i = 0; i < nranges; i++) {
+        for (uint64_t a = ALIGN_DOWN(ram[i].start, LARGE_PAGE_SIZE); a < ram[i].end; a += LARGE_PAGE_SIZE)
+            if (large_page_map(kernel_root, DIRECT_MAP_BASE + a, a, PTE_W | PTE_NX | PTE_G))
+                panic("out of memory building the direct map");
+    }
+    map_kernel_range(_kernel_text_start, _kernel_rodata_start, 0);
+    map_kernel_range(_kernel_rodata_start, _kernel_data_start, PTE_NX);
+    map_kernel_range(_kernel_data_start, _kernel_end, PTE_W | PTE_NX);
+    __asm__ volatile("mov %0, %%cr3" : : "r"(kernel_root) : "memory");
+}
+
+void *mmio_map(uint64_t pa, size_t size)
+{
+    uint64_t offset = pa & (PAGE_SIZE - 1);
+    size = ALIGN_UP(size + offset, PAGE_SIZE);
+    uint64_t flags = spin_lock_irqsave(&mmio_lock);
+    uint64_t va = mmio_next;
+    mmio_next += size + PAGE_SIZE; /* an unmapped guard page between windows */
+    spin_unlock_irqrestore(&mmio_lock, flags);
+    for (uint64_t o = 0; o < size; o += PAGE_SIZE)
+        if (page_map(kernel_root, va + o, pa - offset + o, PTE_W | PTE_PCD | PTE_PWT | PTE_NX | PTE_G))
+            panic("out of memory mapping device registers");
+    return (void *)(va + offset);
+}

@@ -1,0 +1,30 @@
+/* x86_64 4-level page tables. One table serves the kernel (upper half) and
+ * the program (lower half): there is one process. */
+#pragma once
+#include "../klib/types.h"
+
+#define PTE_P (1ul << 0)
+#define PTE_W (1ul << 1)
+#define PTE_U (1ul << 2)
+#define PTE_PWT (1ul << 3)
+#define PTE_PCD (1ul << 4)
+#define PTE_A (1ul << 5)
+#define PTE_D (1ul << 6)
+#define PTE_PS (1ul << 7)
+#define PTE_G (1ul << 8)
+#define PTE_NX (1ul << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000ul
+
+struct phys_range;
+
+void paging_init(const struct phys_range *ram, int nranges);
+uint64_t paging_root(void);
+
+/* Map one 4 KiB page; returns 0 or -ENOMEM. Replaces an existing mapping. */
+int page_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags);
+/* The leaf entry for va, or NULL when no table reaches it. */
+uint64_t *page_lookup(uint64_t root, uint64_t va);
+/* Remove the mapping of va; returns the physical page it had, or 0. */
+uint64_t page_unmap(uint64_t root, uint64_t va);
+void tlb_flush_page(uint64_t va);
+void tlb_flush_all(void);

@@ -1,0 +1,79 @@
+/* The way out: panics print what the kernel knew, then power off with an
+ * exit code of their own so `pith` can tell a crash from a program exit. */
+#include "panic.h"
+#include "console.h"
+#include "io.h"
+#include "trap.h"
+#include "../klib/format.h"
+#include "../klib/string.h"
+
+#define ISA_DEBUG_EXIT_PORT 0xf4
+
+extern const uint64_t ksyms_count;
+extern const struct {
+    uint64_t addr, name;
+} ksyms_table[];
+extern const char ksyms_names[];
+extern char _kernel_text_start[], _kernel_rodata_start[];
+
+static const char *symbolize(uint64_t addr, uint64_t *offset)
+{
+    uint64_t lo = 0, hi = ksyms_count;
+    if (!hi || addr < ksyms_table[0].addr) return NULL;
+    while (hi - lo > 1) {
+        uint64_t mid = (lo + hi) / 2;
+        if (ksyms_table[mid].addr <= addr) lo = mid;
+        else hi = mid;
+    }
+    *offset = addr - ksyms_table[lo].addr;
+    return ksyms_names + ksyms_table[lo].name;
+}
+
+static void print_frame(uint64_t rip)
+{
+    uint64_t off = 0;
+    const char *name = symbolize(rip, &off);
+    if (name) kprintf("    %016lx %s+0x%lx\n", rip, name, off);
+    else kprintf("    %016lx ?\n", rip);
+}
+
+static bool kernel_stack_address(uint64_t a)
+{
+    return a >= 0xffff800000000000ul && !(a & 7);
+}
+
+void backtrace_print(uint64_t rbp, uint64_t rip)
+{
+    kprintf("  backtrace:\n");
+    print_frame(rip);
+    for (int depth = 0; depth < 32 && kernel_stack_address(rbp); depth++) {
+        uint64_t ret = ((uint64_t *)rbp)[1];
+        if (ret < (uint64_t)_kernel_text_start || ret >= (uint64_t)_kernel_rodata_start) break;
+        print_frame(ret);
+        rbp = ((uint64_t *)rbp)[0];
+    }
+}
+
+void machine_exit(int code)
+{
+    control_printf("exit %d\n", code);
+    outl(ISA_DEBUG_EXIT_PORT, (uint32_t)code);
+    /* No debug-exit device (a cloud machine): stop here. */
+    for (;;) {
+        irq_disable();
+        halt();
+    }
+}
+
+void panic(const char *fmt, ...)
+{
+    irq_disable();
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    format_vsn(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    kprintf("\npith: kernel panic: %s\n", buf);
+    backtrace_print((uint64_t)__builtin_frame_address(0), (uint64_t)__builtin_return_address(0));
+    machine_exit(EXIT_KERNEL_PANIC);
+}

@@ -1,0 +1,34 @@
+/* Per-CPU state, reached through %gs in kernel mode. The assembly entry
+ * paths use the fixed offsets below; keep them in sync with the struct. */
+#pragma once
+#include "../klib/types.h"
+
+#define CPU_SELF 0
+#define CPU_KERNEL_RSP 8
+#define CPU_USER_RSP 16
+#define CPU_USERCOPY_FIXUP 24
+
+#ifndef __ASSEMBLER__
+struct thread;
+
+struct cpu {
+    struct cpu *self;
+    uint64_t kernel_rsp;        /* top of the running thread's kernel stack */
+    uint64_t user_rsp;          /* scratch for the syscall entry */
+    uint64_t usercopy_fixup;    /* where a faulting user copy resumes, or 0 */
+    struct thread *current;
+    uint32_t id;
+    uint32_t apic_id;
+    struct tss *tss;
+    uint64_t *gdt;
+};
+
+static inline struct cpu *this_cpu(void)
+{
+    struct cpu *c;
+    __asm__ volatile("movq %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+void percpu_init_boot(struct cpu *c);
+#endif

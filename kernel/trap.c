@@ -1,0 +1,95 @@
+/* What happens when the CPU traps: exceptions from the program become the
+ * signal Linux would send (for now: the program dies with 128+signal);
+ * exceptions in the kernel are bugs and panic; interrupts go to drivers. */
+#include "trap.h"
+#include "percpu.h"
+#include "panic.h"
+#include "console.h"
+#include "vm.h"
+#include "process.h"
+#include "mm.h"
+
+void irq_dispatch(int vector);
+
+static const char *const exception_names[32] = {
+    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+    "invalid opcode", "device not available", "double fault", "coprocessor overrun",
+    "invalid TSS", "segment not present", "stack fault", "general protection",
+    "page fault", "reserved", "x87 floating point", "alignment check", "machine check",
+    "SIMD floating point", "virtualization", "control protection",
+};
+
+enum { SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11 };
+
+static int signal_for_exception(uint64_t vector)
+{
+    switch (vector) {
+    case 0: case 16: case 19: return SIGFPE;
+    case 1: case 3: return SIGTRAP;
+    case 6: return SIGILL;
+    case 17: return SIGBUS;
+    default: return SIGSEGV;
+    }
+}
+
+static uint64_t read_cr2(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+
+void trap_dump(const struct trap_frame *f)
+{
+    kprintf("  rip %016lx  rsp %016lx  rflags %08lx  cs %lx  ss %lx\n", f->rip, f->rsp, f->rflags, f->cs, f->ss);
+    kprintf("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+    kprintf("  rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
+    kprintf("  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
+    kprintf("  r13 %016lx  r14 %016lx  r15 %016lx  err %lx\n", f->r13, f->r14, f->r15, f->error);
+}
+
+static NORETURN void kernel_fault(struct trap_frame *f, uint64_t cr2)
+{
+    const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "exception";
+    kprintf("\npith: kernel %s (vector %lu)", name, f->vector);
+    if (f->vector == 14) kprintf(" at address %lx", cr2);
+    kprintf("\n");
+    trap_dump(f);
+    backtrace_print(f->rbp, f->rip);
+    machine_exit(EXIT_KERNEL_PANIC);
+}
+
+static void user_fault(struct trap_frame *f, uint64_t cr2)
+{
+    int sig = signal_for_exception(f->vector);
+    const char *name = exception_names[f->vector] ? exception_names[f->vector] : "exception";
+    if (f->vector == 14)
+        kprintf("pith: segmentation fault: %s of address %lx at ip %lx\n",
+                (f->error & 2) ? "write" : (f->error & 16) ? "execute" : "read", cr2, f->rip);
+    else
+        kprintf("pith: %s at ip %lx (signal %d)\n", name, f->rip, sig);
+    process_exit_signal(sig);
+}
+
+void trap_handler(struct trap_frame *f)
+{
+    bool from_user = (f->cs & 3) == 3;
+    if (f->vector >= 32) {
+        irq_dispatch((int)f->vector);
+        return;
+    }
+    uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
+    if (f->vector == 14) {
+        if (cr2 < USER_TOP && vm_handle_fault(kernel.process ? process_vm(kernel.process) : NULL, cr2, f->error) == 0)
+            return;
+        if (!from_user) {
+            struct cpu *c = this_cpu();
+            if (c->usercopy_fixup && cr2 < USER_TOP) {
+                f->rip = c->usercopy_fixup;
+                return;
+            }
+        }
+    }
+    if (from_user) user_fault(f, cr2);
+    else kernel_fault(f, cr2);
+}

@@ -1,0 +1,42 @@
+# The kernel: every .c/.S under the kernel's folders, linked by kernel/kernel.ld.
+# Linked twice: the second link embeds a symbol table (for backtraces) made
+# from the first; the table sits after .text so no code address moves.
+
+KERNEL_DIRS := kernel boot/pvh klib platform fs loader syscalls net
+KERNEL_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kobj/%.o,$(KERNEL_SRCS))
+
+KERNEL_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+    -mno-sse -mno-mmx -mno-sse2 -mno-avx -fno-stack-protector -fno-omit-frame-pointer \
+    -fno-asynchronous-unwind-tables -nostdlib -O2 -g -Wall -Wextra -Wno-unused-parameter \
+    -DPITH_KERNEL -I. -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
+
+.PHONY: kernel
+kernel: $(BUILD)/kernel/pith.elf
+
+$(BUILD)/kobj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kobj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel/pass1.elf: $(KERNEL_OBJS) kernel/kernel.ld $(BUILD)/kernel/ksyms-empty.o
+	@mkdir -p $(dir $@)
+	ld $(KERNEL_LDFLAGS) -T kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o
+
+$(BUILD)/kernel/ksyms-empty.o: mk/ksyms.sh
+	@mkdir -p $(dir $@)
+	sh mk/ksyms.sh /dev/null > $(BUILD)/kernel/ksyms-empty.S
+	$(KERNEL_CC) -c $(BUILD)/kernel/ksyms-empty.S -o $@
+
+$(BUILD)/kernel/ksyms.o: $(BUILD)/kernel/pass1.elf mk/ksyms.sh
+	nm -n $< | sh mk/ksyms.sh - > $(BUILD)/kernel/ksyms.S
+	$(KERNEL_CC) -c $(BUILD)/kernel/ksyms.S -o $@
+
+$(BUILD)/kernel/pith.elf: $(KERNEL_OBJS) kernel/kernel.ld $(BUILD)/kernel/ksyms.o
+	ld $(KERNEL_LDFLAGS) -T kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o
+
+-include $(KERNEL_OBJS:.o=.d)

@@ -1,0 +1,58 @@
+/* The virtio 1.0 "modern" PCI transport (virtio spec section 4.1): finds the
+ * vendor capabilities (common config, notify, ISR, device config), runs the
+ * status/feature handshake and installs split virtqueues. Legacy (I/O port)
+ * virtio is not supported. */
+#pragma once
+#include "../klib/types.h"
+#include "../klib/heap.h"
+#include "pci.h"
+#include "virtqueue.h"
+
+#define VIRTIO_PCI_VENDOR 0x1af4
+/* Modern device IDs are 0x1040 + the virtio device type. */
+#define VIRTIO_PCI_MODERN_BASE 0x1040
+
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER 2
+#define VIRTIO_STATUS_DRIVER_OK 4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 64
+#define VIRTIO_STATUS_FAILED 128
+
+#define VIRTIO_F_VERSION_1 32
+
+struct virtio_pci {
+    struct pci_device pci;
+    volatile uint8_t *common;     /* struct virtio_pci_common_cfg */
+    volatile uint8_t *notify_base;
+    uint32_t notify_multiplier;
+    volatile uint8_t *isr;
+    volatile uint8_t *device_cfg; /* NULL when the device has none */
+    uint32_t device_cfg_len;
+    uint64_t features;            /* negotiated */
+    void *bar_map[6];             /* each BAR mapped once, on first use */
+};
+
+/* Find the modern capabilities and map them. Returns 0, or -ENODEV when the
+ * function is not a modern virtio device, -EIO when a BAR cannot be used. */
+int virtio_pci_attach(struct virtio_pci *vp, const struct pci_device *dev);
+/* Reset, acknowledge, offer (device features & `wanted`) plus VERSION_1, and
+ * set FEATURES_OK. Returns 0, or -EIO when the device refuses. */
+int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t wanted);
+static inline bool virtio_has_feature(const struct virtio_pci *vp, unsigned bit)
+{
+    return (vp->features >> bit) & 1;
+}
+/* Create queue `index` with at most `max_size` descriptors and hand it to the
+ * device. NULL on failure. */
+struct virtqueue *virtio_pci_setup_queue(struct virtio_pci *vp, struct heap *h, uint16_t index, uint16_t max_size);
+/* The final handshake step: the device may now use the queues. */
+void virtio_pci_driver_ok(struct virtio_pci *vp);
+/* Mark the device FAILED (after a setup error) so it stops touching memory. */
+void virtio_pci_fail(struct virtio_pci *vp);
+/* Reading the ISR register acknowledges an INTx interrupt; returns its bits. */
+uint8_t virtio_pci_isr_ack(struct virtio_pci *vp);
+
+/* Device-specific config reads, retried until config_generation is stable. */
+uint32_t virtio_pci_cfg_read32(struct virtio_pci *vp, uint32_t off);
+uint64_t virtio_pci_cfg_read64(struct virtio_pci *vp, uint32_t off);
