@@ -184,6 +184,7 @@ struct replay {
 };
 
 #define FAIL(r, ...) (format_sn((r)->why, (r)->whylen, __VA_ARGS__), -EINVAL)
+#define NOMEM(r) (format_sn((r)->why, (r)->whylen, "out of memory"), -ENOMEM)
 
 static int apply_inode(struct replay *r, const uint8_t *p, uint32_t len)
 {
@@ -206,7 +207,7 @@ static int apply_inode(struct replay *r, const uint8_t *p, uint32_t len)
         n = allocate_zero(fs->heap, sizeof(*n));
         if (!n || inode_insert(fs, n)) {
             deallocate(fs->heap, n, sizeof(*n));
-            return FAIL(r, "out of memory"), -ENOMEM;
+            return NOMEM(r);
         }
         n->ino = ino;
     }
@@ -254,7 +255,7 @@ static int apply_dirent(struct replay *r, const uint8_t *p, uint32_t len)
         child->parent = dir;
     }
     struct tfs_dent *d = allocate(fs->heap, sizeof(*d) + namelen + 1u);
-    if (!d) return FAIL(r, "out of memory"), -ENOMEM;
+    if (!d) return NOMEM(r);
     d->child = child;
     d->namelen = namelen;
     memcpy(d->name, name, namelen);
@@ -262,7 +263,7 @@ static int apply_dirent(struct replay *r, const uint8_t *p, uint32_t len)
     d->hash = tfs_hash_name(d->name, namelen);
     if (dir_insert(fs, dir, d)) {
         deallocate(fs->heap, d, sizeof(*d) + namelen + 1u);
-        return FAIL(r, "out of memory"), -ENOMEM;
+        return NOMEM(r);
     }
     return 0;
 }
@@ -294,7 +295,7 @@ static int apply_extent(struct replay *r, const uint8_t *p, uint32_t len)
     if (n->nextents == n->extents_cap) {
         uint32_t cap = n->extents_cap ? n->extents_cap * 2 : 4;
         struct tfs_extent *x = allocate(fs->heap, (size_t)cap * sizeof(*x));
-        if (!x) return FAIL(r, "out of memory"), -ENOMEM;
+        if (!x) return NOMEM(r);
         if (n->nextents) memcpy(x, n->extents, (size_t)n->nextents * sizeof(*x));
         deallocate(fs->heap, n->extents, (size_t)n->extents_cap * sizeof(*x));
         n->extents = x;
@@ -322,7 +323,7 @@ static int apply_symlink(struct replay *r, const uint8_t *p, uint32_t len)
     if (!tfs_is_lnk(n)) return FAIL(r, "symlink target for inode %llu, which is not a symlink", (unsigned long long)ino);
     if (n->target) return FAIL(r, "second target for symlink %llu", (unsigned long long)ino);
     n->target = allocate(fs->heap, tlen + 1u);
-    if (!n->target) return FAIL(r, "out of memory"), -ENOMEM;
+    if (!n->target) return NOMEM(r);
     memcpy(n->target, t, tlen);
     n->target[tlen] = 0;
     n->target_len = tlen;
@@ -357,7 +358,7 @@ static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
     size_t ptrs = (size_t)(argc + 1 + envc + 1) * sizeof(char *);
     size_t memlen = ptrs + slen;
     uint8_t *mem = allocate(fs->heap, memlen);
-    if (!mem) return FAIL(r, "out of memory"), -ENOMEM;
+    if (!mem) return NOMEM(r);
     const char **argv = (const char **)mem, **envp = argv + argc + 1;
     char *strings = (char *)mem + ptrs;
     memcpy(strings, s, slen);
@@ -497,7 +498,7 @@ static int replay_log(struct tfs *fs, const struct super *sb, char *err, size_t 
             if (!committed && rc != -EIO && rc != -ENOMEM && bad != why) { rc = 0; break; }   /* end of the tail */
             format_sn(err, errlen, "tfs: log record %llu at block %llu: %s",
                       (unsigned long long)index, (unsigned long long)at_block, bad);
-            if (!rc) rc = -EINVAL;
+            if (rc != -EIO && rc != -ENOMEM) rc = -EINVAL;
             break;
         }
         seq++;

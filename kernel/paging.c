@@ -62,7 +62,7 @@ uint64_t *page_lookup(uint64_t root, uint64_t va)
 uint64_t page_unmap(uint64_t root, uint64_t va)
 {
     uint64_t *e = walk(root, va, 1, false);
-    if (!e || !(*e & PTE_P)) return 0;
+    if (!e || !(*e & (PTE_P | PTE_HIDDEN))) return 0;
     uint64_t pa = *e & PTE_ADDR_MASK;
     *e = 0;
     tlb_flush_page(va);

@@ -13,6 +13,8 @@
 #define PTE_PS (1ul << 7)
 #define PTE_G (1ul << 8)
 #define PTE_NX (1ul << 63)
+/* Software bit: a page kept in memory while PROT_NONE hides it. */
+#define PTE_HIDDEN (1ul << 9)
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 
 struct phys_range;

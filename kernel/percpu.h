@@ -1,7 +1,6 @@
 /* Per-CPU state, reached through %gs in kernel mode. The assembly entry
  * paths use the fixed offsets below; keep them in sync with the struct. */
 #pragma once
-#include "../klib/types.h"
 
 #define CPU_SELF 0
 #define CPU_KERNEL_RSP 8
@@ -9,6 +8,8 @@
 #define CPU_USERCOPY_FIXUP 24
 
 #ifndef __ASSEMBLER__
+#include "../klib/types.h"
+
 struct thread;
 
 struct cpu {

@@ -91,10 +91,12 @@ int format_vsn(char *buf, size_t size, const char *fmt, va_list ap)
             break;
         }
         case 'u':
+        case 'o':
         case 'x':
         case 'X': {
             uint64_t v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
-            n = utoa(tmp, v, *fmt == 'u' ? 10 : 16, *fmt == 'X');
+            unsigned base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
+            n = utoa(tmp, v, base, *fmt == 'X');
             put_padded(&o, tmp, n, width, left, pad);
             break;
         }

@@ -1,4 +1,4 @@
-/* printf-style formatting with no libc: %d %i %u %x %X %p %s %c %%, flags '-' '0',
+/* printf-style formatting with no libc: %d %i %u %o %x %X %p %s %c %%, flags '-' '0',
  * width, precision for %s, length modifiers l ll z h hh. */
 #pragma once
 #include "types.h"

@@ -1,0 +1,46 @@
+# Host side: the host library (code shared with the kernel plus the CLI's own
+# pieces), the pith and mkfs tools, and the unit tests linked against it.
+
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -I. -MMD -MP
+HOST_LIBS :=
+
+HOST_LIB_SRCS := $(wildcard klib/*.c fs/tfs*.c fs/mbr.c loader/elf_*.c) \
+                 $(filter-out %_main.c,$(wildcard cli/*.c))
+HOST_LIB_OBJS := $(patsubst %,$(BUILD)/hobj/%.o,$(HOST_LIB_SRCS))
+HOST_LIB := $(BUILD)/libpith-host.a
+
+BOOT_BLOBS := $(BUILD)/boot/stage1.bin $(BUILD)/boot/stage2.bin $(BUILD)/kernel/pith.elf
+
+UNIT_SRCS := $(wildcard test/unit/test_*.c)
+UNIT_TESTS := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+
+.PHONY: cli unit
+cli: $(BUILD)/pith $(BUILD)/mkfs $(HOST_LIB)
+unit: $(UNIT_TESTS)
+
+$(BUILD)/hobj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(HOST_LIB): $(HOST_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+# The blobs are found through -I$(BUILD); make reruns this when any changes.
+$(BUILD)/hobj/cli/embedded.S.o: cli/embedded.S $(BOOT_BLOBS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -I$(BUILD) -c $< -o $@
+
+$(BUILD)/pith: $(BUILD)/hobj/cli/pith_main.c.o $(BUILD)/hobj/cli/embedded.S.o $(HOST_LIB)
+	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/mkfs: $(BUILD)/hobj/cli/mkfs_main.c.o $(HOST_LIB)
+	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/unit/%: $(BUILD)/hobj/test/unit/%.c.o $(HOST_LIB)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
+
+-include $(HOST_LIB_OBJS:.o=.d) $(BUILD)/hobj/cli/pith_main.c.d $(BUILD)/hobj/cli/mkfs_main.c.d \
+         $(patsubst test/unit/%.c,$(BUILD)/hobj/test/unit/%.c.d,$(UNIT_SRCS))

@@ -1,0 +1,36 @@
+# `make test`: unit tests, runtime tests (each program built with musl and with
+# glibc, both static), bad-input tests; test/run-tests runs them all.
+# `make run` boots the demo; `make bench` measures (never part of `make test`).
+
+RUNTIME_SRCS := $(wildcard test/runtime/*.c)
+RUNTIME_NAMES := $(patsubst test/runtime/%.c,%,$(RUNTIME_SRCS))
+RUNTIME_PROGS := $(foreach libc,musl glibc,$(patsubst %,$(BUILD)/test/$(libc)/%,$(RUNTIME_NAMES)))
+RUNTIME_CFLAGS := -static -O2 -g -Wall -Wextra
+BAD_FIXTURES := $(BUILD)/test/bad/.made
+
+.PHONY: runtime-progs
+runtime-progs: $(RUNTIME_PROGS) $(BUILD)/test/demo $(BAD_FIXTURES)
+
+$(BUILD)/test/musl/%: test/runtime/%.c
+	@mkdir -p $(dir $@)
+	musl-gcc $(RUNTIME_CFLAGS) -o $@ $<
+
+$(BUILD)/test/glibc/%: test/runtime/%.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(RUNTIME_CFLAGS) -o $@ $<
+
+$(BUILD)/test/demo: $(BUILD)/test/musl/demo
+	cp $< $@
+
+$(BAD_FIXTURES): test/bad/make-fixtures $(BUILD)/test/musl/hello
+	bash test/bad/make-fixtures $(BUILD)/test/bad $(BUILD)/test/musl/hello
+	@touch $@
+
+test: all unit runtime-progs
+	bash test/run-tests
+
+run: $(BUILD)/pith $(BUILD)/test/demo
+	$(BUILD)/pith run $(BUILD)/test/demo
+
+bench: all runtime-progs
+	bash bench/run

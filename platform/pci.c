@@ -70,6 +70,12 @@ static uint32_t probe_bar_mask(const struct pci_device *d, uint16_t off)
 int pci_bar_decode(const struct pci_device *d, int index, struct pci_bar *out)
 {
     if (index < 0 || index > 5) return -1;
+    /* Walk from BAR0 so the upper half of a 64-bit BAR is never mistaken for
+     * a BAR of its own (its contents are arbitrary address bits). */
+    for (int i = 0; i < index; i++) {
+        uint32_t v = pci_read32(d, PCI_BAR0 + 4 * i);
+        if (!(v & 1) && ((v >> 1) & 3) == 2 && ++i == index) return -1;
+    }
     uint16_t off = PCI_BAR0 + 4 * index;
     uint32_t low = pci_read32(d, off);
     *out = (struct pci_bar){0};

@@ -90,6 +90,7 @@ int virtio_pci_attach(struct virtio_pci *vp, const struct pci_device *dev)
         case CFG_TYPE_NOTIFY:
             vp->notify_base = p;
             vp->notify_multiplier = pci_read32(dev, cap + CAP_NOTIFY_MULTIPLIER);
+            vp->notify_len = length;
             break;
         case CFG_TYPE_ISR: vp->isr = p; break;
         case CFG_TYPE_DEVICE:
@@ -168,6 +169,10 @@ struct virtqueue *virtio_pci_setup_queue(struct virtio_pci *vp, struct heap *h, 
     write64_split(vp->common + COMMON_QUEUE_DRIVER, vq->avail_phys);
     write64_split(vp->common + COMMON_QUEUE_DEVICE, vq->used_phys);
     uint16_t notify_off = mmio_read16(vp->common + COMMON_QUEUE_NOTIFY_OFF);
+    if ((uint64_t)notify_off * vp->notify_multiplier + 2 > vp->notify_len) {
+        virtq_destroy(vq);
+        return NULL;
+    }
     vq->notify = (volatile uint16_t *)(vp->notify_base + (uint64_t)notify_off * vp->notify_multiplier);
     mmio_write16(vp->common + COMMON_QUEUE_ENABLE, 1);
     return vq;

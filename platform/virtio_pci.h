@@ -26,6 +26,7 @@ struct virtio_pci {
     volatile uint8_t *common;     /* struct virtio_pci_common_cfg */
     volatile uint8_t *notify_base;
     uint32_t notify_multiplier;
+    uint32_t notify_len;
     volatile uint8_t *isr;
     volatile uint8_t *device_cfg; /* NULL when the device has none */
     uint32_t device_cfg_len;

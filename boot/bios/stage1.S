@@ -8,9 +8,9 @@
  *
  * On failure we print one word to the screen and to COM1 and halt. */
 
-#define STAGE2_ADDR     0x8000
+#include "layout.h"                     /* STAGE2_ADDR, STAGE2_MAGIC */
+
 #define STAGE2_SECTORS  63
-#define STAGE2_MAGIC    0x32485450      /* "PTH2" at the start of stage 2 */
 #define COM1            0x3f8
 
         .code16

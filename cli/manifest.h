@@ -1,0 +1,79 @@
+/* A manifest says what goes into a Pith image: which host files land where in
+ * the guest filesystem and what program runs with which argv/envp.
+ * It is either parsed from text (grammar in docs/manifest.md) or built in
+ * memory by the `pith` CLI with the manifest_add_* calls. The image writer
+ * (cli/image.h) turns it into a disk image; host files are only opened then.
+ *
+ * Conventions: functions return 0 on success or a negative errno
+ * (-EINVAL bad input, -ENOMEM, host errno for I/O) and write a one-line
+ * message into err. Parse errors look like "FILE:LINE:COL: message";
+ * errors from the programmatic calls have no position. All memory comes from
+ * the struct heap given to manifest_new/manifest_parse; free with
+ * manifest_free. Guest paths are stored normalised ("/a/b", no "//", no
+ * trailing '/'); "." and ".." components and relative paths are rejected. */
+#pragma once
+#include "../klib/types.h"
+#include "../klib/heap.h"
+
+enum manifest_kind {
+    MANIFEST_FILE,      /* host regular file -> guest file */
+    MANIFEST_TREE,      /* host directory copied recursively */
+    MANIFEST_DIR,       /* empty guest directory */
+    MANIFEST_SYMLINK,   /* guest symlink */
+};
+
+struct manifest_entry {
+    enum manifest_kind kind;
+    char *guest;        /* normalised absolute guest path */
+    char *source;       /* FILE/TREE: host path; SYMLINK: target; DIR: NULL */
+    uint32_t mode;      /* permission bits (07777) when has_mode */
+    bool has_mode;      /* false: host file's bits (FILE/TREE), 0755 (DIR) */
+    int line;           /* manifest line, 0 when added programmatically */
+};
+
+#define MANIFEST_FLAG_TRACE (1u << 0)   /* same bit as TFS_CONFIG_TRACE */
+
+/* Read-only for users; change it only through the functions below. */
+struct manifest {
+    struct heap *heap;
+    char *program;              /* guest path of the program, NULL if not set */
+    char **argv;                /* argv[0] included; empty means {program} */
+    size_t argc, argv_cap;
+    char **envp;                /* "KEY=VALUE" strings */
+    size_t envc, envp_cap;
+    uint32_t flags;             /* MANIFEST_FLAG_* */
+    uint64_t min_size;          /* minimum filesystem bytes, 0 = just big enough */
+    struct manifest_entry *entries;
+    size_t nentries, entries_cap;
+};
+
+/* An empty manifest, or NULL if out of memory. */
+struct manifest *manifest_new(struct heap *h);
+void manifest_free(struct manifest *m);
+
+/* Parse text[0..len). `filename` is used in messages only. Relative host
+ * paths are taken relative to base_dir (NULL: leave them relative to the
+ * current directory). */
+int manifest_parse(struct heap *h, const char *text, size_t len, const char *filename, const char *base_dir,
+                   struct manifest **out, char *err, size_t errlen);
+/* Read and parse a manifest file; relative host paths are relative to the
+ * directory that holds it. */
+int manifest_load_file(struct heap *h, const char *path, struct manifest **out, char *err, size_t errlen);
+
+/* Building a manifest in memory. Every string is copied. */
+int manifest_set_program(struct manifest *m, const char *guest_path, char *err, size_t errlen);
+int manifest_add_arg(struct manifest *m, const char *arg, char *err, size_t errlen);
+int manifest_add_env(struct manifest *m, const char *key_eq_value, char *err, size_t errlen);   /* needs '=' */
+/* mode: permission bits, or MANIFEST_MODE_FROM_HOST to copy the host file's. */
+#define MANIFEST_MODE_FROM_HOST 0xFFFFFFFFu
+int manifest_add_file(struct manifest *m, const char *guest_path, const char *host_path, uint32_t mode,
+                      char *err, size_t errlen);
+int manifest_add_tree(struct manifest *m, const char *guest_path, const char *host_dir, char *err, size_t errlen);
+int manifest_add_dir(struct manifest *m, const char *guest_path, uint32_t mode, char *err, size_t errlen);
+int manifest_add_symlink(struct manifest *m, const char *guest_path, const char *target, char *err, size_t errlen);
+void manifest_set_flags(struct manifest *m, uint32_t flags);
+void manifest_set_min_size(struct manifest *m, uint64_t bytes);
+
+/* Normalise an absolute guest path into out[outlen]; returns NULL on success
+ * or a reason ("relative guest path", "'..' in guest path", ...). */
+const char *manifest_normalize_path(const char *in, char *out, size_t outlen);

@@ -1,0 +1,59 @@
+#include "vfs.h"
+#include "../klib/errno.h"
+
+struct file *file_new(struct heap *h, const struct file_ops *ops, uint32_t flags)
+{
+    struct file *f = allocate_zero(h, sizeof *f);
+    if (!f) return NULL;
+    f->ops = ops;
+    f->heap = h;
+    f->refs = 1;
+    f->flags = flags;
+    return f;
+}
+
+void file_put(struct file *f)
+{
+    if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        if (f->ops->release) f->ops->release(f);
+        deallocate(f->heap, f, sizeof *f);
+    }
+}
+
+int fd_install(struct fdtable *t, struct file *f, int min, bool cloexec)
+{
+    uint64_t irq = spin_lock_irqsave(&t->lock);
+    for (int fd = MAX(min, 0); fd < FD_MAX; fd++) {
+        if (!t->files[fd]) {
+            __atomic_add_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
+            t->files[fd] = f;
+            t->cloexec[fd] = cloexec;
+            spin_unlock_irqrestore(&t->lock, irq);
+            return fd;
+        }
+    }
+    spin_unlock_irqrestore(&t->lock, irq);
+    return -EMFILE;
+}
+
+struct file *fd_get(struct fdtable *t, int fd)
+{
+    if (fd < 0 || fd >= FD_MAX) return NULL;
+    uint64_t irq = spin_lock_irqsave(&t->lock);
+    struct file *f = t->files[fd];
+    if (f) __atomic_add_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
+    spin_unlock_irqrestore(&t->lock, irq);
+    return f;
+}
+
+int fd_close(struct fdtable *t, int fd)
+{
+    if (fd < 0 || fd >= FD_MAX) return -EBADF;
+    uint64_t irq = spin_lock_irqsave(&t->lock);
+    struct file *f = t->files[fd];
+    t->files[fd] = NULL;
+    spin_unlock_irqrestore(&t->lock, irq);
+    if (!f) return -EBADF;
+    file_put(f);
+    return 0;
+}

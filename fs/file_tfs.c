@@ -1,0 +1,62 @@
+/* Files and directories of the TFS root as open files. */
+#include "vfs.h"
+#include "tfs.h"
+#include "../klib/errno.h"
+
+void stat_from_tfs(struct tfs_node *n, struct linux_stat *st)
+{
+    struct tfs_stat ts;
+    tfs_stat(n, &ts);
+    *st = (struct linux_stat){
+        .st_dev = 0x801, .st_ino = ts.ino, .st_nlink = ts.nlink, .st_mode = ts.mode,
+        .st_uid = ts.uid, .st_gid = ts.gid, .st_size = (int64_t)ts.size, .st_blksize = 4096,
+        .st_blocks = (int64_t)ts.blocks,
+        .st_atime = ts.atime_ns / 1000000000, .st_atime_nsec = ts.atime_ns % 1000000000,
+        .st_mtime = ts.mtime_ns / 1000000000, .st_mtime_nsec = ts.mtime_ns % 1000000000,
+        .st_ctime = ts.ctime_ns / 1000000000, .st_ctime_nsec = ts.ctime_ns % 1000000000,
+    };
+}
+
+static int64_t tfs_file_read(struct file *f, void *buf, size_t n, uint64_t off)
+{
+    return tfs_read(f->fs, f->node, off, buf, n);
+}
+
+static int64_t tfs_file_write(struct file *f, const void *buf, size_t n, uint64_t off)
+{
+    return -EROFS;
+}
+
+static int tfs_file_stat(struct file *f, struct linux_stat *st)
+{
+    stat_from_tfs(f->node, st);
+    return 0;
+}
+
+static int tfs_file_readdir(struct file *f, uint64_t *cookie, struct tfs_dirent *out)
+{
+    return tfs_readdir(f->fs, f->node, cookie, out);
+}
+
+static int64_t tfs_file_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
+{
+    return -ENOTTY;
+}
+
+static const struct file_ops tfs_file_ops = {
+    .read = tfs_file_read,
+    .write = tfs_file_write,
+    .stat = tfs_file_stat,
+    .readdir = tfs_file_readdir,
+    .ioctl = tfs_file_ioctl,
+    .seekable = true,
+};
+
+struct file *tfs_file_open(struct heap *h, struct tfs *fs, struct tfs_node *node, uint32_t flags)
+{
+    struct file *f = file_new(h, &tfs_file_ops, flags);
+    if (!f) return NULL;
+    f->fs = fs;
+    f->node = node;
+    return f;
+}

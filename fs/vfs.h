@@ -1,0 +1,80 @@
+/* Open files as the program sees them: a file descriptor table of struct
+ * file, each with its ops. TFS files, directories and the console are the
+ * first kinds; pipes, sockets and /proc files join later through the same
+ * ops table. Buffers passed to ops are kernel memory. */
+#pragma once
+#include "../klib/types.h"
+#include "../klib/heap.h"
+#include "../kernel/spinlock.h"
+
+/* open(2) flags, Linux x86_64 values. */
+#define O_ACCMODE 3
+#define O_RDONLY 0
+#define O_WRONLY 1
+#define O_RDWR 2
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_TRUNC 01000
+#define O_APPEND 02000
+#define O_NONBLOCK 04000
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
+#define O_CLOEXEC 02000000
+#define O_PATH 010000000
+
+struct file;
+struct tfs;
+struct tfs_node;
+struct tfs_dirent;
+
+/* Linux's struct stat on x86_64. */
+struct linux_stat {
+    uint64_t st_dev, st_ino, st_nlink;
+    uint32_t st_mode, st_uid, st_gid, pad0;
+    uint64_t st_rdev;
+    int64_t st_size, st_blksize, st_blocks;
+    uint64_t st_atime, st_atime_nsec, st_mtime, st_mtime_nsec, st_ctime, st_ctime_nsec;
+    int64_t reserved[3];
+};
+
+struct file_ops {
+    int64_t (*read)(struct file *f, void *buf, size_t n, uint64_t off);
+    int64_t (*write)(struct file *f, const void *buf, size_t n, uint64_t off);
+    int (*stat)(struct file *f, struct linux_stat *st);
+    /* Directories: next entry after *cookie; 1 = got one, 0 = end. */
+    int (*readdir)(struct file *f, uint64_t *cookie, struct tfs_dirent *out);
+    int64_t (*ioctl)(struct file *f, uint64_t cmd, uint64_t arg);
+    void (*release)(struct file *f);
+    bool seekable;
+};
+
+struct file {
+    const struct file_ops *ops;
+    struct heap *heap;
+    uint32_t refs;
+    uint32_t flags;         /* O_* given to open (access mode, O_APPEND, ...) */
+    uint64_t pos;
+    struct tfs *fs;
+    struct tfs_node *node;  /* NULL for the console */
+};
+
+#define FD_MAX 1024
+
+struct fdtable {
+    struct spinlock lock;
+    struct file *files[FD_MAX];
+    uint8_t cloexec[FD_MAX];
+};
+
+/* Install f at the lowest free fd >= min; returns the fd or -EMFILE. Takes a reference. */
+int fd_install(struct fdtable *t, struct file *f, int min, bool cloexec);
+/* The file at fd with a new reference (drop it with file_put), or NULL. */
+struct file *fd_get(struct fdtable *t, int fd);
+int fd_close(struct fdtable *t, int fd);
+void file_put(struct file *f);
+struct file *file_new(struct heap *h, const struct file_ops *ops, uint32_t flags);
+
+struct file *console_file_open(struct heap *h, uint32_t flags);
+/* A TFS node as an open file (regular file, directory or symlink with O_PATH). */
+struct file *tfs_file_open(struct heap *h, struct tfs *fs, struct tfs_node *node, uint32_t flags);
+void stat_from_tfs(struct tfs_node *n, struct linux_stat *st);

@@ -1,0 +1,109 @@
+/* kmain: from the boot entry (PVH or our BIOS stage 2, both in
+ * boot/) to the program's first instruction. The order matters: memory,
+ * then this CPU's tables, then devices, then the filesystem and the program. */
+#include "kernel.h"
+#include "console.h"
+#include "panic.h"
+#include "mm.h"
+#include "page_alloc.h"
+#include "paging.h"
+#include "kheap.h"
+#include "cpu.h"
+#include "clock.h"
+#include "interrupt.h"
+#include "process.h"
+#include "percpu.h"
+#include "io.h"
+#include "../boot/pvh/start_info.h"
+#include "../platform/virtio_blk.h"
+#include "../fs/mbr.h"
+#include "../fs/tfs.h"
+#include "../loader/loader.h"
+#include "../klib/string.h"
+
+#define MAX_RAM_RANGES 32
+
+struct kernel kernel;
+extern char _kernel_end[];
+
+static int ram_ranges(const struct pvh_start_info *si, struct phys_range *out)
+{
+    if (si->magic != PVH_START_MAGIC) panic("bad boot information (magic %x)", si->magic);
+    if (si->version < 1 || !si->memmap_paddr || !si->memmap_entries)
+        panic("the boot loader gave no memory map");
+    const struct pvh_memmap_entry *e = phys_to_virt(si->memmap_paddr);
+    int n = 0;
+    for (uint32_t i = 0; i < si->memmap_entries && n < MAX_RAM_RANGES; i++)
+        if (e[i].type == PVH_MEMMAP_RAM && e[i].size)
+            out[n++] = (struct phys_range){ e[i].addr, e[i].addr + e[i].size };
+    return n;
+}
+
+static void boot_fail(int code, const char *what, const char *why)
+{
+    kprintf("pith: %s: %s\n", what, why);
+    machine_exit(code);
+}
+
+static struct tfs *mount_root(struct heap *h)
+{
+    struct blockdev *disk = virtio_blk_find_first(h);
+    if (!disk) boot_fail(EXIT_BAD_IMAGE, "no disk", "the machine has no virtio-blk device with the image");
+    char err[200];
+    struct part_blockdev *part = allocate(h, sizeof *part);
+    if (!part) panic("out of memory");
+    if (mbr_open_partition(disk, MBR_TYPE_TFS, part, err, sizeof err) < 0) boot_fail(EXIT_BAD_IMAGE, "disk", err);
+    struct tfs *fs;
+    if (tfs_mount(h, &part->dev, &fs, err, sizeof err) < 0) boot_fail(EXIT_BAD_IMAGE, "root filesystem", err);
+    kernel.root_disk = disk;
+    return fs;
+}
+
+static NORETURN void start_program(struct heap *h, struct tfs *fs)
+{
+    const struct tfs_config *cfg = tfs_config(fs);
+    if (!cfg || !cfg->program) boot_fail(EXIT_BAD_IMAGE, "image", "no program to run in the boot config");
+    kernel.trace = (cfg->flags & TFS_CONFIG_TRACE) != 0;
+
+    struct process *p = process_create(h, fs, paging_root());
+    struct thread *t = p ? thread_create(p, PROCESS_PID) : NULL;
+    if (!t) panic("out of memory creating the process");
+    p->main_thread = t;
+    p->cwd = tfs_root(fs);
+    size_t plen = strnlen(cfg->program, PATH_MAX_LEN - 1);
+    memcpy(p->exe_path, cfg->program, plen);
+    p->exe_path[plen] = 0;
+    kernel.process = p;
+    this_cpu()->current = t;
+
+    struct file *con = console_file_open(h, O_RDWR);
+    if (!con) panic("out of memory for the console");
+    for (int fd = 0; fd < 3; fd++) fd_install(&p->fds, con, fd, false);
+    file_put(con);
+
+    struct program_args args = { cfg->program, cfg->argc, cfg->argv, cfg->envc, cfg->envp };
+    struct loaded_program lp;
+    char err[256];
+    if (program_load(p, &args, &lp, err, sizeof err) < 0) boot_fail(EXIT_LOADER_ERROR, "cannot load the program", err);
+    control_printf("load prog %lx interp %lx entry %lx\n", lp.load_base, lp.interp_base, lp.entry);
+    thread_enter_user(t, lp.entry, lp.stack_pointer);
+}
+
+void kmain(uint32_t start_info_pa)
+{
+    kernel.boot_tsc = rdtsc();
+    console_init();
+    const struct pvh_start_info *si = phys_to_virt(start_info_pa);
+    struct phys_range ram[MAX_RAM_RANGES];
+    int nram = ram_ranges(si, ram);
+    page_alloc_init(ram, nram, virt_to_phys(_kernel_end));
+    paging_init(ram, nram);
+    kernel.heap = kheap_init();
+    kernel.ncpus = 1;
+    cpu_init_boot();
+    clock_init();
+    lapic_init();
+    ioapic_init();
+    irq_enable();
+    start_program(kernel.heap, mount_root(kernel.heap));
+}

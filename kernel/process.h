@@ -1,0 +1,58 @@
+/* The one process and its threads. Pith runs a single program; these
+ * structures hold what Linux keeps per process and per thread. */
+#pragma once
+#include "../klib/types.h"
+#include "../klib/heap.h"
+#include "vm.h"
+#include "../fs/vfs.h"
+
+#define PATH_MAX_LEN 4096
+#define NSIG 64
+#define PROCESS_PID 1
+
+struct tfs;
+struct tfs_node;
+
+struct sigaction_k {
+    uint64_t handler, flags, restorer, mask;
+};
+
+struct thread {
+    struct process *proc;
+    int tid;
+    uint64_t kstack_base, kstack_top;
+    uint64_t clear_child_tid;
+    uint64_t robust_list, robust_len;
+    uint64_t sigmask;
+    uint64_t fs_base;
+};
+
+struct process {
+    struct heap *heap;
+    struct vm vm;
+    struct fdtable fds;
+    struct tfs *fs;
+    struct tfs_node *cwd;
+    char cwd_path[PATH_MAX_LEN];
+    char exe_path[PATH_MAX_LEN];
+    struct thread *main_thread;
+    struct spinlock sig_lock;
+    struct sigaction_k sigactions[NSIG];
+    uint32_t umask;
+    char name[16];
+    uint64_t start_ns;
+};
+
+struct process *process_create(struct heap *h, struct tfs *fs, uint64_t page_root);
+struct thread *thread_create(struct process *p, int tid);
+static inline struct vm *process_vm(struct process *p) { return &p->vm; }
+struct thread *current_thread(void);
+/* Run the thread in ring 3 from a fresh frame. */
+NORETURN void thread_enter_user(struct thread *t, uint64_t rip, uint64_t rsp);
+
+/* The program ends: power off with its status (0-255), or as a signal would. */
+NORETURN void process_exit(int status);
+NORETURN void process_exit_signal(int sig);
+
+#include "kernel.h"
+static inline struct process *current_process(void) { return kernel.process; }

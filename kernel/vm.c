@@ -1,0 +1,241 @@
+#include "vm.h"
+#include "mm.h"
+#include "paging.h"
+#include "../klib/errno.h"
+
+#define PF_PRESENT 1
+#define PF_WRITE 2
+#define PF_FETCH 16
+
+void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top)
+{
+    vm->heap = h;
+    vm->root = root;
+    vm->vmas = NULL;
+    vm->mmap_top = mmap_top;
+    vm->brk_start = vm->brk = 0;
+    vm->lock.locked = 0;
+}
+
+static uint64_t pte_flags(uint32_t flags)
+{
+    uint64_t f = PTE_U;
+    if (flags & VM_WRITE) f |= PTE_W;
+    if (!(flags & VM_EXEC)) f |= PTE_NX;
+    return f;
+}
+
+static struct vma *vma_new(struct vm *vm, uint64_t start, uint64_t end, uint32_t flags)
+{
+    struct vma *v = allocate(vm->heap, sizeof *v);
+    if (!v) return NULL;
+    *v = (struct vma){ start, end, flags, NULL };
+    return v;
+}
+
+/* Drop the pages of [start, end) from the page table. */
+static void release_pages(struct vm *vm, uint64_t start, uint64_t end)
+{
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        uint64_t pa = page_unmap(vm->root, va);
+        if (pa) page_free(pa);
+    }
+}
+
+/* Cut [start, end) out of the VMA list, splitting regions at the edges. */
+static int carve(struct vm *vm, uint64_t start, uint64_t end)
+{
+    struct vma **link = &vm->vmas;
+    while (*link) {
+        struct vma *v = *link;
+        if (v->end <= start || v->start >= end) {
+            link = &v->next;
+            continue;
+        }
+        if (v->start < start && v->end > end) {
+            struct vma *tail = vma_new(vm, end, v->end, v->flags);
+            if (!tail) return -ENOMEM;
+            tail->next = v->next;
+            v->next = tail;
+            v->end = start;
+            link = &tail->next;
+        } else if (v->start < start) {
+            v->end = start;
+            link = &v->next;
+        } else if (v->end > end) {
+            v->start = end;
+            link = &v->next;
+        } else {
+            *link = v->next;
+            deallocate(vm->heap, v, sizeof *v);
+        }
+    }
+    return 0;
+}
+
+static void insert_sorted(struct vm *vm, struct vma *n)
+{
+    struct vma **link = &vm->vmas;
+    while (*link && (*link)->start < n->start) link = &(*link)->next;
+    n->next = *link;
+    *link = n;
+}
+
+int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags)
+{
+    uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
+    if (start & (PAGE_SIZE - 1) || end <= start || end > USER_TOP) return -EINVAL;
+    struct vma *n = vma_new(vm, start, end, flags);
+    if (!n) return -ENOMEM;
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    int r = carve(vm, start, end);
+    if (r == 0) {
+        release_pages(vm, start, end);
+        insert_sorted(vm, n);
+    }
+    spin_unlock_irqrestore(&vm->lock, irq);
+    if (r) deallocate(vm->heap, n, sizeof *n);
+    return r;
+}
+
+int vm_unmap(struct vm *vm, uint64_t start, uint64_t len)
+{
+    uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
+    if (start & (PAGE_SIZE - 1) || end < start || end > USER_TOP) return -EINVAL;
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    int r = carve(vm, start, end);
+    if (r == 0) release_pages(vm, start, end);
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return r;
+}
+
+int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
+{
+    uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
+    if (start & (PAGE_SIZE - 1) || end < start || end > USER_TOP) return -EINVAL;
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    /* Linux: every page of the range must be mapped. */
+    uint64_t covered = start;
+    for (struct vma *v = vm->vmas; v && covered < end; v = v->next)
+        if (v->start <= covered && v->end > covered) covered = v->end;
+    if (covered < end) {
+        spin_unlock_irqrestore(&vm->lock, irq);
+        return -ENOMEM;
+    }
+    /* Split at the edges, then retag the regions inside. */
+    for (struct vma *v = vm->vmas; v; v = v->next) {
+        if (v->end <= start || v->start >= end) continue;
+        if (v->start < start) {
+            struct vma *tail = vma_new(vm, start, v->end, v->flags);
+            if (!tail) goto nomem;
+            tail->next = v->next;
+            v->next = tail;
+            v->end = start;
+            continue;
+        }
+        if (v->end > end) {
+            struct vma *tail = vma_new(vm, end, v->end, v->flags);
+            if (!tail) goto nomem;
+            tail->next = v->next;
+            v->next = tail;
+            v->end = end;
+        }
+        v->flags = (v->flags & ~VM_PROT_MASK) | (prot & VM_PROT_MASK);
+        for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
+            uint64_t *pte = page_lookup(vm->root, va);
+            if (!pte || !(*pte & (PTE_P | PTE_HIDDEN))) continue;
+            if (!(prot & VM_PROT_MASK)) {
+                /* PROT_NONE: keep the page, hide it from the program. */
+                *pte = (*pte & ~PTE_P) | PTE_HIDDEN;
+            } else {
+                *pte = (*pte & PTE_ADDR_MASK) | PTE_P | pte_flags(v->flags);
+            }
+            tlb_flush_page(va);
+        }
+    }
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return 0;
+nomem:
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return -ENOMEM;
+}
+
+struct vma *vm_find(struct vm *vm, uint64_t addr)
+{
+    for (struct vma *v = vm->vmas; v; v = v->next)
+        if (addr >= v->start && addr < v->end) return v;
+    return NULL;
+}
+
+bool vm_range_free(struct vm *vm, uint64_t start, uint64_t len)
+{
+    uint64_t end = start + len;
+    if (end < start || end > USER_TOP) return false;
+    for (struct vma *v = vm->vmas; v; v = v->next)
+        if (v->start < end && v->end > start) return false;
+    return true;
+}
+
+uint64_t vm_find_free(struct vm *vm, uint64_t len)
+{
+    len = ALIGN_UP(len, PAGE_SIZE);
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    /* Walk gaps from the top down: collect the highest gap below mmap_top. */
+    uint64_t best = 0, prev_end = PAGE_SIZE * 16;
+    for (struct vma *v = vm->vmas;; v = v->next) {
+        uint64_t gap_end = v ? MIN(v->start, vm->mmap_top) : vm->mmap_top;
+        if (gap_end > prev_end && gap_end - prev_end >= len) best = gap_end - len;
+        if (!v) break;
+        prev_end = MAX(prev_end, v->end);
+        if (prev_end >= vm->mmap_top) break;
+    }
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return best;
+}
+
+/* Map a zeroed page for addr inside v; returns its kernel address. */
+static void *populate(struct vm *vm, struct vma *v, uint64_t va)
+{
+    uint64_t *pte = page_lookup(vm->root, va);
+    if (pte && (*pte & (PTE_P | PTE_HIDDEN)))
+        return phys_to_virt(*pte & PTE_ADDR_MASK);
+    uint64_t pa = page_alloc();
+    if (!pa) return NULL;
+    uint64_t flags = v->flags & VM_PROT_MASK ? pte_flags(v->flags) : 0;
+    if (page_map(vm->root, va, pa, flags) < 0) {
+        page_free(pa);
+        return NULL;
+    }
+    if (!(v->flags & VM_PROT_MASK)) {
+        pte = page_lookup(vm->root, va);
+        *pte = (*pte & ~PTE_P) | PTE_HIDDEN;
+    }
+    return phys_to_virt(pa);
+}
+
+int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
+{
+    if (!vm) return -EFAULT;
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    struct vma *v = vm_find(vm, addr);
+    int r = -EFAULT;
+    if (v && !(error & PF_PRESENT)) {
+        bool allowed = (error & PF_WRITE) ? (v->flags & VM_WRITE)
+                     : (error & PF_FETCH) ? (v->flags & VM_EXEC)
+                     : (v->flags & VM_PROT_MASK);
+        uint64_t *pte = page_lookup(vm->root, ALIGN_DOWN(addr, PAGE_SIZE));
+        bool hidden = pte && (*pte & PTE_HIDDEN) && !(*pte & PTE_P);
+        if (allowed && !hidden && populate(vm, v, ALIGN_DOWN(addr, PAGE_SIZE))) r = 0;
+    }
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return r;
+}
+
+void *vm_page_kernel_address(struct vm *vm, uint64_t addr)
+{
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    struct vma *v = vm_find(vm, addr);
+    void *k = v ? populate(vm, v, ALIGN_DOWN(addr, PAGE_SIZE)) : NULL;
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return k ? (char *)k + (addr & (PAGE_SIZE - 1)) : NULL;
+}

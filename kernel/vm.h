@@ -1,0 +1,42 @@
+/* The program's address space: a sorted list of regions (VMAs) over the
+ * shared page table. Pages are filled lazily by vm_handle_fault. */
+#pragma once
+#include "../klib/types.h"
+#include "../klib/heap.h"
+#include "spinlock.h"
+
+#define VM_READ 1u
+#define VM_WRITE 2u
+#define VM_EXEC 4u
+#define VM_PROT_MASK 7u
+#define VM_STACK 0x100u     /* grows down (shown as [stack]) */
+#define VM_HEAP 0x200u      /* the brk area (shown as [heap]) */
+
+struct vma {
+    uint64_t start, end;    /* page aligned, end exclusive */
+    uint32_t flags;         /* VM_* */
+    struct vma *next;
+};
+
+struct vm {
+    struct heap *heap;
+    uint64_t root;          /* page table (physical) */
+    struct spinlock lock;
+    struct vma *vmas;
+    uint64_t mmap_top;      /* new mappings are placed below this */
+    uint64_t brk_start, brk;
+};
+
+void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top);
+/* Create a mapping of [start, start+len), replacing whatever was there. */
+int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags);
+int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
+int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot);
+/* A free range of len bytes, highest first below mmap_top; 0 if none. */
+uint64_t vm_find_free(struct vm *vm, uint64_t len);
+struct vma *vm_find(struct vm *vm, uint64_t addr);
+bool vm_range_free(struct vm *vm, uint64_t start, uint64_t len);
+/* Resolve a fault at addr (x86 error code bits); 0 if handled. */
+int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error);
+/* Make the page holding addr present; returns its kernel address or NULL. */
+void *vm_page_kernel_address(struct vm *vm, uint64_t addr);

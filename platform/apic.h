@@ -1,0 +1,16 @@
+/* Vectors and helpers shared by the local APIC, IOAPIC and 8259 code. The
+ * public entry points (lapic_init, ioapic_route, ...) are in kernel/interrupt.h. */
+#pragma once
+#include "../klib/types.h"
+
+#define PIC_VECTOR_BASE 0x20     /* where the masked 8259s would deliver (spurious only) */
+#define LAPIC_TIMER_VECTOR 32    /* shares 0x20 with the masked PIC's IRQ0: never both live */
+#define LAPIC_ERROR_VECTOR 0xfe
+#define LAPIC_SPURIOUS_VECTOR 0xff
+
+/* Remap both 8259s to 0x20..0x2f and mask every line, so only the APICs
+ * deliver interrupts. Called by lapic_init. */
+void pic_disable(void);
+
+/* LAPIC timer ticks per second measured by lapic_init (0 before). */
+uint64_t lapic_timer_hz(void);

@@ -1,0 +1,303 @@
+#include "virtio_blk.h"
+#include "virtio_pci.h"
+#include "virtqueue.h"
+#include "../kernel/io.h"
+#include "../kernel/mm.h"
+#include "../kernel/clock.h"
+#include "../kernel/console.h"
+#include "../klib/errno.h"
+#include "../klib/string.h"
+
+#define VIRTIO_BLK_DEVICE_MODERN 0x1042
+#define VIRTIO_BLK_DEVICE_TRANSITIONAL 0x1001
+
+#define VIRTIO_BLK_F_SIZE_MAX 1
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_FLUSH 9
+
+/* struct virtio_blk_config offsets. */
+#define BLK_CFG_CAPACITY 0
+#define BLK_CFG_SIZE_MAX 8
+#define BLK_CFG_SEG_MAX 12
+
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_S_OK 0
+
+#define QUEUE_MAX 256
+#define MAX_DATA_SEGS 128
+#define SLOT_COUNT 32
+#define REQUEST_TIMEOUT_NS (30ull * 1000 * 1000 * 1000)
+#define DEFAULT_MAX_SEG_BYTES (4u << 20)
+
+/* The device-visible part of a request: header (read by the device) then the
+ * status byte (written by it). Padded so each slot owns its own 32 bytes. */
+struct blk_dma {
+    uint32_t type;
+    uint32_t reserved;
+    uint64_t sector;
+    uint8_t status;
+    uint8_t pad[15];
+};
+_Static_assert(sizeof(struct blk_dma) == 32, "blk_dma layout");
+_Static_assert(SLOT_COUNT * sizeof(struct blk_dma) <= 4096, "slots fit one page");
+
+/* Driver-side bookkeeping for one in-flight request; its address is the
+ * virtqueue cookie, so a completion (polled or from an interrupt) finds it. */
+struct blk_slot {
+    struct blk_dma *dma;
+    uint64_t dma_phys;
+    bool busy;
+    volatile bool done;
+};
+
+struct virtio_blk {
+    struct blockdev bd; /* first: the blockdev callbacks get this pointer */
+    struct heap *heap;
+    struct virtio_pci vp;
+    struct virtqueue *vq;
+    uint64_t slots_phys;
+    struct blk_slot slots[SLOT_COUNT];
+    uint64_t bounce_phys;
+    char *bounce; /* one page, for buffers we cannot translate to physical */
+    uint32_t max_segs;
+    uint32_t max_seg_bytes;
+    bool read_only;
+    bool broken; /* a request timed out: the device still owns descriptors */
+    struct virtq_buf bufs[MAX_DATA_SEGS + 2];
+};
+
+static struct virtio_blk *to_vb(struct blockdev *bd) { return container_of(bd, struct virtio_blk, bd); }
+
+void virtio_blk_complete(struct blockdev *bd)
+{
+    struct virtio_blk *vb = to_vb(bd);
+    void *cookie;
+    while (virtq_pop_used(vb->vq, &cookie, NULL))
+        if (cookie) ((struct blk_slot *)cookie)->done = true;
+}
+
+static struct blk_slot *slot_get(struct virtio_blk *vb)
+{
+    for (int i = 0; i < SLOT_COUNT; i++)
+        if (!vb->slots[i].busy) {
+            vb->slots[i].busy = true;
+            vb->slots[i].done = false;
+            return &vb->slots[i];
+        }
+    return NULL;
+}
+
+/* Submit header + bufs[1..ndata] + status and wait for the device. */
+static int submit_and_wait(struct virtio_blk *vb, uint32_t type, uint64_t sector, int ndata)
+{
+    struct blk_slot *slot = slot_get(vb);
+    if (!slot) return -EBUSY; /* cannot happen while requests are synchronous */
+    slot->dma->type = type;
+    slot->dma->reserved = 0;
+    slot->dma->sector = sector;
+    slot->dma->status = 0xff;
+
+    vb->bufs[0] = (struct virtq_buf){slot->dma_phys, 16, false};
+    vb->bufs[ndata + 1] = (struct virtq_buf){slot->dma_phys + offsetof(struct blk_dma, status), 1, true};
+    int head = virtq_add(vb->vq, vb->bufs, ndata + 2, slot);
+    if (head < 0) {
+        slot->busy = false;
+        return -EIO;
+    }
+    virtq_kick(vb->vq);
+
+    uint64_t start = clock_monotonic_ns();
+    while (!slot->done) {
+        virtio_blk_complete(&vb->bd);
+        if (slot->done) break;
+        if (clock_monotonic_ns() - start > REQUEST_TIMEOUT_NS) {
+            /* The slot stays busy: the device may still write its status. */
+            vb->broken = true;
+            kprintf("virtio-blk: request timed out; device disabled\n");
+            return -EIO;
+        }
+        cpu_relax();
+    }
+    uint8_t status = *(volatile uint8_t *)&slot->dma->status;
+    slot->busy = false;
+    return status == VIRTIO_BLK_S_OK ? 0 : -EIO;
+}
+
+/* Kernel addresses that map linearly to physical memory. Anything else (user
+ * memory, MMIO windows) goes through the bounce page. */
+static bool translatable(const void *va)
+{
+    uint64_t v = (uint64_t)va;
+    return (v >= DIRECT_MAP_BASE && v < MMIO_BASE) || v >= KERNEL_IMAGE_BASE;
+}
+
+/* Describe up to `max_bytes` of `p` as physical segments in bufs[1..]. Returns
+ * the byte count described, a multiple of SECTOR_SIZE (0 when not even one
+ * sector can be described directly), and sets *nsegs. */
+static uint64_t build_segments(struct virtio_blk *vb, char *p, uint64_t max_bytes, bool device_writes, int *nsegs)
+{
+    struct virtq_buf *segs = vb->bufs + 1;
+    uint64_t bytes = 0;
+    uint32_t n = 0;
+    while (bytes < max_bytes) {
+        char *va = p + bytes;
+        if (!translatable(va)) break;
+        uint64_t pa = virt_to_phys(va);
+        uint64_t len = PAGE_SIZE - (pa & (PAGE_SIZE - 1));
+        if (len > max_bytes - bytes) len = max_bytes - bytes;
+        if (n > 0 && segs[n - 1].phys + segs[n - 1].len == pa && segs[n - 1].len + len <= vb->max_seg_bytes) {
+            segs[n - 1].len += len;
+        } else {
+            if (n == vb->max_segs) break;
+            if (len > vb->max_seg_bytes) len = vb->max_seg_bytes;
+            segs[n++] = (struct virtq_buf){pa, (uint32_t)len, device_writes};
+        }
+        bytes += len;
+    }
+    /* The request must cover whole sectors; give back the ragged tail. */
+    uint64_t trim = bytes % SECTOR_SIZE;
+    bytes -= trim;
+    while (trim > 0 && n > 0) {
+        uint64_t cut = MIN(trim, (uint64_t)segs[n - 1].len);
+        segs[n - 1].len -= cut;
+        trim -= cut;
+        if (segs[n - 1].len == 0) n--;
+    }
+    *nsegs = n;
+    return bytes;
+}
+
+static int transfer(struct virtio_blk *vb, uint64_t sector, char *p, uint32_t count, bool write)
+{
+    if (vb->broken) return -EIO;
+    if (count == 0) return 0;
+    if (sector >= vb->bd.sectors || count > vb->bd.sectors - sector) return -EINVAL;
+    if (write && vb->read_only) return -EROFS;
+    uint32_t type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+
+    while (count > 0) {
+        int nsegs;
+        uint64_t bytes = build_segments(vb, p, (uint64_t)count * SECTOR_SIZE, !write, &nsegs);
+        int rc;
+        if (bytes > 0) {
+            rc = submit_and_wait(vb, type, sector, nsegs);
+        } else {
+            bytes = MIN((uint64_t)count * SECTOR_SIZE, PAGE_SIZE);
+            if (write) memcpy(vb->bounce, p, bytes);
+            vb->bufs[1] = (struct virtq_buf){vb->bounce_phys, (uint32_t)bytes, !write};
+            rc = submit_and_wait(vb, type, sector, 1);
+            if (rc == 0 && !write) memcpy(p, vb->bounce, bytes);
+        }
+        if (rc) return rc;
+        p += bytes;
+        sector += bytes / SECTOR_SIZE;
+        count -= bytes / SECTOR_SIZE;
+    }
+    return 0;
+}
+
+static int vblk_read(struct blockdev *bd, uint64_t sector, void *buf, uint32_t count)
+{
+    return transfer(to_vb(bd), sector, buf, count, false);
+}
+
+static int vblk_write(struct blockdev *bd, uint64_t sector, const void *buf, uint32_t count)
+{
+    return transfer(to_vb(bd), sector, (char *)buf, count, true);
+}
+
+int virtio_blk_flush(struct blockdev *bd)
+{
+    struct virtio_blk *vb = to_vb(bd);
+    if (vb->broken) return -EIO;
+    if (!virtio_has_feature(&vb->vp, VIRTIO_BLK_F_FLUSH)) return 0;
+    return submit_and_wait(vb, VIRTIO_BLK_T_FLUSH, 0, 0);
+}
+
+static void vb_free(struct virtio_blk *vb)
+{
+    virtq_destroy(vb->vq);
+    if (vb->slots_phys) page_free(vb->slots_phys);
+    if (vb->bounce_phys) page_free(vb->bounce_phys);
+    deallocate(vb->heap, vb, sizeof *vb);
+}
+
+struct blockdev *virtio_blk_probe(struct heap *h, struct pci_device *dev)
+{
+    if (dev->vendor != VIRTIO_PCI_VENDOR) return NULL;
+    if (dev->device != VIRTIO_BLK_DEVICE_MODERN && dev->device != VIRTIO_BLK_DEVICE_TRANSITIONAL) return NULL;
+
+    struct virtio_blk *vb = allocate_zero(h, sizeof *vb);
+    if (!vb) return NULL;
+    vb->heap = h;
+    /* Transitional devices without modern capabilities are refused here. */
+    if (virtio_pci_attach(&vb->vp, dev) != 0 || !vb->vp.device_cfg) {
+        kprintf("virtio-blk %02x:%02x.%x: no usable virtio 1.0 capabilities (legacy-only devices are not supported)\n",
+                dev->bus, dev->dev, dev->fn);
+        vb_free(vb);
+        return NULL;
+    }
+    uint64_t wanted = (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
+                      (1ull << VIRTIO_BLK_F_RO) | (1ull << VIRTIO_BLK_F_FLUSH);
+    if (virtio_pci_negotiate(&vb->vp, wanted) != 0) goto fail;
+
+    vb->bd.sectors = virtio_pci_cfg_read64(&vb->vp, BLK_CFG_CAPACITY);
+    vb->bd.read = vblk_read;
+    vb->bd.write = vblk_write;
+    vb->bd.name = "virtio-blk";
+    vb->read_only = virtio_has_feature(&vb->vp, VIRTIO_BLK_F_RO);
+
+    vb->vq = virtio_pci_setup_queue(&vb->vp, h, 0, QUEUE_MAX);
+    if (!vb->vq) goto fail_device;
+
+    /* Header + status take two descriptors; the rest may carry data. */
+    vb->max_segs = MIN((uint32_t)MAX_DATA_SEGS, (uint32_t)vb->vq->size - 2);
+    if (virtio_has_feature(&vb->vp, VIRTIO_BLK_F_SEG_MAX)) {
+        uint32_t seg_max = virtio_pci_cfg_read32(&vb->vp, BLK_CFG_SEG_MAX);
+        if (seg_max >= 1 && seg_max < vb->max_segs) vb->max_segs = seg_max;
+    }
+    vb->max_seg_bytes = DEFAULT_MAX_SEG_BYTES;
+    if (virtio_has_feature(&vb->vp, VIRTIO_BLK_F_SIZE_MAX)) {
+        uint32_t size_max = virtio_pci_cfg_read32(&vb->vp, BLK_CFG_SIZE_MAX);
+        /* Below one sector we could not make progress; keep whole sectors. */
+        if (size_max >= SECTOR_SIZE && size_max < vb->max_seg_bytes)
+            vb->max_seg_bytes = ALIGN_DOWN(size_max, SECTOR_SIZE);
+    }
+
+    vb->slots_phys = page_alloc();
+    vb->bounce_phys = page_alloc();
+    if (!vb->slots_phys || !vb->bounce_phys) goto fail_device;
+    vb->bounce = phys_to_virt(vb->bounce_phys);
+    struct blk_dma *dma = phys_to_virt(vb->slots_phys);
+    for (int i = 0; i < SLOT_COUNT; i++) {
+        vb->slots[i].dma = &dma[i];
+        vb->slots[i].dma_phys = vb->slots_phys + i * sizeof(struct blk_dma);
+    }
+
+    virtio_pci_driver_ok(&vb->vp);
+    kprintf("virtio-blk %02x:%02x.%x: %llu sectors (%llu MiB)%s, queue %u, %u segs of <= %u bytes\n",
+            dev->bus, dev->dev, dev->fn, (unsigned long long)vb->bd.sectors,
+            (unsigned long long)(vb->bd.sectors >> 11), vb->read_only ? " read-only" : "",
+            vb->vq->size, vb->max_segs, vb->max_seg_bytes);
+    return &vb->bd;
+
+fail_device:
+    virtio_pci_fail(&vb->vp);
+fail:
+    kprintf("virtio-blk %02x:%02x.%x: initialisation failed\n", dev->bus, dev->dev, dev->fn);
+    vb_free(vb);
+    return NULL;
+}
+
+struct blockdev *virtio_blk_find_first(struct heap *h)
+{
+    struct pci_device *list;
+    int n = pci_enumerate(h, &list);
+    struct blockdev *found = NULL;
+    for (int i = 0; i < n && !found; i++) found = virtio_blk_probe(h, &list[i]);
+    if (n > 0) deallocate(h, list, n * sizeof *list);
+    return found;
+}

@@ -1,0 +1,19 @@
+/* virtio-blk over the modern PCI transport, exposed as a struct blockdev.
+ * Requests are synchronous (submit, then poll the used ring); completion
+ * bookkeeping is per request slot so an interrupt path can reuse it. */
+#pragma once
+#include "../klib/types.h"
+#include "../klib/heap.h"
+#include "../fs/blockdev.h"
+#include "pci.h"
+
+/* NULL unless `dev` is a modern virtio-blk function (0x1af4:0x1042, or the
+ * transitional 0x1001 when it has the modern capabilities) that initialises. */
+struct blockdev *virtio_blk_probe(struct heap *h, struct pci_device *dev);
+/* Enumerate PCI and return the first working virtio-blk device, or NULL. */
+struct blockdev *virtio_blk_find_first(struct heap *h);
+/* Ask the device to make completed writes durable (a no-op returning 0 when it
+ * has no volatile cache). 0 or a negative errno. */
+int virtio_blk_flush(struct blockdev *bd);
+/* Drain finished requests; what an interrupt handler would call. */
+void virtio_blk_complete(struct blockdev *bd);

@@ -1,0 +1,254 @@
+/* Path-based calls: open, stat, access, readlink, the working directory. */
+#include "syscalls.h"
+#include "../kernel/process.h"
+#include "../kernel/usercopy.h"
+#include "../fs/tfs.h"
+#include "../klib/string.h"
+
+#define S_IFMT 0170000
+#define S_IFDIR 0040000
+#define S_IFLNK 0120000
+#define W_OK 2
+
+static const char proc_self_exe[] = "/proc/self/exe";
+
+/* Copy a user path into buf (PATH_MAX_LEN bytes). */
+static long user_path(char *buf, uint64_t upath)
+{
+    long n = copy_string_from_user(buf, upath, PATH_MAX_LEN);
+    if (n < 0) return n;
+    return n;
+}
+
+/* The directory a relative path starts from. */
+static long start_dir(struct process *p, int dirfd, const char *path, struct tfs_node **out)
+{
+    if (path[0] == '/' || dirfd == AT_FDCWD) {
+        *out = path[0] == '/' ? tfs_root(p->fs) : p->cwd;
+        return 0;
+    }
+    struct file *f = fd_get(&p->fds, dirfd);
+    if (!f) return -EBADF;
+    long r = 0;
+    if (!f->node) r = -ENOTDIR;
+    else if ((tfs_mode(f->node) & S_IFMT) != S_IFDIR) r = -ENOTDIR;
+    else *out = f->node;
+    file_put(f);
+    return r;
+}
+
+/* Resolve dirfd + path; with AT_EMPTY_PATH and "" the fd itself. */
+static long resolve_at(int dirfd, const char *path, int flags, bool follow, struct tfs_node **out)
+{
+    struct process *p = current_process();
+    if (!path[0]) {
+        if (!(flags & AT_EMPTY_PATH)) return -ENOENT;
+        struct file *f = fd_get(&p->fds, dirfd);
+        if (!f) return -EBADF;
+        long r = f->node ? 0 : -EBADF;
+        *out = f->node;
+        file_put(f);
+        return r;
+    }
+    struct tfs_node *dir;
+    long r = start_dir(p, dirfd, path, &dir);
+    if (r < 0) return r;
+    return tfs_resolve(p->fs, dir, path, follow, out);
+}
+
+long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
+{
+    struct process *p = current_process();
+    char path[PATH_MAX_LEN];
+    long r = user_path(path, upath);
+    if (r < 0) return r;
+    struct tfs_node *n;
+    r = resolve_at(dirfd, path, 0, !(flags & O_NOFOLLOW), &n);
+    if (r == -ENOENT && (flags & O_CREAT)) return -EROFS;   /* the root is read-only for now */
+    if (r < 0) return r;
+    uint32_t fmt = tfs_mode(n) & S_IFMT;
+    if ((flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
+    if (fmt == S_IFLNK && !(flags & O_PATH)) return -ELOOP;
+    if ((flags & O_DIRECTORY) && fmt != S_IFDIR) return -ENOTDIR;
+    if (!(flags & O_PATH) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
+        return fmt == S_IFDIR ? -EISDIR : -EROFS;
+    struct file *f = tfs_file_open(p->heap, p->fs, n, (uint32_t)flags);
+    if (!f) return -ENOMEM;
+    r = fd_install(&p->fds, f, 0, (flags & O_CLOEXEC) != 0);
+    file_put(f);
+    return r;
+}
+
+long sys_open(uint64_t path, int flags, int mode) { return sys_openat(AT_FDCWD, path, flags, mode); }
+
+static long stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
+{
+    char path[PATH_MAX_LEN];
+    long r = user_path(path, upath);
+    if (r < 0) return r;
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 /* AT_NO_AUTOMOUNT */)) return -EINVAL;
+    struct linux_stat st;
+    if (!path[0] && (flags & AT_EMPTY_PATH)) {
+        /* The fd itself, which may be the console. */
+        struct file *f = fd_get(&current_process()->fds, dirfd);
+        if (!f) return -EBADF;
+        r = f->ops->stat(f, &st);
+        file_put(f);
+    } else {
+        struct tfs_node *n;
+        r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &n);
+        if (r == 0) stat_from_tfs(n, &st);
+    }
+    if (r == 0 && copy_to_user(ust, &st, sizeof st) < 0) r = -EFAULT;
+    return r;
+}
+
+long sys_stat(uint64_t path, uint64_t st) { return stat_at(AT_FDCWD, path, st, 0); }
+long sys_lstat(uint64_t path, uint64_t st) { return stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW); }
+long sys_newfstatat(int dirfd, uint64_t path, uint64_t st, int flags) { return stat_at(dirfd, path, st, flags); }
+
+struct statx_time {
+    int64_t sec;
+    uint32_t nsec;
+    int32_t reserved;
+};
+
+struct statx_k {
+    uint32_t mask, blksize;
+    uint64_t attributes;
+    uint32_t nlink, uid, gid;
+    uint16_t mode, pad1;
+    uint64_t ino, size, blocks, attributes_mask;
+    struct statx_time atime, btime, ctime, mtime;
+    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+    uint64_t spare[14];
+};
+
+#define STATX_BASIC_STATS 0x7ff
+
+long sys_statx(int dirfd, uint64_t upath, int flags, unsigned mask, uint64_t ubuf)
+{
+    char path[PATH_MAX_LEN];
+    long r = user_path(path, upath);
+    if (r < 0) return r;
+    struct linux_stat st;
+    if (!path[0] && (flags & AT_EMPTY_PATH)) {
+        struct file *f = fd_get(&current_process()->fds, dirfd);
+        if (!f) return -EBADF;
+        r = f->ops->stat(f, &st);
+        file_put(f);
+    } else {
+        struct tfs_node *n;
+        r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &n);
+        if (r == 0) stat_from_tfs(n, &st);
+    }
+    if (r < 0) return r;
+    struct statx_k x = {
+        .mask = STATX_BASIC_STATS, .blksize = (uint32_t)st.st_blksize, .nlink = (uint32_t)st.st_nlink,
+        .uid = st.st_uid, .gid = st.st_gid, .mode = (uint16_t)st.st_mode, .ino = st.st_ino,
+        .size = (uint64_t)st.st_size, .blocks = (uint64_t)st.st_blocks,
+        .atime = { (int64_t)st.st_atime, (uint32_t)st.st_atime_nsec, 0 },
+        .ctime = { (int64_t)st.st_ctime, (uint32_t)st.st_ctime_nsec, 0 },
+        .mtime = { (int64_t)st.st_mtime, (uint32_t)st.st_mtime_nsec, 0 },
+        .rdev_major = (uint32_t)(st.st_rdev >> 8), .rdev_minor = (uint32_t)(st.st_rdev & 0xff),
+        .dev_major = (uint32_t)(st.st_dev >> 8), .dev_minor = (uint32_t)(st.st_dev & 0xff),
+    };
+    return copy_to_user(ubuf, &x, sizeof x) < 0 ? -EFAULT : 0;
+}
+
+long sys_faccessat2(int dirfd, uint64_t upath, int mode, int flags)
+{
+    char path[PATH_MAX_LEN];
+    long r = user_path(path, upath);
+    if (r < 0) return r;
+    if (mode & ~7) return -EINVAL;
+    struct tfs_node *n;
+    r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &n);
+    if (r < 0) return r;
+    if (mode & W_OK) return -EROFS;
+    /* One user, and it is root: execute needs some x bit, as for root on Linux. */
+    if ((mode & 1) && (tfs_mode(n) & S_IFMT) != S_IFDIR && !(tfs_mode(n) & 0111)) return -EACCES;
+    return 0;
+}
+
+long sys_faccessat(int dirfd, uint64_t path, int mode) { return sys_faccessat2(dirfd, path, mode, 0); }
+long sys_access(uint64_t path, int mode) { return sys_faccessat2(AT_FDCWD, path, mode, 0); }
+
+long sys_readlinkat(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t len)
+{
+    struct process *p = current_process();
+    char path[PATH_MAX_LEN], target[PATH_MAX_LEN];
+    long r = user_path(path, upath);
+    if (r < 0) return r;
+    if ((int64_t)len <= 0) return -EINVAL;
+    if (strcmp(path, proc_self_exe) == 0) {
+        r = (long)strlen(p->exe_path);
+        memcpy(target, p->exe_path, (size_t)r);
+    } else {
+        struct tfs_node *n;
+        r = resolve_at(dirfd, path, 0, false, &n);
+        if (r < 0) return r;
+        r = tfs_readlink(n, target, sizeof target);
+        if (r < 0) return r;
+    }
+    r = MIN(r, (long)len);
+    return copy_to_user(ubuf, target, (size_t)r) < 0 ? -EFAULT : r;
+}
+
+long sys_readlink(uint64_t path, uint64_t buf, uint64_t len) { return sys_readlinkat(AT_FDCWD, path, buf, len); }
+
+long sys_getcwd(uint64_t buf, uint64_t len)
+{
+    struct process *p = current_process();
+    size_t n = strlen(p->cwd_path) + 1;
+    if (len < n) return -ERANGE;
+    return copy_to_user(buf, p->cwd_path, n) < 0 ? -EFAULT : (long)n;
+}
+
+/* Append path's components to the canonical path out (length *o), folding
+ * "." and ".." lexically. */
+static void fold_components(const char *path, char *out, size_t *o, size_t size)
+{
+    for (const char *s = path; *s;) {
+        while (*s == '/') s++;
+        const char *e = s;
+        while (*e && *e != '/') e++;
+        size_t cl = (size_t)(e - s);
+        if (cl == 2 && s[0] == '.' && s[1] == '.') {
+            while (*o > 1 && out[*o - 1] != '/') (*o)--;
+            if (*o > 1) (*o)--;
+        } else if (cl && !(cl == 1 && s[0] == '.') && *o + cl + 2 < size) {
+            if (*o > 1) out[(*o)++] = '/';
+            memcpy(out + *o, s, cl);
+            *o += cl;
+        }
+        s = e;
+    }
+    out[*o] = 0;
+}
+
+static void join_path(const char *cwd, const char *path, char *out, size_t size)
+{
+    size_t o = 1;
+    out[0] = '/';
+    out[1] = 0;
+    if (path[0] != '/') fold_components(cwd, out, &o, size);
+    fold_components(path, out, &o, size);
+}
+
+long sys_chdir(uint64_t upath)
+{
+    struct process *p = current_process();
+    char path[PATH_MAX_LEN];
+    long r = user_path(path, upath);
+    if (r < 0) return r;
+    struct tfs_node *n;
+    r = tfs_resolve(p->fs, p->cwd, path, true, &n);
+    if (r < 0) return r;
+    if ((tfs_mode(n) & S_IFMT) != S_IFDIR) return -ENOTDIR;
+    char joined[PATH_MAX_LEN];
+    join_path(p->cwd_path, path, joined, sizeof joined);
+    memcpy(p->cwd_path, joined, sizeof joined);
+    p->cwd = n;
+    return 0;
+}

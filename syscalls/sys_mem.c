@@ -1,0 +1,192 @@
+/* The program's memory: mmap and friends, brk. Anonymous memory is filled
+ * on first touch; file mappings are copied in at mmap time (a page cache
+ * with shared mappings comes with the writable filesystem). */
+#include "syscalls.h"
+#include "../kernel/process.h"
+#include "../kernel/paging.h"
+#include "../kernel/mm.h"
+#include "../fs/tfs.h"
+
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x100
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+
+static uint32_t prot_to_vm(int prot) { return (uint32_t)prot & VM_PROT_MASK; }
+
+static long fill_from_file(struct process *p, struct file *f, uint64_t addr, uint64_t len, uint64_t off)
+{
+    for (uint64_t done = 0; done < len; done += PAGE_SIZE) {
+        void *k = vm_page_kernel_address(&p->vm, addr + done);
+        if (!k) return -ENOMEM;
+        int64_t r = f->ops->read(f, k, PAGE_SIZE, off + done);
+        if (r < 0) return r;
+        if (r < (int64_t)PAGE_SIZE) break;  /* past EOF the pages stay zero */
+    }
+    return 0;
+}
+
+long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+{
+    struct process *p = current_process();
+    if (!len) return -EINVAL;
+    if (off & (PAGE_SIZE - 1)) return -EINVAL;
+    int type = flags & MAP_TYPE;
+    if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -EINVAL;
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -EINVAL;
+    uint64_t size = ALIGN_UP(len, PAGE_SIZE);
+    if (size < len || size > USER_TOP) return -ENOMEM;
+
+    struct file *f = NULL;
+    if (!(flags & MAP_ANONYMOUS)) {
+        f = fd_get(&p->fds, fd);
+        if (!f) return -EBADF;
+        if (!f->node || !f->ops->seekable || (f->flags & O_PATH)) {
+            file_put(f);
+            return -ENODEV;
+        }
+        if ((f->flags & O_ACCMODE) == O_WRONLY || (type != MAP_PRIVATE && (prot & PROT_WRITE))) {
+            file_put(f);
+            return -EACCES;
+        }
+    }
+
+    long r;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (addr & (PAGE_SIZE - 1)) {
+            r = -EINVAL;
+            goto out;
+        }
+        if ((flags & MAP_FIXED_NOREPLACE) && !vm_range_free(&p->vm, addr, size)) {
+            r = -EEXIST;
+            goto out;
+        }
+    } else {
+        addr = ALIGN_DOWN(addr, PAGE_SIZE);
+        if (!addr || !vm_range_free(&p->vm, addr, size)) addr = vm_find_free(&p->vm, size);
+        if (!addr) {
+            r = -ENOMEM;
+            goto out;
+        }
+    }
+    uint32_t vmflags = prot_to_vm(prot) | ((flags & MAP_GROWSDOWN) ? VM_STACK : 0);
+    /* Fill a file mapping while it is writable to us, then apply prot. */
+    r = vm_map(&p->vm, addr, size, f ? VM_READ | VM_WRITE : vmflags);
+    if (r == 0 && f) {
+        r = fill_from_file(p, f, addr, size, off);
+        if (r == 0) r = vm_protect(&p->vm, addr, size, prot_to_vm(prot));
+        if (r < 0) vm_unmap(&p->vm, addr, size);
+    }
+    if (r == 0) r = (long)addr;
+out:
+    if (f) file_put(f);
+    return r;
+}
+
+long sys_munmap(uint64_t addr, uint64_t len)
+{
+    if ((addr & (PAGE_SIZE - 1)) || !len) return -EINVAL;
+    return vm_unmap(&current_process()->vm, addr, len);
+}
+
+long sys_mprotect(uint64_t addr, uint64_t len, int prot)
+{
+    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x01000000 | 0x02000000)) return -EINVAL;
+    if (!len) return 0;
+    return vm_protect(&current_process()->vm, addr, len, prot_to_vm(prot));
+}
+
+/* Move the pages of [from, from+len) to [to, to+len); the target is empty. */
+static void move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len)
+{
+    for (uint64_t o = 0; o < len; o += PAGE_SIZE) {
+        uint64_t *pte = page_lookup(vm->root, from + o);
+        if (!pte || !(*pte & (PTE_P | PTE_HIDDEN))) continue;
+        uint64_t entry = *pte;
+        *pte = 0;
+        tlb_flush_page(from + o);
+        page_map(vm->root, to + o, entry & PTE_ADDR_MASK, entry & ~PTE_ADDR_MASK & ~PTE_P);
+        if (!(entry & PTE_P)) *page_lookup(vm->root, to + o) &= ~PTE_P;
+    }
+}
+
+long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr)
+{
+    struct vm *vm = &current_process()->vm;
+    if ((old & (PAGE_SIZE - 1)) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED))) return -EINVAL;
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
+    old_len = ALIGN_UP(old_len, PAGE_SIZE);
+    new_len = ALIGN_UP(new_len, PAGE_SIZE);
+    if (!new_len || !old_len) return -EINVAL;
+    struct vma *v = vm_find(vm, old);
+    if (!v || v->end < old + old_len) return -EFAULT;
+    uint32_t vmflags = v->flags;
+    if (new_len <= old_len && !(flags & MREMAP_FIXED)) {
+        if (new_len < old_len) vm_unmap(vm, old + new_len, old_len - new_len);
+        return (long)old;
+    }
+    if (!(flags & MREMAP_FIXED) && vm_range_free(vm, old + old_len, new_len - old_len)) {
+        long r = vm_map(vm, old + old_len, new_len - old_len, vmflags);
+        return r < 0 ? r : (long)old;
+    }
+    if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
+    uint64_t to;
+    if (flags & MREMAP_FIXED) {
+        if (new_addr & (PAGE_SIZE - 1)) return -EINVAL;
+        to = new_addr;
+    } else {
+        to = vm_find_free(vm, new_len);
+        if (!to) return -ENOMEM;
+    }
+    long r = vm_map(vm, to, new_len, vmflags);
+    if (r < 0) return r;
+    move_pages(vm, old, to, MIN(old_len, new_len));
+    vm_unmap(vm, old, old_len);
+    return (long)to;
+}
+
+long sys_brk(uint64_t addr)
+{
+    struct vm *vm = &current_process()->vm;
+    if (addr < vm->brk_start) return (long)vm->brk;
+    uint64_t old_top = ALIGN_UP(vm->brk, PAGE_SIZE), new_top = ALIGN_UP(addr, PAGE_SIZE);
+    if (new_top > old_top) {
+        if (!vm_range_free(vm, old_top, new_top - old_top)) return (long)vm->brk;
+        if (vm_map(vm, old_top, new_top - old_top, VM_READ | VM_WRITE | VM_HEAP) < 0) return (long)vm->brk;
+    } else if (new_top < old_top) {
+        vm_unmap(vm, new_top, old_top - new_top);
+    }
+    vm->brk = addr;
+    return (long)addr;
+}
+
+long sys_madvise(uint64_t addr, uint64_t len, int advice)
+{
+    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    switch (advice) {
+    case 4:  /* MADV_DONTNEED: private anonymous pages read back as zeros */
+    case 8: { /* MADV_FREE */
+        struct vm *vm = &current_process()->vm;
+        for (uint64_t a = addr; a < addr + ALIGN_UP(len, PAGE_SIZE); a += PAGE_SIZE) {
+            uint64_t pa = page_unmap(vm->root, a);
+            if (pa) page_free(pa);
+        }
+        return 0;
+    }
+    case 0: case 1: case 2: case 3: case 9: case 10: case 11: case 12:
+    case 14: case 15: case 16: case 17: case 18: case 19:
+        return 0;   /* hints with nothing to do in a single address space without swap */
+    default:
+        return -EINVAL;
+    }
+}

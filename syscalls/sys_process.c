@@ -1,0 +1,213 @@
+/* Identity, limits and the end of the program. There is one process
+ * (pid 1), one user (root) and, for now, one thread. */
+#include "syscalls.h"
+#include "../kernel/process.h"
+#include "../kernel/usercopy.h"
+#include "../kernel/cpu.h"
+#include "../kernel/console.h"
+#include "../kernel/mm.h"
+#include "../kernel/clock.h"
+#include "../klib/string.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define RLIM_INFINITY (~0ul)
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+#define RLIMIT_NLIMITS 16
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+NORETURN static void exit_now(int status)
+{
+    if (kernel.trace) kprintf("[trace] exit_group(%d) = ?\n", status);
+    process_exit(status);
+}
+
+long sys_exit(int status) { exit_now(status); }  /* one thread: the last one out ends the program */
+long sys_exit_group(int status) { exit_now(status); }
+
+long sys_getpid(void) { return PROCESS_PID; }
+long sys_gettid(void) { return current_thread()->tid; }
+long sys_getppid(void) { return 0; }
+long sys_getuid(void) { return 0; }
+long sys_getgid(void) { return 0; }
+long sys_geteuid(void) { return 0; }
+long sys_getegid(void) { return 0; }
+long sys_getpgrp(void) { return PROCESS_PID; }
+long sys_getpgid(int pid) { return (pid == 0 || pid == PROCESS_PID) ? PROCESS_PID : -ESRCH; }
+long sys_getsid(int pid) { return (pid == 0 || pid == PROCESS_PID) ? PROCESS_PID : -ESRCH; }
+
+long sys_setpgid(int pid, int pgid)
+{
+    if (pid != 0 && pid != PROCESS_PID) return -ESRCH;
+    return (pgid == 0 || pgid == PROCESS_PID) ? 0 : -EPERM;
+}
+
+static long put_ids(uint64_t r, uint64_t e, uint64_t s)
+{
+    uint32_t zero = 0;
+    if (copy_to_user(r, &zero, 4) < 0 || copy_to_user(e, &zero, 4) < 0 || copy_to_user(s, &zero, 4) < 0)
+        return -EFAULT;
+    return 0;
+}
+long sys_getresuid(uint64_t r, uint64_t e, uint64_t s) { return put_ids(r, e, s); }
+long sys_getresgid(uint64_t r, uint64_t e, uint64_t s) { return put_ids(r, e, s); }
+long sys_getgroups(int size, uint64_t list) { return size < 0 ? -EINVAL : 0; }
+
+struct utsname_k {
+    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+long sys_uname(uint64_t buf)
+{
+    struct utsname_k u;
+    memset(&u, 0, sizeof u);
+    memcpy(u.sysname, "Linux", 6);
+    memcpy(u.nodename, "pith", 5);
+    /* Programs check the release to pick features; claim a kernel whose ABI we follow. */
+    memcpy(u.release, "6.1.0-pith", 11);
+    memcpy(u.version, "#1 SMP Pith unikernel", 22);
+    memcpy(u.machine, "x86_64", 7);
+    memcpy(u.domainname, "(none)", 7);
+    return copy_to_user(buf, &u, sizeof u) < 0 ? -EFAULT : 0;
+}
+
+long sys_arch_prctl(int code, uint64_t addr)
+{
+    struct thread *t = current_thread();
+    switch (code) {
+    case ARCH_SET_FS:
+        if (addr >= USER_TOP) return -EPERM;
+        t->fs_base = addr;
+        cpu_set_fs_base(addr);
+        return 0;
+    case ARCH_GET_FS:
+        return copy_to_user(addr, &t->fs_base, 8) < 0 ? -EFAULT : 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+long sys_set_tid_address(uint64_t addr)
+{
+    struct thread *t = current_thread();
+    t->clear_child_tid = addr;
+    return t->tid;
+}
+
+long sys_set_robust_list(uint64_t head, uint64_t len)
+{
+    if (len != 24) return -EINVAL;
+    struct thread *t = current_thread();
+    t->robust_list = head;
+    t->robust_len = len;
+    return 0;
+}
+
+struct rlimit_k {
+    uint64_t cur, max;
+};
+
+static struct rlimit_k limit_of(int resource)
+{
+    switch (resource) {
+    case RLIMIT_STACK: return (struct rlimit_k){ 8ul << 20, RLIM_INFINITY };
+    case RLIMIT_NOFILE: return (struct rlimit_k){ FD_MAX, FD_MAX };
+    default: return (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
+    }
+}
+
+long sys_prlimit64(int pid, int resource, uint64_t new_rlim, uint64_t old_rlim)
+{
+    if (pid != 0 && pid != PROCESS_PID) return -ESRCH;
+    if (resource < 0 || resource >= RLIMIT_NLIMITS) return -EINVAL;
+    struct rlimit_k cur = limit_of(resource);
+    if (old_rlim && copy_to_user(old_rlim, &cur, sizeof cur) < 0) return -EFAULT;
+    if (new_rlim) {
+        struct rlimit_k want;
+        if (copy_from_user(&want, new_rlim, sizeof want) < 0) return -EFAULT;
+        if (want.cur > want.max) return -EINVAL;
+        /* Limits are fixed for now; only a request that changes nothing succeeds. */
+        if (want.cur != cur.cur || want.max != cur.max) return -EPERM;
+    }
+    return 0;
+}
+
+long sys_getrlimit(int resource, uint64_t rlim) { return sys_prlimit64(0, resource, 0, rlim); }
+
+long sys_sched_getaffinity(int pid, uint64_t len, uint64_t mask)
+{
+    if (pid != 0 && pid != PROCESS_PID && pid != current_thread()->tid) return -ESRCH;
+    uint32_t ncpus = kernel.ncpus ? kernel.ncpus : 1;
+    size_t bytes = ALIGN_UP((ncpus + 63) / 64 * 8, 8u);
+    if (len < bytes || (len & 7)) return -EINVAL;
+    uint8_t set[128] = { 0 };
+    for (uint32_t i = 0; i < ncpus && i < 1024; i++) set[i / 8] |= (uint8_t)(1u << (i % 8));
+    return copy_to_user(mask, set, bytes) < 0 ? -EFAULT : (long)bytes;
+}
+
+long sys_sched_yield(void) { return 0; }
+
+long sys_umask(int mask)
+{
+    struct process *p = current_process();
+    long old = p->umask;
+    p->umask = (uint32_t)mask & 0777;
+    return old;
+}
+
+struct sysinfo_k {
+    int64_t uptime;
+    uint64_t loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs, pad;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    char reserved[4];
+};
+
+long sys_sysinfo(uint64_t info)
+{
+    struct sysinfo_k s;
+    memset(&s, 0, sizeof s);
+    s.uptime = (int64_t)(clock_monotonic_ns() / 1000000000);
+    s.totalram = pages_total_count() * PAGE_SIZE;
+    s.freeram = pages_free_count() * PAGE_SIZE;
+    s.procs = 1;
+    s.mem_unit = 1;
+    return copy_to_user(info, &s, sizeof s) < 0 ? -EFAULT : 0;
+}
+
+long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    struct process *p = current_process();
+    switch (option) {
+    case PR_SET_NAME: {
+        char name[16];
+        long n = copy_string_from_user(name, a2, sizeof name);
+        if (n == -EFAULT) return n;
+        name[15] = 0;
+        memcpy(p->name, name, sizeof name);
+        return 0;
+    }
+    case PR_GET_NAME:
+        return copy_to_user(a2, p->name, sizeof p->name) < 0 ? -EFAULT : 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+long sys_getrandom(uint64_t buf, uint64_t len, unsigned flags)
+{
+    if (flags & ~7u) return -EINVAL;
+    uint64_t done = 0;
+    while (done < len) {
+        uint64_t v = cpu_random64();
+        size_t chunk = MIN(len - done, sizeof v);
+        if (copy_to_user(buf + done, &v, chunk) < 0) return done ? (long)done : -EFAULT;
+        done += chunk;
+    }
+    return (long)done;
+}

@@ -1,0 +1,126 @@
+/* Clocks and sleeping. */
+#include "syscalls.h"
+#include "../kernel/process.h"
+#include "../kernel/usercopy.h"
+#include "../kernel/clock.h"
+#include "../kernel/io.h"
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+#define TIMER_ABSTIME 1
+#define NSEC 1000000000ul
+
+struct timespec_k {
+    int64_t sec, nsec;
+};
+
+static long clock_now(int clk, uint64_t *ns)
+{
+    switch (clk) {
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE:
+        *ns = clock_realtime_ns();
+        return 0;
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME:
+        *ns = clock_monotonic_ns();
+        return 0;
+    case CLOCK_PROCESS_CPUTIME_ID:
+    case CLOCK_THREAD_CPUTIME_ID:
+        /* One program owns the machine: its CPU time is the time since it started. */
+        *ns = clock_monotonic_ns() - current_process()->start_ns;
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+long sys_clock_gettime(int clk, uint64_t ts)
+{
+    uint64_t ns;
+    long r = clock_now(clk, &ns);
+    if (r < 0) return r;
+    struct timespec_k t = { (int64_t)(ns / NSEC), (int64_t)(ns % NSEC) };
+    return copy_to_user(ts, &t, sizeof t) < 0 ? -EFAULT : 0;
+}
+
+long sys_clock_getres(int clk, uint64_t ts)
+{
+    uint64_t ns;
+    long r = clock_now(clk, &ns);
+    if (r < 0) return r;
+    struct timespec_k t = { 0, 1 };
+    if (ts && copy_to_user(ts, &t, sizeof t) < 0) return -EFAULT;
+    return 0;
+}
+
+long sys_gettimeofday(uint64_t tv, uint64_t tz)
+{
+    uint64_t ns = clock_realtime_ns();
+    struct {
+        int64_t sec, usec;
+    } t = { (int64_t)(ns / NSEC), (int64_t)(ns % NSEC / 1000) };
+    if (tv && copy_to_user(tv, &t, sizeof t) < 0) return -EFAULT;
+    if (tz) {
+        int32_t zone[2] = { 0, 0 };
+        if (copy_to_user(tz, zone, sizeof zone) < 0) return -EFAULT;
+    }
+    return 0;
+}
+
+long sys_time(uint64_t t)
+{
+    int64_t now = (int64_t)(clock_realtime_ns() / NSEC);
+    if (t && copy_to_user(t, &now, sizeof now) < 0) return -EFAULT;
+    return now;
+}
+
+/* Sleep until the monotonic clock reaches deadline. One thread: halting
+ * until the next interrupt (the timer) is all the scheduling there is. */
+static void sleep_until(uint64_t deadline)
+{
+    while (clock_monotonic_ns() < deadline) {
+        uint64_t left = deadline - clock_monotonic_ns();
+        if (left > 50000) clock_delay_ns(MIN(left, 1000000ul));
+        else cpu_relax();
+    }
+}
+
+static long read_timespec(uint64_t uts, uint64_t *ns)
+{
+    struct timespec_k t;
+    if (copy_from_user(&t, uts, sizeof t) < 0) return -EFAULT;
+    if (t.sec < 0 || t.nsec < 0 || t.nsec >= (int64_t)NSEC) return -EINVAL;
+    *ns = (uint64_t)t.sec > UINT64_MAX / NSEC / 2 ? UINT64_MAX / 2 : (uint64_t)t.sec * NSEC + (uint64_t)t.nsec;
+    return 0;
+}
+
+long sys_nanosleep(uint64_t req, uint64_t rem)
+{
+    uint64_t ns;
+    long r = read_timespec(req, &ns);
+    if (r < 0) return r;
+    sleep_until(clock_monotonic_ns() + ns);
+    return 0;
+}
+
+long sys_clock_nanosleep(int clk, int flags, uint64_t req, uint64_t rem)
+{
+    uint64_t ns, now;
+    long r = clock_now(clk, &now);
+    if (r < 0) return r;
+    r = read_timespec(req, &ns);
+    if (r < 0) return r;
+    uint64_t mono = clock_monotonic_ns();
+    uint64_t deadline = (flags & TIMER_ABSTIME) ? (ns > now ? mono + (ns - now) : mono) : mono + ns;
+    sleep_until(deadline);
+    return 0;
+}

@@ -1,0 +1,108 @@
+/* The Linux system call interface. syscalls/table.c is the one place a
+ * system call is wired to its handler; handlers live in sys_*.c by topic
+ * and return a value or a negative errno, exactly as Linux's do. */
+#pragma once
+#include "../klib/types.h"
+#include "../klib/errno.h"
+
+#define SYSCALL_COUNT 451
+
+typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+/* How --trace prints each argument: d signed, u unsigned, x hex, o octal,
+ * f fd (AT_FDCWD by name), s user string, p pointer, '-' unused. The result
+ * is printed in hex when ret_hex is set (addresses), else in decimal. */
+struct syscall_def {
+    syscall_fn fn;
+    const char *args;
+    bool ret_hex;
+};
+
+extern const struct syscall_def syscall_table[SYSCALL_COUNT];
+extern const char *const syscall_names[SYSCALL_COUNT];
+
+struct trap_frame;
+void syscall_dispatch(struct trap_frame *f);
+
+#define AT_FDCWD (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define AT_EMPTY_PATH 0x1000
+
+
+/* Handlers (one line each; see the sys_*.c files). */
+long sys_read(int fd, uint64_t buf, uint64_t n);
+long sys_write(int fd, uint64_t buf, uint64_t n);
+long sys_pread64(int fd, uint64_t buf, uint64_t n, int64_t off);
+long sys_pwrite64(int fd, uint64_t buf, uint64_t n, int64_t off);
+long sys_readv(int fd, uint64_t iov, int cnt);
+long sys_writev(int fd, uint64_t iov, int cnt);
+long sys_lseek(int fd, int64_t off, int whence);
+long sys_close(int fd);
+long sys_ioctl(int fd, uint64_t cmd, uint64_t arg);
+long sys_fstat(int fd, uint64_t st);
+long sys_getdents64(int fd, uint64_t buf, uint64_t len);
+long sys_dup(int fd);
+long sys_dup2(int fd, int newfd);
+long sys_dup3(int fd, int newfd, int flags);
+long sys_fcntl(int fd, int cmd, uint64_t arg);
+
+long sys_open(uint64_t path, int flags, int mode);
+long sys_openat(int dirfd, uint64_t path, int flags, int mode);
+long sys_stat(uint64_t path, uint64_t st);
+long sys_lstat(uint64_t path, uint64_t st);
+long sys_newfstatat(int dirfd, uint64_t path, uint64_t st, int flags);
+long sys_statx(int dirfd, uint64_t path, int flags, unsigned mask, uint64_t buf);
+long sys_access(uint64_t path, int mode);
+long sys_faccessat(int dirfd, uint64_t path, int mode);
+long sys_faccessat2(int dirfd, uint64_t path, int mode, int flags);
+long sys_readlink(uint64_t path, uint64_t buf, uint64_t len);
+long sys_readlinkat(int dirfd, uint64_t path, uint64_t buf, uint64_t len);
+long sys_getcwd(uint64_t buf, uint64_t len);
+long sys_chdir(uint64_t path);
+
+long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
+long sys_munmap(uint64_t addr, uint64_t len);
+long sys_mprotect(uint64_t addr, uint64_t len, int prot);
+long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
+long sys_brk(uint64_t addr);
+long sys_madvise(uint64_t addr, uint64_t len, int advice);
+
+long sys_exit(int status);
+long sys_exit_group(int status);
+long sys_getpid(void);
+long sys_gettid(void);
+long sys_getppid(void);
+long sys_getuid(void);
+long sys_getgid(void);
+long sys_geteuid(void);
+long sys_getegid(void);
+long sys_getpgrp(void);
+long sys_getpgid(int pid);
+long sys_getsid(int pid);
+long sys_setpgid(int pid, int pgid);
+long sys_getresuid(uint64_t r, uint64_t e, uint64_t s);
+long sys_getresgid(uint64_t r, uint64_t e, uint64_t s);
+long sys_getgroups(int size, uint64_t list);
+long sys_uname(uint64_t buf);
+long sys_arch_prctl(int code, uint64_t addr);
+long sys_set_tid_address(uint64_t addr);
+long sys_set_robust_list(uint64_t head, uint64_t len);
+long sys_prlimit64(int pid, int resource, uint64_t new_rlim, uint64_t old_rlim);
+long sys_getrlimit(int resource, uint64_t rlim);
+long sys_sched_getaffinity(int pid, uint64_t len, uint64_t mask);
+long sys_sched_yield(void);
+long sys_umask(int mask);
+long sys_sysinfo(uint64_t info);
+long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+long sys_getrandom(uint64_t buf, uint64_t len, unsigned flags);
+
+long sys_clock_gettime(int clk, uint64_t ts);
+long sys_clock_getres(int clk, uint64_t ts);
+long sys_gettimeofday(uint64_t tv, uint64_t tz);
+long sys_time(uint64_t t);
+long sys_nanosleep(uint64_t req, uint64_t rem);
+long sys_clock_nanosleep(int clk, int flags, uint64_t req, uint64_t rem);
+
+long sys_rt_sigaction(int sig, uint64_t act, uint64_t old, uint64_t size);
+long sys_rt_sigprocmask(int how, uint64_t set, uint64_t old, uint64_t size);
