@@ -24,7 +24,7 @@ static const char run_help[] =
     "  --cpus N           virtual CPUs (default 1)\n"
     "  --accel auto|kvm|tcg   auto (default): kvm if /dev/kvm is usable, else tcg\n"
     "  -e KEY=VALUE       add to the environment (repeatable)\n"
-    "  -f HOST[:GUEST]    add a host file to the image (repeatable); GUEST defaults to\n"
+    "  -f HOST[:GUEST]    add a host file or directory tree (repeatable); GUEST defaults to\n"
     "                     HOST if absolute, else /BASENAME\n"
     "  --keep-image PATH  keep the built image at PATH\n"
     "  --image IMAGE      boot an image made by 'pith build'\n"
@@ -40,7 +40,7 @@ static const char build_help[] =
     "  -o IMAGE           the image file to write\n"
     "  --trace            trace the program's system calls when the image boots\n"
     "  -e KEY=VALUE       add to the environment (repeatable)\n"
-    "  -f HOST[:GUEST]    add a host file to the image (repeatable)\n"
+    "  -f HOST[:GUEST]    add a host file or directory tree (repeatable)\n"
     "\n"
     "Boot the result with 'pith run --image IMAGE'.\n";
 

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../fs/tfs.h"
 #include "elf_check.h"
 #include "embedded.h"
+#include "host_heap.h"
 #include "image.h"
 #include "image_kernel.h"
 #include "manifest.h"
@@ -131,9 +131,13 @@ static int check_inputs(const struct pith_args *a)
             }
         }
     }
-    for (int i = 0; i < a->filec; i++)
-        if ((rc = check_regular_file(a->files[i].host, &st)) != 0)
+    for (int i = 0; i < a->filec; i++) {
+        const char *host = a->files[i].host;
+        if (stat(host, &st) != 0)
+            return complain(host, strerror(errno));
+        if (!S_ISDIR(st.st_mode) && (rc = check_regular_file(host, &st)) != 0)
             return rc;
+    }
     return 0;
 }
 
@@ -148,38 +152,41 @@ static int env_overridden(const struct pith_args *a, const char *kv)
 
 static int fill_manifest(const struct pith_args *a, struct manifest *m)
 {
-    char guest[PATH_MAX];
+    char guest[PATH_MAX], why[512] = "";
     struct stat st;
     if (run_guest_path(a->program, guest, sizeof guest) != 0)
         return complain(a->program, "path too long");
     if (stat(a->program, &st) != 0)
         return complain(a->program, strerror(errno));
     /* The program must be executable in the guest whatever its host mode. */
-    if (manifest_add_file(m, guest, a->program, (st.st_mode & 07777) | 0555) != 0 ||
-        manifest_set_program(m, guest) != 0 || manifest_add_arg(m, a->program) != 0)
-        return complain(a->program, "cannot add to the image");
+    if (manifest_add_file(m, guest, a->program, (st.st_mode & 07777) | 0555, why, sizeof why) != 0 ||
+        manifest_set_program(m, guest, why, sizeof why) != 0 ||
+        manifest_add_arg(m, a->program, why, sizeof why) != 0)
+        return complain(a->program, why);
     for (int i = 0; i < a->prog_argc; i++)
-        if (manifest_add_arg(m, a->prog_args[i]) != 0)
-            return complain(a->prog_args[i], "cannot add argument");
+        if (manifest_add_arg(m, a->prog_args[i], why, sizeof why) != 0)
+            return complain(a->prog_args[i], why);
     for (size_t i = 0; i < sizeof default_env / sizeof default_env[0]; i++)
-        if (!env_overridden(a, default_env[i]) && manifest_add_env(m, default_env[i]) != 0)
-            return complain(default_env[i], "cannot add to the environment");
+        if (!env_overridden(a, default_env[i]) && manifest_add_env(m, default_env[i], why, sizeof why) != 0)
+            return complain(default_env[i], why);
     for (int i = 0; i < a->envc; i++)
-        if (manifest_add_env(m, a->env[i]) != 0)
-            return complain(a->env[i], "cannot add to the environment");
+        if (manifest_add_env(m, a->env[i], why, sizeof why) != 0)
+            return complain(a->env[i], why);
     for (int i = 0; i < a->filec; i++) {
-        const char *g = a->files[i].guest;
+        const char *host = a->files[i].host, *g = a->files[i].guest;
         if (!g) {
-            if (run_guest_path(a->files[i].host, guest, sizeof guest) != 0)
-                return complain(a->files[i].host, "path too long");
+            if (run_guest_path(host, guest, sizeof guest) != 0)
+                return complain(host, "path too long");
             g = guest;
         }
-        if (stat(a->files[i].host, &st) != 0)
-            return complain(a->files[i].host, strerror(errno));
-        if (manifest_add_file(m, g, a->files[i].host, st.st_mode & 07777) != 0)
-            return complain(a->files[i].host, "cannot add to the image");
+        if (stat(host, &st) != 0)
+            return complain(host, strerror(errno));
+        int rc = S_ISDIR(st.st_mode) ? manifest_add_tree(m, g, host, why, sizeof why)
+                                     : manifest_add_file(m, g, host, MANIFEST_MODE_FROM_HOST, why, sizeof why);
+        if (rc != 0)
+            return complain(host, why);
     }
-    manifest_set_flags(m, a->trace ? TFS_CONFIG_TRACE : 0);
+    manifest_set_flags(m, a->trace ? MANIFEST_FLAG_TRACE : 0);
     return 0;
 }
 
@@ -188,9 +195,10 @@ static int write_image(const struct pith_args *a, const char *out_path)
     int rc = check_inputs(a);
     if (rc)
         return rc;
-    struct manifest m;
-    manifest_init(&m);
-    rc = fill_manifest(a, &m);
+    struct manifest *m = manifest_new(host_heap());
+    if (!m)
+        return complain(a->program, "out of memory");
+    rc = fill_manifest(a, m);
     if (rc == 0) {
         struct boot_blobs boot = {
             .stage1 = pith_stage1_start, .stage1_len = (size_t)(pith_stage1_end - pith_stage1_start),
@@ -198,10 +206,16 @@ static int write_image(const struct pith_args *a, const char *out_path)
             .kernel = pith_kernel_start, .kernel_len = (size_t)(pith_kernel_end - pith_kernel_start),
         };
         char why[512] = "";
-        if (image_write(out_path, &boot, &m, why, sizeof why) != 0)
-            rc = complain(out_path, why[0] ? why : "cannot write the image");
+        /* image_write's message already names the culprit. */
+        if (image_write(out_path, &boot, m, why, sizeof why) != 0) {
+            if (why[0])
+                fprintf(stderr, "pith: %s\n", why);
+            else
+                complain(out_path, "cannot write the image");
+            rc = PITH_EXIT_USAGE;
+        }
     }
-    manifest_free(&m);
+    manifest_free(m);
     return rc;
 }
 

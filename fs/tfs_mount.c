@@ -205,11 +205,11 @@ static int apply_inode(struct replay *r, const uint8_t *p, uint32_t len)
         return FAIL(r, "inode %llu changes type", (unsigned long long)ino);
     if (!n) {
         n = allocate_zero(fs->heap, sizeof(*n));
+        if (n) n->ino = ino;
         if (!n || inode_insert(fs, n)) {
             deallocate(fs->heap, n, sizeof(*n));
             return NOMEM(r);
         }
-        n->ino = ino;
     }
     n->mode = mode;
     n->nlink = tfs_get32(p + TFS_INODE_NLINK);

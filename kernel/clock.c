@@ -7,6 +7,7 @@
 #include "io.h"
 #include "mm.h"
 #include "console.h"
+#include "../platform/devlog.h"
 
 #define PIT_HZ 1193182ull
 #define PIT_WINDOW_TICKS 11932u /* ~10 ms */
@@ -238,6 +239,7 @@ void clock_init(void)
         if (tsc_khz == 0) {
             tsc_khz = 1000000; /* the PIT never ticked; assume 1 GHz rather than stop */
             source = "guess";
+            kprintf("clock: the PIT did not count; assuming a 1 GHz TSC\n");
         }
     }
     ns_per_tick_mult = (1000000ull << 32) / tsc_khz;
@@ -246,7 +248,7 @@ void clock_init(void)
     uint64_t secs = rtc_unix_seconds();
     rtc_mono_ns = clock_monotonic_ns();
     rtc_unix_ns = secs * 1000000000ull;
-    kprintf("clock: tsc %llu kHz (%s), rtc %llu\n", (unsigned long long)tsc_khz, source,
+    dev_info("clock: tsc %llu kHz (%s), rtc %llu\n", (unsigned long long)tsc_khz, source,
             (unsigned long long)secs);
 }
 

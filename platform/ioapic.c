@@ -3,6 +3,7 @@
 #include "apic.h"
 #include "../kernel/interrupt.h"
 #include "../kernel/console.h"
+#include "devlog.h"
 #include "../kernel/io.h"
 #include "../kernel/mm.h"
 
@@ -39,7 +40,7 @@ void ioapic_init(void)
         ioapic_write(REG_REDIRECT + 2 * i, RED_MASKED);
         ioapic_write(REG_REDIRECT + 2 * i + 1, 0);
     }
-    kprintf("ioapic: %d inputs\n", redirect_count);
+    dev_info("ioapic: %d inputs\n", redirect_count);
 }
 
 void ioapic_route(int gsi, int vector, bool level_triggered, bool active_low)

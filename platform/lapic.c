@@ -5,6 +5,7 @@
 #include "../kernel/interrupt.h"
 #include "../kernel/clock.h"
 #include "../kernel/console.h"
+#include "devlog.h"
 #include "../kernel/io.h"
 #include "../kernel/mm.h"
 
@@ -100,7 +101,7 @@ void lapic_init(void)
     ready = true;
 
     calibrate_timer();
-    kprintf("lapic: id %u, %s, timer %llu Hz\n", lapic_id(), x2apic ? "x2APIC" : "xAPIC",
+    dev_info("lapic: id %u, %s, timer %llu Hz\n", lapic_id(), x2apic ? "x2APIC" : "xAPIC",
             (unsigned long long)timer_hz);
 }
 

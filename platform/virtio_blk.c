@@ -5,6 +5,7 @@
 #include "../kernel/mm.h"
 #include "../kernel/clock.h"
 #include "../kernel/console.h"
+#include "devlog.h"
 #include "../klib/errno.h"
 #include "../klib/string.h"
 
@@ -278,7 +279,7 @@ struct blockdev *virtio_blk_probe(struct heap *h, struct pci_device *dev)
     }
 
     virtio_pci_driver_ok(&vb->vp);
-    kprintf("virtio-blk %02x:%02x.%x: %llu sectors (%llu MiB)%s, queue %u, %u segs of <= %u bytes\n",
+    dev_info("virtio-blk %02x:%02x.%x: %llu sectors (%llu MiB)%s, queue %u, %u segs of <= %u bytes\n",
             dev->bus, dev->dev, dev->fn, (unsigned long long)vb->bd.sectors,
             (unsigned long long)(vb->bd.sectors >> 11), vb->read_only ? " read-only" : "",
             vb->vq->size, vb->max_segs, vb->max_seg_bytes);

@@ -63,9 +63,9 @@ void fatal_code(const char *msg, uint32_t code)
     serial_init();
     put_both("pith boot: ");
     put_both(msg);
-    put_both(" (");
+    put_both(" ");
     put_both(hex);
-    put_both(")\r\n");
+    put_both("\r\n");
     halt_forever();
 }
 

@@ -32,7 +32,7 @@ static struct disk_extent find_kernel_partition(void)
     struct mbr_partition p;
     memcpy(&p, mbr + 446, sizeof p);
     if (p.type != MBR_TYPE_PITH_KERNEL)
-        fatal_code("no kernel partition: MBR entry 0 type is not 0xda but", p.type);
+        fatal_code("no kernel partition (want type 0xda in MBR entry 0), found type", p.type);
     if (p.sectors == 0)
         fatal("kernel partition is empty");
     return (struct disk_extent){ .start_lba = p.start_lba, .sectors = p.sectors };
