@@ -12,6 +12,7 @@ static void trace_arg(char *buf, size_t size, char kind, uint64_t v)
     case 'd': format_sn(buf, size, "%ld", (long)v); break;
     case 'u': format_sn(buf, size, "%lu", v); break;
     case 'o': format_sn(buf, size, "0%lo", v); break;
+    case 'p': format_sn(buf, size, v ? "0x%lx" : "NULL", v); break;
     case 'f':
         if ((int)v == AT_FDCWD) format_sn(buf, size, "AT_FDCWD");
         else format_sn(buf, size, "%d", (int)v);
@@ -24,7 +25,7 @@ static void trace_arg(char *buf, size_t size, char kind, uint64_t v)
         else format_sn(buf, size, "%p", (void *)v);
         break;
     }
-    default: format_sn(buf, size, "%lx", v); break;
+    default: format_sn(buf, size, v ? "0x%lx" : "0", v); break;
     }
 }
 
@@ -44,7 +45,7 @@ static void trace(uint64_t nr, const uint64_t a[6], long ret)
     bool hex = nr < SYSCALL_COUNT && syscall_table[nr].ret_hex && ret >= 0;
     if (ret == -ENOSYS && !(nr < SYSCALL_COUNT && syscall_table[nr].fn))
         format_sn(line + len, sizeof line - len, ") = -ENOSYS (not implemented)\n");
-    else if (hex) format_sn(line + len, sizeof line - len, ") = %lx\n", (uint64_t)ret);
+    else if (hex) format_sn(line + len, sizeof line - len, ") = 0x%lx\n", (uint64_t)ret);
     else format_sn(line + len, sizeof line - len, ") = %ld\n", ret);
     kprintf("[trace] %s", line);
 }

@@ -4,6 +4,7 @@
 #include "../kernel/usercopy.h"
 #include "../kernel/clock.h"
 #include "../kernel/io.h"
+#include "../kernel/interrupt.h"
 
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
@@ -83,14 +84,17 @@ long sys_time(uint64_t t)
     return now;
 }
 
-/* Sleep until the monotonic clock reaches deadline. One thread: halting
- * until the next interrupt (the timer) is all the scheduling there is. */
+/* Sleep until the monotonic clock reaches deadline. With one thread there
+ * is nothing else to run: arm the local APIC timer and halt. Interrupts are
+ * enabled by "sti; hlt" as one step so the timer cannot fire in between. */
 static void sleep_until(uint64_t deadline)
 {
-    while (clock_monotonic_ns() < deadline) {
-        uint64_t left = deadline - clock_monotonic_ns();
-        if (left > 50000) clock_delay_ns(MIN(left, 1000000ul));
-        else cpu_relax();
+    for (;;) {
+        uint64_t now = clock_monotonic_ns();
+        if (now >= deadline) return;
+        irq_disable();
+        lapic_timer_oneshot(deadline - now);
+        __asm__ volatile("sti; hlt" ::: "memory");
     }
 }
 
