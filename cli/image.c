@@ -60,7 +60,8 @@ static int verify(int fd, uint64_t sectors, const struct manifest *m, char *err,
 static int write_image(int fd, const struct boot_blobs *boot, const struct manifest *m, struct tfs_plan *plan,
                        const struct image_options *opt, char *err, size_t errlen)
 {
-    uint64_t kernel_sectors = (boot->kernel_len + 511) / 512;
+    size_t kernel_len = boot->kernel ? boot->kernel_len : 0, stage2_len = boot->stage2 ? boot->stage2_len : 0;
+    uint64_t kernel_sectors = (kernel_len + 511) / 512;
     uint64_t tfs_lba = ALIGN_UP(IMAGE_KERNEL_LBA + kernel_sectors, (uint64_t)8);
     uint64_t tfs_sectors = tfs_plan_blocks(plan) * 8;
     uint64_t total = tfs_lba + tfs_sectors;
@@ -77,7 +78,7 @@ static int write_image(int fd, const struct boot_blobs *boot, const struct manif
 
     uint8_t mbr[512] = { 0 };
     if (boot->stage1) memcpy(mbr, boot->stage1, MIN(boot->stage1_len, (size_t)MBR_BOOT_CODE_SIZE));
-    if (boot->kernel_len) {
+    if (kernel_len) {
         struct mbr_partition k = { 0x80, MBR_TYPE_PITH_KERNEL, IMAGE_KERNEL_LBA, (uint32_t)kernel_sectors };
         mbr_encode_entry(mbr, 0, &k);
     }
@@ -85,8 +86,8 @@ static int write_image(int fd, const struct boot_blobs *boot, const struct manif
     mbr_encode_entry(mbr, 1, &t);
     mbr_set_signature(mbr);
     rc = pwrite_all(fd, mbr, sizeof(mbr), 0);
-    if (!rc && boot->stage2_len) rc = pwrite_all(fd, boot->stage2, boot->stage2_len, 512);
-    if (!rc && boot->kernel_len) rc = pwrite_all(fd, boot->kernel, boot->kernel_len, IMAGE_KERNEL_LBA * 512ull);
+    if (!rc && stage2_len) rc = pwrite_all(fd, boot->stage2, stage2_len, 512);
+    if (!rc && kernel_len) rc = pwrite_all(fd, boot->kernel, kernel_len, IMAGE_KERNEL_LBA * 512ull);
     if (rc) {
         snprintf(err, errlen, "writing the image: %s", strerror(-rc));
         return rc;

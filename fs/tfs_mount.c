@@ -396,11 +396,16 @@ static int apply_record(struct replay *r, uint16_t type, const uint8_t *p, uint3
 
 /* ---- reading the log area as a byte stream ---- */
 
+/* The log is read in windows of several blocks: one device request per
+ * window keeps mounting a large log cheap on slow (emulated) disks. */
+#define LOG_WINDOW_BLOCKS 16u
+#define LOG_WINDOW_BYTES (LOG_WINDOW_BLOCKS * TFS_BLOCK_SIZE)
+
 struct log_cursor {
     struct tfs *fs;
     uint64_t start, area_bytes, pos;
-    uint8_t *block;        /* one cached block of the log */
-    uint64_t cached;       /* index of the cached block within the area, or ~0 */
+    uint8_t *window;       /* LOG_WINDOW_BYTES of the log */
+    uint64_t cached;       /* index of the cached window, or ~0 */
 };
 
 /* Copy n bytes at the cursor and advance; -ERANGE past the area, -EIO on device error. */
@@ -409,13 +414,17 @@ static int log_read(struct log_cursor *c, void *dst, size_t n)
     if (n > c->area_bytes || c->pos > c->area_bytes - n) return -ERANGE;
     uint8_t *out = dst;
     while (n) {
-        uint64_t b = c->pos / TFS_BLOCK_SIZE, in = c->pos % TFS_BLOCK_SIZE;
-        if (b != c->cached) {
-            if (read_block(c->fs, c->start + b, c->block)) return -EIO;
-            c->cached = b;
+        uint64_t w = c->pos / LOG_WINDOW_BYTES, in = c->pos % LOG_WINDOW_BYTES;
+        if (w != c->cached) {
+            uint64_t first = w * LOG_WINDOW_BLOCKS, area_blocks = c->area_bytes / TFS_BLOCK_SIZE;
+            uint32_t count = (uint32_t)MIN((uint64_t)LOG_WINDOW_BLOCKS, area_blocks - first);
+            if (c->fs->dev->read(c->fs->dev, (c->start + first) * TFS_SECTORS_PER_BLOCK, c->window,
+                                 count * TFS_SECTORS_PER_BLOCK))
+                return -EIO;
+            c->cached = w;
         }
-        size_t chunk = MIN(n, (size_t)(TFS_BLOCK_SIZE - in));
-        memcpy(out, c->block + in, chunk);
+        size_t chunk = MIN(n, (size_t)(LOG_WINDOW_BYTES - in));
+        memcpy(out, c->window + in, chunk);
         out += chunk;
         c->pos += chunk;
         n -= chunk;
@@ -451,8 +460,8 @@ static int replay_log(struct tfs *fs, const struct super *sb, char *err, size_t 
     struct payload_buf pb = { 0, 0 };
     struct log_cursor c = { fs, sb->log_start, sb->log_blocks * TFS_BLOCK_SIZE, 0, 0, ~0ull };
     int rc = 0;
-    c.block = allocate(fs->heap, TFS_BLOCK_SIZE);
-    if (!c.block) {
+    c.window = allocate(fs->heap, LOG_WINDOW_BYTES);
+    if (!c.window) {
         format_sn(err, errlen, "tfs: out of memory");
         return -ENOMEM;
     }
@@ -504,7 +513,7 @@ static int replay_log(struct tfs *fs, const struct super *sb, char *err, size_t 
         seq++;
         c.pos = ALIGN_UP(c.pos, (uint64_t)TFS_REC_ALIGN);
     }
-    deallocate(fs->heap, c.block, TFS_BLOCK_SIZE);
+    deallocate(fs->heap, c.window, LOG_WINDOW_BYTES);
     deallocate(fs->heap, pb.p, pb.cap);
     return rc;
 }

@@ -1,5 +1,6 @@
 #include "loader.h"
 #include "elf.h"
+#include "layout.h"
 #include "../kernel/process.h"
 #include "../kernel/mm.h"
 #include "../kernel/cpu.h"
@@ -10,9 +11,7 @@
 #include "../klib/format.h"
 #include "../klib/string.h"
 
-#define STACK_SIZE (8ul << 20)
-#define PIE_BASE 0x555500000000ul
-#define STACK_TOP_MAX 0x7ffffffff000ul
+#define STACK_SIZE LAYOUT_STACK_SIZE
 
 enum {
     AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
@@ -25,11 +24,6 @@ struct mapped_elf {
     struct elf_image img;
     uint64_t base;
 };
-
-static uint64_t random_pages(uint64_t max_pages)
-{
-    return (cpu_random64() % max_pages) * PAGE_SIZE;
-}
 
 static uint32_t segment_flags(uint32_t pf)
 {
@@ -213,8 +207,10 @@ int program_load(struct process *p, const struct program_args *args, struct load
     int r = open_elf(p, args->path, &node, &prog.img, err, errlen);
     if (r < 0) return r;
 
-    uint64_t stack_top = STACK_TOP_MAX - random_pages(1ul << 22);
-    p->vm.mmap_top = stack_top - STACK_SIZE - (128ul << 20) - random_pages(1ul << 28);
+    struct layout lay;
+    layout_from_seed(args->layout_seed ? args->layout_seed : cpu_random64(), &lay);
+    uint64_t stack_top = lay.stack_top;
+    p->vm.mmap_top = lay.mmap_top;
     r = vm_map(&p->vm, stack_top - STACK_SIZE, STACK_SIZE, VM_READ | VM_WRITE | VM_STACK);
     if (r < 0) {
         format_sn(err, errlen, "out of memory for the stack");
@@ -222,7 +218,7 @@ int program_load(struct process *p, const struct program_args *args, struct load
     }
 
     uint64_t base = 0;
-    if (prog.img.ehdr.e_type == ET_DYN) base = PIE_BASE + random_pages(1ul << 28) - prog.img.lowest_vaddr;
+    if (prog.img.ehdr.e_type == ET_DYN) base = lay.pie_base - prog.img.lowest_vaddr;
     r = map_elf(p, node, &prog, base, args->path, err, errlen);
     if (r < 0) return r;
 
@@ -255,7 +251,7 @@ int program_load(struct process *p, const struct program_args *args, struct load
         out->entry = interp.base + interp.img.ehdr.e_entry;
     }
     uint64_t end = ALIGN_UP(base + prog.img.highest_vaddr, PAGE_SIZE);
-    p->vm.brk_start = p->vm.brk = end + random_pages(1ul << 13);
+    p->vm.brk_start = p->vm.brk = end + lay.brk_gap;
 
     r = build_stack(p, args, &prog, inode ? &interp : NULL, stack_top, &out->stack_pointer);
     if (r < 0) {

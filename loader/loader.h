@@ -11,6 +11,7 @@ struct program_args {
     const char *const *argv;
     int envc;
     const char *const *envp;
+    uint64_t layout_seed;   /* 0: pick one at random (the normal case) */
 };
 
 struct loaded_program {
