@@ -43,6 +43,7 @@ struct manifest {
     size_t envc, envp_cap;
     uint32_t flags;             /* MANIFEST_FLAG_* */
     uint64_t min_size;          /* minimum filesystem bytes, 0 = just big enough */
+    uint64_t layout_seed;       /* address-space layout seed for the kernel, 0 = random */
     struct manifest_entry *entries;
     size_t nentries, entries_cap;
 };

@@ -358,6 +358,7 @@ static int emit_config(struct tfs_plan *p, struct log_out *o, char *err, size_t 
     tfs_put32(rec + TFS_CONFIG_FLAGS, m->flags);
     tfs_put32(rec + TFS_CONFIG_ARGC, (uint32_t)argc);
     tfs_put32(rec + TFS_CONFIG_ENVC, (uint32_t)m->envc);
+    tfs_put64(rec + TFS_CONFIG_LAYOUT_SEED, m->layout_seed);
     char *s = (char *)rec + TFS_CONFIG_STRINGS;
     s = stpcpy(s, m->program) + 1;
     if (!m->argc) s = stpcpy(s, m->program) + 1;

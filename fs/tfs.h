@@ -77,5 +77,6 @@ struct tfs_config {
     int envc;
     const char *const *envp;   /* envp[envc] == NULL */
     uint32_t flags;            /* TFS_CONFIG_* */
+    uint64_t layout_seed;      /* 0: the kernel randomizes; else loader/layout.h derives addresses from it */
 };
 const struct tfs_config *tfs_config(struct tfs *fs);

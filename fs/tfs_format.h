@@ -80,7 +80,7 @@ enum { TFS_SYMLINK_INO = 0, TFS_SYMLINK_TARGET = 8 };
 /* CONFIG payload: header, then NUL-terminated strings: program, argv..., envp... */
 enum {
     TFS_CONFIG_FLAGS = 0, TFS_CONFIG_ARGC = 4, TFS_CONFIG_ENVC = 8,
-    TFS_CONFIG_RESERVED = 12, TFS_CONFIG_STRINGS = 16,
+    TFS_CONFIG_RESERVED = 12, TFS_CONFIG_LAYOUT_SEED = 16, TFS_CONFIG_STRINGS = 24,
 };
 
 #define TFS_NAME_MAX 255

@@ -373,7 +373,8 @@ static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
     free_config(fs);
     fs->config_mem = mem;
     fs->config_mem_len = memlen;
-    fs->config = (struct tfs_config){ program, (int)argc, argv, (int)envc, envp, tfs_get32(p + TFS_CONFIG_FLAGS) };
+    fs->config = (struct tfs_config){ program, (int)argc, argv, (int)envc, envp, tfs_get32(p + TFS_CONFIG_FLAGS),
+                                      tfs_get64(p + TFS_CONFIG_LAYOUT_SEED) };
     fs->has_config = true;
     return 0;
 }

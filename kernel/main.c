@@ -81,7 +81,7 @@ static NORETURN void start_program(struct heap *h, struct tfs *fs)
     for (int fd = 0; fd < 3; fd++) fd_install(&p->fds, con, fd, false);
     file_put(con);
 
-    struct program_args args = { cfg->program, cfg->argc, cfg->argv, cfg->envc, cfg->envp, 0 };
+    struct program_args args = { cfg->program, cfg->argc, cfg->argv, cfg->envc, cfg->envp, cfg->layout_seed };
     struct loaded_program lp;
     char err[256];
     if (program_load(p, &args, &lp, err, sizeof err) < 0) boot_fail(EXIT_LOADER_ERROR, "cannot load the program", err);

@@ -648,7 +648,7 @@ static void build_bad_log(size_t i, struct builder *b)
     case 11: b_inode(b, 1, D, 0); b_inode(b, 1, F, 0); break;
     case 12: b_inode(b, 1, D, 0); b_extent(b, 1, 0, 10, 1); break;
     case 13: b_inode(b, 1, D, 0); b_rec(b, TFS_REC_DIRENT_DEL, "12345678", 8); break;
-    case 14: b_inode(b, 1, D, 0); b_rec(b, TFS_REC_CONFIG, "\0\0\0\0\1\0\0\0\0\0\0\0\0\0\0\0/p\0", 19); break;
+    case 14: b_inode(b, 1, D, 0); b_rec(b, TFS_REC_CONFIG, "\0\0\0\0\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0/p\0", 27); break;
     case 15: b_inode(b, 2, D, 0); break;
     }
 }
