@@ -7,6 +7,7 @@
 #include "../kernel/console.h"
 #include "../kernel/mm.h"
 #include "../kernel/clock.h"
+#include "../kernel/percpu.h"
 #include "../klib/string.h"
 
 #define ARCH_SET_GS 0x1001
@@ -210,4 +211,70 @@ long sys_getrandom(uint64_t buf, uint64_t len, unsigned flags)
         done += chunk;
     }
     return (long)done;
+}
+
+long sys_getcpu(uint64_t cpu, uint64_t node, uint64_t cache)
+{
+    uint32_t zero = 0, id = this_cpu()->id;
+    if (cpu && copy_to_user(cpu, &id, 4) < 0) return -EFAULT;
+    if (node && copy_to_user(node, &zero, 4) < 0) return -EFAULT;
+    return 0;
+}
+
+#define MEMBARRIER_CMD_QUERY 0
+#define MEMBARRIER_CMD_GLOBAL 1
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED 8
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED 16
+
+long sys_membarrier(int cmd, unsigned flags, int cpu_id)
+{
+    const long supported = MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_PRIVATE_EXPEDITED |
+                           MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+    if (flags) return -EINVAL;
+    switch (cmd) {
+    case MEMBARRIER_CMD_QUERY: return supported;
+    case MEMBARRIER_CMD_GLOBAL:
+    case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+        /* Every thread of the one process runs on this CPU for now; SMP adds IPIs here. */
+        __asm__ volatile("mfence" ::: "memory");
+        return 0;
+    case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: return 0;
+    default: return -EINVAL;
+    }
+}
+
+#define TICKS_PER_SECOND 100
+
+long sys_times(uint64_t buf)
+{
+    struct process *p = current_process();
+    uint64_t ticks = clock_monotonic_ns() / (1000000000 / TICKS_PER_SECOND);
+    uint64_t mine = (clock_monotonic_ns() - p->start_ns) / (1000000000 / TICKS_PER_SECOND);
+    uint64_t tms[4] = { mine, 0, 0, 0 };
+    if (buf && copy_to_user(buf, tms, sizeof tms) < 0) return -EFAULT;
+    return (long)ticks;
+}
+
+long sys_getrusage(int who, uint64_t buf)
+{
+    if (who != 0 && who != -1 && who != 1) return -EINVAL;
+    int64_t ru[18];
+    memset(ru, 0, sizeof ru);
+    if (who != -1) {
+        /* The program owns the CPU: its user time is its wall time so far. */
+        uint64_t ns = clock_monotonic_ns() - current_process()->start_ns;
+        ru[0] = (int64_t)(ns / 1000000000);
+        ru[1] = (int64_t)(ns % 1000000000 / 1000);
+        ru[4] = (int64_t)((pages_total_count() - pages_free_count()) * PAGE_SIZE / 1024); /* maxrss, KiB */
+    }
+    return copy_to_user(buf, ru, sizeof ru) < 0 ? -EFAULT : 0;
+}
+
+#define PER_LINUX 0
+#define PERSONALITY_QUERY 0xffffffffu
+
+long sys_personality(unsigned persona)
+{
+    if (persona == PERSONALITY_QUERY || persona == PER_LINUX) return PER_LINUX;
+    return -EINVAL;
 }

@@ -96,6 +96,11 @@ long sys_umask(int mask);
 long sys_sysinfo(uint64_t info);
 long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
 long sys_getrandom(uint64_t buf, uint64_t len, unsigned flags);
+long sys_getcpu(uint64_t cpu, uint64_t node, uint64_t cache);
+long sys_membarrier(int cmd, unsigned flags, int cpu_id);
+long sys_times(uint64_t buf);
+long sys_getrusage(int who, uint64_t buf);
+long sys_personality(unsigned persona);
 
 long sys_clock_gettime(int clk, uint64_t ts);
 long sys_clock_getres(int clk, uint64_t ts);
