@@ -62,6 +62,7 @@ static void init_common(struct file_blockdev *fb, uint64_t sectors, const char *
     fb->dev.sectors = sectors;
     fb->dev.read = fb_read;
     fb->dev.write = fb_write;
+    fb->dev.flush = NULL;   /* pwrite completes into the host's page cache; callers fsync the fd */
     fb->dev.name = name;
     fb->writes_before_failure = -1;
     fb->owns_fd = false;

@@ -10,5 +10,8 @@ struct blockdev {
     /* Return 0 on success, a negative errno on failure. */
     int (*read)(struct blockdev *dev, uint64_t sector, void *buf, uint32_t count);
     int (*write)(struct blockdev *dev, uint64_t sector, const void *buf, uint32_t count);
+    /* Make every completed write durable (a cache flush); NULL if writes are
+     * durable on completion. */
+    int (*flush)(struct blockdev *dev);
     const char *name;
 };

@@ -60,6 +60,12 @@ static int part_read(struct blockdev *dev, uint64_t sector, void *buf, uint32_t 
     return p->parent->read(p->parent, p->start + sector, buf, count);
 }
 
+static int part_flush(struct blockdev *dev)
+{
+    struct part_blockdev *p = container_of(dev, struct part_blockdev, dev);
+    return p->parent->flush ? p->parent->flush(p->parent) : 0;
+}
+
 static int part_write(struct blockdev *dev, uint64_t sector, const void *buf, uint32_t count)
 {
     struct part_blockdev *p = container_of(dev, struct part_blockdev, dev);
@@ -77,6 +83,7 @@ int part_blockdev_init(struct part_blockdev *p, struct blockdev *parent, uint64_
     p->dev.sectors = sectors;
     p->dev.read = part_read;
     p->dev.write = part_write;
+    p->dev.flush = part_flush;
     p->dev.name = name;
     return 0;
 }

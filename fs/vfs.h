@@ -56,6 +56,7 @@ struct file {
     uint64_t pos;
     struct tfs *fs;
     struct tfs_node *node;  /* NULL for the console */
+    const char *path;       /* interned absolute path as opened, for /proc/self/fd and maps */
 };
 
 #define FD_MAX 1024

@@ -3,6 +3,8 @@
 #pragma once
 #include "../klib/types.h"
 #include "../klib/heap.h"
+#include "../klib/intern.h"
+#include "spinlock.h"
 
 struct blockdev;
 struct tfs;
@@ -16,6 +18,8 @@ struct kernel {
     uint32_t ncpus;
     bool trace;                     /* strace-style syscall log */
     uint64_t boot_tsc;
+    struct spinlock names_lock;
+    struct intern_table names;      /* paths of open and mapped files */
 };
 
 extern struct kernel kernel;

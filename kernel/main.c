@@ -78,6 +78,7 @@ static NORETURN void start_program(struct heap *h, struct tfs *fs)
 
     struct file *con = console_file_open(h, O_RDWR);
     if (!con) panic("out of memory for the console");
+    con->path = "/dev/console";
     for (int fd = 0; fd < 3; fd++) fd_install(&p->fds, con, fd, false);
     file_put(con);
 
@@ -99,6 +100,7 @@ void kmain(uint32_t start_info_pa)
     page_alloc_init(ram, nram, virt_to_phys(_kernel_end));
     paging_init(ram, nram);
     kernel.heap = kheap_init();
+    kernel.names.heap = kernel.heap;
     kernel.ncpus = 1;
     cpu_init_boot();
     clock_init();

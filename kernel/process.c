@@ -71,3 +71,11 @@ void process_exit_signal(int sig)
     /* What a shell reports for a program killed by a signal. */
     machine_exit(128 + sig);
 }
+
+const char *name_intern(const char *s)
+{
+    uint64_t irq = spin_lock_irqsave(&kernel.names_lock);
+    const char *r = intern(&kernel.names, s);
+    spin_unlock_irqrestore(&kernel.names_lock, irq);
+    return r;
+}

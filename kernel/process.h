@@ -43,6 +43,9 @@ struct process {
     uint64_t start_ns;
 };
 
+/* The kernel's shared copy of a path (never freed). */
+const char *name_intern(const char *s);
+
 struct process *process_create(struct heap *h, struct tfs *fs, uint64_t page_root);
 struct thread *thread_create(struct process *p, int tid);
 static inline struct vm *process_vm(struct process *p) { return &p->vm; }

@@ -29,8 +29,22 @@ static struct vma *vma_new(struct vm *vm, uint64_t start, uint64_t end, uint32_t
 {
     struct vma *v = allocate(vm->heap, sizeof *v);
     if (!v) return NULL;
-    *v = (struct vma){ start, end, flags, NULL };
+    *v = (struct vma){ start, end, flags, NULL, NULL, 0, 0 };
     return v;
+}
+
+/* A piece cut off the tail of v at `at` keeps v's file label. */
+static struct vma *vma_split_tail(struct vm *vm, struct vma *v, uint64_t at)
+{
+    struct vma *tail = vma_new(vm, at, v->end, v->flags);
+    if (!tail) return NULL;
+    tail->name = v->name;
+    tail->ino = v->ino;
+    tail->file_offset = v->file_offset + (at - v->start);
+    tail->next = v->next;
+    v->next = tail;
+    v->end = at;
+    return tail;
 }
 
 /* Drop the pages of [start, end) from the page table. */
@@ -53,16 +67,15 @@ static int carve(struct vm *vm, uint64_t start, uint64_t end)
             continue;
         }
         if (v->start < start && v->end > end) {
-            struct vma *tail = vma_new(vm, end, v->end, v->flags);
+            struct vma *tail = vma_split_tail(vm, v, end);
             if (!tail) return -ENOMEM;
-            tail->next = v->next;
-            v->next = tail;
             v->end = start;
             link = &tail->next;
         } else if (v->start < start) {
             v->end = start;
             link = &v->next;
         } else if (v->end > end) {
+            v->file_offset += end - v->start;
             v->start = end;
             link = &v->next;
         } else {
@@ -98,6 +111,18 @@ int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags)
     return r;
 }
 
+void vm_set_file(struct vm *vm, uint64_t start, const char *name, uint64_t ino, uint64_t offset)
+{
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    struct vma *v = vm_find(vm, start);
+    if (v && v->start == start) {
+        v->name = name;
+        v->ino = ino;
+        v->file_offset = offset;
+    }
+    spin_unlock_irqrestore(&vm->lock, irq);
+}
+
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len)
 {
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
@@ -126,20 +151,10 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
     for (struct vma *v = vm->vmas; v; v = v->next) {
         if (v->end <= start || v->start >= end) continue;
         if (v->start < start) {
-            struct vma *tail = vma_new(vm, start, v->end, v->flags);
-            if (!tail) goto nomem;
-            tail->next = v->next;
-            v->next = tail;
-            v->end = start;
+            if (!vma_split_tail(vm, v, start)) goto nomem;
             continue;
         }
-        if (v->end > end) {
-            struct vma *tail = vma_new(vm, end, v->end, v->flags);
-            if (!tail) goto nomem;
-            tail->next = v->next;
-            v->next = tail;
-            v->end = end;
-        }
+        if (v->end > end && !vma_split_tail(vm, v, end)) goto nomem;
         v->flags = (v->flags & ~VM_PROT_MASK) | (prot & VM_PROT_MASK);
         for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
             uint64_t *pte = page_lookup(vm->root, va);

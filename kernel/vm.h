@@ -16,6 +16,11 @@ struct vma {
     uint64_t start, end;    /* page aligned, end exclusive */
     uint32_t flags;         /* VM_* */
     struct vma *next;
+    /* What /proc/self/maps shows: the file a mapping came from (an interned
+     * path, see klib/intern.h) and where in it, or NULL for anonymous memory. */
+    const char *name;
+    uint64_t file_offset;   /* of `start` */
+    uint64_t ino;
 };
 
 struct vm {
@@ -30,6 +35,8 @@ struct vm {
 void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top);
 /* Create a mapping of [start, start+len), replacing whatever was there. */
 int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags);
+/* Label the region starting at start as a mapping of file `name` at `offset`. */
+void vm_set_file(struct vm *vm, uint64_t start, const char *name, uint64_t ino, uint64_t offset);
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot);
 /* A free range of len bytes, highest first below mmap_top; 0 if none. */

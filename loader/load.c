@@ -118,6 +118,8 @@ static int map_elf(struct process *p, struct tfs_node *node, struct mapped_elf *
             format_sn(err, errlen, "%s: cannot read segment %d", path, i);
             return r;
         }
+        if (map_from < end)
+            vm_set_file(&p->vm, map_from, name_intern(path), tfs_ino(node), ALIGN_DOWN(ph->p_offset, PAGE_SIZE) + (map_from - start));
         prev_end = end;
     }
     return 0;

@@ -248,6 +248,7 @@ struct blockdev *virtio_blk_probe(struct heap *h, struct pci_device *dev)
     vb->bd.sectors = virtio_pci_cfg_read64(&vb->vp, BLK_CFG_CAPACITY);
     vb->bd.read = vblk_read;
     vb->bd.write = vblk_write;
+    vb->bd.flush = virtio_blk_flush;
     vb->bd.name = "virtio-blk";
     vb->read_only = virtio_has_feature(&vb->vp, VIRTIO_BLK_F_RO);
 

@@ -56,6 +56,18 @@ static long resolve_at(int dirfd, const char *path, int flags, bool follow, stru
     return tfs_resolve(p->fs, dir, path, follow, out);
 }
 
+static void join_path(const char *cwd, const char *path, char *out, size_t size);
+
+/* The absolute path a dirfd-relative path names (lexically), for labels. */
+static void absolute_path(struct process *p, int dirfd, const char *path, char *out, size_t size)
+{
+    const char *base = p->cwd_path;
+    struct file *f = NULL;
+    if (path[0] != '/' && dirfd != AT_FDCWD && (f = fd_get(&p->fds, dirfd)) && f->path) base = f->path;
+    join_path(base, path, out, size);
+    if (f) file_put(f);
+}
+
 long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
 {
     struct process *p = current_process();
@@ -74,6 +86,9 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
         return fmt == S_IFDIR ? -EISDIR : -EROFS;
     struct file *f = tfs_file_open(p->heap, p->fs, n, (uint32_t)flags);
     if (!f) return -ENOMEM;
+    char abs[PATH_MAX_LEN];
+    absolute_path(p, dirfd, path, abs, sizeof abs);
+    f->path = name_intern(abs);
     r = fd_install(&p->fds, f, 0, (flags & O_CLOEXEC) != 0);
     file_put(f);
     return r;

@@ -84,6 +84,7 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
     if (r == 0 && f) {
         r = fill_from_file(p, f, addr, size, off);
         if (r == 0) r = vm_protect(&p->vm, addr, size, prot_to_vm(prot));
+        if (r == 0) vm_set_file(&p->vm, addr, f->path, tfs_ino(f->node), off);
         if (r < 0) vm_unmap(&p->vm, addr, size);
     }
     if (r == 0) r = (long)addr;
