@@ -3,6 +3,7 @@
 #include "../kernel/process.h"
 #include "../kernel/usercopy.h"
 #include "../fs/tfs.h"
+#include "../fs/pseudo.h"
 #include "../klib/string.h"
 
 #define S_IFMT 0170000
@@ -10,14 +11,10 @@
 #define S_IFLNK 0120000
 #define W_OK 2
 
-static const char proc_self_exe[] = "/proc/self/exe";
-
 /* Copy a user path into buf (PATH_MAX_LEN bytes). */
 static long user_path(char *buf, uint64_t upath)
 {
-    long n = copy_string_from_user(buf, upath, PATH_MAX_LEN);
-    if (n < 0) return n;
-    return n;
+    return copy_string_from_user(buf, upath, PATH_MAX_LEN);
 }
 
 /* The directory a relative path starts from. */
@@ -37,28 +34,9 @@ static long start_dir(struct process *p, int dirfd, const char *path, struct tfs
     return r;
 }
 
-/* Resolve dirfd + path; with AT_EMPTY_PATH and "" the fd itself. */
-static long resolve_at(int dirfd, const char *path, int flags, bool follow, struct tfs_node **out)
-{
-    struct process *p = current_process();
-    if (!path[0]) {
-        if (!(flags & AT_EMPTY_PATH)) return -ENOENT;
-        struct file *f = fd_get(&p->fds, dirfd);
-        if (!f) return -EBADF;
-        long r = f->node ? 0 : -EBADF;
-        *out = f->node;
-        file_put(f);
-        return r;
-    }
-    struct tfs_node *dir;
-    long r = start_dir(p, dirfd, path, &dir);
-    if (r < 0) return r;
-    return tfs_resolve(p->fs, dir, path, follow, out);
-}
-
 static void join_path(const char *cwd, const char *path, char *out, size_t size);
 
-/* The absolute path a dirfd-relative path names (lexically), for labels. */
+/* The absolute path a dirfd-relative path names (lexically). */
 static void absolute_path(struct process *p, int dirfd, const char *path, char *out, size_t size)
 {
     const char *base = p->cwd_path;
@@ -68,24 +46,105 @@ static void absolute_path(struct process *p, int dirfd, const char *path, char *
     if (f) file_put(f);
 }
 
+/* What a path names: a file in TFS or a synthetic one under /dev, /proc, /sys. */
+struct vnode {
+    struct tfs_node *tfs;
+    struct pseudo_node *pseudo;
+};
+
+static uint32_t vnode_mode(const struct vnode *v)
+{
+    return v->pseudo ? pseudo_mode(v->pseudo) : tfs_mode(v->tfs);
+}
+
+static void vnode_stat(const struct vnode *v, struct linux_stat *st)
+{
+    if (v->pseudo) pseudo_stat(v->pseudo, st);
+    else stat_from_tfs(v->tfs, st);
+}
+
+static long vnode_readlink(const struct vnode *v, char *buf, size_t len)
+{
+    return v->pseudo ? pseudo_readlink(v->pseudo, buf, len) : tfs_readlink(v->tfs, buf, len);
+}
+
+#define MAX_SYMLINK_HOPS 40
+
+/* Resolve dirfd + path. The synthetic trees are matched on the lexical
+ * absolute path; everything else is walked in TFS from the start directory,
+ * so ".." after a symlink means what it means on Linux. */
+static long resolve_at(int dirfd, const char *path, int flags, bool follow, struct vnode *out)
+{
+    struct process *p = current_process();
+    out->tfs = NULL;
+    out->pseudo = NULL;
+    if (!path[0]) {
+        if (!(flags & AT_EMPTY_PATH)) return -ENOENT;
+        struct file *f = fd_get(&p->fds, dirfd);
+        if (!f) return -EBADF;
+        long r = f->node ? 0 : -EBADF;
+        out->tfs = f->node;
+        file_put(f);
+        return r;
+    }
+    char abs[PATH_MAX_LEN], target[PATH_MAX_LEN];
+    absolute_path(p, dirfd, path, abs, sizeof abs);
+    for (int hops = 0;; hops++) {
+        struct pseudo_node *pn;
+        int r = pseudo_lookup(abs, &pn);
+        if (r == PSEUDO_NOT_MINE) {
+            if (hops == 0) {
+                struct tfs_node *dir;
+                long sr = start_dir(p, dirfd, path, &dir);
+                if (sr < 0) return sr;
+                return tfs_resolve(p->fs, dir, path, follow, &out->tfs);
+            }
+            return tfs_resolve(p->fs, tfs_root(p->fs), abs, follow, &out->tfs);
+        }
+        if (r < 0) return r;
+        if (!follow || (pseudo_mode(pn) & S_IFMT) != S_IFLNK) {
+            out->pseudo = pn;
+            return 0;
+        }
+        if (hops == MAX_SYMLINK_HOPS) return -ELOOP;
+        int n = pseudo_readlink(pn, target, sizeof target - 1);
+        if (n < 0) return n;
+        target[n] = 0;
+        /* A relative target is relative to the link's directory. */
+        char *slash = abs + strlen(abs);
+        while (slash > abs && *slash != '/') slash--;
+        slash[slash == abs ? 1 : 0] = 0;
+        char next[PATH_MAX_LEN];
+        join_path(abs, target, next, sizeof next);
+        memcpy(abs, next, sizeof next);
+    }
+}
+
 long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
 {
     struct process *p = current_process();
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
-    struct tfs_node *n;
-    r = resolve_at(dirfd, path, 0, !(flags & O_NOFOLLOW), &n);
+    struct vnode v;
+    r = resolve_at(dirfd, path, 0, !(flags & O_NOFOLLOW), &v);
     if (r == -ENOENT && (flags & O_CREAT)) return -EROFS;   /* the root is read-only for now */
     if (r < 0) return r;
-    uint32_t fmt = tfs_mode(n) & S_IFMT;
+    uint32_t fmt = vnode_mode(&v) & S_IFMT;
     if ((flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
     if (fmt == S_IFLNK && !(flags & O_PATH)) return -ELOOP;
     if ((flags & O_DIRECTORY) && fmt != S_IFDIR) return -ENOTDIR;
-    if (!(flags & O_PATH) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
-        return fmt == S_IFDIR ? -EISDIR : -EROFS;
-    struct file *f = tfs_file_open(p->heap, p->fs, n, (uint32_t)flags);
-    if (!f) return -ENOMEM;
+    struct file *f;
+    if (v.pseudo) {
+        int err = 0;
+        f = pseudo_open(p->heap, v.pseudo, (uint32_t)flags, &err);
+        if (!f) return err ? err : -ENOMEM;
+    } else {
+        if (!(flags & O_PATH) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
+            return fmt == S_IFDIR ? -EISDIR : -EROFS;
+        f = tfs_file_open(p->heap, p->fs, v.tfs, (uint32_t)flags);
+        if (!f) return -ENOMEM;
+    }
     char abs[PATH_MAX_LEN];
     absolute_path(p, dirfd, path, abs, sizeof abs);
     f->path = name_intern(abs);
@@ -96,24 +155,32 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
 
 long sys_open(uint64_t path, int flags, int mode) { return sys_openat(AT_FDCWD, path, flags, mode); }
 
-static long stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
+/* stat of dirfd + path, or with AT_EMPTY_PATH and "" of the open file
+ * itself (which may be the console or a pipe). */
+static long stat_path(int dirfd, uint64_t upath, int flags, struct linux_stat *st)
 {
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
-    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 /* AT_NO_AUTOMOUNT */)) return -EINVAL;
-    struct linux_stat st;
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 /* AT_NO_AUTOMOUNT */ | 0x6000 /* AT_STATX_SYNC_TYPE */))
+        return -EINVAL;
     if (!path[0] && (flags & AT_EMPTY_PATH)) {
-        /* The fd itself, which may be the console. */
         struct file *f = fd_get(&current_process()->fds, dirfd);
         if (!f) return -EBADF;
-        r = f->ops->stat(f, &st);
+        r = f->ops->stat(f, st);
         file_put(f);
-    } else {
-        struct tfs_node *n;
-        r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &n);
-        if (r == 0) stat_from_tfs(n, &st);
+        return r;
     }
+    struct vnode v;
+    r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &v);
+    if (r == 0) vnode_stat(&v, st);
+    return r;
+}
+
+static long stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
+{
+    struct linux_stat st;
+    long r = stat_path(dirfd, upath, flags, &st);
     if (r == 0 && copy_to_user(ust, &st, sizeof st) < 0) r = -EFAULT;
     return r;
 }
@@ -143,20 +210,8 @@ struct statx_k {
 
 long sys_statx(int dirfd, uint64_t upath, int flags, unsigned mask, uint64_t ubuf)
 {
-    char path[PATH_MAX_LEN];
-    long r = user_path(path, upath);
-    if (r < 0) return r;
     struct linux_stat st;
-    if (!path[0] && (flags & AT_EMPTY_PATH)) {
-        struct file *f = fd_get(&current_process()->fds, dirfd);
-        if (!f) return -EBADF;
-        r = f->ops->stat(f, &st);
-        file_put(f);
-    } else {
-        struct tfs_node *n;
-        r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &n);
-        if (r == 0) stat_from_tfs(n, &st);
-    }
+    long r = stat_path(dirfd, upath, flags, &st);
     if (r < 0) return r;
     struct statx_k x = {
         .mask = STATX_BASIC_STATS, .blksize = (uint32_t)st.st_blksize, .nlink = (uint32_t)st.st_nlink,
@@ -177,12 +232,13 @@ long sys_faccessat2(int dirfd, uint64_t upath, int mode, int flags)
     long r = user_path(path, upath);
     if (r < 0) return r;
     if (mode & ~7) return -EINVAL;
-    struct tfs_node *n;
-    r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &n);
+    struct vnode v;
+    r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &v);
     if (r < 0) return r;
-    if (mode & W_OK) return -EROFS;
+    uint32_t m = vnode_mode(&v);
+    if ((mode & W_OK) && !v.pseudo) return -EROFS;
     /* One user, and it is root: execute needs some x bit, as for root on Linux. */
-    if ((mode & 1) && (tfs_mode(n) & S_IFMT) != S_IFDIR && !(tfs_mode(n) & 0111)) return -EACCES;
+    if ((mode & 1) && (m & S_IFMT) != S_IFDIR && !(m & 0111)) return -EACCES;
     return 0;
 }
 
@@ -191,21 +247,15 @@ long sys_access(uint64_t path, int mode) { return sys_faccessat2(AT_FDCWD, path,
 
 long sys_readlinkat(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t len)
 {
-    struct process *p = current_process();
     char path[PATH_MAX_LEN], target[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
     if ((int64_t)len <= 0) return -EINVAL;
-    if (strcmp(path, proc_self_exe) == 0) {
-        r = (long)strlen(p->exe_path);
-        memcpy(target, p->exe_path, (size_t)r);
-    } else {
-        struct tfs_node *n;
-        r = resolve_at(dirfd, path, 0, false, &n);
-        if (r < 0) return r;
-        r = tfs_readlink(n, target, sizeof target);
-        if (r < 0) return r;
-    }
+    struct vnode v;
+    r = resolve_at(dirfd, path, 0, false, &v);
+    if (r < 0) return r;
+    r = vnode_readlink(&v, target, sizeof target);
+    if (r < 0) return r;
     r = MIN(r, (long)len);
     return copy_to_user(ubuf, target, (size_t)r) < 0 ? -EFAULT : r;
 }
