@@ -74,7 +74,7 @@ static int fail(struct ctx *c, const char *fmt, ...)
     return -1;
 }
 
-static int oom(struct ctx *c) { return fail(c, "pith: out of memory"); }
+static int oom(struct ctx *c) { return fail(c, "out of memory"); }
 
 static void host_path(const char *root, const char *p, char *out, size_t outlen)
 {
@@ -184,7 +184,7 @@ static int place(struct ctx *c, const char *g, const char *root, const char *j, 
 static struct object *new_object(struct ctx *c)
 {
     if (c->nobjs >= MAX_OBJECTS) {
-        fail(c, "pith: more than %d shared objects", MAX_OBJECTS);
+        fail(c, "more than %d shared objects", MAX_OBJECTS);
         return NULL;
     }
     if (c->nobjs == c->cap) {
@@ -304,6 +304,8 @@ static int push_dir(struct ctx *c, struct dir_list *l, const char *guest, const 
         guest = jpath = rel;
     }
     if (dpath_normalize(guest, g, sizeof g) != 0) return 0;
+    for (size_t i = 0; i < l->n; i++)   /* ld.so.conf often repeats the default directories */
+        if (strcmp(l->v[i].guest, g) == 0 && l->v[i].root == root && strcmp(l->v[i].jpath, jpath) == 0) return 0;
     if (l->n == l->cap) {
         size_t ncap = l->cap ? l->cap * 2 : 16;
         struct search_dir *nv = realloc(l->v, ncap * sizeof *nv);
@@ -462,8 +464,12 @@ static int resolve_needed(struct ctx *c, size_t from, const char *name, bool opt
         for (size_t i = 0; i < dirs.n && o < sizeof searched; i++)
             o += (size_t)snprintf(searched + o, sizeof searched - o, "%s%s", i ? ":" : "", dirs.v[i].guest);
         if (o >= sizeof searched) strcpy(searched + sizeof searched - 4, "...");
-        fail(c, "%s: needs %s, not found (searched %s%s)%s%s", needer, name, searched,
-             c->sysroot[0] ? " in the sysroot" : "", note[0] ? "; skipped " : "", note);
+        if (note[0])
+            fail(c, "%s: needs %s, no usable copy: %s (searched %s%s)", needer, name, note, searched,
+                 c->sysroot[0] ? " in the sysroot" : "");
+        else
+            fail(c, "%s: needs %s, not found (searched %s%s)", needer, name, searched,
+                 c->sysroot[0] ? " in the sysroot" : "");
         rc = -1;
     }
     free(dirs.v);
@@ -509,7 +515,7 @@ static int add_extras(struct ctx *c)
 {
     if (place_if_present(c, "/etc/ssl/certs/ca-certificates.crt") != 0) return -1;
     if (c->d->musl) return 0;
-    if (place_if_present(c, "/etc/ld.so.cache") != 0 || place_if_present(c, "/etc/nsswitch.conf") != 0) return -1;
+    if (place_if_present(c, "/etc/nsswitch.conf") != 0) return -1;
     /* glibc dlopens these from libc; like a DT_NEEDED of the program, but optional. */
     size_t first_new = c->nobjs;
     if (resolve_needed(c, 0, "libnss_files.so.2", true) != 0 || resolve_needed(c, 0, "libnss_dns.so.2", true) != 0)
@@ -613,6 +619,10 @@ static int collect(struct ctx *c, const char *program, const struct deps_options
         for (size_t k = 0; k < c->objs[i].dyn.nneeded; k++)
             if (resolve_needed(c, i, c->objs[i].dyn.needed[k], false) != 0) return -1;
     }
+    /* The loader's own configuration decides where the guest looks, so it
+     * is not an optional extra: musl reads its path file; glibc reaches the
+     * ld.so.conf directories only through ld.so.cache. */
+    if (place_if_present(c, c->d->musl ? "/etc/ld-musl-x86_64.path" : "/etc/ld.so.cache") != 0) return -1;
     if (opt && (opt->flags & DEPS_NO_EXTRAS)) return 0;
     return add_extras(c);
 }
@@ -635,7 +645,7 @@ int deps_collect(const char *program, const struct deps_options *opt, struct dep
         c.sysroot = strcmp(root, "/") == 0 ? "" : root;
     }
     if (!(c.d = calloc(1, sizeof *c.d))) {
-        snprintf(err, errlen, "pith: out of memory");
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
     int rc = collect(&c, program, opt);

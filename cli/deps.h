@@ -19,9 +19,11 @@
  * way is kept as a symlink and its target added too, so the guest sees the
  * host's tree. With a sysroot, every path is looked up inside it.
  *
- * Extras, added when present in the root: /etc/ssl/certs/ca-certificates.crt
- * (any dynamic program); for glibc programs also /etc/ld.so.cache,
- * /etc/nsswitch.conf, libnss_files.so.2 and libnss_dns.so.2 (and what they
+ * The loader's configuration is always added when present: /etc/ld.so.cache
+ * for glibc (its only way to the ld.so.conf directories), the path file for
+ * musl. Extras, added when present in the root unless DEPS_NO_EXTRAS:
+ * /etc/ssl/certs/ca-certificates.crt (any dynamic program); for glibc
+ * programs also /etc/nsswitch.conf, libnss_files.so.2 and libnss_dns.so.2 (and what they
  * need), and the gconv configuration (gconv-modules, gconv-modules.d/,
  * gconv-modules.cache) with the few modules most programs ask for (UTF-16,
  * UTF-32, UTF-7, UNICODE, ISO8859-15, CP1252) - not the whole 8 MB
@@ -48,7 +50,7 @@ struct deps {
     bool musl;                  /* the interpreter is musl's */
 };
 
-#define DEPS_NO_EXTRAS (1u << 0)    /* skip CA certificates, NSS, gconv, ld.so.cache */
+#define DEPS_NO_EXTRAS (1u << 0)    /* skip CA certificates, NSS and gconv */
 
 struct deps_options {
     const char *sysroot;        /* NULL or "": the host's own tree */

@@ -1,11 +1,20 @@
-/* TFS reader: mount a TFS filesystem from a block device and look things up.
- * Used by the kernel (the guest's root filesystem) and by host tools/tests.
+/* TFS: mount a TFS filesystem from a block device, look things up, and (on
+ * a writable mount) change it. Used by the kernel (the guest's root
+ * filesystem) and by host tools/tests.
  *
  * Mount reads the superblock, replays the whole metadata log into memory
  * (inodes in a hash table, one hash table per directory) and validates every
- * record, so after a successful mount lookups never touch the disk; only
- * tfs_read does. Errors are negative Linux errno values (klib/errno.h).
- * Not thread-safe: callers serialise access to one struct tfs. */
+ * record, so lookups never touch the disk. File data goes through a bounded
+ * write-back block cache. Changes are collected into one pending transaction
+ * that is appended to the log (after the data it references is written and
+ * flushed) by tfs_fsync/tfs_sync, when it grows large, or at unmount; see
+ * docs/tfs.md. Errors are negative Linux errno values (klib/errno.h).
+ * Not thread-safe: callers serialise access to one struct tfs.
+ *
+ * Node lifetime: nodes returned by lookups stay valid until the next call
+ * that can remove names (unlink, rmdir, rename) or unmount. Hold a reference
+ * (tfs_node_get/tfs_node_put) to keep one longer: an open file, a cwd. An
+ * unlinked node that is still referenced keeps its data until the last put. */
 #pragma once
 #include "../klib/types.h"
 #include "../klib/heap.h"
@@ -19,8 +28,22 @@ struct tfs_node;
  * fs/mbr.h). On failure returns a negative errno and writes one line such as
  * "tfs: log record 12 at block 40: extent outside the disk" into err. */
 int tfs_mount(struct heap *h, struct blockdev *dev, struct tfs **out, char *err, size_t errlen);
-/* Free everything tfs_mount allocated. Nodes become invalid. */
-void tfs_unmount(struct tfs *fs);
+
+#define TFS_MOUNT_READONLY (1u << 0)   /* every change gives -EROFS; nothing is written */
+struct tfs_mount_options {
+    uint32_t flags;                    /* TFS_MOUNT_* */
+    uint32_t cache_blocks;             /* block cache limit in 4 KiB blocks; 0 = 256 (1 MiB) */
+    uint64_t (*clock_ns)(void *ctx);   /* wall clock for timestamps; NULL = always 0 */
+    void *clock_ctx;
+};
+/* tfs_mount is tfs_mount_opts with TFS_MOUNT_READONLY. A writable mount also
+ * builds the free-space bitmap (failing if two files claim one block) and
+ * zeroes a torn log tail left by a crash. */
+int tfs_mount_opts(struct heap *h, struct blockdev *dev, const struct tfs_mount_options *opt, struct tfs **out,
+                   char *err, size_t errlen);
+/* Sync (writable mounts), then free everything. Nodes become invalid.
+ * Returns the sync's result; the memory is freed either way. */
+int tfs_unmount(struct tfs *fs);
 
 struct tfs_node *tfs_root(struct tfs *fs);
 
@@ -80,3 +103,105 @@ struct tfs_config {
     uint64_t layout_seed;      /* 0: the kernel randomizes; else loader/layout.h derives addresses from it */
 };
 const struct tfs_config *tfs_config(struct tfs *fs);
+
+/* ---- writing (writable mounts; otherwise every call gives -EROFS) ----
+ * After a device error the filesystem refuses further changes with -EIO
+ * (what is on disk stays consistent; remount to recover). Names: 1..255
+ * bytes, no '/' or NUL, not "." or ".." (-EINVAL; -ENAMETOOLONG if longer).
+ * ENOSPC leaves the filesystem consistent and the change not made. */
+
+void tfs_node_get(struct tfs_node *n);
+/* Drop a reference; the last put of an unlinked node frees its blocks. */
+void tfs_node_put(struct tfs *fs, struct tfs_node *n);
+
+/* New regular file / directory / symlink named `name` in `dir`; *out gets
+ * the node (not referenced). -EEXIST, -ENOTDIR, -ENOENT (dir was removed),
+ * -ENAMETOOLONG, -ENOSPC, -EROFS, -EIO. mode holds permission bits only. */
+int tfs_create(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode,
+               uint32_t uid, uint32_t gid, struct tfs_node **out);
+int tfs_mkdir(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode,
+              uint32_t uid, uint32_t gid, struct tfs_node **out);
+/* target: 1..4095 bytes, no NUL (-ENAMETOOLONG / -EINVAL, -ENOENT if empty). */
+int tfs_symlink(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, const char *target,
+                size_t targetlen, uint32_t uid, uint32_t gid, struct tfs_node **out);
+/* Another name for a non-directory (-EPERM for directories, -EMLINK). */
+int tfs_link(struct tfs *fs, struct tfs_node *node, struct tfs_node *dir, const char *name, size_t namelen);
+/* Remove a non-directory name (-EISDIR for a directory). */
+int tfs_unlink(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen);
+/* Remove an empty directory (-ENOTEMPTY, -ENOTDIR, -EBUSY for the root,
+ * -EINVAL for "."). */
+int tfs_rmdir(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen);
+
+#define TFS_RENAME_NOREPLACE 1u
+#define TFS_RENAME_EXCHANGE 2u
+/* rename(2)/renameat2(2): replaces an existing target (a directory only by
+ * an empty directory: -ENOTEMPTY, -EISDIR, -ENOTDIR as Linux); moving a
+ * directory into its own subtree is -EINVAL; NOREPLACE gives -EEXIST;
+ * EXCHANGE swaps two existing names (-ENOENT if one is missing). */
+int tfs_rename(struct tfs *fs, struct tfs_node *olddir, const char *oldname, size_t oldlen, struct tfs_node *newdir,
+               const char *newname, size_t newlen, unsigned flags);
+
+/* Write file data at `off`, extending the file as needed (the gap stays a
+ * hole). Returns bytes written: short only when the disk fills after some
+ * progress; -ENOSPC if nothing could be written, -EFBIG past 16 TiB,
+ * -EISDIR, -EINVAL (not a regular file). Updates mtime/ctime. */
+int64_t tfs_write(struct tfs *fs, struct tfs_node *n, uint64_t off, const void *buf, size_t len);
+/* Set the size; shrinking frees blocks, growing adds a hole. */
+int tfs_truncate(struct tfs *fs, struct tfs_node *n, uint64_t size);
+
+#define TFS_FALLOC_KEEP_SIZE 0x1u
+#define TFS_FALLOC_PUNCH_HOLE 0x2u
+/* mode 0 or KEEP_SIZE: allocate (zeroed) blocks for [off, off+len);
+ * PUNCH_HOLE|KEEP_SIZE: make the range read as zeros and free whole blocks.
+ * Other modes: -EOPNOTSUPP. len 0: -EINVAL. */
+int tfs_fallocate(struct tfs *fs, struct tfs_node *n, uint32_t mode, uint64_t off, uint64_t len);
+
+#define TFS_SET_MODE (1u << 0)    /* permission bits only (07777) */
+#define TFS_SET_UID (1u << 1)
+#define TFS_SET_GID (1u << 2)
+#define TFS_SET_ATIME (1u << 3)
+#define TFS_SET_MTIME (1u << 4)
+/* chmod/chown/utimens: changes the selected fields; ctime becomes now. */
+int tfs_setattr(struct tfs *fs, struct tfs_node *n, uint32_t mask, uint32_t mode, uint32_t uid, uint32_t gid,
+                uint64_t atime_ns, uint64_t mtime_ns);
+
+/* Durable on return: dirty data written, device flushed, pending log
+ * records appended, device flushed. fsync/fdatasync sync the whole
+ * filesystem (one log), which is what both need and no slower. */
+int tfs_fsync(struct tfs *fs, struct tfs_node *n, bool datasync);
+int tfs_sync(struct tfs *fs);
+
+/* lseek SEEK_DATA / SEEK_HOLE: the next data / hole offset at or after
+ * off (EOF counts as a hole); -ENXIO at or past EOF, -EINVAL if not a file. */
+int64_t tfs_seek_data(struct tfs *fs, struct tfs_node *n, uint64_t off);
+int64_t tfs_seek_hole(struct tfs *fs, struct tfs_node *n, uint64_t off);
+
+struct tfs_statfs {
+    uint64_t block_size;     /* 4096 */
+    uint64_t blocks;         /* all blocks in the filesystem */
+    uint64_t free_blocks;    /* not in use */
+    uint64_t avail_blocks;   /* usable for file data (free minus the log's reserve) */
+    uint64_t files;          /* inodes in use */
+    uint64_t free_files;     /* inode numbers are 64-bit: effectively unlimited */
+    uint32_t name_max;       /* 255 */
+    bool readonly;
+    uint8_t uuid[16];
+};
+int tfs_statfs(struct tfs *fs, struct tfs_statfs *st);
+
+/* Grow the filesystem to new_blocks (4 KiB blocks, at most the device
+ * size, which the caller enlarged first); the new space becomes free. A
+ * superblock rewrite makes it durable. -EINVAL if smaller, -ENOSPC if the
+ * device is too small. */
+int tfs_grow(struct tfs *fs, uint64_t new_blocks);
+
+/* Check a filesystem offline (the device is only read): everything mount
+ * checks, plus no block used twice (extents, log, superblocks), nlink of
+ * every inode matches its directory entries, no inode left unreachable.
+ * Returns 0 when clean, -EINVAL when a problem was found (report lists
+ * them, one per line, "tfs: ..." first), or the mount's error. */
+int tfs_fsck(struct heap *h, struct blockdev *dev, char *report, size_t len);
+
+/* Write an empty filesystem (a root directory and nothing else) over the
+ * first `blocks` blocks of dev: for tests and tools. */
+int tfs_mkfs(struct blockdev *dev, uint64_t blocks, uint64_t log_blocks, char *err, size_t errlen);

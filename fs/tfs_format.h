@@ -54,13 +54,27 @@ enum {
 enum tfs_record_type {
     TFS_REC_INODE = 1,        /* create or update an inode */
     TFS_REC_DIRENT_ADD = 2,   /* link a name in a directory */
-    TFS_REC_DIRENT_DEL = 3,   /* reserved for the writable version */
+    TFS_REC_DIRENT_DEL = 3,   /* unlink a name from a directory */
     TFS_REC_EXTENT = 4,       /* map file blocks to disk blocks */
     TFS_REC_SYMLINK = 5,      /* a symlink's target */
     TFS_REC_CONFIG = 6,       /* the boot config: program, argv, envp, flags */
-    TFS_REC_INODE_FREE = 7,   /* reserved for the writable version */
+    TFS_REC_INODE_FREE = 7,   /* forget an inode (no names left, not open) */
     TFS_REC_LOG_CONTINUE = 8, /* reserved: log continues in another area */
+    TFS_REC_BATCH = 9,        /* several sub-records applied all or nothing */
+    TFS_REC_PUNCH = 10,       /* unmap file blocks (truncate, hole punching) */
 };
+
+/* BATCH payload: sub-records, each an 8-byte sub-header then its payload,
+ * padded with zeros to the next multiple of 8. Sub-records may be of any
+ * type except BATCH and LOG_CONTINUE. */
+enum { TFS_SUB_TYPE = 0, TFS_SUB_RESERVED = 2, TFS_SUB_LEN = 4, TFS_SUB_HEADER_SIZE = 8 };
+/* DIRENT_DEL payload: 10 bytes + name. */
+enum { TFS_DIRDEL_DIR = 0, TFS_DIRDEL_NAMELEN = 8, TFS_DIRDEL_NAME = 10 };
+/* INODE_FREE payload (8 bytes). */
+enum { TFS_IFREE_INO = 0, TFS_IFREE_LEN = 8 };
+/* PUNCH payload (32 bytes): as long as an EXTENT so a compacted log is
+ * never longer than the log it replaces. */
+enum { TFS_PUNCH_INO = 0, TFS_PUNCH_FILE_BLOCK = 8, TFS_PUNCH_COUNT = 16, TFS_PUNCH_RESERVED = 24, TFS_PUNCH_LEN = 32 };
 
 /* INODE payload (64 bytes). */
 enum {

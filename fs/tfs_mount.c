@@ -71,7 +71,10 @@ static const char *check_geometry(const struct super *sb, uint64_t dev_blocks)
         return "log area outside the disk";
     if (sb->log_bytes > sb->log_blocks * TFS_BLOCK_SIZE) return "log length larger than the log area";
     if (sb->log_records > sb->log_bytes / TFS_REC_HEADER_SIZE) return "log record count larger than the log";
-    if (sb->data_start < sb->log_start + sb->log_blocks || sb->data_start > sb->block_count)
+    /* mkfs puts the log before data_start; a compacted log lies inside the
+     * data area, where the allocator keeps it out of extents. */
+    if (sb->data_start < 2 || sb->data_start > sb->block_count ||
+        (sb->log_start < sb->data_start && sb->data_start < sb->log_start + sb->log_blocks))
         return "data area overlaps the log or lies outside the disk";
     if (sb->root_ino == 0) return "root inode number is 0";
     return 0;
@@ -104,7 +107,7 @@ struct tfs_node *tfs_inode_find(struct tfs *fs, uint64_t ino)
     return 0;
 }
 
-static int inode_insert(struct tfs *fs, struct tfs_node *node)
+int tfs_inode_insert(struct tfs *fs, struct tfs_node *node)
 {
     if (fs->inode_count + 1 > fs->itab_size) {
         uint64_t size = fs->itab_size ? fs->itab_size * 2 : 64;
@@ -131,6 +134,17 @@ static int inode_insert(struct tfs *fs, struct tfs_node *node)
     return 0;
 }
 
+void tfs_inode_remove(struct tfs *fs, struct tfs_node *node)
+{
+    struct tfs_node **pp = &fs->itab[hash_ino(node->ino) & (fs->itab_size - 1)];
+    while (*pp && *pp != node) pp = &(*pp)->hash_next;
+    if (*pp) {
+        *pp = node->hash_next;
+        fs->inode_count--;
+    }
+    node->hash_next = 0;
+}
+
 struct tfs_dent *tfs_dir_find(struct tfs_node *dir, const char *name, size_t len)
 {
     if (!dir->nbuckets) return 0;
@@ -142,6 +156,7 @@ struct tfs_dent *tfs_dir_find(struct tfs_node *dir, const char *name, size_t len
 
 static int dir_insert(struct tfs *fs, struct tfs_node *dir, struct tfs_dent *d)
 {
+    if (dir->nentries == UINT32_MAX) return -ENOSPC;
     if (dir->nentries + 1 > dir->nbuckets) {
         uint32_t size = dir->nbuckets ? dir->nbuckets * 2 : 8;
         if (!size) return -ENOSPC;
@@ -171,8 +186,42 @@ static int dir_insert(struct tfs *fs, struct tfs_node *dir, struct tfs_dent *d)
     }
     d->hash_next = dir->buckets[d->hash & (dir->nbuckets - 1)];
     dir->buckets[d->hash & (dir->nbuckets - 1)] = d;
+    d->index = dir->nentries;
     dir->order[dir->nentries++] = d;
+    dir->nlive++;
     return 0;
+}
+
+int tfs_dir_add(struct tfs *fs, struct tfs_node *dir, const char *name, size_t len, struct tfs_node *child)
+{
+    struct tfs_dent *d = allocate(fs->heap, sizeof(*d) + len + 1u);
+    if (!d) return -ENOMEM;
+    d->child = child;
+    d->namelen = (uint16_t)len;
+    memcpy(d->name, name, len);
+    d->name[len] = 0;
+    d->hash = tfs_hash_name(d->name, len);
+    if (dir_insert(fs, dir, d)) {
+        deallocate(fs->heap, d, sizeof(*d) + len + 1u);
+        return -ENOMEM;
+    }
+    child->names++;
+    if (tfs_is_dir(child)) child->parent = dir;
+    return 0;
+}
+
+void tfs_dir_remove(struct tfs *fs, struct tfs_node *dir, struct tfs_dent *d)
+{
+    struct tfs_dent **pp = &dir->buckets[d->hash & (dir->nbuckets - 1)];
+    while (*pp && *pp != d) pp = &(*pp)->hash_next;
+    if (*pp) *pp = d->hash_next;
+    dir->order[d->index] = 0;
+    dir->nlive--;
+    /* Trailing holes can go: no cookie can point past them usefully. */
+    while (dir->nentries && !dir->order[dir->nentries - 1]) dir->nentries--;
+    d->child->names--;
+    if (tfs_is_dir(d->child) && d->child->parent == dir) d->child->parent = 0;
+    deallocate(fs->heap, d, sizeof(*d) + d->namelen + 1u);
 }
 
 /* ---- record replay ---- */
@@ -206,7 +255,7 @@ static int apply_inode(struct replay *r, const uint8_t *p, uint32_t len)
     if (!n) {
         n = allocate_zero(fs->heap, sizeof(*n));
         if (n) n->ino = ino;
-        if (!n || inode_insert(fs, n)) {
+        if (!n || tfs_inode_insert(fs, n)) {
             deallocate(fs->heap, n, sizeof(*n));
             return NOMEM(r);
         }
@@ -222,7 +271,7 @@ static int apply_inode(struct replay *r, const uint8_t *p, uint32_t len)
     return 0;
 }
 
-static const char *bad_name(const uint8_t *name, size_t len)
+const char *tfs_bad_name(const uint8_t *name, size_t len)
 {
     if (len == 0) return "empty name";
     if (len > TFS_NAME_MAX) return "name too long";
@@ -240,7 +289,7 @@ static int apply_dirent(struct replay *r, const uint8_t *p, uint32_t len)
     uint16_t namelen = tfs_get16(p + TFS_DIRENT_NAMELEN);
     const uint8_t *name = p + TFS_DIRENT_NAME;
     if ((uint32_t)namelen != len - TFS_DIRENT_NAME) return FAIL(r, "directory entry name length does not match the record");
-    const char *why = bad_name(name, namelen);
+    const char *why = tfs_bad_name(name, namelen);
     if (why) return FAIL(r, "directory entry: %s", why);
     struct tfs_node *dir = tfs_inode_find(fs, dino), *child = tfs_inode_find(fs, cino);
     if (!dir) return FAIL(r, "directory entry in unknown inode %llu", (unsigned long long)dino);
@@ -248,23 +297,40 @@ static int apply_dirent(struct replay *r, const uint8_t *p, uint32_t len)
     if (!child) return FAIL(r, "directory entry '%.*s' names unknown inode %llu", (int)namelen, (const char *)name, (unsigned long long)cino);
     if (tfs_dir_find(dir, (const char *)name, namelen))
         return FAIL(r, "duplicate name '%.*s' in directory %llu", (int)namelen, (const char *)name, (unsigned long long)dino);
-    if (tfs_is_dir(child)) {
-        /* One parent per directory keeps ".." well defined and rules out cycles through the root. */
-        if (cino == fs->root_ino || child->parent)
-            return FAIL(r, "directory %llu linked twice", (unsigned long long)cino);
-        child->parent = dir;
-    }
-    struct tfs_dent *d = allocate(fs->heap, sizeof(*d) + namelen + 1u);
-    if (!d) return NOMEM(r);
-    d->child = child;
-    d->namelen = namelen;
-    memcpy(d->name, name, namelen);
-    d->name[namelen] = 0;
-    d->hash = tfs_hash_name(d->name, namelen);
-    if (dir_insert(fs, dir, d)) {
-        deallocate(fs->heap, d, sizeof(*d) + namelen + 1u);
-        return NOMEM(r);
-    }
+    /* One parent per directory keeps ".." well defined and rules out cycles through the root. */
+    if (tfs_is_dir(child) && (cino == fs->root_ino || child->parent))
+        return FAIL(r, "directory %llu linked twice", (unsigned long long)cino);
+    if (tfs_dir_add(fs, dir, (const char *)name, namelen, child)) return NOMEM(r);
+    return 0;
+}
+
+static int apply_dirent_del(struct replay *r, const uint8_t *p, uint32_t len)
+{
+    struct tfs *fs = r->fs;
+    if (len < TFS_DIRDEL_NAME) return FAIL(r, "directory entry removal too short");
+    uint64_t dino = tfs_get64(p + TFS_DIRDEL_DIR);
+    uint16_t namelen = tfs_get16(p + TFS_DIRDEL_NAMELEN);
+    if ((uint32_t)namelen != len - TFS_DIRDEL_NAME) return FAIL(r, "directory entry removal: name length does not match the record");
+    struct tfs_node *dir = tfs_inode_find(fs, dino);
+    if (!dir || !tfs_is_dir(dir)) return FAIL(r, "directory entry removal in inode %llu, which is not a directory", (unsigned long long)dino);
+    struct tfs_dent *d = tfs_dir_find(dir, (const char *)p + TFS_DIRDEL_NAME, namelen);
+    if (!d) return FAIL(r, "removal of missing name '%.*s' in directory %llu", (int)namelen, (const char *)p + TFS_DIRDEL_NAME, (unsigned long long)dino);
+    tfs_dir_remove(fs, dir, d);
+    return 0;
+}
+
+static int apply_inode_free(struct replay *r, const uint8_t *p, uint32_t len)
+{
+    struct tfs *fs = r->fs;
+    if (len != TFS_IFREE_LEN) return FAIL(r, "inode free record has length %u", len);
+    uint64_t ino = tfs_get64(p + TFS_IFREE_INO);
+    struct tfs_node *n = tfs_inode_find(fs, ino);
+    if (!n) return FAIL(r, "free of unknown inode %llu", (unsigned long long)ino);
+    if (ino == fs->root_ino) return FAIL(r, "free of the root directory");
+    if (n->names) return FAIL(r, "inode %llu freed while still linked", (unsigned long long)ino);
+    if (tfs_is_dir(n) && n->nlive) return FAIL(r, "directory %llu freed while not empty", (unsigned long long)ino);
+    tfs_inode_remove(fs, n);
+    tfs_node_free(fs->heap, n);
     return 0;
 }
 
@@ -286,25 +352,25 @@ static int apply_extent(struct replay *r, const uint8_t *p, uint32_t len)
         return FAIL(r, "extent beyond the maximum file size");
     if (e.disk_block < fs->data_start || e.disk_block >= fs->block_count || e.count > fs->block_count - e.disk_block)
         return FAIL(r, "extent outside the disk");
-    /* Find the insertion point; the common case (ascending order) is the end. */
-    uint32_t i = n->nextents;
-    while (i > 0 && n->extents[i - 1].file_block > e.file_block) i--;
-    if ((i > 0 && n->extents[i - 1].file_block + n->extents[i - 1].count > e.file_block) ||
-        (i < n->nextents && e.file_block + e.count > n->extents[i].file_block))
-        return FAIL(r, "overlapping extents in inode %llu", (unsigned long long)ino);
-    if (n->nextents == n->extents_cap) {
-        uint32_t cap = n->extents_cap ? n->extents_cap * 2 : 4;
-        struct tfs_extent *x = allocate(fs->heap, (size_t)cap * sizeof(*x));
-        if (!x) return NOMEM(r);
-        if (n->nextents) memcpy(x, n->extents, (size_t)n->nextents * sizeof(*x));
-        deallocate(fs->heap, n->extents, (size_t)n->extents_cap * sizeof(*x));
-        n->extents = x;
-        n->extents_cap = cap;
-    }
-    memmove(&n->extents[i + 1], &n->extents[i], (size_t)(n->nextents - i) * sizeof(e));
-    n->extents[i] = e;
-    n->nextents++;
-    n->allocated_blocks += e.count;
+    if (e.disk_block < fs->log_start + fs->log_blocks && fs->log_start < e.disk_block + e.count)
+        return FAIL(r, "extent overlaps the log area");
+    /* A newer extent supersedes whatever the range mapped before. */
+    if (tfs_extent_punch(fs->heap, n, e.file_block, e.count, 0, 0) ||
+        tfs_extent_insert(fs->heap, n, e.file_block, e.disk_block, e.count))
+        return NOMEM(r);
+    return 0;
+}
+
+static int apply_punch(struct replay *r, const uint8_t *p, uint32_t len)
+{
+    struct tfs *fs = r->fs;
+    if (len != TFS_PUNCH_LEN) return FAIL(r, "punch record has length %u", len);
+    uint64_t ino = tfs_get64(p + TFS_PUNCH_INO), fb = tfs_get64(p + TFS_PUNCH_FILE_BLOCK);
+    uint64_t count = tfs_get64(p + TFS_PUNCH_COUNT);
+    struct tfs_node *n = tfs_inode_find(fs, ino);
+    if (!n || !tfs_is_reg(n)) return FAIL(r, "punch for inode %llu, which is not a regular file", (unsigned long long)ino);
+    if (count == 0 || fb > TFS_MAX_FILE_BLOCKS || count > TFS_MAX_FILE_BLOCKS - fb) return FAIL(r, "punch range out of bounds");
+    if (tfs_extent_punch(fs->heap, n, fb, count, 0, 0)) return NOMEM(r);
     return 0;
 }
 
@@ -379,18 +445,47 @@ static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
     return 0;
 }
 
+static int apply_record(struct replay *r, uint16_t type, const uint8_t *p, uint32_t len);
+
+/* A batch is checked whole (framing of every sub-record) before any of it
+ * is applied, so a malformed batch changes nothing. */
+static int apply_batch(struct replay *r, const uint8_t *p, uint32_t len)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t pos = 0, sub = 0;
+        while (pos < len) {
+            if (len - pos < TFS_SUB_HEADER_SIZE) return FAIL(r, "batch: truncated sub-record header");
+            uint16_t type = tfs_get16(p + pos + TFS_SUB_TYPE);
+            uint32_t sl = tfs_get32(p + pos + TFS_SUB_LEN);
+            if (tfs_get16(p + pos + TFS_SUB_RESERVED)) return FAIL(r, "batch: sub-record reserved field is not 0");
+            if (sl > len - pos - TFS_SUB_HEADER_SIZE) return FAIL(r, "batch: sub-record %u runs past the batch", sub);
+            if (type == TFS_REC_BATCH || type == TFS_REC_LOG_CONTINUE) return FAIL(r, "batch: sub-record %u has type %u", sub, type);
+            if (pass == 1) {
+                int rc = apply_record(r, type, p + pos + TFS_SUB_HEADER_SIZE, sl);
+                if (rc) return rc;
+            }
+            uint64_t next = ALIGN_UP((uint64_t)pos + TFS_SUB_HEADER_SIZE + sl, (uint64_t)TFS_REC_ALIGN);
+            pos = (uint32_t)MIN(next, (uint64_t)len);
+            sub++;
+        }
+    }
+    return 0;
+}
+
 static int apply_record(struct replay *r, uint16_t type, const uint8_t *p, uint32_t len)
 {
     switch (type) {
     case TFS_REC_INODE: return apply_inode(r, p, len);
     case TFS_REC_DIRENT_ADD: return apply_dirent(r, p, len);
+    case TFS_REC_DIRENT_DEL: return apply_dirent_del(r, p, len);
     case TFS_REC_EXTENT: return apply_extent(r, p, len);
     case TFS_REC_SYMLINK: return apply_symlink(r, p, len);
     case TFS_REC_CONFIG: return apply_config(r, p, len);
-    case TFS_REC_DIRENT_DEL:
-    case TFS_REC_INODE_FREE:
+    case TFS_REC_INODE_FREE: return apply_inode_free(r, p, len);
+    case TFS_REC_BATCH: return apply_batch(r, p, len);
+    case TFS_REC_PUNCH: return apply_punch(r, p, len);
     case TFS_REC_LOG_CONTINUE:
-        return FAIL(r, "record type %u is not supported by this reader (version 1)", type);
+        return FAIL(r, "record type %u is not supported by this reader", type);
     default: return FAIL(r, "unknown record type %u", type);
     }
 }
@@ -467,6 +562,9 @@ static int replay_log(struct tfs *fs, const struct super *sb, char *err, size_t 
         return -ENOMEM;
     }
     uint64_t seq = sb->first_seq;
+    fs->log_used = 0;
+    fs->log_records = 0;
+    fs->next_seq = seq;
     for (uint64_t index = 0;; index++) {
         bool committed = index < sb->log_records;
         if (!committed && index == sb->log_records && c.pos != sb->log_bytes) {
@@ -513,6 +611,9 @@ static int replay_log(struct tfs *fs, const struct super *sb, char *err, size_t 
         }
         seq++;
         c.pos = ALIGN_UP(c.pos, (uint64_t)TFS_REC_ALIGN);
+        fs->log_used = c.pos;
+        fs->log_records = index + 1;
+        fs->next_seq = seq;
     }
     deallocate(fs->heap, c.window, LOG_WINDOW_BYTES);
     deallocate(fs->heap, pb.p, pb.cap);
@@ -557,7 +658,18 @@ static int check_tree(struct tfs *fs, char *err, size_t errlen)
     return 0;
 }
 
-int tfs_mount(struct heap *h, struct blockdev *dev, struct tfs **out, char *err, size_t errlen)
+#define TFS_DEFAULT_CACHE_BLOCKS 256u   /* 1 MiB */
+
+static uint64_t max_ino(struct tfs *fs)
+{
+    uint64_t m = fs->root_ino;
+    for (uint64_t b = 0; b < fs->itab_size; b++)
+        for (struct tfs_node *n = fs->itab[b]; n; n = n->hash_next) m = MAX(m, n->ino);
+    return m;
+}
+
+int tfs_mount_opts(struct heap *h, struct blockdev *dev, const struct tfs_mount_options *opt, struct tfs **out,
+                   char *err, size_t errlen)
 {
     *out = 0;
     if (errlen) err[0] = 0;
@@ -575,6 +687,10 @@ int tfs_mount(struct heap *h, struct blockdev *dev, struct tfs **out, char *err,
     }
     fs->heap = h;
     fs->dev = dev;
+    if (opt) {
+        fs->clock_ns = opt->clock_ns;
+        fs->clock_ctx = opt->clock_ctx;
+    }
     struct super sb;
     int rc = choose_super(fs, buf, &sb, err, errlen);
     deallocate(h, buf, TFS_BLOCK_SIZE);
@@ -589,11 +705,27 @@ int tfs_mount(struct heap *h, struct blockdev *dev, struct tfs **out, char *err,
         fs->block_count = sb.block_count;
         fs->data_start = sb.data_start;
         fs->root_ino = sb.root_ino;
+        fs->generation = sb.generation;
+        fs->log_start = sb.log_start;
+        fs->log_blocks = sb.log_blocks;
+        fs->first_seq = sb.first_seq;
         memcpy(fs->uuid, sb.uuid, 16);
         rc = replay_log(fs, &sb, err, errlen);
     }
     if (!rc) rc = check_tree(fs, err, errlen);
+    if (!rc) {
+        uint32_t blocks = opt && opt->cache_blocks ? opt->cache_blocks : TFS_DEFAULT_CACHE_BLOCKS;
+        rc = tfs_cache_create(h, dev, blocks, &fs->cache);
+        if (rc) format_sn(err, errlen, "tfs: out of memory");
+    }
+    if (!rc && !(opt && (opt->flags & TFS_MOUNT_READONLY))) {
+        fs->writable = true;
+        fs->next_ino = max_ino(fs) + 1;
+        rc = tfs_alloc_init(fs, err, errlen);
+        if (!rc) rc = tfs_log_open(fs, err, errlen);
+    }
     if (rc) {
+        fs->writable = false;
         tfs_unmount(fs);
         return rc;
     }
@@ -601,10 +733,16 @@ int tfs_mount(struct heap *h, struct blockdev *dev, struct tfs **out, char *err,
     return 0;
 }
 
-static void free_node(struct heap *h, struct tfs_node *n)
+int tfs_mount(struct heap *h, struct blockdev *dev, struct tfs **out, char *err, size_t errlen)
+{
+    struct tfs_mount_options opt = { .flags = TFS_MOUNT_READONLY };
+    return tfs_mount_opts(h, dev, &opt, out, err, errlen);
+}
+
+void tfs_node_free(struct heap *h, struct tfs_node *n)
 {
     for (uint32_t i = 0; i < n->nentries; i++)
-        deallocate(h, n->order[i], sizeof(struct tfs_dent) + n->order[i]->namelen + 1u);
+        if (n->order[i]) deallocate(h, n->order[i], sizeof(struct tfs_dent) + n->order[i]->namelen + 1u);
     deallocate(h, n->buckets, (size_t)n->nbuckets * sizeof(*n->buckets));
     deallocate(h, n->order, (size_t)n->order_cap * sizeof(*n->order));
     deallocate(h, n->extents, (size_t)n->extents_cap * sizeof(*n->extents));
@@ -612,19 +750,30 @@ static void free_node(struct heap *h, struct tfs_node *n)
     deallocate(h, n, sizeof(*n));
 }
 
-void tfs_unmount(struct tfs *fs)
+int tfs_unmount(struct tfs *fs)
 {
-    if (!fs) return;
+    if (!fs) return 0;
+    int rc = fs->writable && !fs->broken ? tfs_sync(fs) : 0;
     struct heap *h = fs->heap;
     for (uint64_t b = 0; b < fs->itab_size; b++) {
         struct tfs_node *n = fs->itab[b];
         while (n) {
             struct tfs_node *next = n->hash_next;
-            free_node(h, n);
+            tfs_node_free(h, n);
             n = next;
         }
     }
+    while (fs->dead_list) {
+        struct tfs_node *next = fs->dead_list->dead_next;
+        tfs_node_free(h, fs->dead_list);
+        fs->dead_list = next;
+    }
     deallocate(h, fs->itab, fs->itab_size * sizeof(*fs->itab));
     free_config(fs);
+    if (fs->cache) tfs_cache_destroy(fs->cache);
+    deallocate(h, fs->bitmap, fs->bitmap_words * sizeof(uint64_t));
+    deallocate(h, fs->pend, fs->pend_cap);
+    deallocate(h, fs->pfree, fs->pfree_cap * sizeof(*fs->pfree));
     deallocate(h, fs, sizeof(*fs));
+    return rc;
 }

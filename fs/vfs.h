@@ -57,6 +57,9 @@ struct file {
     struct tfs *fs;
     struct tfs_node *node;  /* NULL for the console */
     const char *path;       /* interned absolute path as opened, for /proc/self/fd and maps */
+    /* Per-kind state a file kind owns (e.g. a /proc file's text), freed by its release. */
+    void *priv;
+    size_t priv_len;
 };
 
 #define FD_MAX 1024

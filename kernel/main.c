@@ -15,7 +15,7 @@
 #include "percpu.h"
 #include "io.h"
 #include "../boot/pvh/start_info.h"
-#include "../platform/virtio_blk.h"
+#include "../platform/disk.h"
 #include "../fs/mbr.h"
 #include "../fs/tfs.h"
 #include "../loader/loader.h"
@@ -47,8 +47,8 @@ static void boot_fail(int code, const char *what, const char *why)
 
 static struct tfs *mount_root(struct heap *h)
 {
-    struct blockdev *disk = virtio_blk_find_first(h);
-    if (!disk) boot_fail(EXIT_BAD_IMAGE, "no disk", "the machine has no virtio-blk device with the image");
+    struct blockdev *disk = disk_find_first(h);
+    if (!disk) boot_fail(EXIT_BAD_IMAGE, "no disk", "no virtio-blk, NVMe or virtio-scsi disk was found");
     char err[200];
     struct part_blockdev *part = allocate(h, sizeof *part);
     if (!part) panic("out of memory");

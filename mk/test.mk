@@ -1,10 +1,11 @@
-# `make test`: unit tests, runtime tests (each program built with musl and with
-# glibc, both static), bad-input tests; test/run-tests runs them all.
+# `make test`: unit tests, runtime tests (each program built three ways: musl
+# static, glibc static, glibc static-pie), bad-input tests; test/run-tests runs
+# them all.
 # `make run` boots the demo; `make bench` measures (never part of `make test`).
 
 RUNTIME_SRCS := $(wildcard test/runtime/*.c)
 RUNTIME_NAMES := $(patsubst test/runtime/%.c,%,$(RUNTIME_SRCS))
-RUNTIME_PROGS := $(foreach libc,musl glibc,$(patsubst %,$(BUILD)/test/$(libc)/%,$(RUNTIME_NAMES)))
+RUNTIME_PROGS := $(foreach libc,musl glibc pie,$(patsubst %,$(BUILD)/test/$(libc)/%,$(RUNTIME_NAMES)))
 RUNTIME_CFLAGS := -static -O2 -g -Wall -Wextra
 BAD_FIXTURES := $(BUILD)/test/bad/.made
 
@@ -18,6 +19,10 @@ $(BUILD)/test/musl/%: test/runtime/%.c
 $(BUILD)/test/glibc/%: test/runtime/%.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(RUNTIME_CFLAGS) -o $@ $<
+
+$(BUILD)/test/pie/%: test/runtime/%.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(RUNTIME_CFLAGS:-static=-static-pie) -fPIE -o $@ $<
 
 $(BUILD)/test/demo: $(BUILD)/test/musl/demo
 	cp $< $@

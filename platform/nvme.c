@@ -460,6 +460,7 @@ struct blockdev *nvme_probe(struct heap *h, struct pci_device *dev)
     n->bd.sectors = n->lio.sectors;
     n->bd.read = nvme_read;
     n->bd.write = nvme_write;
+    n->bd.flush = n->volatile_cache ? nvme_flush : NULL; /* no cache: writes are durable */
     n->bd.name = "nvme";
     dev_info("nvme %02x:%02x.%x: namespace 1: %llu sectors (%llu MiB), %u-byte blocks, max transfer %u KiB%s\n",
              dev->bus, dev->dev, dev->fn, (unsigned long long)n->bd.sectors,

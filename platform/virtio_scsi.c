@@ -279,7 +279,11 @@ static int scsi_exec(struct vscsi_ctrl *c, uint8_t target, const uint8_t *cdb, u
         } else if (res->status == SAM_BUSY || res->status == SAM_TASK_SET_FULL) {
             again = true;
         } else if (res->status == SAM_CHECK_CONDITION) {
-            if (res->sense_key == SENSE_UNIT_ATTENTION && ++unit_attentions <= UNIT_ATTENTION_RETRIES) continue;
+            if (res->sense_key == SENSE_UNIT_ATTENTION && ++unit_attentions <= UNIT_ATTENTION_RETRIES) {
+                dev_info("virtio-scsi target %u: %s: unit attention %02x/%02x, retrying\n", target, what, res->asc,
+                         res->ascq);
+                continue;
+            }
             if (res->sense_key == SENSE_NOT_READY && res->asc == 0x04 && res->ascq == 0x01) again = true;
             if (res->sense_key == SENSE_ILLEGAL_REQUEST) return -EINVAL; /* callers may fall back */
             if (res->sense_key == SENSE_DATA_PROTECT) return -EROFS;
@@ -289,6 +293,8 @@ static int scsi_exec(struct vscsi_ctrl *c, uint8_t target, const uint8_t *cdb, u
                     target, what, res->status, res->sense_key, res->asc, res->ascq, rc ? ", transport busy" : "");
             return -EIO;
         }
+        dev_info("virtio-scsi target %u: %s: retrying (status %#x, sense key %#x, asc/ascq %02x/%02x)\n", target,
+                 what, res->status, res->sense_key, res->asc, res->ascq);
         clock_delay_ns(10 * 1000 * 1000);
     }
 }
@@ -404,6 +410,7 @@ static struct vscsi_disk *scan_target(struct vscsi_ctrl *c, uint8_t target)
     d->bd.sectors = d->lio.sectors;
     d->bd.read = vscsi_read;
     d->bd.write = vscsi_write;
+    d->bd.flush = virtio_scsi_flush; /* whether the target caches writes is not asked */
     d->bd.name = "virtio-scsi";
     dev_info("virtio-scsi %02x:%02x.%x target %u: %llu sectors (%llu MiB), %u-byte blocks\n", c->vp.pci.bus,
              c->vp.pci.dev, c->vp.pci.fn, target, (unsigned long long)d->bd.sectors,

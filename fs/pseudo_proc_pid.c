@@ -1,0 +1,344 @@
+/* /proc/1: the one process as Linux describes it. Runtimes parse maps (to
+ * find their stack), stat and status (memory and thread counts), fd/ (to
+ * close inherited descriptors) and exe (to find themselves). */
+#include "pseudo_internal.h"
+#include "tfs.h"
+#include "../kernel/process.h"
+#include "../kernel/paging.h"
+#include "../kernel/mm.h"
+#include "../kernel/clock.h"
+#include "../klib/errno.h"
+#include "../klib/string.h"
+#include "../klib/format.h"
+
+#define SIG_IGN_HANDLER 1
+
+static struct process *proc(void) { return current_process(); }
+
+/* The name Linux calls comm: set by prctl(PR_SET_NAME), else the file name
+ * of the executable, at most 15 bytes. */
+static void process_comm(struct process *p, char out[16])
+{
+    const char *s = p->name;
+    if (!s[0]) {
+        s = p->exe_path;
+        for (const char *c = p->exe_path; *c; c++)
+            if (*c == '/') s = c + 1;
+    }
+    size_t n = strnlen(s, 15);
+    memcpy(out, s, n);
+    out[n] = 0;
+}
+
+uint64_t pseudo_resident_pages(void)
+{
+    uint64_t *pml4 = phys_to_virt(proc()->vm.root & PTE_ADDR_MASK), count = 0;
+    /* Only the lower half is the program's; leaves must be user pages. */
+    for (int i = 0; i < 256; i++) {
+        if (!(pml4[i] & PTE_P)) continue;
+        uint64_t *pdpt = phys_to_virt(pml4[i] & PTE_ADDR_MASK);
+        for (int j = 0; j < 512; j++) {
+            if (!(pdpt[j] & PTE_P)) continue;
+            if (pdpt[j] & PTE_PS) {
+                if (pdpt[j] & PTE_U) count += 512 * 512;
+                continue;
+            }
+            uint64_t *pd = phys_to_virt(pdpt[j] & PTE_ADDR_MASK);
+            for (int k = 0; k < 512; k++) {
+                if (!(pd[k] & PTE_P)) continue;
+                if (pd[k] & PTE_PS) {
+                    if (pd[k] & PTE_U) count += 512;
+                    continue;
+                }
+                uint64_t *pt = phys_to_virt(pd[k] & PTE_ADDR_MASK);
+                for (int l = 0; l < 512; l++)
+                    if ((pt[l] & (PTE_P | PTE_HIDDEN)) && (pt[l] & PTE_U)) count++;
+            }
+        }
+    }
+    return count;
+}
+
+/* Sizes of the address space, in bytes, the way status and stat split them. */
+struct vm_sizes {
+    uint64_t total, stack, exe, lib, data;
+    uint64_t code_start, code_end, stack_end;
+};
+
+static void vm_sizes(struct process *p, struct vm_sizes *s)
+{
+    *s = (struct vm_sizes){ 0 };
+    uint64_t irq = spin_lock_irqsave(&p->vm.lock);
+    for (struct vma *v = p->vm.vmas; v; v = v->next) {
+        uint64_t len = v->end - v->start;
+        s->total += len;
+        if (v->flags & VM_STACK) {
+            s->stack += len;
+            s->stack_end = v->end;
+        } else if ((v->flags & VM_EXEC) && v->name) {
+            bool main = strcmp(v->name, p->exe_path) == 0;
+            if (main) s->exe += len;
+            else s->lib += len;
+            if (main && !s->code_start) {
+                s->code_start = v->start;
+                s->code_end = v->end;
+            }
+        } else if (v->flags & VM_WRITE) {
+            s->data += len;
+        }
+    }
+    spin_unlock_irqrestore(&p->vm.lock, irq);
+}
+
+static void signal_masks(struct process *p, uint64_t *ignored, uint64_t *caught)
+{
+    *ignored = *caught = 0;
+    for (int i = 0; i < NSIG; i++) {
+        uint64_t h = p->sigactions[i].handler;
+        if (h == SIG_IGN_HANDLER) *ignored |= 1ull << i;
+        else if (h) *caught |= 1ull << i;
+    }
+}
+
+static uint64_t ticks(uint64_t ns) { return ns / (1000000000 / PSEUDO_HZ); }
+
+static void gen_stat(struct pseudo_node *n, struct pseudo_text *t)
+{
+    struct process *p = proc();
+    char comm[16];
+    process_comm(p, comm);
+    struct vm_sizes s;
+    vm_sizes(p, &s);
+    uint64_t ign, cgt;
+    signal_masks(p, &ign, &cgt);
+    struct thread *th = current_thread();
+    uint64_t run = ticks(clock_monotonic_ns() - p->start_ns);
+    text_printf(t, "%d (%s) R 0 %d %d 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 1 0 %lu %lu %lu "
+                "18446744073709551615 %lu %lu %lu 0 0 0 %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 "
+                "0 0 %lu %lu 0 0 0 0 0\n",
+                PROCESS_PID, comm, PROCESS_PID, PROCESS_PID, run, ticks(p->start_ns), s.total,
+                pseudo_resident_pages(), s.code_start, s.code_end, s.stack_end,
+                th ? th->sigmask : 0, ign, cgt, p->vm.brk_start, p->vm.brk);
+}
+
+static void gen_statm(struct pseudo_node *n, struct pseudo_text *t)
+{
+    struct vm_sizes s;
+    vm_sizes(proc(), &s);
+    text_printf(t, "%lu %lu 0 %lu 0 %lu 0\n", s.total / PAGE_SIZE, pseudo_resident_pages(),
+                s.exe / PAGE_SIZE, (s.data + s.stack) / PAGE_SIZE);
+}
+
+static void cpu_list(struct pseudo_text *t)
+{
+    uint32_t n = kernel.ncpus ? kernel.ncpus : 1;
+    if (n == 1) text_printf(t, "0\n");
+    else text_printf(t, "0-%u\n", n - 1);
+}
+
+static void gen_status(struct pseudo_node *n, struct pseudo_text *t)
+{
+    struct process *p = proc();
+    char comm[16];
+    process_comm(p, comm);
+    struct vm_sizes s;
+    vm_sizes(p, &s);
+    uint64_t ign, cgt, rss_kb = pseudo_resident_pages() * 4;
+    signal_masks(p, &ign, &cgt);
+    struct thread *th = current_thread();
+    uint32_t ncpus = kernel.ncpus ? kernel.ncpus : 1;
+    uint64_t cpumask = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
+    text_printf(t, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t0\n"
+                "TracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t\n"
+                "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
+                comm, p->umask, PROCESS_PID, PROCESS_PID, FD_MAX, PROCESS_PID, PROCESS_PID,
+                PROCESS_PID, PROCESS_PID);
+    text_printf(t, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8u kB\nVmPin:\t%8u kB\n"
+                "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8u kB\n"
+                "RssShmem:\t%8u kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\n"
+                "VmLib:\t%8lu kB\nVmPTE:\t%8u kB\nVmSwap:\t%8u kB\nHugetlbPages:\t%8u kB\n",
+                s.total / 1024, s.total / 1024, 0, 0, rss_kb, rss_kb, rss_kb, 0, 0, s.data / 1024,
+                s.stack / 1024, s.exe / 1024, s.lib / 1024, 0, 0, 0);
+    text_printf(t, "CoreDumping:\t0\nTHP_enabled:\t0\nThreads:\t1\nSigQ:\t0/31805\n"
+                "SigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
+                "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
+                "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
+                "Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tnot vulnerable\n"
+                "SpeculationIndirectBranch:\tnot affected\n",
+                0, 0, th ? th->sigmask : 0, ign, cgt);
+    text_printf(t, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", cpumask);
+    cpu_list(t);
+    text_printf(t, "Mems_allowed:\t1\nMems_allowed_list:\t0\n"
+                "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+}
+
+/* Linux's layout: the fixed part padded to 73 columns, then the name. */
+static void gen_maps(struct pseudo_node *n, struct pseudo_text *t)
+{
+    struct process *p = proc();
+    uint64_t irq = spin_lock_irqsave(&p->vm.lock);
+    for (struct vma *v = p->vm.vmas; v; v = v->next) {
+        const char *name = v->flags & VM_HEAP ? "[heap]" : v->flags & VM_STACK ? "[stack]" : v->name;
+        bool file = name == v->name && name;
+        size_t before = t->len;
+        text_printf(t, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ", v->start, v->end,
+                    v->flags & VM_READ ? 'r' : '-', v->flags & VM_WRITE ? 'w' : '-',
+                    v->flags & VM_EXEC ? 'x' : '-', 'p', file ? v->file_offset : 0,
+                    file ? 8 : 0, file ? 1 : 0, file ? v->ino : 0);
+        if (name) {
+            size_t used = t->len - before;
+            for (; used < 73; used++) text_append(t, " ", 1);
+            text_printf(t, " %s", name);
+        }
+        text_append(t, "\n", 1);
+    }
+    spin_unlock_irqrestore(&p->vm.lock, irq);
+}
+
+static void gen_strings(struct pseudo_text *t, const char *const *v, int count)
+{
+    for (int i = 0; i < count && v[i]; i++) text_append(t, v[i], strlen(v[i]) + 1);
+}
+
+/* The arguments and environment the program was started with; the boot
+ * config is where they came from. */
+static void gen_cmdline(struct pseudo_node *n, struct pseudo_text *t)
+{
+    const struct tfs_config *c = tfs_config(proc()->fs);
+    if (c) gen_strings(t, c->argv, c->argc);
+}
+
+static void gen_environ(struct pseudo_node *n, struct pseudo_text *t)
+{
+    const struct tfs_config *c = tfs_config(proc()->fs);
+    if (c) gen_strings(t, c->envp, c->envc);
+}
+
+static void gen_comm(struct pseudo_node *n, struct pseudo_text *t)
+{
+    char comm[16];
+    process_comm(proc(), comm);
+    text_printf(t, "%s\n", comm);
+}
+
+/* Like prctl(PR_SET_NAME): the first 15 bytes, without the newline echo adds. */
+static int64_t write_comm(struct pseudo_node *n, const char *buf, size_t len)
+{
+    struct process *p = proc();
+    size_t k = MIN(len, sizeof p->name - 1);
+    if (k && buf[k - 1] == '\n') k--;
+    memcpy(p->name, buf, k);
+    p->name[k] = 0;
+    return (int64_t)len;
+}
+
+static void gen_mounts(struct pseudo_node *n, struct pseudo_text *t)
+{
+    text_printf(t, "/dev/root / tfs ro,relatime 0 0\n"
+                "devtmpfs /dev devtmpfs rw,nosuid,relatime,mode=755 0 0\n"
+                "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
+                "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n");
+}
+
+static void gen_mountinfo(struct pseudo_node *n, struct pseudo_text *t)
+{
+    text_printf(t, "20 1 8:1 / / ro,relatime - tfs /dev/root ro\n"
+                "21 20 0:5 / /dev rw,nosuid,relatime - devtmpfs devtmpfs rw,mode=755\n"
+                "22 20 0:22 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n"
+                "23 20 0:21 / /sys rw,nosuid,nodev,noexec,relatime - sysfs sysfs rw\n");
+}
+
+static void gen_cgroup(struct pseudo_node *n, struct pseudo_text *t) { text_printf(t, "0::/\n"); }
+static void gen_zero(struct pseudo_node *n, struct pseudo_text *t) { text_printf(t, "0\n"); }
+
+static void gen_limits(struct pseudo_node *n, struct pseudo_text *t)
+{
+    static const struct { const char *name, *soft, *hard, *unit; } rows[] = {
+        { "Max cpu time", "unlimited", "unlimited", "seconds" },
+        { "Max file size", "unlimited", "unlimited", "bytes" },
+        { "Max data size", "unlimited", "unlimited", "bytes" },
+        { "Max stack size", "8388608", "unlimited", "bytes" },
+        { "Max core file size", "0", "unlimited", "bytes" },
+        { "Max resident set", "unlimited", "unlimited", "bytes" },
+        { "Max processes", "1", "1", "processes" },
+        { "Max open files", "1024", "1024", "files" },
+        { "Max locked memory", "8388608", "8388608", "bytes" },
+        { "Max address space", "unlimited", "unlimited", "bytes" },
+        { "Max file locks", "unlimited", "unlimited", "locks" },
+        { "Max pending signals", "31805", "31805", "signals" },
+        { "Max msgqueue size", "819200", "819200", "bytes" },
+        { "Max nice priority", "0", "0", "" },
+        { "Max realtime priority", "0", "0", "" },
+        { "Max realtime timeout", "unlimited", "unlimited", "us" },
+    };
+    text_printf(t, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
+        text_printf(t, "%-25s %-20s %-20s %-10s\n", rows[i].name, rows[i].soft, rows[i].hard, rows[i].unit);
+}
+
+static const char *link_exe(struct pseudo_node *n, char *s) { return proc()->exe_path; }
+static const char *link_cwd(struct pseudo_node *n, char *s) { return proc()->cwd_path; }
+static const char *link_root(struct pseudo_node *n, char *s) { return "/"; }
+
+/* ---- fd/ --------------------------------------------------------------- */
+
+static struct pseudo_node fd_nodes[FD_MAX];
+
+static const char *link_fd(struct pseudo_node *n, char *s)
+{
+    struct file *f = fd_get(&proc()->fds, n->index);
+    if (!f) return NULL;
+    /* Interned paths are never freed, so the pointer outlives the reference. */
+    const char *path = f->path ? f->path : "anon_inode:[pith]";
+    file_put(f);
+    return path;
+}
+
+static int next_fd(struct pseudo_node *dir, uint64_t *cookie, struct pseudo_node **out)
+{
+    struct fdtable *t = &proc()->fds;
+    for (uint64_t fd = *cookie; fd < FD_MAX; fd++) {
+        if (!__atomic_load_n(&t->files[fd], __ATOMIC_ACQUIRE)) continue;
+        struct pseudo_node *n = &fd_nodes[fd];
+        n->kind = PSEUDO_LINK;
+        n->perm = 0700;
+        n->index = (int)fd;
+        n->target = link_fd;
+        format_sn(n->own_name, sizeof n->own_name, "%lu", fd);
+        pseudo_adopt(dir, n, fd);
+        *out = n;
+        *cookie = fd + 1;
+        return 1;
+    }
+    *cookie = FD_MAX;
+    return 0;
+}
+
+static struct pseudo_node pid_fd = { .name = "fd", .kind = PSEUDO_DIR, .perm = 0500, .next_child = next_fd };
+
+#define PID_FILE(var, nm, fn) static struct pseudo_node var = { .name = nm, .kind = PSEUDO_FILE, .generate = fn }
+#define PID_LINK(var, nm, fn) static struct pseudo_node var = { .name = nm, .kind = PSEUDO_LINK, .target = fn }
+
+PID_FILE(pid_stat, "stat", gen_stat);
+PID_FILE(pid_statm, "statm", gen_statm);
+PID_FILE(pid_status, "status", gen_status);
+PID_FILE(pid_maps, "maps", gen_maps);
+PID_FILE(pid_cmdline, "cmdline", gen_cmdline);
+PID_FILE(pid_mounts, "mounts", gen_mounts);
+PID_FILE(pid_mountinfo, "mountinfo", gen_mountinfo);
+PID_FILE(pid_cgroup, "cgroup", gen_cgroup);
+PID_FILE(pid_oom_score_adj, "oom_score_adj", gen_zero);
+PID_FILE(pid_limits, "limits", gen_limits);
+PID_LINK(pid_exe, "exe", link_exe);
+PID_LINK(pid_cwd, "cwd", link_cwd);
+PID_LINK(pid_root, "root", link_root);
+static struct pseudo_node pid_environ = { .name = "environ", .kind = PSEUDO_FILE, .perm = 0400, .generate = gen_environ };
+static struct pseudo_node pid_comm = { .name = "comm", .kind = PSEUDO_FILE, .generate = gen_comm, .write = write_comm };
+
+static struct pseudo_node *const pid_children[] = {
+    &pid_fd, &pid_stat, &pid_statm, &pid_status, &pid_maps, &pid_cmdline, &pid_environ, &pid_comm,
+    &pid_mounts, &pid_mountinfo, &pid_cgroup, &pid_oom_score_adj, &pid_limits,
+    &pid_exe, &pid_cwd, &pid_root, NULL,
+};
+
+struct pseudo_node pseudo_proc_pid_dir = { .name = "1", .kind = PSEUDO_DIR, .children = pid_children };
