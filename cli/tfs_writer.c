@@ -463,7 +463,9 @@ int tfs_plan_build(const struct manifest *m, struct tfs_plan **out, char *err, s
         next += n->nblocks;
     }
     p->data_blocks = next - p->data_start;
-    p->total_blocks = next + MAX((uint64_t)64, p->data_blocks / 16);
+    /* Free room for files, plus the writable filesystem's log reserve: a
+     * spare log area and room for the log to double (fs/tfs_alloc.c). */
+    p->total_blocks = next + MAX((uint64_t)64, p->data_blocks / 16) + 3 * p->log_blocks + 8;
     uint64_t min_blocks = (m->min_size + TFS_BLOCK_SIZE - 1) / TFS_BLOCK_SIZE;
     if (p->total_blocks < min_blocks) p->total_blocks = min_blocks;
     *out = p;

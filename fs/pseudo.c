@@ -2,6 +2,7 @@
  * readlink and open. The trees themselves live in pseudo_dev.c,
  * pseudo_proc*.c and pseudo_sys.c; this file only walks them. */
 #include "pseudo_internal.h"
+#include "tfs.h"
 #include "../kernel/clock.h"
 #include "../kernel/spinlock.h"
 #include "../klib/errno.h"

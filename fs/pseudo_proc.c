@@ -121,7 +121,7 @@ static void uuid_text(struct pseudo_text *t, uint64_t hi, uint64_t lo)
     hi = (hi & ~0xf000ull) | 0x4000;
     lo = (lo & ~(3ull << 62)) | (2ull << 62);
     text_printf(t, "%08lx-%04lx-%04lx-%04lx-%012lx\n", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
-                lo >> 48, lo & 0xffffffffffffull);
+                lo >> 48, lo & 0xffffffffffffUL);
 }
 
 static void gen_uuid(struct pseudo_node *n, struct pseudo_text *t)

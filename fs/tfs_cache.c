@@ -78,7 +78,7 @@ int tfs_cache_create(struct heap *h, struct blockdev *dev, uint32_t max_blocks, 
     if (!c) return -ENOMEM;
     c->heap = h;
     c->dev = dev;
-    c->max = MAX(max_blocks, 4u);
+    c->max = MAX(max_blocks, 32u);   /* more than a write allocates at once (tfs_data.c) */
     c->hsize = 16;
     while (c->hsize < c->max) c->hsize *= 2;
     c->hash = allocate_zero(h, c->hsize * sizeof(*c->hash));

@@ -1,11 +1,10 @@
-/* Queries on a mounted TFS: name lookup, path resolution, stat, reading file
- * data and symlinks, listing directories. Everything but tfs_read works on
- * the in-memory tables built by tfs_mount. */
+/* Queries on a mounted TFS: name lookup, path resolution, stat, reading
+ * symlinks, listing directories. All of it works on the in-memory tables
+ * built by tfs_mount (file data is in tfs_data.c). */
 #include "tfs_internal.h"
 #include "../klib/string.h"
 
 #define TFS_MAX_SYMLINKS 40
-#define TFS_MAX_IO_SECTORS 128u   /* keep single device requests at 64 KiB */
 
 struct tfs_node *tfs_root(struct tfs *fs) { return fs->root; }
 uint32_t tfs_mode(const struct tfs_node *n) { return n->mode; }
@@ -17,7 +16,7 @@ int tfs_lookup(struct tfs *fs, struct tfs_node *dir, const char *name, size_t na
 {
     if (!tfs_is_dir(dir)) return -ENOTDIR;
     if (namelen > TFS_NAME_MAX) return -ENAMETOOLONG;
-    if (namelen == 0) return -ENOENT;
+    if (namelen == 0 || dir->dead) return -ENOENT;
     if (namelen == 1 && name[0] == '.') {
         *out = dir;
         return 0;
@@ -94,77 +93,6 @@ int tfs_readlink(struct tfs_node *n, char *buf, size_t len)
     size_t k = MIN(len, (size_t)n->target_len);
     memcpy(buf, n->target, k);
     return (int)k;
-}
-
-/* Read `len` bytes at byte `disk_off` of the partition: whole sectors go
- * straight into the caller's buffer, partial ones through fs->sector. */
-static int read_disk(struct tfs *fs, uint64_t disk_off, uint8_t *dst, size_t len)
-{
-    while (len) {
-        uint64_t sector = disk_off / 512;
-        size_t in = disk_off % 512;
-        size_t chunk;
-        if (in == 0 && len >= 512) {
-            uint32_t n = (uint32_t)MIN(len / 512, (size_t)TFS_MAX_IO_SECTORS);
-            if (fs->dev->read(fs->dev, sector, dst, n)) return -EIO;
-            chunk = (size_t)n * 512;
-        } else {
-            if (fs->dev->read(fs->dev, sector, fs->sector, 1)) return -EIO;
-            chunk = MIN(len, 512 - in);
-            memcpy(dst, fs->sector + in, chunk);
-        }
-        dst += chunk;
-        disk_off += chunk;
-        len -= chunk;
-    }
-    return 0;
-}
-
-/* Index of the last extent starting at or before file block fb, or -1. */
-static int64_t find_extent(const struct tfs_node *n, uint64_t fb)
-{
-    int64_t lo = 0, hi = (int64_t)n->nextents - 1, found = -1;
-    while (lo <= hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (n->extents[mid].file_block <= fb) {
-            found = mid;
-            lo = mid + 1;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    return found;
-}
-
-int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len)
-{
-    if (tfs_is_dir(n)) return -EISDIR;
-    if (!tfs_is_reg(n)) return -EINVAL;
-    if (off >= n->size) return 0;
-    if (len > n->size - off) len = (size_t)(n->size - off);
-    uint8_t *dst = buf;
-    size_t done = 0;
-    while (done < len) {
-        uint64_t pos = off + done;
-        uint64_t fb = pos / TFS_BLOCK_SIZE;
-        int64_t i = find_extent(n, fb);
-        size_t want = len - done;
-        if (i >= 0 && fb < n->extents[i].file_block + n->extents[i].count) {
-            const struct tfs_extent *e = &n->extents[i];
-            uint64_t avail = (e->file_block + e->count) * TFS_BLOCK_SIZE - pos;
-            size_t chunk = (size_t)MIN((uint64_t)want, avail);
-            uint64_t disk = (e->disk_block + (fb - e->file_block)) * TFS_BLOCK_SIZE + pos % TFS_BLOCK_SIZE;
-            if (read_disk(fs, disk, dst + done, chunk)) return -EIO;
-            done += chunk;
-        } else {
-            /* A hole: zeros up to the next extent or the end of the read. */
-            uint64_t next = (uint64_t)(i + 1) < n->nextents ? n->extents[i + 1].file_block * TFS_BLOCK_SIZE : ~0ull;
-            size_t chunk = (size_t)MIN((uint64_t)want, next - pos);
-            memset(dst + done, 0, chunk);
-            done += chunk;
-        }
-    }
-    return (int64_t)done;
 }
 
 int tfs_readdir(struct tfs *fs, struct tfs_node *dir, uint64_t *cookie, struct tfs_dirent *out)

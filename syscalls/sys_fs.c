@@ -70,6 +70,16 @@ static long vnode_readlink(const struct vnode *v, char *buf, size_t len)
 
 #define MAX_SYMLINK_HOPS 40
 
+static bool under_pseudo_root(const char *path)
+{
+    static const char *const roots[] = { "/dev", "/proc", "/sys" };
+    for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+        size_t n = strlen(roots[i]);
+        if (strncmp(path, roots[i], n) == 0 && (path[n] == '/' || path[n] == 0)) return true;
+    }
+    return false;
+}
+
 /* Resolve dirfd + path. The synthetic trees are matched on the lexical
  * absolute path; everything else is walked in TFS from the start directory,
  * so ".." after a symlink means what it means on Linux. */
@@ -89,11 +99,14 @@ static long resolve_at(int dirfd, const char *path, int flags, bool follow, stru
     }
     char abs[PATH_MAX_LEN], target[PATH_MAX_LEN];
     absolute_path(p, dirfd, path, abs, sizeof abs);
+    size_t plen = strlen(path);
+    if (path[plen - 1] == '/') follow = true;   /* "link/" names what the link points at */
     for (int hops = 0;; hops++) {
         struct pseudo_node *pn;
         int r = pseudo_lookup(abs, &pn);
         if (r == PSEUDO_NOT_MINE) {
-            if (hops == 0) {
+            /* A path that only left /dev, /proc or /sys through ".." is taken lexically. */
+            if (hops == 0 && !under_pseudo_root(path)) {
                 struct tfs_node *dir;
                 long sr = start_dir(p, dirfd, path, &dir);
                 if (sr < 0) return sr;

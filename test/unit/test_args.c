@@ -58,6 +58,8 @@ int main(void)
         { "run", "--accel", "xen", "p", NULL },
         { "run", "-m", "0", "p", NULL },
         { "run", "-m", "12Q", "p", NULL },
+        { "run", "-m", "1M", "p", NULL },               /* too small to hold the kernel */
+        { "run", "-m", "1024k", "p", NULL },
         { "run", "-e", "NOEQUALS", "p", NULL },
         { "run", "-e", "=x", "p", NULL },
         { "run", "-m", NULL },                           /* missing value */
