@@ -421,6 +421,10 @@ static int parse_directive(struct parser *p)
             m->flags |= MANIFEST_FLAG_TRACE;
             return 0;
         }
+        if (strcmp(a->text, "readonly") == 0) {
+            m->flags |= MANIFEST_FLAG_READONLY;
+            return 0;
+        }
         return perr(p, a->col, "unknown option '%s'", a->text);
     }
     if (strcmp(d, "size") == 0) {

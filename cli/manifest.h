@@ -32,6 +32,7 @@ struct manifest_entry {
 };
 
 #define MANIFEST_FLAG_TRACE (1u << 0)   /* same bit as TFS_CONFIG_TRACE */
+#define MANIFEST_FLAG_READONLY (1u << 1) /* same bit as TFS_CONFIG_READONLY_ROOT */
 
 /* Read-only for users; change it only through the functions below. */
 struct manifest {

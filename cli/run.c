@@ -103,6 +103,24 @@ static int check_regular_file(const char *path, struct stat *st)
     return 0;
 }
 
+/* Does some -f put a file at `interp`, itself or inside an added directory? */
+static int interpreter_added(const struct pith_args *a, const char *interp)
+{
+    char guest[PATH_MAX];
+    for (int i = 0; i < a->filec; i++) {
+        const char *g = a->files[i].guest;
+        if (!g) {
+            if (run_guest_path(a->files[i].host, guest, sizeof guest) != 0)
+                continue;
+            g = guest;
+        }
+        size_t n = strlen(g);
+        if (strncmp(interp, g, n) == 0 && (interp[n] == '\0' || interp[n] == '/'))
+            return 1;
+    }
+    return 0;
+}
+
 static int check_inputs(const struct pith_args *a)
 {
     struct stat st;
@@ -114,21 +132,11 @@ static int check_inputs(const struct pith_args *a)
         char why[512];
         if (elf_check_file(a->program, &info, why, sizeof why) != 0)
             return complain(a->program, why);
-        if (info.interp[0]) {
-            int found = 0;
-            char guest[PATH_MAX];
-            for (int i = 0; i < a->filec && !found; i++) {
-                const char *g = a->files[i].guest;
-                if (!g && run_guest_path(a->files[i].host, guest, sizeof guest) == 0)
-                    g = guest;
-                found = g && strcmp(g, info.interp) == 0;
-            }
-            if (!found) {
-                snprintf(why, sizeof why,
-                         "dynamically linked (needs %s); link it with -static or add the interpreter with -f",
-                         info.interp);
-                return complain(a->program, why);
-            }
+        if (info.interp[0] && !interpreter_added(a, info.interp)) {
+            snprintf(why, sizeof why,
+                     "dynamically linked (needs %s); link it with -static or add the interpreter with -f",
+                     info.interp);
+            return complain(a->program, why);
         }
     }
     for (int i = 0; i < a->filec; i++) {

@@ -1,4 +1,5 @@
-/* Files and directories of the TFS root as open files. */
+/* Files and directories of a TFS volume as open files. An open file holds
+ * a reference on its node, so an unlinked file lives until its last close. */
 #include "vfs.h"
 #include "tfs.h"
 #include "../klib/errno.h"
@@ -24,7 +25,13 @@ static int64_t tfs_file_read(struct file *f, void *buf, size_t n, uint64_t off)
 
 static int64_t tfs_file_write(struct file *f, const void *buf, size_t n, uint64_t off)
 {
-    return -EROFS;
+    int64_t r = tfs_write(f->fs, f->node, off, buf, n);
+    /* O_SYNC / O_DSYNC: the write is durable when it returns. */
+    if (r > 0 && (f->flags & (O_SYNC | O_DSYNC))) {
+        int s = tfs_fsync(f->fs, f->node, !(f->flags & O_SYNC & ~O_DSYNC));
+        if (s < 0) return s;
+    }
+    return r;
 }
 
 static int tfs_file_stat(struct file *f, struct linux_stat *st)
@@ -43,12 +50,18 @@ static int64_t tfs_file_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
     return -ENOTTY;
 }
 
+static void tfs_file_release(struct file *f)
+{
+    tfs_node_put(f->fs, f->node);
+}
+
 static const struct file_ops tfs_file_ops = {
     .read = tfs_file_read,
     .write = tfs_file_write,
     .stat = tfs_file_stat,
     .readdir = tfs_file_readdir,
     .ioctl = tfs_file_ioctl,
+    .release = tfs_file_release,
     .seekable = true,
 };
 
@@ -58,5 +71,8 @@ struct file *tfs_file_open(struct heap *h, struct tfs *fs, struct tfs_node *node
     if (!f) return NULL;
     f->fs = fs;
     f->node = node;
+    tfs_node_get(node);
     return f;
 }
+
+bool file_is_tfs(const struct file *f) { return f->ops == &tfs_file_ops; }

@@ -90,6 +90,7 @@ struct tfs_dirent {
 int tfs_readdir(struct tfs *fs, struct tfs_node *dir, uint64_t *cookie, struct tfs_dirent *out);
 
 #define TFS_CONFIG_TRACE (1u << 0)
+#define TFS_CONFIG_READONLY_ROOT (1u << 1)   /* the kernel mounts the root read-only */
 
 /* The boot config stored in the image, or NULL if it has none. The strings
  * live as long as the mount. */

@@ -9,8 +9,7 @@
  *   tfs_log.c     the pending transaction, commit, compaction, superblocks
  *   tfs_data.c    read/write/truncate/fallocate/seek on file contents
  *   tfs_namei.c   create/mkdir/symlink/link/unlink/rmdir/rename/setattr
- *   tfs_fsck.c    offline consistency check, statfs
- *   tfs_mkfs.c    an empty filesystem on a device */
+ *   tfs_fsck.c    offline consistency check, statfs, grow, mkfs */
 #pragma once
 #include "tfs.h"
 #include "tfs_format.h"
@@ -194,6 +193,7 @@ void tfs_cache_stats(struct tfs_cache *c, uint32_t *blocks, uint32_t *dirty);
  * to 4 nodes the change dirties); may commit or compact first. */
 int tfs_log_reserve(struct tfs *fs, size_t bytes);
 void tfs_log_add(struct tfs *fs, uint16_t type, const void *payload, uint32_t len);
+void tfs_log_add2(struct tfs *fs, uint16_t type, const void *a, uint32_t alen, const void *b, uint32_t blen);
 void tfs_log_extent(struct tfs *fs, uint64_t ino, uint64_t fb, uint64_t db, uint64_t count);
 void tfs_log_inode_now(struct tfs *fs, struct tfs_node *n);
 void tfs_mark_dirty(struct tfs *fs, struct tfs_node *n);

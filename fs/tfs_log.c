@@ -72,9 +72,11 @@ void tfs_encode_inode(const struct tfs_node *n, uint8_t *p)
     tfs_put32(p + TFS_INODE_GID, n->gid);
 }
 
-/* Append one sub-record; room was reserved by tfs_log_reserve. */
-void tfs_log_add(struct tfs *fs, uint16_t type, const void *payload, uint32_t len)
+/* Append one sub-record made of two pieces (no staging copy on the stack);
+ * room was reserved by tfs_log_reserve. */
+void tfs_log_add2(struct tfs *fs, uint16_t type, const void *a, uint32_t alen, const void *b, uint32_t blen)
 {
+    uint32_t len = alen + blen;
     if (pend_room(fs, TFS_SUB_HEADER_SIZE + ALIGN_UP((size_t)len, (size_t)8))) {
         fs->broken = true;   /* cannot happen after a successful reserve */
         return;
@@ -83,12 +85,18 @@ void tfs_log_add(struct tfs *fs, uint16_t type, const void *payload, uint32_t le
     tfs_put16(p + TFS_SUB_TYPE, type);
     tfs_put16(p + TFS_SUB_RESERVED, 0);
     tfs_put32(p + TFS_SUB_LEN, len);
-    memcpy(p + TFS_SUB_HEADER_SIZE, payload, len);
+    memcpy(p + TFS_SUB_HEADER_SIZE, a, alen);
+    if (blen) memcpy(p + TFS_SUB_HEADER_SIZE + alen, b, blen);
     size_t total = TFS_SUB_HEADER_SIZE + ALIGN_UP((size_t)len, (size_t)8);
     memset(p + TFS_SUB_HEADER_SIZE + len, 0, total - TFS_SUB_HEADER_SIZE - len);
     fs->pend_last = fs->pend_len;
     fs->pend_has_last = true;
     fs->pend_len += total;
+}
+
+void tfs_log_add(struct tfs *fs, uint16_t type, const void *payload, uint32_t len)
+{
+    tfs_log_add2(fs, type, payload, len, 0, 0);
 }
 
 void tfs_log_extent(struct tfs *fs, uint64_t ino, uint64_t fb, uint64_t db, uint64_t count)
@@ -245,16 +253,23 @@ static void snap_close_batch(struct snap *s)
     s->batch_len = 0;
 }
 
-static void snap_sub(struct snap *s, uint16_t type, const void *payload, size_t len)
+static void snap_sub2(struct snap *s, uint16_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
+    size_t len = alen + blen;
     size_t total = TFS_SUB_HEADER_SIZE + ALIGN_UP(len, (size_t)8);
     if (s->batch_len + total > SNAP_BATCH) snap_close_batch(s);
     uint8_t *p = s->batch + s->batch_len;
     memset(p, 0, total);
     tfs_put16(p + TFS_SUB_TYPE, type);
     tfs_put32(p + TFS_SUB_LEN, (uint32_t)len);
-    memcpy(p + TFS_SUB_HEADER_SIZE, payload, len);
+    memcpy(p + TFS_SUB_HEADER_SIZE, a, alen);
+    if (blen) memcpy(p + TFS_SUB_HEADER_SIZE + alen, b, blen);
     s->batch_len += total;
+}
+
+static void snap_sub(struct snap *s, uint16_t type, const void *payload, size_t len)
+{
+    snap_sub2(s, type, payload, len, 0, 0);
 }
 
 static void snapshot(struct snap *s)
@@ -268,10 +283,8 @@ static void snapshot(struct snap *s)
                     tfs_encode_inode(n, rec);
                     snap_sub(s, TFS_REC_INODE, rec, TFS_INODE_LEN);
                 } else if (pass == 1 && n->target) {
-                    uint8_t t[TFS_SYMLINK_TARGET + TFS_SYMLINK_MAX];
-                    tfs_put64(t + TFS_SYMLINK_INO, n->ino);
-                    memcpy(t + TFS_SYMLINK_TARGET, n->target, n->target_len);
-                    snap_sub(s, TFS_REC_SYMLINK, t, TFS_SYMLINK_TARGET + n->target_len);
+                    tfs_put64(rec + TFS_SYMLINK_INO, n->ino);
+                    snap_sub2(s, TFS_REC_SYMLINK, rec, TFS_SYMLINK_TARGET, n->target, n->target_len);
                 } else if (pass == 1) {
                     for (uint32_t i = 0; i < n->nextents; i++) {
                         tfs_put64(rec + TFS_EXTENT_INO, n->ino);
@@ -416,7 +429,10 @@ int tfs_commit(struct tfs *fs)
     int rc = tfs_cache_writeback(fs->cache);
     if (!rc) rc = tfs_device_flush(fs);   /* data before the records that point at it */
     if (rc) return tfs_fail(fs, rc);
-    if (!fs->pend_len && !fs->ndirty) return 0;
+    if (!fs->pend_len && !fs->ndirty) {
+        tfs_release_frees(fs);   /* whatever freed them is already in the log */
+        return 0;
+    }
     if (!fits(fs, 0)) return compact(fs, 0);
     if (pend_room(fs, (size_t)fs->ndirty * TFS_SUB_INODE_BYTES)) return -ENOMEM;
     while (fs->dirty_list) {

@@ -137,10 +137,9 @@ static int make(struct tfs *fs, struct tfs_node *dir, const char *name, size_t l
     fs->next_ino++;
     tfs_log_inode_now(fs, n);
     if (target) {
-        uint8_t p[TFS_SYMLINK_TARGET + TFS_SYMLINK_MAX];
+        uint8_t p[TFS_SYMLINK_TARGET];
         tfs_put64(p + TFS_SYMLINK_INO, n->ino);
-        memcpy(p + TFS_SYMLINK_TARGET, target, tlen);
-        tfs_log_add(fs, TFS_REC_SYMLINK, p, (uint32_t)(TFS_SYMLINK_TARGET + tlen));
+        tfs_log_add2(fs, TFS_REC_SYMLINK, p, sizeof(p), target, (uint32_t)tlen);
     }
     log_dirent_add(fs, dir, name, len, n);
     if (is_dir) dir->nlink++;

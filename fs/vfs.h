@@ -21,6 +21,13 @@
 #define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
 #define O_PATH 010000000
+#define O_DSYNC 010000
+#define O_SYNC 04010000
+#define O_TMPFILE 020200000
+#define O_NOCTTY 0400
+#define O_LARGEFILE 0100000
+#define O_NOATIME 01000000
+#define O_DIRECT 040000
 
 struct file;
 struct tfs;
@@ -82,3 +89,4 @@ struct file *console_file_open(struct heap *h, uint32_t flags);
 /* A TFS node as an open file (regular file, directory or symlink with O_PATH). */
 struct file *tfs_file_open(struct heap *h, struct tfs *fs, struct tfs_node *node, uint32_t flags);
 void stat_from_tfs(struct tfs_node *n, struct linux_stat *st);
+bool file_is_tfs(const struct file *f);

@@ -45,6 +45,8 @@ static void boot_fail(int code, const char *what, const char *why)
     machine_exit(code);
 }
 
+static uint64_t wall_clock(void *ctx) { return clock_realtime_ns(); }
+
 static struct tfs *mount_root(struct heap *h)
 {
     struct blockdev *disk = disk_find_first(h);
@@ -53,8 +55,17 @@ static struct tfs *mount_root(struct heap *h)
     struct part_blockdev *part = allocate(h, sizeof *part);
     if (!part) panic("out of memory");
     if (mbr_open_partition(disk, MBR_TYPE_TFS, part, err, sizeof err) < 0) boot_fail(EXIT_BAD_IMAGE, "disk", err);
+    /* The read-only flag lives in the filesystem itself: look first, then
+     * mount for writing unless the image asks not to. */
     struct tfs *fs;
     if (tfs_mount(h, &part->dev, &fs, err, sizeof err) < 0) boot_fail(EXIT_BAD_IMAGE, "root filesystem", err);
+    const struct tfs_config *cfg = tfs_config(fs);
+    if (!cfg || !(cfg->flags & TFS_CONFIG_READONLY_ROOT)) {
+        tfs_unmount(fs);
+        struct tfs_mount_options opt = { .flags = 0, .cache_blocks = 0, .clock_ns = wall_clock, .clock_ctx = NULL };
+        if (tfs_mount_opts(h, &part->dev, &opt, &fs, err, sizeof err) < 0)
+            boot_fail(EXIT_BAD_IMAGE, "root filesystem", err);
+    }
     kernel.root_disk = disk;
     return fs;
 }
@@ -70,6 +81,7 @@ static NORETURN void start_program(struct heap *h, struct tfs *fs)
     if (!t) panic("out of memory creating the process");
     p->main_thread = t;
     p->cwd = tfs_root(fs);
+    tfs_node_get(p->cwd);
     size_t plen = strnlen(cfg->program, PATH_MAX_LEN - 1);
     memcpy(p->exe_path, cfg->program, plen);
     p->exe_path[plen] = 0;
@@ -107,5 +119,6 @@ void kmain(uint32_t start_info_pa)
     lapic_init();
     ioapic_init();
     irq_enable();
-    start_program(kernel.heap, mount_root(kernel.heap));
+    kernel.root_fs = mount_root(kernel.heap);
+    start_program(kernel.heap, kernel.root_fs);
 }

@@ -9,6 +9,7 @@
 #include "console.h"
 #include "clock.h"
 #include "../klib/string.h"
+#include "../fs/tfs.h"
 
 #define KERNEL_STACK_PAGES 8
 
@@ -61,15 +62,26 @@ void thread_enter_user(struct thread *t, uint64_t rip, uint64_t rsp)
     return_to_user(f);
 }
 
+/* A program that ends is like a machine shut down cleanly: what it wrote
+ * reaches the disk, fsync'd or not. */
+static NORETURN void shut_down(int code)
+{
+    if (kernel.root_fs) {
+        int r = tfs_sync(kernel.root_fs);
+        if (r < 0) kprintf("pith: writing the filesystem back failed (error %d)\n", -r);
+    }
+    machine_exit(code);
+}
+
 void process_exit(int status)
 {
-    machine_exit(status & 0xff);
+    shut_down(status & 0xff);
 }
 
 void process_exit_signal(int sig)
 {
     /* What a shell reports for a program killed by a signal. */
-    machine_exit(128 + sig);
+    shut_down(128 + sig);
 }
 
 const char *name_intern(const char *s)

@@ -10,7 +10,7 @@ RUNTIME_CFLAGS := -static -O2 -g -Wall -Wextra
 BAD_FIXTURES := $(BUILD)/test/bad/.made
 
 .PHONY: runtime-progs
-runtime-progs: $(RUNTIME_PROGS) $(BUILD)/test/demo $(BAD_FIXTURES)
+runtime-progs: $(RUNTIME_PROGS) $(BUILD)/test/demo $(BUILD)/test/dynamic/hello $(BAD_FIXTURES)
 
 $(BUILD)/test/musl/%: test/runtime/%.c
 	@mkdir -p $(dir $@)
@@ -23,6 +23,11 @@ $(BUILD)/test/glibc/%: test/runtime/%.c
 $(BUILD)/test/pie/%: test/runtime/%.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(RUNTIME_CFLAGS:-static=-static-pie) -fPIE -o $@ $<
+
+# One dynamically linked program: it runs only with its interpreter and libc added.
+$(BUILD)/test/dynamic/%: test/runtime/%.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -O2 -g -Wall -Wextra -o $@ $<
 
 $(BUILD)/test/demo: $(BUILD)/test/musl/demo
 	cp $< $@

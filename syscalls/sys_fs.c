@@ -4,133 +4,44 @@
 #include "../kernel/usercopy.h"
 #include "../fs/tfs.h"
 #include "../fs/pseudo.h"
+#include "path.h"
+#include "../kernel/cpu.h"
+#include "../klib/format.h"
 #include "../klib/string.h"
 
 #define S_IFMT 0170000
 #define S_IFDIR 0040000
 #define S_IFLNK 0120000
+#define S_IFREG 0100000
 #define W_OK 2
 
-/* Copy a user path into buf (PATH_MAX_LEN bytes). */
-static long user_path(char *buf, uint64_t upath)
+static long install_file(struct process *p, struct file *f, int dirfd, const char *path, int flags)
 {
-    return copy_string_from_user(buf, upath, PATH_MAX_LEN);
-}
-
-/* The directory a relative path starts from. */
-static long start_dir(struct process *p, int dirfd, const char *path, struct tfs_node **out)
-{
-    if (path[0] == '/' || dirfd == AT_FDCWD) {
-        *out = path[0] == '/' ? tfs_root(p->fs) : p->cwd;
-        return 0;
-    }
-    struct file *f = fd_get(&p->fds, dirfd);
-    if (!f) return -EBADF;
-    long r = 0;
-    if (!f->node) r = -ENOTDIR;
-    else if ((tfs_mode(f->node) & S_IFMT) != S_IFDIR) r = -ENOTDIR;
-    else *out = f->node;
+    char abs[PATH_MAX_LEN];
+    absolute_path(p, dirfd, path, abs, sizeof abs);
+    f->path = name_intern(abs);
+    long r = fd_install(&p->fds, f, 0, (flags & O_CLOEXEC) != 0);
     file_put(f);
     return r;
 }
 
-static void join_path(const char *cwd, const char *path, char *out, size_t size);
-
-/* The absolute path a dirfd-relative path names (lexically). */
-static void absolute_path(struct process *p, int dirfd, const char *path, char *out, size_t size)
+/* O_TMPFILE: a file with no name, gone when its last descriptor closes. */
+static long open_tmpfile(struct process *p, int dirfd, const char *path, int flags, int mode)
 {
-    const char *base = p->cwd_path;
-    struct file *f = NULL;
-    if (path[0] != '/' && dirfd != AT_FDCWD && (f = fd_get(&p->fds, dirfd)) && f->path) base = f->path;
-    join_path(base, path, out, size);
-    if (f) file_put(f);
-}
-
-/* What a path names: a file in TFS or a synthetic one under /dev, /proc, /sys. */
-struct vnode {
-    struct tfs_node *tfs;
-    struct pseudo_node *pseudo;
-};
-
-static uint32_t vnode_mode(const struct vnode *v)
-{
-    return v->pseudo ? pseudo_mode(v->pseudo) : tfs_mode(v->tfs);
-}
-
-static void vnode_stat(const struct vnode *v, struct linux_stat *st)
-{
-    if (v->pseudo) pseudo_stat(v->pseudo, st);
-    else stat_from_tfs(v->tfs, st);
-}
-
-static long vnode_readlink(const struct vnode *v, char *buf, size_t len)
-{
-    return v->pseudo ? pseudo_readlink(v->pseudo, buf, len) : tfs_readlink(v->tfs, buf, len);
-}
-
-#define MAX_SYMLINK_HOPS 40
-
-static bool under_pseudo_root(const char *path)
-{
-    static const char *const roots[] = { "/dev", "/proc", "/sys" };
-    for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
-        size_t n = strlen(roots[i]);
-        if (strncmp(path, roots[i], n) == 0 && (path[n] == '/' || path[n] == 0)) return true;
-    }
-    return false;
-}
-
-/* Resolve dirfd + path. The synthetic trees are matched on the lexical
- * absolute path; everything else is walked in TFS from the start directory,
- * so ".." after a symlink means what it means on Linux. */
-static long resolve_at(int dirfd, const char *path, int flags, bool follow, struct vnode *out)
-{
-    struct process *p = current_process();
-    out->tfs = NULL;
-    out->pseudo = NULL;
-    if (!path[0]) {
-        if (!(flags & AT_EMPTY_PATH)) return -ENOENT;
-        struct file *f = fd_get(&p->fds, dirfd);
-        if (!f) return -EBADF;
-        long r = f->node ? 0 : -EBADF;
-        out->tfs = f->node;
-        file_put(f);
-        return r;
-    }
-    char abs[PATH_MAX_LEN], target[PATH_MAX_LEN];
-    absolute_path(p, dirfd, path, abs, sizeof abs);
-    size_t plen = strlen(path);
-    if (path[plen - 1] == '/') follow = true;   /* "link/" names what the link points at */
-    for (int hops = 0;; hops++) {
-        struct pseudo_node *pn;
-        int r = pseudo_lookup(abs, &pn);
-        if (r == PSEUDO_NOT_MINE) {
-            /* A path that only left /dev, /proc or /sys through ".." is taken lexically. */
-            if (hops == 0 && !under_pseudo_root(path)) {
-                struct tfs_node *dir;
-                long sr = start_dir(p, dirfd, path, &dir);
-                if (sr < 0) return sr;
-                return tfs_resolve(p->fs, dir, path, follow, &out->tfs);
-            }
-            return tfs_resolve(p->fs, tfs_root(p->fs), abs, follow, &out->tfs);
-        }
-        if (r < 0) return r;
-        if (!follow || (pseudo_mode(pn) & S_IFMT) != S_IFLNK) {
-            out->pseudo = pn;
-            return 0;
-        }
-        if (hops == MAX_SYMLINK_HOPS) return -ELOOP;
-        int n = pseudo_readlink(pn, target, sizeof target - 1);
-        if (n < 0) return n;
-        target[n] = 0;
-        /* A relative target is relative to the link's directory. */
-        char *slash = abs + strlen(abs);
-        while (slash > abs && *slash != '/') slash--;
-        slash[slash == abs ? 1 : 0] = 0;
-        char next[PATH_MAX_LEN];
-        join_path(abs, target, next, sizeof next);
-        memcpy(abs, next, sizeof next);
-    }
+    if ((flags & O_ACCMODE) == O_RDONLY) return -EINVAL;
+    struct vnode v;
+    long r = resolve_at(dirfd, path, 0, true, &v);
+    if (r < 0) return r;
+    if (v.pseudo || (tfs_mode(v.tfs) & S_IFMT) != S_IFDIR) return v.pseudo ? -EOPNOTSUPP : -ENOTDIR;
+    char name[40];
+    format_sn(name, sizeof name, ".pith-tmpfile-%lx", cpu_random64());
+    struct tfs_node *n;
+    r = tfs_create(p->fs, v.tfs, name, strlen(name), (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
+    if (r < 0) return r;
+    struct file *f = tfs_file_open(p->heap, p->fs, n, (uint32_t)(flags & ~O_TMPFILE));
+    tfs_unlink(p->fs, v.tfs, name, strlen(name));
+    if (!f) return -ENOMEM;
+    return install_file(p, f, dirfd, path, flags);
 }
 
 long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
@@ -139,31 +50,44 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
+    if ((flags & O_TMPFILE) == O_TMPFILE) return open_tmpfile(p, dirfd, path, flags, mode);
     struct vnode v;
-    r = resolve_at(dirfd, path, 0, !(flags & O_NOFOLLOW), &v);
-    if (r == -ENOENT && (flags & O_CREAT)) return -EROFS;   /* the root is read-only for now */
+    r = resolve_at(dirfd, path, 0, !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL)), &v);
+    if (r == -ENOENT && (flags & O_CREAT)) {
+        struct tfs_node *dir, *n;
+        const char *name;
+        size_t namelen;
+        bool must_be_dir;
+        r = resolve_parent(dirfd, path, &dir, &name, &namelen, &must_be_dir);
+        if (r < 0) return r;
+        if (must_be_dir) return -EISDIR;
+        r = tfs_create(p->fs, dir, name, namelen, (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
+        if (r < 0) return r;
+        struct file *f = tfs_file_open(p->heap, p->fs, n, (uint32_t)flags);
+        if (!f) return -ENOMEM;
+        return install_file(p, f, dirfd, path, flags);
+    }
     if (r < 0) return r;
     uint32_t fmt = vnode_mode(&v) & S_IFMT;
     if ((flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
     if (fmt == S_IFLNK && !(flags & O_PATH)) return -ELOOP;
     if ((flags & O_DIRECTORY) && fmt != S_IFDIR) return -ENOTDIR;
+    bool writing = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+    if (fmt == S_IFDIR && writing && !(flags & O_PATH)) return -EISDIR;
     struct file *f;
     if (v.pseudo) {
         int err = 0;
         f = pseudo_open(p->heap, v.pseudo, (uint32_t)flags, &err);
         if (!f) return err ? err : -ENOMEM;
     } else {
-        if (!(flags & O_PATH) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
-            return fmt == S_IFDIR ? -EISDIR : -EROFS;
+        if ((flags & O_TRUNC) && !(flags & O_PATH) && fmt == S_IFREG && (flags & O_ACCMODE) != O_RDONLY) {
+            r = tfs_truncate(p->fs, v.tfs, 0);
+            if (r < 0) return r;
+        }
         f = tfs_file_open(p->heap, p->fs, v.tfs, (uint32_t)flags);
         if (!f) return -ENOMEM;
     }
-    char abs[PATH_MAX_LEN];
-    absolute_path(p, dirfd, path, abs, sizeof abs);
-    f->path = name_intern(abs);
-    r = fd_install(&p->fds, f, 0, (flags & O_CLOEXEC) != 0);
-    file_put(f);
-    return r;
+    return install_file(p, f, dirfd, path, flags);
 }
 
 long sys_open(uint64_t path, int flags, int mode) { return sys_openat(AT_FDCWD, path, flags, mode); }
@@ -249,7 +173,10 @@ long sys_faccessat2(int dirfd, uint64_t upath, int mode, int flags)
     r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &v);
     if (r < 0) return r;
     uint32_t m = vnode_mode(&v);
-    if ((mode & W_OK) && !v.pseudo) return -EROFS;
+    if ((mode & W_OK) && !v.pseudo) {
+        struct tfs_statfs sf;
+        if (tfs_statfs(current_process()->fs, &sf) == 0 && sf.readonly) return -EROFS;
+    }
     /* One user, and it is root: execute needs some x bit, as for root on Linux. */
     if ((mode & 1) && (m & S_IFMT) != S_IFDIR && !(m & 0111)) return -EACCES;
     return 0;
@@ -283,35 +210,14 @@ long sys_getcwd(uint64_t buf, uint64_t len)
     return copy_to_user(buf, p->cwd_path, n) < 0 ? -EFAULT : (long)n;
 }
 
-/* Append path's components to the canonical path out (length *o), folding
- * "." and ".." lexically. */
-static void fold_components(const char *path, char *out, size_t *o, size_t size)
+static void set_cwd(struct process *p, struct tfs_node *n, const char *path)
 {
-    for (const char *s = path; *s;) {
-        while (*s == '/') s++;
-        const char *e = s;
-        while (*e && *e != '/') e++;
-        size_t cl = (size_t)(e - s);
-        if (cl == 2 && s[0] == '.' && s[1] == '.') {
-            while (*o > 1 && out[*o - 1] != '/') (*o)--;
-            if (*o > 1) (*o)--;
-        } else if (cl && !(cl == 1 && s[0] == '.') && *o + cl + 2 < size) {
-            if (*o > 1) out[(*o)++] = '/';
-            memcpy(out + *o, s, cl);
-            *o += cl;
-        }
-        s = e;
-    }
-    out[*o] = 0;
-}
-
-static void join_path(const char *cwd, const char *path, char *out, size_t size)
-{
-    size_t o = 1;
-    out[0] = '/';
-    out[1] = 0;
-    if (path[0] != '/') fold_components(cwd, out, &o, size);
-    fold_components(path, out, &o, size);
+    char joined[PATH_MAX_LEN];
+    join_path(p->cwd_path, path, joined, sizeof joined);
+    memcpy(p->cwd_path, joined, sizeof joined);
+    tfs_node_get(n);
+    tfs_node_put(p->fs, p->cwd);
+    p->cwd = n;
 }
 
 long sys_chdir(uint64_t upath)
@@ -324,9 +230,19 @@ long sys_chdir(uint64_t upath)
     r = tfs_resolve(p->fs, p->cwd, path, true, &n);
     if (r < 0) return r;
     if ((tfs_mode(n) & S_IFMT) != S_IFDIR) return -ENOTDIR;
-    char joined[PATH_MAX_LEN];
-    join_path(p->cwd_path, path, joined, sizeof joined);
-    memcpy(p->cwd_path, joined, sizeof joined);
-    p->cwd = n;
+    set_cwd(p, n, path);
     return 0;
+}
+
+long sys_fchdir(int fd)
+{
+    struct process *p = current_process();
+    struct file *f = fd_get(&p->fds, fd);
+    if (!f) return -EBADF;
+    long r = 0;
+    if (!f->node || !file_is_tfs(f) || !f->path) r = -ENOTDIR;
+    else if ((tfs_mode(f->node) & S_IFMT) != S_IFDIR) r = -ENOTDIR;
+    else set_cwd(p, f->node, f->path);
+    file_put(f);
+    return r;
 }

@@ -28,6 +28,7 @@ void syscall_dispatch(struct trap_frame *f);
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR 0x200
 #define AT_EMPTY_PATH 0x1000
+#define AT_SYMLINK_FOLLOW 0x400
 
 
 /* Handlers (one line each; see the sys_*.c files). */
@@ -60,6 +61,39 @@ long sys_readlink(uint64_t path, uint64_t buf, uint64_t len);
 long sys_readlinkat(int dirfd, uint64_t path, uint64_t buf, uint64_t len);
 long sys_getcwd(uint64_t buf, uint64_t len);
 long sys_chdir(uint64_t path);
+long sys_fchdir(int fd);
+
+long sys_mkdirat(int dirfd, uint64_t path, int mode);
+long sys_mkdir(uint64_t path, int mode);
+long sys_unlinkat(int dirfd, uint64_t path, int flags);
+long sys_unlink(uint64_t path);
+long sys_rmdir(uint64_t path);
+long sys_renameat2(int od, uint64_t o, int nd, uint64_t n, unsigned flags);
+long sys_renameat(int od, uint64_t o, int nd, uint64_t n);
+long sys_rename(uint64_t o, uint64_t n);
+long sys_linkat(int od, uint64_t o, int nd, uint64_t n, int flags);
+long sys_link(uint64_t o, uint64_t n);
+long sys_symlinkat(uint64_t target, int dirfd, uint64_t path);
+long sys_symlink(uint64_t target, uint64_t path);
+long sys_ftruncate(int fd, int64_t length);
+long sys_truncate(uint64_t path, int64_t length);
+long sys_fallocate(int fd, int mode, int64_t off, int64_t len);
+long sys_fsync(int fd);
+long sys_fdatasync(int fd);
+long sys_syncfs(int fd);
+long sys_sync(void);
+long sys_fchmodat(int dirfd, uint64_t path, int mode);
+long sys_chmod(uint64_t path, int mode);
+long sys_fchmod(int fd, int mode);
+long sys_fchownat(int dirfd, uint64_t path, int uid, int gid, int flags);
+long sys_chown(uint64_t path, int uid, int gid);
+long sys_lchown(uint64_t path, int uid, int gid);
+long sys_fchown(int fd, int uid, int gid);
+long sys_utimensat(int dirfd, uint64_t path, uint64_t times, int flags);
+long sys_futimesat(int dirfd, uint64_t path, uint64_t times);
+long sys_utimes(uint64_t path, uint64_t times);
+long sys_statfs(uint64_t path, uint64_t buf);
+long sys_fstatfs(int fd, uint64_t buf);
 
 long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 long sys_munmap(uint64_t addr, uint64_t len);

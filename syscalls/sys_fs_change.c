@@ -1,0 +1,348 @@
+/* Calls that change the filesystem: names (mkdir, unlink, rename, link,
+ * symlink), sizes (truncate, fallocate), attributes (chmod, chown, utimes)
+ * and durability (fsync, sync). Each maps onto one TFS operation; TFS keeps
+ * Linux's error rules, so these mostly translate arguments. */
+#include "syscalls.h"
+#include "path.h"
+#include "../kernel/usercopy.h"
+#include "../kernel/clock.h"
+#include "../klib/string.h"
+
+#define S_IFMT 0170000
+#define S_IFDIR 0040000
+#define S_IFREG 0100000
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define RENAME_WHITEOUT 4
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+#define NSEC 1000000000ul
+
+static struct tfs *root_fs(void) { return current_process()->fs; }
+
+long sys_mkdirat(int dirfd, uint64_t upath, int mode)
+{
+    char path[PATH_MAX_LEN];
+    long r = user_path(path, upath);
+    if (r < 0) return r;
+    struct tfs_node *dir, *n;
+    const char *name;
+    size_t len;
+    bool must_be_dir;
+    r = resolve_parent(dirfd, path, &dir, &name, &len, &must_be_dir);
+    if (r == -EBUSY) return -EEXIST;
+    if (r < 0) return r;
+    return tfs_mkdir(root_fs(), dir, name, len, (uint32_t)mode & ~current_process()->umask & 07777, 0, 0, &n);
+}
+
+long sys_mkdir(uint64_t path, int mode) { return sys_mkdirat(AT_FDCWD, path, mode); }
+
+long sys_unlinkat(int dirfd, uint64_t upath, int flags)
+{
+    if (flags & ~AT_REMOVEDIR) return -EINVAL;
+    char path[PATH_MAX_LEN];
+    long r = user_path(path, upath);
+    if (r < 0) return r;
+    struct tfs_node *dir;
+    const char *name;
+    size_t len;
+    bool must_be_dir;
+    r = resolve_parent(dirfd, path, &dir, &name, &len, &must_be_dir);
+    if (r < 0) return r;
+    if (flags & AT_REMOVEDIR) return tfs_rmdir(root_fs(), dir, name, len);
+    if (must_be_dir) {
+        struct tfs_node *n;
+        r = tfs_lookup(root_fs(), dir, name, len, &n);
+        if (r < 0) return r;
+        return (tfs_mode(n) & S_IFMT) == S_IFDIR ? -EISDIR : -ENOTDIR;
+    }
+    return tfs_unlink(root_fs(), dir, name, len);
+}
+
+long sys_unlink(uint64_t path) { return sys_unlinkat(AT_FDCWD, path, 0); }
+long sys_rmdir(uint64_t path) { return sys_unlinkat(AT_FDCWD, path, AT_REMOVEDIR); }
+
+long sys_renameat2(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, unsigned flags)
+{
+    if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -EINVAL;
+    if (flags & RENAME_WHITEOUT) return -EINVAL;   /* overlay filesystems only */
+    if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) return -EINVAL;
+    char oldp[PATH_MAX_LEN], newp[PATH_MAX_LEN];
+    long r = user_path(oldp, uold);
+    if (r < 0) return r;
+    if ((r = user_path(newp, unew)) < 0) return r;
+    struct tfs_node *od, *nd;
+    const char *on, *nn;
+    size_t ol, nl;
+    bool odir, ndir;
+    if ((r = resolve_parent(olddirfd, oldp, &od, &on, &ol, &odir)) < 0) return r;
+    if ((r = resolve_parent(newdirfd, newp, &nd, &nn, &nl, &ndir)) < 0) return r;
+    if (odir || ndir) {
+        /* A trailing slash on either name requires the source to be a directory. */
+        struct tfs_node *src;
+        if ((r = tfs_lookup(root_fs(), od, on, ol, &src)) < 0) return r;
+        if ((tfs_mode(src) & S_IFMT) != S_IFDIR) return -ENOTDIR;
+    }
+    unsigned tflags = ((flags & RENAME_NOREPLACE) ? TFS_RENAME_NOREPLACE : 0) |
+                      ((flags & RENAME_EXCHANGE) ? TFS_RENAME_EXCHANGE : 0);
+    return tfs_rename(root_fs(), od, on, ol, nd, nn, nl, tflags);
+}
+
+long sys_renameat(int od, uint64_t o, int nd, uint64_t n) { return sys_renameat2(od, o, nd, n, 0); }
+long sys_rename(uint64_t o, uint64_t n) { return sys_renameat2(AT_FDCWD, o, AT_FDCWD, n, 0); }
+
+long sys_linkat(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, int flags)
+{
+    if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+    char oldp[PATH_MAX_LEN], newp[PATH_MAX_LEN];
+    long r = user_path(oldp, uold);
+    if (r < 0) return r;
+    if ((r = user_path(newp, unew)) < 0) return r;
+    struct vnode src;
+    if ((r = resolve_at(olddirfd, oldp, flags, (flags & AT_SYMLINK_FOLLOW) != 0, &src)) < 0) return r;
+    if (src.pseudo) return -EXDEV;
+    struct tfs_node *dir;
+    const char *name;
+    size_t len;
+    bool must_be_dir;
+    if ((r = resolve_parent(newdirfd, newp, &dir, &name, &len, &must_be_dir)) < 0) return r == -EBUSY ? -EEXIST : r;
+    if (must_be_dir) return (tfs_mode(src.tfs) & S_IFMT) == S_IFDIR ? -EPERM : -ENOENT;
+    return tfs_link(root_fs(), src.tfs, dir, name, len);
+}
+
+long sys_link(uint64_t o, uint64_t n) { return sys_linkat(AT_FDCWD, o, AT_FDCWD, n, 0); }
+
+long sys_symlinkat(uint64_t utarget, int dirfd, uint64_t upath)
+{
+    char target[PATH_MAX_LEN], path[PATH_MAX_LEN];
+    long r = user_path(target, utarget);
+    if (r < 0) return r;
+    if ((r = user_path(path, upath)) < 0) return r;
+    struct tfs_node *dir, *n;
+    const char *name;
+    size_t len;
+    bool must_be_dir;
+    if ((r = resolve_parent(dirfd, path, &dir, &name, &len, &must_be_dir)) < 0) return r == -EBUSY ? -EEXIST : r;
+    if (must_be_dir) return -ENOENT;
+    return tfs_symlink(root_fs(), dir, name, len, target, strlen(target), 0, 0, &n);
+}
+
+long sys_symlink(uint64_t target, uint64_t path) { return sys_symlinkat(target, AT_FDCWD, path); }
+
+/* The TFS node behind an fd opened for writing, with its file referenced. */
+static long writable_fd(int fd, struct file **out)
+{
+    struct file *f = fd_get(&current_process()->fds, fd);
+    if (!f) return -EBADF;
+    long r = 0;
+    if (!file_is_tfs(f) || (f->flags & O_PATH)) r = f->node ? -EBADF : -EINVAL;
+    else if ((f->flags & O_ACCMODE) == O_RDONLY) r = -EBADF;
+    else if ((tfs_mode(f->node) & S_IFMT) != S_IFREG) r = -EINVAL;
+    if (r < 0) {
+        file_put(f);
+        return r;
+    }
+    *out = f;
+    return 0;
+}
+
+long sys_ftruncate(int fd, int64_t length)
+{
+    if (length < 0) return -EINVAL;
+    struct file *f;
+    long r = writable_fd(fd, &f);
+    if (r < 0) return r == -EBADF ? -EINVAL : r;
+    r = tfs_truncate(f->fs, f->node, (uint64_t)length);
+    file_put(f);
+    return r;
+}
+
+long sys_truncate(uint64_t upath, int64_t length)
+{
+    if (length < 0) return -EINVAL;
+    char path[PATH_MAX_LEN];
+    long r = user_path(path, upath);
+    if (r < 0) return r;
+    struct vnode v;
+    if ((r = resolve_at(AT_FDCWD, path, 0, true, &v)) < 0) return r;
+    if (v.pseudo) return -EACCES;
+    if ((tfs_mode(v.tfs) & S_IFMT) == S_IFDIR) return -EISDIR;
+    if ((tfs_mode(v.tfs) & S_IFMT) != S_IFREG) return -EINVAL;
+    return tfs_truncate(root_fs(), v.tfs, (uint64_t)length);
+}
+
+long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
+{
+    if (off < 0 || len <= 0) return -EINVAL;
+    struct file *f;
+    long r = writable_fd(fd, &f);
+    if (r < 0) return r == -EINVAL ? -ENODEV : r;
+    r = tfs_fallocate(f->fs, f->node, (uint32_t)mode, (uint64_t)off, (uint64_t)len);
+    file_put(f);
+    return r;
+}
+
+static long sync_fd(int fd, bool datasync)
+{
+    struct file *f = fd_get(&current_process()->fds, fd);
+    if (!f) return -EBADF;
+    /* The console and synthetic files have nothing to write back. */
+    long r = file_is_tfs(f) ? tfs_fsync(f->fs, f->node, datasync) : 0;
+    file_put(f);
+    return r;
+}
+
+long sys_fsync(int fd) { return sync_fd(fd, false); }
+long sys_fdatasync(int fd) { return sync_fd(fd, true); }
+long sys_syncfs(int fd) { return sync_fd(fd, false); }
+long sys_sync(void) { tfs_sync(root_fs()); return 0; }
+
+/* The node a dirfd + path names for attribute changes. */
+static long attr_target(int dirfd, uint64_t upath, int flags, struct tfs_node **out)
+{
+    char path[PATH_MAX_LEN];
+    long r = user_path(path, upath);
+    if (r < 0) return r;
+    struct vnode v;
+    if ((r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &v)) < 0) return r;
+    if (v.pseudo) return -EPERM;
+    *out = v.tfs;
+    return 0;
+}
+
+static long fd_target(int fd, struct tfs_node **out)
+{
+    struct file *f = fd_get(&current_process()->fds, fd);
+    if (!f) return -EBADF;
+    long r = f->node && file_is_tfs(f) ? 0 : -EPERM;
+    *out = f->node;
+    file_put(f);
+    return r;
+}
+
+long sys_fchmodat(int dirfd, uint64_t path, int mode)
+{
+    struct tfs_node *n;
+    long r = attr_target(dirfd, path, 0, &n);
+    return r < 0 ? r : tfs_setattr(root_fs(), n, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
+}
+
+long sys_chmod(uint64_t path, int mode) { return sys_fchmodat(AT_FDCWD, path, mode); }
+
+long sys_fchmod(int fd, int mode)
+{
+    struct tfs_node *n;
+    long r = fd_target(fd, &n);
+    return r < 0 ? r : tfs_setattr(root_fs(), n, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
+}
+
+static long chown_node(struct tfs_node *n, int uid, int gid)
+{
+    uint32_t mask = (uid != -1 ? TFS_SET_UID : 0) | (gid != -1 ? TFS_SET_GID : 0);
+    return tfs_setattr(root_fs(), n, mask, 0, (uint32_t)uid, (uint32_t)gid, 0, 0);
+}
+
+long sys_fchownat(int dirfd, uint64_t path, int uid, int gid, int flags)
+{
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+    struct tfs_node *n;
+    long r = attr_target(dirfd, path, flags, &n);
+    return r < 0 ? r : chown_node(n, uid, gid);
+}
+
+long sys_chown(uint64_t path, int uid, int gid) { return sys_fchownat(AT_FDCWD, path, uid, gid, 0); }
+long sys_lchown(uint64_t path, int uid, int gid) { return sys_fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW); }
+
+long sys_fchown(int fd, int uid, int gid)
+{
+    struct tfs_node *n;
+    long r = fd_target(fd, &n);
+    return r < 0 ? r : chown_node(n, uid, gid);
+}
+
+struct timespec_k {
+    int64_t sec, nsec;
+};
+
+static long set_times(struct tfs_node *n, const struct timespec_k ts[2])
+{
+    uint64_t now = clock_realtime_ns(), t[2];
+    uint32_t mask = 0;
+    for (int i = 0; i < 2; i++) {
+        if (ts[i].nsec == UTIME_OMIT) continue;
+        if (ts[i].nsec == UTIME_NOW) t[i] = now;
+        else if (ts[i].nsec < 0 || ts[i].nsec >= (int64_t)NSEC || ts[i].sec < 0) return -EINVAL;
+        else t[i] = (uint64_t)ts[i].sec * NSEC + (uint64_t)ts[i].nsec;
+        mask |= i == 0 ? TFS_SET_ATIME : TFS_SET_MTIME;
+    }
+    if (!mask) return 0;
+    return tfs_setattr(root_fs(), n, mask, 0, 0, 0, (mask & TFS_SET_ATIME) ? t[0] : 0, (mask & TFS_SET_MTIME) ? t[1] : 0);
+}
+
+long sys_utimensat(int dirfd, uint64_t upath, uint64_t utimes, int flags)
+{
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+    struct timespec_k ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+    if (utimes && copy_from_user(ts, utimes, sizeof ts) < 0) return -EFAULT;
+    struct tfs_node *n;
+    long r = upath ? attr_target(dirfd, upath, flags, &n) : fd_target(dirfd, &n);
+    return r < 0 ? r : set_times(n, ts);
+}
+
+long sys_futimesat(int dirfd, uint64_t upath, uint64_t utimes)
+{
+    struct timespec_k ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+    if (utimes) {
+        int64_t tv[4];
+        if (copy_from_user(tv, utimes, sizeof tv) < 0) return -EFAULT;
+        for (int i = 0; i < 2; i++) {
+            if (tv[2 * i + 1] < 0 || tv[2 * i + 1] >= 1000000) return -EINVAL;
+            ts[i] = (struct timespec_k){ tv[2 * i], tv[2 * i + 1] * 1000 };
+        }
+    }
+    struct tfs_node *n;
+    long r = upath ? attr_target(dirfd, upath, 0, &n) : fd_target(dirfd, &n);
+    return r < 0 ? r : set_times(n, ts);
+}
+
+long sys_utimes(uint64_t path, uint64_t times) { return sys_futimesat(AT_FDCWD, path, times); }
+
+struct statfs_k {
+    int64_t f_type, f_bsize;
+    uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+    int32_t f_fsid[2];
+    int64_t f_namelen, f_frsize, f_flags, f_spare[4];
+};
+
+#define TFS_MAGIC 0x54465331   /* "TFS1" */
+#define ST_RDONLY 1
+
+static long fill_statfs(uint64_t ubuf)
+{
+    struct tfs_statfs t;
+    long r = tfs_statfs(root_fs(), &t);
+    if (r < 0) return r;
+    struct statfs_k s = {
+        .f_type = TFS_MAGIC, .f_bsize = (int64_t)t.block_size, .f_blocks = t.blocks,
+        .f_bfree = t.free_blocks, .f_bavail = t.avail_blocks, .f_files = t.files + t.free_files,
+        .f_ffree = t.free_files, .f_namelen = t.name_max, .f_frsize = (int64_t)t.block_size,
+        .f_flags = t.readonly ? ST_RDONLY : 0,
+    };
+    memcpy(s.f_fsid, t.uuid, sizeof s.f_fsid);
+    return copy_to_user(ubuf, &s, sizeof s) < 0 ? -EFAULT : 0;
+}
+
+long sys_statfs(uint64_t upath, uint64_t buf)
+{
+    struct tfs_node *n;
+    long r = attr_target(AT_FDCWD, upath, 0, &n);
+    return r < 0 ? r : fill_statfs(buf);
+}
+
+long sys_fstatfs(int fd, uint64_t buf)
+{
+    struct file *f = fd_get(&current_process()->fds, fd);
+    if (!f) return -EBADF;
+    file_put(f);
+    return fill_statfs(buf);
+}
