@@ -1,4 +1,5 @@
 #include "vfs.h"
+#include "locks.h"
 #include "../klib/errno.h"
 
 struct file *file_new(struct heap *h, const struct file_ops *ops, uint32_t flags)
@@ -15,6 +16,7 @@ struct file *file_new(struct heap *h, const struct file_ops *ops, uint32_t flags
 void file_put(struct file *f)
 {
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        if (f->node) file_locks_release(f);
         if (f->ops->release) f->ops->release(f);
         deallocate(f->heap, f, sizeof *f);
     }
@@ -54,6 +56,7 @@ int fd_close(struct fdtable *t, int fd)
     t->files[fd] = NULL;
     spin_unlock_irqrestore(&t->lock, irq);
     if (!f) return -EBADF;
+    if (f->node) file_locks_close(f);
     file_put(f);
     return 0;
 }

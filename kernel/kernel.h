@@ -5,6 +5,7 @@
 #include "../klib/heap.h"
 #include "../klib/intern.h"
 #include "spinlock.h"
+#include "../fs/locks.h"
 
 struct blockdev;
 struct tfs;
@@ -20,6 +21,7 @@ struct kernel {
     uint64_t boot_tsc;
     struct spinlock names_lock;
     struct intern_table names;      /* paths of open and mapped files */
+    struct file_lock_table locks;   /* flock and fcntl locks */
 };
 
 extern struct kernel kernel;

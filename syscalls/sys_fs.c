@@ -246,3 +246,82 @@ long sys_fchdir(int fd)
     file_put(f);
     return r;
 }
+
+struct open_how_k {
+    uint64_t flags, mode, resolve;
+};
+
+#define RESOLVE_NO_XDEV 0x01
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#define RESOLVE_IN_ROOT 0x10
+#define RESOLVE_CACHED 0x20
+#define VALID_OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | \
+                          O_SYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | \
+                          O_PATH | O_TMPFILE | 020000 /* FASYNC */)
+
+/* openat2: the same open, with its stricter argument checks. Of the
+ * resolve restrictions, the ones that hold trivially on one filesystem
+ * without magic links outside /proc are accepted; the others are refused
+ * with EINVAL rather than ignored. */
+long sys_openat2(int dirfd, uint64_t upath, uint64_t uhow, uint64_t size)
+{
+    struct open_how_k how;
+    if (size < sizeof how) return -EINVAL;
+    if (size > 4096) return -E2BIG;
+    if (copy_from_user(&how, uhow, sizeof how) < 0) return -EFAULT;
+    for (uint64_t off = sizeof how; off < size; off++) {
+        uint8_t b;
+        if (copy_from_user(&b, uhow + off, 1) < 0) return -EFAULT;
+        if (b) return -E2BIG;
+    }
+    if (how.flags & ~(uint64_t)VALID_OPEN_FLAGS) return -EINVAL;
+    if (how.mode & ~07777ul) return -EINVAL;
+    if (how.mode && !(how.flags & O_CREAT) && (how.flags & O_TMPFILE) != O_TMPFILE) return -EINVAL;
+    if (how.resolve & ~(uint64_t)(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |
+                                  RESOLVE_IN_ROOT | RESOLVE_CACHED))
+        return -EINVAL;
+    if (how.resolve & (RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT)) return -EINVAL;
+    if (how.resolve & RESOLVE_CACHED) return -EAGAIN;   /* Linux's answer when the lookup would need I/O */
+    if (how.resolve & (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS)) {
+        char path[PATH_MAX_LEN], abs[PATH_MAX_LEN];
+        long r = user_path(path, upath);
+        if (r < 0) return r;
+        absolute_path(current_process(), dirfd, path, abs, sizeof abs);
+        struct pseudo_node *pn;
+        if (pseudo_lookup(abs, &pn) != PSEUDO_NOT_MINE)
+            return (how.resolve & RESOLVE_NO_XDEV) ? -EXDEV : -ELOOP;
+    }
+    return sys_openat(dirfd, upath, (int)how.flags, (int)how.mode);
+}
+
+#define MFD_CLOEXEC 1u
+#define MFD_ALLOW_SEALING 2u
+#define MFD_HUGETLB 4u
+
+/* memfd_create: an anonymous file. It lives in the root filesystem's page
+ * cache as an unnamed TFS file (like O_TMPFILE) and reports "memfd:NAME". */
+long sys_memfd_create(uint64_t uname, unsigned flags)
+{
+    if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING)) return (flags & MFD_HUGETLB) ? -EINVAL : -EINVAL;
+    struct process *p = current_process();
+    char name[250];
+    long r = copy_string_from_user(name, uname, sizeof name);
+    if (r == -ENAMETOOLONG) return -EINVAL;
+    if (r < 0) return r;
+    char tmp[40];
+    format_sn(tmp, sizeof tmp, ".pith-memfd-%lx", cpu_random64());
+    struct tfs_node *root = tfs_root(p->fs), *n;
+    r = tfs_create(p->fs, root, tmp, strlen(tmp), 0600, 0, 0, &n);
+    if (r < 0) return r;
+    struct file *f = tfs_file_open(p->heap, p->fs, n, O_RDWR);
+    tfs_unlink(p->fs, root, tmp, strlen(tmp));
+    if (!f) return -ENOMEM;
+    char label[280];
+    format_sn(label, sizeof label, "/memfd:%s (deleted)", name);
+    f->path = name_intern(label);
+    r = fd_install(&p->fds, f, 0, (flags & MFD_CLOEXEC) != 0);
+    file_put(f);
+    return r;
+}

@@ -1,0 +1,131 @@
+/* Pipes. A reader of an empty pipe with live writers waits (halting until
+ * an interrupt) — with one thread that is the same deadlock Linux would
+ * give; the threads issue turns this into a real wait queue. */
+#include "pipe.h"
+#include "../kernel/io.h"
+#include "../klib/errno.h"
+#include "../klib/string.h"
+
+#define PIPE_SIZE 65536
+#define S_IFIFO 0010000
+
+struct pipe {
+    struct heap *heap;
+    struct spinlock lock;
+    char *buf;
+    size_t head, len;
+    uint32_t readers, writers;
+    uint64_t ino;
+};
+
+static struct pipe *pipe_of(struct file *f) { return f->priv; }
+
+static void wait_for_change(void)
+{
+    __asm__ volatile("sti; hlt" ::: "memory");
+}
+
+static int64_t pipe_read(struct file *f, void *out, size_t n, uint64_t off)
+{
+    struct pipe *p = pipe_of(f);
+    for (;;) {
+        uint64_t irq = spin_lock_irqsave(&p->lock);
+        if (p->len) {
+            size_t got = 0;
+            while (got < n && p->len) {
+                size_t chunk = MIN(n - got, MIN(p->len, PIPE_SIZE - p->head));
+                memcpy((char *)out + got, p->buf + p->head, chunk);
+                p->head = (p->head + chunk) % PIPE_SIZE;
+                p->len -= chunk;
+                got += chunk;
+            }
+            spin_unlock_irqrestore(&p->lock, irq);
+            return (int64_t)got;
+        }
+        bool eof = p->writers == 0;
+        spin_unlock_irqrestore(&p->lock, irq);
+        if (eof) return 0;
+        if (f->flags & O_NONBLOCK) return -EAGAIN;
+        wait_for_change();
+    }
+}
+
+static int64_t pipe_write(struct file *f, const void *in, size_t n, uint64_t off)
+{
+    struct pipe *p = pipe_of(f);
+    size_t put = 0;
+    while (put < n) {
+        uint64_t irq = spin_lock_irqsave(&p->lock);
+        if (!p->readers) {
+            spin_unlock_irqrestore(&p->lock, irq);
+            return put ? (int64_t)put : -EPIPE;   /* SIGPIPE arrives with signal delivery */
+        }
+        while (put < n && p->len < PIPE_SIZE) {
+            size_t tail = (p->head + p->len) % PIPE_SIZE;
+            size_t chunk = MIN(n - put, MIN(PIPE_SIZE - p->len, PIPE_SIZE - tail));
+            memcpy(p->buf + tail, (const char *)in + put, chunk);
+            p->len += chunk;
+            put += chunk;
+        }
+        spin_unlock_irqrestore(&p->lock, irq);
+        if (put < n) {
+            if (f->flags & O_NONBLOCK) return put ? (int64_t)put : -EAGAIN;
+            wait_for_change();
+        }
+    }
+    return (int64_t)put;
+}
+
+static int pipe_stat(struct file *f, struct linux_stat *st)
+{
+    struct pipe *p = pipe_of(f);
+    *st = (struct linux_stat){ .st_mode = S_IFIFO | 0600, .st_nlink = 1, .st_blksize = 4096, .st_ino = p->ino,
+                               .st_dev = 0xc };
+    return 0;
+}
+
+static int64_t pipe_ioctl(struct file *f, uint64_t cmd, uint64_t arg) { return -ENOTTY; }
+
+static void pipe_release(struct file *f)
+{
+    struct pipe *p = pipe_of(f);
+    uint64_t irq = spin_lock_irqsave(&p->lock);
+    if ((f->flags & O_ACCMODE) == O_RDONLY) p->readers--;
+    else p->writers--;
+    bool last = !p->readers && !p->writers;
+    spin_unlock_irqrestore(&p->lock, irq);
+    if (last) {
+        deallocate(p->heap, p->buf, PIPE_SIZE);
+        deallocate(p->heap, p, sizeof *p);
+    }
+}
+
+static const struct file_ops pipe_ops = {
+    .read = pipe_read,
+    .write = pipe_write,
+    .stat = pipe_stat,
+    .ioctl = pipe_ioctl,
+    .release = pipe_release,
+};
+
+int pipe_create(struct heap *h, struct file **read_end, struct file **write_end, uint32_t flags)
+{
+    struct pipe *p = allocate_zero(h, sizeof *p);
+    if (!p) return -ENOMEM;
+    p->heap = h;
+    p->buf = allocate(h, PIPE_SIZE);
+    p->ino = (uint64_t)p >> 4;   /* unique while the pipe lives, like an inode number */
+    struct file *r = p->buf ? file_new(h, &pipe_ops, O_RDONLY | (flags & O_NONBLOCK)) : NULL;
+    struct file *w = r ? file_new(h, &pipe_ops, O_WRONLY | (flags & O_NONBLOCK)) : NULL;
+    if (!w) {
+        if (r) deallocate(h, r, sizeof *r);
+        if (p->buf) deallocate(h, p->buf, PIPE_SIZE);
+        deallocate(h, p, sizeof *p);
+        return -ENOMEM;
+    }
+    r->priv = w->priv = p;
+    p->readers = p->writers = 1;
+    *read_end = r;
+    *write_end = w;
+    return 0;
+}
