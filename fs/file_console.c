@@ -1,5 +1,5 @@
 /* The console as a file: fds 0, 1 and 2 at start. Output goes to COM1.
- * There is no input yet: reads see end of file. It answers terminal ioctls
+ * Input comes from COM1 (see console_read). It answers terminal ioctls
  * the way a pipe would (ENOTTY), so programs do not switch to tty modes. */
 #include "vfs.h"
 #include "../kernel/console.h"
@@ -9,7 +9,7 @@
 
 static int64_t console_file_read(struct file *f, void *buf, size_t n, uint64_t off)
 {
-    return 0;
+    return (int64_t)console_read(buf, n);
 }
 
 static int64_t console_file_write(struct file *f, const void *buf, size_t n, uint64_t off)

@@ -4,6 +4,7 @@
 #include "io.h"
 #include "spinlock.h"
 #include "../klib/format.h"
+#include "interrupt.h"
 
 #define COM1 0x3f8
 #define COM2 0x2f8
@@ -28,16 +29,19 @@ static void uart_put(uint16_t base, char c)
     outb(base, (uint8_t)c);
 }
 
+/* Bytes go out as they are: the host side (pith, or a terminal program on
+ * a cloud's serial console) decides about line endings. */
 static void uart_write(uint16_t base, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\n') uart_put(base, '\r');
-        uart_put(base, s[i]);
-    }
+    for (size_t i = 0; i < n; i++) uart_put(base, s[i]);
 }
+
+static void drain_uart(void);
 
 void console_init(void)
 {
+    /* Input may already be waiting; resetting the FIFO would drop it. */
+    drain_uart();
     uart_init(COM1);
     uart_init(COM2);
 }
@@ -69,4 +73,79 @@ void control_printf(const char *fmt, ...)
     uint64_t flags = spin_lock_irqsave(&console_lock);
     for (int i = 0; i < n && i < (int)sizeof buf - 1; i++) uart_put(COM2, buf[i]);
     spin_unlock_irqrestore(&console_lock, flags);
+}
+
+/* Input. pith relays its stdin to COM1 with one escape so that the end of
+ * its input can travel in the same ordered byte stream: 0xFF 0xFF is a
+ * literal 0xFF, 0xFF 0x04 means end of file. Without pith (a bare serial
+ * console) the escapes simply never occur. */
+#define INPUT_ESCAPE 0xff
+#define INPUT_EOF 0x04
+#define INPUT_RING 4096
+#define COM1_GSI 4
+
+static struct {
+    struct spinlock lock;
+    uint8_t ring[INPUT_RING];
+    uint32_t head, len;
+    bool escape_pending, eof;
+} input;
+
+/* Move whatever the UART holds into the ring; called with input.lock held. */
+static void drain_uart(void)
+{
+    while (inb(COM1 + 5) & 1) {
+        uint8_t c = inb(COM1);
+        if (input.escape_pending) {
+            input.escape_pending = false;
+            if (c == INPUT_EOF) {
+                input.eof = true;
+                continue;
+            }
+        } else if (c == INPUT_ESCAPE) {
+            input.escape_pending = true;
+            continue;
+        }
+        if (input.len < INPUT_RING) input.ring[(input.head + input.len++) % INPUT_RING] = c;
+    }
+}
+
+static void com1_interrupt(void *arg)
+{
+    spin_lock(&input.lock);
+    drain_uart();
+    spin_unlock(&input.lock);
+}
+
+void console_input_init(void)
+{
+    int vector = irq_alloc_vector(com1_interrupt, NULL);
+    if (vector < 0) return;
+    ioapic_route(COM1_GSI, vector, false, false);
+    outb(COM1 + 4, 0x0b);   /* DTR, RTS, OUT2: OUT2 gates the UART's interrupt line */
+    outb(COM1 + 1, 0x01);   /* interrupt when data arrives */
+}
+
+size_t console_read(char *buf, size_t n)
+{
+    for (;;) {
+        uint64_t irq = spin_lock_irqsave(&input.lock);
+        drain_uart();
+        size_t got = 0;
+        while (got < n && input.len) {
+            buf[got++] = (char)input.ring[input.head];
+            input.head = (input.head + 1) % INPUT_RING;
+            input.len--;
+        }
+        bool eof = input.eof;
+        if (got || eof) {
+            /* End of file is reported once, like a terminal's ^D. */
+            if (!got) input.eof = false;
+            spin_unlock_irqrestore(&input.lock, irq);
+            return got;
+        }
+        spin_unlock_irqrestore(&input.lock, irq);
+        /* Nothing yet: sleep until the next interrupt (the UART's or the timer's). */
+        __asm__ volatile("sti; hlt" ::: "memory");
+    }
 }

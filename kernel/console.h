@@ -4,6 +4,10 @@
 
 void console_init(void);
 void console_write(const char *s, size_t n);
+/* Route COM1's receive interrupt; before this, reads still work by polling. */
+void console_input_init(void);
+/* Block until input arrives; returns the bytes read, 0 at end of input. */
+size_t console_read(char *buf, size_t n);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Debug/control channel to the host tool (COM2): "exit N", load addresses. */
 void control_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -118,6 +118,7 @@ void kmain(uint32_t start_info_pa)
     clock_init();
     lapic_init();
     ioapic_init();
+    console_input_init();
     irq_enable();
     kernel.root_fs = mount_root(kernel.heap);
     start_program(kernel.heap, kernel.root_fs);

@@ -1,0 +1,253 @@
+/* `pith image`: dispatch, opening an image, and the read-only subcommands
+ * ls, cat and fsck. cp and resize live in image_cp.c and image_resize.c. */
+#include "image_cmd.h"
+#include "host_heap.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char image_help[] =
+    "usage: pith image ls IMAGE [PATH]      list a file or directory (like ls -l)\n"
+    "       pith image cat IMAGE PATH       write a file's contents to stdout\n"
+    "       pith image cp IMAGE:PATH DEST   copy a file or directory tree out of the image\n"
+    "       pith image fsck IMAGE           check the filesystem: 'clean' (exit 0) or the problems (exit 1)\n"
+    "       pith image resize IMAGE SIZE    grow the image and its filesystem to SIZE bytes (K/M/G/T)\n"
+    "\n"
+    "Bad input prints one 'pith: ...' line and exits 2.\n";
+
+int image_fail(const char *culprit, const char *reason)
+{
+    fprintf(stderr, "pith: %s: %s\n", culprit, reason);
+    return IMAGE_EXIT_BAD_INPUT;
+}
+
+int image_fail_path(const struct image_handle *img, const char *path, const char *reason)
+{
+    fprintf(stderr, "pith: %s:%s: %s\n", img->path, path, reason);
+    return IMAGE_EXIT_BAD_INPUT;
+}
+
+bool image_open(struct image_handle *img, const char *path, bool writable)
+{
+    memset(img, 0, sizeof *img);
+    img->path = path;
+    img->file.fd = -1;
+    int rc = file_blockdev_open(&img->file, path, writable);
+    if (rc != 0) {
+        image_fail(path, strerror(-rc));
+        return false;
+    }
+    if (img->file.dev.sectors == 0) {
+        image_fail(path, "empty file, not a Pith image");
+        image_close(img);
+        return false;
+    }
+    char err[256];
+    rc = mbr_open_partition(&img->file.dev, MBR_TYPE_TFS, &img->part, err, sizeof err);
+    if (rc != 0) {
+        /* The message already names the image ("mbr: IMAGE: ..."). */
+        fprintf(stderr, "pith: %s\n", err);
+        image_close(img);
+        return false;
+    }
+    return true;
+}
+
+bool image_open_mounted(struct image_handle *img, const char *path)
+{
+    if (!image_open(img, path, false)) return false;
+    char err[512];
+    if (tfs_mount(host_heap(), &img->part.dev, &img->fs, err, sizeof err) != 0) {
+        image_fail(path, err);
+        image_close(img);
+        return false;
+    }
+    return true;
+}
+
+void image_close(struct image_handle *img)
+{
+    if (img->fs) tfs_unmount(img->fs);
+    img->fs = NULL;
+    file_blockdev_close(&img->file);
+}
+
+bool image_parse_size(const char *s, uint64_t *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+') return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) return false;
+    unsigned shift = 0;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        case 't': case 'T': shift = 40; break;
+        default: return false;
+        }
+        end++;
+        if (*end == 'i' && end[1] == 'B') end += 2;   /* also accept "64MiB" */
+        else if (*end == 'B') end++;
+        if (*end) return false;
+    }
+    if (v == 0 || v > (UINT64_MAX >> shift)) return false;
+    *out = (uint64_t)v << shift;
+    return true;
+}
+
+/* ---- ls ---- */
+
+static void mode_string(uint32_t mode, char out[11])
+{
+    static const char rwx[] = "rwxrwxrwx";
+    uint32_t type = mode & 0170000;
+    out[0] = type == 0040000 ? 'd' : type == 0120000 ? 'l' : '-';
+    for (int i = 0; i < 9; i++) out[1 + i] = mode & (0400u >> i) ? rwx[i] : '-';
+    if (mode & 04000) out[3] = out[3] == 'x' ? 's' : 'S';
+    if (mode & 02000) out[6] = out[6] == 'x' ? 's' : 'S';
+    if (mode & 01000) out[9] = out[9] == 'x' ? 't' : 'T';
+    out[10] = 0;
+}
+
+static void ls_line(struct tfs_node *n, const char *name)
+{
+    struct tfs_stat st;
+    tfs_stat(n, &st);
+    char mode[11], when[32];
+    mode_string(st.mode, mode);
+    time_t secs = (time_t)(st.mtime_ns / 1000000000u);
+    struct tm tm;
+    if (gmtime_r(&secs, &tm)) strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+    else snprintf(when, sizeof when, "?");
+    printf("%s %3u %10llu %s %s", mode, st.nlink, (unsigned long long)st.size, when, name);
+    if ((st.mode & 0170000) == 0120000) {
+        char target[4096];
+        int len = tfs_readlink(n, target, sizeof target);
+        if (len > 0) printf(" -> %.*s", len, target);
+    }
+    putchar('\n');
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+    if (argc < 2 || argc > 3) return image_fail("image ls", "usage: pith image ls IMAGE [PATH]");
+    const char *path = argc == 3 ? argv[2] : "/";
+    struct image_handle img;
+    if (!image_open_mounted(&img, argv[1])) return IMAGE_EXIT_BAD_INPUT;
+    struct tfs_node *n;
+    int rc = tfs_resolve(img.fs, tfs_root(img.fs), path, false, &n);
+    if (rc != 0) {
+        image_fail_path(&img, path, strerror(-rc));
+        image_close(&img);
+        return IMAGE_EXIT_BAD_INPUT;
+    }
+    if ((tfs_mode(n) & 0170000) != 0040000) {
+        ls_line(n, path);
+    } else {
+        uint64_t cookie = 0;
+        struct tfs_dirent de;
+        while ((rc = tfs_readdir(img.fs, n, &cookie, &de)) == 1) {
+            if (strcmp(de.name, ".") == 0 || strcmp(de.name, "..") == 0) continue;
+            struct tfs_node *child;
+            if (tfs_lookup(img.fs, n, de.name, strlen(de.name), &child) == 0) ls_line(child, de.name);
+        }
+    }
+    image_close(&img);
+    if (fflush(stdout) != 0) return image_fail("stdout", strerror(errno));
+    return IMAGE_EXIT_OK;
+}
+
+/* ---- cat ---- */
+
+static bool write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static int cmd_cat(int argc, char **argv)
+{
+    if (argc != 3) return image_fail("image cat", "usage: pith image cat IMAGE PATH");
+    const char *path = argv[2];
+    struct image_handle img;
+    if (!image_open_mounted(&img, argv[1])) return IMAGE_EXIT_BAD_INPUT;
+    struct tfs_node *n;
+    int rc = tfs_resolve(img.fs, tfs_root(img.fs), path, true, &n);
+    if (rc == 0 && (tfs_mode(n) & 0170000) != 0100000) rc = -EISDIR;
+    if (rc != 0) {
+        image_fail_path(&img, path, strerror(-rc));
+        image_close(&img);
+        return IMAGE_EXIT_BAD_INPUT;
+    }
+    static char buf[1 << 16];
+    uint64_t off = 0;
+    int status = IMAGE_EXIT_OK;
+    for (;;) {
+        int64_t got = tfs_read(img.fs, n, off, buf, sizeof buf);
+        if (got < 0) {
+            status = image_fail_path(&img, path, strerror((int)-got));
+            break;
+        }
+        if (got == 0) break;
+        if (!write_all(STDOUT_FILENO, buf, (size_t)got)) {
+            status = image_fail("stdout", strerror(errno));
+            break;
+        }
+        off += (uint64_t)got;
+    }
+    image_close(&img);
+    return status;
+}
+
+/* ---- fsck ---- */
+
+static int cmd_fsck(int argc, char **argv)
+{
+    if (argc != 2) return image_fail("image fsck", "usage: pith image fsck IMAGE");
+    struct image_handle img;
+    if (!image_open(&img, argv[1], false)) return IMAGE_EXIT_BAD_INPUT;
+    static char report[1 << 16];
+    report[0] = 0;
+    int rc = tfs_fsck(host_heap(), &img.part.dev, report, sizeof report);
+    image_close(&img);
+    if (rc == 0) {
+        printf("clean\n");
+        return IMAGE_EXIT_OK;
+    }
+    if (!report[0]) snprintf(report, sizeof report, "tfs: %s", strerror(-rc));
+    /* The lines as tfs_fsck wrote them: the first is the same message the
+     * kernel prints when it refuses to mount the image. */
+    size_t len = strlen(report);
+    printf("%s%s", report, len && report[len - 1] == '\n' ? "" : "\n");
+    return IMAGE_EXIT_PROBLEMS;
+}
+
+int image_main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(image_help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? IMAGE_EXIT_BAD_INPUT : IMAGE_EXIT_OK;
+    }
+    const char *sub = argv[1];
+    argc--, argv++;
+    if (strcmp(sub, "ls") == 0) return cmd_ls(argc, argv);
+    if (strcmp(sub, "cat") == 0) return cmd_cat(argc, argv);
+    if (strcmp(sub, "cp") == 0) return image_cp(argc, argv);
+    if (strcmp(sub, "fsck") == 0) return cmd_fsck(argc, argv);
+    if (strcmp(sub, "resize") == 0) return image_resize(argc, argv);
+    fprintf(stderr, "pith: image: unknown subcommand '%s' (try 'pith image --help')\n", sub);
+    return IMAGE_EXIT_BAD_INPUT;
+}
