@@ -83,6 +83,7 @@ int fd_install(struct fdtable *t, struct file *f, int min, bool cloexec);
 struct file *fd_get(struct fdtable *t, int fd);
 int fd_close(struct fdtable *t, int fd);
 void file_put(struct file *f);
+static inline void file_get(struct file *f) { __atomic_add_fetch(&f->refs, 1, __ATOMIC_ACQ_REL); }
 struct file *file_new(struct heap *h, const struct file_ops *ops, uint32_t flags);
 
 struct file *console_file_open(struct heap *h, uint32_t flags);

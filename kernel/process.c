@@ -66,6 +66,7 @@ void thread_enter_user(struct thread *t, uint64_t rip, uint64_t rsp)
  * reaches the disk, fsync'd or not. */
 static NORETURN void shut_down(int code)
 {
+    if (kernel.process) vm_writeback(&kernel.process->vm, 0, USER_TOP, false);
     if (kernel.root_fs) {
         int r = tfs_sync(kernel.root_fs);
         if (r < 0) kprintf("pith: writing the filesystem back failed (error %d)\n", -r);

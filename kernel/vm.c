@@ -2,6 +2,7 @@
 #include "mm.h"
 #include "paging.h"
 #include "../klib/errno.h"
+#include "../fs/vfs.h"
 
 #define PF_PRESENT 1
 #define PF_WRITE 2
@@ -29,7 +30,7 @@ static struct vma *vma_new(struct vm *vm, uint64_t start, uint64_t end, uint32_t
 {
     struct vma *v = allocate(vm->heap, sizeof *v);
     if (!v) return NULL;
-    *v = (struct vma){ start, end, flags, NULL, NULL, 0, 0 };
+    *v = (struct vma){ start, end, flags, NULL, NULL, 0, 0, NULL };
     return v;
 }
 
@@ -41,6 +42,8 @@ static struct vma *vma_split_tail(struct vm *vm, struct vma *v, uint64_t at)
     tail->name = v->name;
     tail->ino = v->ino;
     tail->file_offset = v->file_offset + (at - v->start);
+    tail->shared_file = v->shared_file;
+    if (tail->shared_file) file_get(tail->shared_file);
     tail->next = v->next;
     v->next = tail;
     v->end = at;
@@ -80,6 +83,7 @@ static int carve(struct vm *vm, uint64_t start, uint64_t end)
             link = &v->next;
         } else {
             *link = v->next;
+            if (v->shared_file) file_put(v->shared_file);
             deallocate(vm->heap, v, sizeof *v);
         }
     }
@@ -100,6 +104,7 @@ int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags)
     if (start & (PAGE_SIZE - 1) || end <= start || end > USER_TOP) return -EINVAL;
     struct vma *n = vma_new(vm, start, end, flags);
     if (!n) return -ENOMEM;
+    vm_writeback(vm, start, end - start, false);
     uint64_t irq = spin_lock_irqsave(&vm->lock);
     int r = carve(vm, start, end);
     if (r == 0) {
@@ -123,10 +128,57 @@ void vm_set_file(struct vm *vm, uint64_t start, const char *name, uint64_t ino, 
     spin_unlock_irqrestore(&vm->lock, irq);
 }
 
+void vm_set_shared_file(struct vm *vm, uint64_t start, struct file *f)
+{
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    struct vma *v = vm_find(vm, start);
+    if (v && v->start == start && !v->shared_file) {
+        file_get(f);
+        v->shared_file = f;
+    }
+    spin_unlock_irqrestore(&vm->lock, irq);
+}
+
+/* Write one dirty page of a shared mapping back, never past the file's end
+ * (a mapping does not extend its file). Called without vm->lock: the file
+ * system may sleep or fault in the future. */
+static int write_back_page(struct vm *vm, struct file *f, uint64_t va, uint64_t file_off)
+{
+    uint64_t *pte = page_lookup(vm->root, va);
+    if (!pte || !(*pte & PTE_P) || !(*pte & PTE_D)) return 0;
+    struct linux_stat st;
+    if (f->ops->stat(f, &st) < 0 || (int64_t)file_off >= st.st_size) return 0;
+    size_t len = (size_t)MIN((uint64_t)PAGE_SIZE, (uint64_t)st.st_size - file_off);
+    *pte &= ~PTE_D;
+    tlb_flush_page(va);
+    int64_t r = f->ops->write(f, phys_to_virt(*pte & PTE_ADDR_MASK), len, file_off);
+    return r < 0 ? (int)r : 0;
+}
+
+int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mapped)
+{
+    uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
+    int first_error = 0;
+    uint64_t covered = start;
+    for (struct vma *v = vm->vmas; v; v = v->next) {
+        if (v->end <= start || v->start >= end) continue;
+        if (v->start > covered) first_error = first_error ? first_error : (require_mapped ? -ENOMEM : 0);
+        covered = MAX(covered, v->end);
+        if (!v->shared_file) continue;
+        for (uint64_t va = MAX(v->start, start); va < MIN(v->end, end); va += PAGE_SIZE) {
+            int r = write_back_page(vm, v->shared_file, va, v->file_offset + (va - v->start));
+            if (r < 0 && !first_error) first_error = r;
+        }
+    }
+    if (covered < end && require_mapped && !first_error) first_error = -ENOMEM;
+    return first_error;
+}
+
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len)
 {
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
     if (start & (PAGE_SIZE - 1) || end < start || end > USER_TOP) return -EINVAL;
+    vm_writeback(vm, start, end - start, false);
     uint64_t irq = spin_lock_irqsave(&vm->lock);
     int r = carve(vm, start, end);
     if (r == 0) release_pages(vm, start, end);

@@ -21,6 +21,9 @@ struct vma {
     const char *name;
     uint64_t file_offset;   /* of `start` */
     uint64_t ino;
+    /* MAP_SHARED file mappings write their dirty pages back to this file
+     * (referenced) on msync, munmap and exit. */
+    struct file *shared_file;
 };
 
 struct vm {
@@ -37,6 +40,13 @@ void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top);
 int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags);
 /* Label the region starting at start as a mapping of file `name` at `offset`. */
 void vm_set_file(struct vm *vm, uint64_t start, const char *name, uint64_t ino, uint64_t offset);
+struct file;
+/* Make the region starting at start a shared mapping of f (takes a reference). */
+void vm_set_shared_file(struct vm *vm, uint64_t start, struct file *f);
+/* Write dirty pages of shared file mappings in [start, start+len) back to
+ * their files; returns 0, -ENOMEM if part of the range is unmapped, or the
+ * first write error. */
+int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mapped);
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot);
 /* A free range of len bytes, highest first below mmap_top; 0 if none. */

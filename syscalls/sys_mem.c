@@ -6,6 +6,7 @@
 #include "../kernel/paging.h"
 #include "../kernel/mm.h"
 #include "../fs/tfs.h"
+#include "../kernel/usercopy.h"
 
 #define PROT_READ 1
 #define PROT_WRITE 2
@@ -54,7 +55,8 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
             file_put(f);
             return -ENODEV;
         }
-        if ((f->flags & O_ACCMODE) == O_WRONLY || (type != MAP_PRIVATE && (prot & PROT_WRITE))) {
+        bool shared_write = type != MAP_PRIVATE && (prot & PROT_WRITE);
+        if ((f->flags & O_ACCMODE) == O_WRONLY || (shared_write && (f->flags & O_ACCMODE) != O_RDWR)) {
             file_put(f);
             return -EACCES;
         }
@@ -85,6 +87,7 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
         r = fill_from_file(p, f, addr, size, off);
         if (r == 0) r = vm_protect(&p->vm, addr, size, prot_to_vm(prot));
         if (r == 0) vm_set_file(&p->vm, addr, f->path, tfs_ino(f->node), off);
+        if (r == 0 && type != MAP_PRIVATE) vm_set_shared_file(&p->vm, addr, f);
         if (r < 0) vm_unmap(&p->vm, addr, size);
     }
     if (r == 0) r = (long)addr;
@@ -190,4 +193,34 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice)
     default:
         return -EINVAL;
     }
+}
+
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+long sys_msync(uint64_t addr, uint64_t len, int flags)
+{
+    if ((addr & (PAGE_SIZE - 1)) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))) return -EINVAL;
+    if ((flags & MS_ASYNC) && (flags & MS_SYNC)) return -EINVAL;
+    struct process *p = current_process();
+    long r = vm_writeback(&p->vm, addr, len, true);
+    if (r == 0 && (flags & MS_SYNC)) r = tfs_sync(p->fs);
+    return r;
+}
+
+long sys_mincore(uint64_t addr, uint64_t len, uint64_t vec)
+{
+    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    struct vm *vm = &current_process()->vm;
+    uint64_t pages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
+    if (addr + pages * PAGE_SIZE < addr || addr + pages * PAGE_SIZE > USER_TOP) return -ENOMEM;
+    for (uint64_t i = 0; i < pages; i++) {
+        uint64_t va = addr + i * PAGE_SIZE;
+        if (!vm_find(vm, va)) return -ENOMEM;
+        uint64_t *pte = page_lookup(vm->root, va);
+        uint8_t in_core = pte && (*pte & (PTE_P | PTE_HIDDEN)) ? 1 : 0;
+        if (copy_to_user(vec + i, &in_core, 1) < 0) return -EFAULT;
+    }
+    return 0;
 }
