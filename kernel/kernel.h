@@ -6,6 +6,7 @@
 #include "../klib/intern.h"
 #include "spinlock.h"
 #include "../fs/locks.h"
+#include "../fs/mounts.h"
 
 struct blockdev;
 struct tfs;
@@ -22,6 +23,7 @@ struct kernel {
     struct spinlock names_lock;
     struct intern_table names;      /* paths of open and mapped files */
     struct file_lock_table locks;   /* flock and fcntl locks */
+    struct mount_table mounts;      /* volumes beside the root */
 };
 
 extern struct kernel kernel;

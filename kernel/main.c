@@ -17,6 +17,7 @@
 #include "../boot/pvh/start_info.h"
 #include "../platform/disk.h"
 #include "../fs/mbr.h"
+#include "../fs/mounts.h"
 #include "../fs/tfs.h"
 #include "../loader/loader.h"
 #include "../klib/string.h"
@@ -47,10 +48,11 @@ static void boot_fail(int code, const char *what, const char *why)
 
 static uint64_t wall_clock(void *ctx) { return clock_realtime_ns(); }
 
-static struct tfs *mount_root(struct heap *h)
+#define MAX_DISKS 16
+
+/* The first disk holds the image; any others are volumes to mount. */
+static struct tfs *mount_root(struct heap *h, struct blockdev *disk)
 {
-    struct blockdev *disk = disk_find_first(h);
-    if (!disk) boot_fail(EXIT_BAD_IMAGE, "no disk", "no virtio-blk, NVMe or virtio-scsi disk was found");
     char err[200];
     struct part_blockdev *part = allocate(h, sizeof *part);
     if (!part) panic("out of memory");
@@ -81,6 +83,7 @@ static NORETURN void start_program(struct heap *h, struct tfs *fs)
     if (!t) panic("out of memory creating the process");
     p->main_thread = t;
     p->cwd = tfs_root(fs);
+    p->cwd_fs = fs;
     tfs_node_get(p->cwd);
     size_t plen = strnlen(cfg->program, PATH_MAX_LEN - 1);
     memcpy(p->exe_path, cfg->program, plen);
@@ -120,6 +123,10 @@ void kmain(uint32_t start_info_pa)
     ioapic_init();
     console_input_init();
     irq_enable();
-    kernel.root_fs = mount_root(kernel.heap);
+    struct blockdev *disks[MAX_DISKS];
+    int ndisks = disk_find_all(kernel.heap, disks, MAX_DISKS);
+    if (ndisks <= 0) boot_fail(EXIT_BAD_IMAGE, "no disk", "no virtio-blk, NVMe or virtio-scsi disk was found");
+    kernel.root_fs = mount_root(kernel.heap, disks[0]);
+    mounts_attach(kernel.heap, &kernel.mounts, disks + 1, ndisks - 1);
     start_program(kernel.heap, kernel.root_fs);
 }

@@ -64,13 +64,18 @@ void thread_enter_user(struct thread *t, uint64_t rip, uint64_t rsp)
 
 /* A program that ends is like a machine shut down cleanly: what it wrote
  * reaches the disk, fsync'd or not. */
-static NORETURN void shut_down(int code)
+int sync_all_filesystems(void)
 {
     if (kernel.process) vm_writeback(&kernel.process->vm, 0, USER_TOP, false);
-    if (kernel.root_fs) {
-        int r = tfs_sync(kernel.root_fs);
-        if (r < 0) kprintf("pith: writing the filesystem back failed (error %d)\n", -r);
-    }
+    mounts_sync(&kernel.mounts);
+    int r = kernel.root_fs ? tfs_sync(kernel.root_fs) : 0;
+    if (r < 0) kprintf("pith: writing the filesystem back failed (error %d)\n", -r);
+    return r;
+}
+
+static NORETURN void shut_down(int code)
+{
+    sync_all_filesystems();
     machine_exit(code);
 }
 

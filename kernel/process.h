@@ -33,6 +33,7 @@ struct process {
     struct fdtable fds;
     struct tfs *fs;
     struct tfs_node *cwd;
+    struct tfs *cwd_fs;         /* the volume cwd is on */
     char cwd_path[PATH_MAX_LEN];
     char exe_path[PATH_MAX_LEN];
     struct thread *main_thread;
@@ -56,6 +57,8 @@ NORETURN void thread_enter_user(struct thread *t, uint64_t rip, uint64_t rsp);
 /* The program ends: power off with its status (0-255), or as a signal would. */
 NORETURN void process_exit(int status);
 NORETURN void process_exit_signal(int sig);
+/* Write every filesystem back: mapped pages, the root, the volumes. */
+int sync_all_filesystems(void);
 
 #include "kernel.h"
 static inline struct process *current_process(void) { return kernel.process; }

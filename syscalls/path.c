@@ -47,19 +47,28 @@ long user_path(char *buf, uint64_t upath)
     return copy_string_from_user(buf, upath, PATH_MAX_LEN);
 }
 
-/* The directory a relative path starts from. */
-static long start_dir(struct process *p, int dirfd, const char *path, struct tfs_node **out)
+/* The directory (and its volume) a relative path starts from. */
+static long start_dir(struct process *p, int dirfd, const char *path, struct tfs **fs, struct tfs_node **out)
 {
-    if (path[0] == '/' || dirfd == AT_FDCWD) {
-        *out = path[0] == '/' ? tfs_root(p->fs) : p->cwd;
+    if (path[0] == '/') {
+        *fs = p->fs;
+        *out = tfs_root(p->fs);
+        return 0;
+    }
+    if (dirfd == AT_FDCWD) {
+        *fs = p->cwd_fs;
+        *out = p->cwd;
         return 0;
     }
     struct file *f = fd_get(&p->fds, dirfd);
     if (!f) return -EBADF;
     long r = 0;
-    if (!f->node) r = -ENOTDIR;
+    if (!f->node || !f->fs) r = -ENOTDIR;
     else if ((tfs_mode(f->node) & S_IFMT) != S_IFDIR) r = -ENOTDIR;
-    else *out = f->node;
+    else {
+        *fs = f->fs;
+        *out = f->node;
+    }
     file_put(f);
     return r;
 }
@@ -109,6 +118,7 @@ static bool under_pseudo_root(const char *path)
 long resolve_at(int dirfd, const char *path, int flags, bool follow, struct vnode *out)
 {
     struct process *p = current_process();
+    out->fs = p->fs;
     out->tfs = NULL;
     out->pseudo = NULL;
     if (!path[0]) {
@@ -117,6 +127,7 @@ long resolve_at(int dirfd, const char *path, int flags, bool follow, struct vnod
         if (!f) return -EBADF;
         long r = f->node ? 0 : -EBADF;
         out->tfs = f->node;
+        if (f->fs) out->fs = f->fs;
         file_put(f);
         return r;
     }
@@ -128,12 +139,21 @@ long resolve_at(int dirfd, const char *path, int flags, bool follow, struct vnod
         struct pseudo_node *pn;
         int r = pseudo_lookup(abs, &pn);
         if (r == PSEUDO_NOT_MINE) {
+            const char *rest;
+            struct tfs *vol = mount_lookup(&kernel.mounts, abs, &rest);
+            if (vol) {
+                /* Inside a mounted volume: walk the rest of the path from its root. */
+                out->fs = vol;
+                return tfs_resolve(vol, tfs_root(vol), *rest ? rest : ".", follow, &out->tfs);
+            }
             /* A path that only left /dev, /proc or /sys through ".." is taken lexically. */
             if (hops == 0 && !under_pseudo_root(path)) {
                 struct tfs_node *dir;
-                long sr = start_dir(p, dirfd, path, &dir);
+                long sr = start_dir(p, dirfd, path, &out->fs, &dir);
                 if (sr < 0) return sr;
-                return tfs_resolve(p->fs, dir, path, follow, &out->tfs);
+                if (out->fs == p->fs) return tfs_resolve(out->fs, dir, path, follow, &out->tfs);
+                /* From inside a volume to outside it: only the lexical path knows the way. */
+                out->fs = p->fs;
             }
             return tfs_resolve(p->fs, tfs_root(p->fs), abs, follow, &out->tfs);
         }
@@ -157,8 +177,8 @@ long resolve_at(int dirfd, const char *path, int flags, bool follow, struct vnod
 }
 
 
-long resolve_parent(int dirfd, const char *path, struct tfs_node **dir, const char **name, size_t *namelen,
-                    bool *must_be_dir)
+long resolve_parent(int dirfd, const char *path, struct tfs **fs, struct tfs_node **dir, const char **name,
+                    size_t *namelen, bool *must_be_dir)
 {
     struct process *p = current_process();
     size_t len = strlen(path);
@@ -190,6 +210,7 @@ long resolve_parent(int dirfd, const char *path, struct tfs_node **dir, const ch
     if (r < 0) return r;
     if (v.pseudo) return -EACCES;
     if ((tfs_mode(v.tfs) & S_IFMT) != S_IFDIR) return -ENOTDIR;
+    *fs = v.fs;
     *dir = v.tfs;
     return 0;
 }

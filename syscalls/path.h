@@ -7,6 +7,7 @@
 
 /* What a path names: a file in TFS or a synthetic one under /dev, /proc, /sys. */
 struct vnode {
+    struct tfs *fs;             /* the volume holding tfs */
     struct tfs_node *tfs;
     struct pseudo_node *pseudo;
 };
@@ -22,8 +23,8 @@ long resolve_at(int dirfd, const char *path, int flags, bool follow, struct vnod
 /* The directory that would hold path's last component, and that component
  * (pointing into path). -EEXIST-like cases ("/", "." or "..") give -EINVAL
  * unless the caller checks; a trailing slash sets *must_be_dir. */
-long resolve_parent(int dirfd, const char *path, struct tfs_node **dir, const char **name, size_t *namelen,
-                    bool *must_be_dir);
+long resolve_parent(int dirfd, const char *path, struct tfs **fs, struct tfs_node **dir, const char **name,
+                    size_t *namelen, bool *must_be_dir);
 uint32_t vnode_mode(const struct vnode *v);
 void vnode_stat(const struct vnode *v, struct linux_stat *st);
 long vnode_readlink(const struct vnode *v, char *buf, size_t len);

@@ -36,10 +36,10 @@ static long open_tmpfile(struct process *p, int dirfd, const char *path, int fla
     char name[40];
     format_sn(name, sizeof name, ".pith-tmpfile-%lx", cpu_random64());
     struct tfs_node *n;
-    r = tfs_create(p->fs, v.tfs, name, strlen(name), (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
+    r = tfs_create(v.fs, v.tfs, name, strlen(name), (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
     if (r < 0) return r;
-    struct file *f = tfs_file_open(p->heap, p->fs, n, (uint32_t)(flags & ~O_TMPFILE));
-    tfs_unlink(p->fs, v.tfs, name, strlen(name));
+    struct file *f = tfs_file_open(p->heap, v.fs, n, (uint32_t)(flags & ~O_TMPFILE));
+    tfs_unlink(v.fs, v.tfs, name, strlen(name));
     if (!f) return -ENOMEM;
     return install_file(p, f, dirfd, path, flags);
 }
@@ -54,16 +54,17 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
     struct vnode v;
     r = resolve_at(dirfd, path, 0, !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL)), &v);
     if (r == -ENOENT && (flags & O_CREAT)) {
+        struct tfs *fs;
         struct tfs_node *dir, *n;
         const char *name;
         size_t namelen;
         bool must_be_dir;
-        r = resolve_parent(dirfd, path, &dir, &name, &namelen, &must_be_dir);
+        r = resolve_parent(dirfd, path, &fs, &dir, &name, &namelen, &must_be_dir);
         if (r < 0) return r;
         if (must_be_dir) return -EISDIR;
-        r = tfs_create(p->fs, dir, name, namelen, (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
+        r = tfs_create(fs, dir, name, namelen, (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
         if (r < 0) return r;
-        struct file *f = tfs_file_open(p->heap, p->fs, n, (uint32_t)flags);
+        struct file *f = tfs_file_open(p->heap, fs, n, (uint32_t)flags);
         if (!f) return -ENOMEM;
         return install_file(p, f, dirfd, path, flags);
     }
@@ -81,10 +82,10 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
         if (!f) return err ? err : -ENOMEM;
     } else {
         if ((flags & O_TRUNC) && !(flags & O_PATH) && fmt == S_IFREG && (flags & O_ACCMODE) != O_RDONLY) {
-            r = tfs_truncate(p->fs, v.tfs, 0);
+            r = tfs_truncate(v.fs, v.tfs, 0);
             if (r < 0) return r;
         }
-        f = tfs_file_open(p->heap, p->fs, v.tfs, (uint32_t)flags);
+        f = tfs_file_open(p->heap, v.fs, v.tfs, (uint32_t)flags);
         if (!f) return -ENOMEM;
     }
     return install_file(p, f, dirfd, path, flags);
@@ -175,7 +176,7 @@ long sys_faccessat2(int dirfd, uint64_t upath, int mode, int flags)
     uint32_t m = vnode_mode(&v);
     if ((mode & W_OK) && !v.pseudo) {
         struct tfs_statfs sf;
-        if (tfs_statfs(current_process()->fs, &sf) == 0 && sf.readonly) return -EROFS;
+        if (tfs_statfs(v.fs, &sf) == 0 && sf.readonly) return -EROFS;
     }
     /* One user, and it is root: execute needs some x bit, as for root on Linux. */
     if ((mode & 1) && (m & S_IFMT) != S_IFDIR && !(m & 0111)) return -EACCES;
@@ -210,14 +211,15 @@ long sys_getcwd(uint64_t buf, uint64_t len)
     return copy_to_user(buf, p->cwd_path, n) < 0 ? -EFAULT : (long)n;
 }
 
-static void set_cwd(struct process *p, struct tfs_node *n, const char *path)
+static void set_cwd(struct process *p, struct tfs *fs, struct tfs_node *n, const char *path)
 {
     char joined[PATH_MAX_LEN];
     join_path(p->cwd_path, path, joined, sizeof joined);
     memcpy(p->cwd_path, joined, sizeof joined);
     tfs_node_get(n);
-    tfs_node_put(p->fs, p->cwd);
+    tfs_node_put(p->cwd_fs, p->cwd);
     p->cwd = n;
+    p->cwd_fs = fs;
 }
 
 long sys_chdir(uint64_t upath)
@@ -226,11 +228,12 @@ long sys_chdir(uint64_t upath)
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
-    struct tfs_node *n;
-    r = tfs_resolve(p->fs, p->cwd, path, true, &n);
+    struct vnode v;
+    r = resolve_at(AT_FDCWD, path, 0, true, &v);
     if (r < 0) return r;
-    if ((tfs_mode(n) & S_IFMT) != S_IFDIR) return -ENOTDIR;
-    set_cwd(p, n, path);
+    if (v.pseudo) return -EACCES;   /* the synthetic trees are not working directories yet */
+    if ((tfs_mode(v.tfs) & S_IFMT) != S_IFDIR) return -ENOTDIR;
+    set_cwd(p, v.fs, v.tfs, path);
     return 0;
 }
 
@@ -242,7 +245,7 @@ long sys_fchdir(int fd)
     long r = 0;
     if (!f->node || !file_is_tfs(f) || !f->path) r = -ENOTDIR;
     else if ((tfs_mode(f->node) & S_IFMT) != S_IFDIR) r = -ENOTDIR;
-    else set_cwd(p, f->node, f->path);
+    else set_cwd(p, f->fs, f->node, f->path);
     file_put(f);
     return r;
 }

@@ -18,21 +18,21 @@
 #define UTIME_OMIT ((1l << 30) - 2)
 #define NSEC 1000000000ul
 
-static struct tfs *root_fs(void) { return current_process()->fs; }
 
 long sys_mkdirat(int dirfd, uint64_t upath, int mode)
 {
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
+    struct tfs *fs;
     struct tfs_node *dir, *n;
     const char *name;
     size_t len;
     bool must_be_dir;
-    r = resolve_parent(dirfd, path, &dir, &name, &len, &must_be_dir);
+    r = resolve_parent(dirfd, path, &fs, &dir, &name, &len, &must_be_dir);
     if (r == -EBUSY) return -EEXIST;
     if (r < 0) return r;
-    return tfs_mkdir(root_fs(), dir, name, len, (uint32_t)mode & ~current_process()->umask & 07777, 0, 0, &n);
+    return tfs_mkdir(fs, dir, name, len, (uint32_t)mode & ~current_process()->umask & 07777, 0, 0, &n);
 }
 
 long sys_mkdir(uint64_t path, int mode) { return sys_mkdirat(AT_FDCWD, path, mode); }
@@ -43,20 +43,21 @@ long sys_unlinkat(int dirfd, uint64_t upath, int flags)
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
+    struct tfs *fs;
     struct tfs_node *dir;
     const char *name;
     size_t len;
     bool must_be_dir;
-    r = resolve_parent(dirfd, path, &dir, &name, &len, &must_be_dir);
+    r = resolve_parent(dirfd, path, &fs, &dir, &name, &len, &must_be_dir);
     if (r < 0) return r;
-    if (flags & AT_REMOVEDIR) return tfs_rmdir(root_fs(), dir, name, len);
+    if (flags & AT_REMOVEDIR) return tfs_rmdir(fs, dir, name, len);
     if (must_be_dir) {
         struct tfs_node *n;
-        r = tfs_lookup(root_fs(), dir, name, len, &n);
+        r = tfs_lookup(fs, dir, name, len, &n);
         if (r < 0) return r;
         return (tfs_mode(n) & S_IFMT) == S_IFDIR ? -EISDIR : -ENOTDIR;
     }
-    return tfs_unlink(root_fs(), dir, name, len);
+    return tfs_unlink(fs, dir, name, len);
 }
 
 long sys_unlink(uint64_t path) { return sys_unlinkat(AT_FDCWD, path, 0); }
@@ -71,21 +72,23 @@ long sys_renameat2(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uns
     long r = user_path(oldp, uold);
     if (r < 0) return r;
     if ((r = user_path(newp, unew)) < 0) return r;
+    struct tfs *ofs, *nfs;
     struct tfs_node *od, *nd;
     const char *on, *nn;
     size_t ol, nl;
     bool odir, ndir;
-    if ((r = resolve_parent(olddirfd, oldp, &od, &on, &ol, &odir)) < 0) return r;
-    if ((r = resolve_parent(newdirfd, newp, &nd, &nn, &nl, &ndir)) < 0) return r;
+    if ((r = resolve_parent(olddirfd, oldp, &ofs, &od, &on, &ol, &odir)) < 0) return r;
+    if ((r = resolve_parent(newdirfd, newp, &nfs, &nd, &nn, &nl, &ndir)) < 0) return r;
+    if (ofs != nfs) return -EXDEV;
     if (odir || ndir) {
         /* A trailing slash on either name requires the source to be a directory. */
         struct tfs_node *src;
-        if ((r = tfs_lookup(root_fs(), od, on, ol, &src)) < 0) return r;
+        if ((r = tfs_lookup(ofs, od, on, ol, &src)) < 0) return r;
         if ((tfs_mode(src) & S_IFMT) != S_IFDIR) return -ENOTDIR;
     }
     unsigned tflags = ((flags & RENAME_NOREPLACE) ? TFS_RENAME_NOREPLACE : 0) |
                       ((flags & RENAME_EXCHANGE) ? TFS_RENAME_EXCHANGE : 0);
-    return tfs_rename(root_fs(), od, on, ol, nd, nn, nl, tflags);
+    return tfs_rename(ofs, od, on, ol, nd, nn, nl, tflags);
 }
 
 long sys_renameat(int od, uint64_t o, int nd, uint64_t n) { return sys_renameat2(od, o, nd, n, 0); }
@@ -101,13 +104,15 @@ long sys_linkat(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, int fl
     struct vnode src;
     if ((r = resolve_at(olddirfd, oldp, flags, (flags & AT_SYMLINK_FOLLOW) != 0, &src)) < 0) return r;
     if (src.pseudo) return -EXDEV;
+    struct tfs *fs;
     struct tfs_node *dir;
     const char *name;
     size_t len;
     bool must_be_dir;
-    if ((r = resolve_parent(newdirfd, newp, &dir, &name, &len, &must_be_dir)) < 0) return r == -EBUSY ? -EEXIST : r;
+    if ((r = resolve_parent(newdirfd, newp, &fs, &dir, &name, &len, &must_be_dir)) < 0) return r == -EBUSY ? -EEXIST : r;
     if (must_be_dir) return (tfs_mode(src.tfs) & S_IFMT) == S_IFDIR ? -EPERM : -ENOENT;
-    return tfs_link(root_fs(), src.tfs, dir, name, len);
+    if (fs != src.fs) return -EXDEV;
+    return tfs_link(fs, src.tfs, dir, name, len);
 }
 
 long sys_link(uint64_t o, uint64_t n) { return sys_linkat(AT_FDCWD, o, AT_FDCWD, n, 0); }
@@ -118,13 +123,14 @@ long sys_symlinkat(uint64_t utarget, int dirfd, uint64_t upath)
     long r = user_path(target, utarget);
     if (r < 0) return r;
     if ((r = user_path(path, upath)) < 0) return r;
+    struct tfs *fs;
     struct tfs_node *dir, *n;
     const char *name;
     size_t len;
     bool must_be_dir;
-    if ((r = resolve_parent(dirfd, path, &dir, &name, &len, &must_be_dir)) < 0) return r == -EBUSY ? -EEXIST : r;
+    if ((r = resolve_parent(dirfd, path, &fs, &dir, &name, &len, &must_be_dir)) < 0) return r == -EBUSY ? -EEXIST : r;
     if (must_be_dir) return -ENOENT;
-    return tfs_symlink(root_fs(), dir, name, len, target, strlen(target), 0, 0, &n);
+    return tfs_symlink(fs, dir, name, len, target, strlen(target), 0, 0, &n);
 }
 
 long sys_symlink(uint64_t target, uint64_t path) { return sys_symlinkat(target, AT_FDCWD, path); }
@@ -168,7 +174,7 @@ long sys_truncate(uint64_t upath, int64_t length)
     if (v.pseudo) return -EACCES;
     if ((tfs_mode(v.tfs) & S_IFMT) == S_IFDIR) return -EISDIR;
     if ((tfs_mode(v.tfs) & S_IFMT) != S_IFREG) return -EINVAL;
-    return tfs_truncate(root_fs(), v.tfs, (uint64_t)length);
+    return tfs_truncate(v.fs, v.tfs, (uint64_t)length);
 }
 
 long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
@@ -195,10 +201,10 @@ static long sync_fd(int fd, bool datasync)
 long sys_fsync(int fd) { return sync_fd(fd, false); }
 long sys_fdatasync(int fd) { return sync_fd(fd, true); }
 long sys_syncfs(int fd) { return sync_fd(fd, false); }
-long sys_sync(void) { tfs_sync(root_fs()); return 0; }
+long sys_sync(void) { sync_all_filesystems(); return 0; }
 
 /* The node a dirfd + path names for attribute changes. */
-static long attr_target(int dirfd, uint64_t upath, int flags, struct tfs_node **out)
+static long attr_target(int dirfd, uint64_t upath, int flags, struct tfs **fs, struct tfs_node **out)
 {
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
@@ -206,15 +212,17 @@ static long attr_target(int dirfd, uint64_t upath, int flags, struct tfs_node **
     struct vnode v;
     if ((r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &v)) < 0) return r;
     if (v.pseudo) return -EPERM;
+    *fs = v.fs;
     *out = v.tfs;
     return 0;
 }
 
-static long fd_target(int fd, struct tfs_node **out)
+static long fd_target(int fd, struct tfs **fs, struct tfs_node **out)
 {
     struct file *f = fd_get(&current_process()->fds, fd);
     if (!f) return -EBADF;
     long r = f->node && file_is_tfs(f) ? 0 : -EPERM;
+    *fs = f->fs;
     *out = f->node;
     file_put(f);
     return r;
@@ -222,32 +230,35 @@ static long fd_target(int fd, struct tfs_node **out)
 
 long sys_fchmodat(int dirfd, uint64_t path, int mode)
 {
+    struct tfs *fs;
     struct tfs_node *n;
-    long r = attr_target(dirfd, path, 0, &n);
-    return r < 0 ? r : tfs_setattr(root_fs(), n, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
+    long r = attr_target(dirfd, path, 0, &fs, &n);
+    return r < 0 ? r : tfs_setattr(fs, n, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
 }
 
 long sys_chmod(uint64_t path, int mode) { return sys_fchmodat(AT_FDCWD, path, mode); }
 
 long sys_fchmod(int fd, int mode)
 {
+    struct tfs *fs;
     struct tfs_node *n;
-    long r = fd_target(fd, &n);
-    return r < 0 ? r : tfs_setattr(root_fs(), n, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
+    long r = fd_target(fd, &fs, &n);
+    return r < 0 ? r : tfs_setattr(fs, n, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
 }
 
-static long chown_node(struct tfs_node *n, int uid, int gid)
+static long chown_node(struct tfs *fs, struct tfs_node *n, int uid, int gid)
 {
     uint32_t mask = (uid != -1 ? TFS_SET_UID : 0) | (gid != -1 ? TFS_SET_GID : 0);
-    return tfs_setattr(root_fs(), n, mask, 0, (uint32_t)uid, (uint32_t)gid, 0, 0);
+    return tfs_setattr(fs, n, mask, 0, (uint32_t)uid, (uint32_t)gid, 0, 0);
 }
 
 long sys_fchownat(int dirfd, uint64_t path, int uid, int gid, int flags)
 {
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+    struct tfs *fs;
     struct tfs_node *n;
-    long r = attr_target(dirfd, path, flags, &n);
-    return r < 0 ? r : chown_node(n, uid, gid);
+    long r = attr_target(dirfd, path, flags, &fs, &n);
+    return r < 0 ? r : chown_node(fs, n, uid, gid);
 }
 
 long sys_chown(uint64_t path, int uid, int gid) { return sys_fchownat(AT_FDCWD, path, uid, gid, 0); }
@@ -255,16 +266,17 @@ long sys_lchown(uint64_t path, int uid, int gid) { return sys_fchownat(AT_FDCWD,
 
 long sys_fchown(int fd, int uid, int gid)
 {
+    struct tfs *fs;
     struct tfs_node *n;
-    long r = fd_target(fd, &n);
-    return r < 0 ? r : chown_node(n, uid, gid);
+    long r = fd_target(fd, &fs, &n);
+    return r < 0 ? r : chown_node(fs, n, uid, gid);
 }
 
 struct timespec_k {
     int64_t sec, nsec;
 };
 
-static long set_times(struct tfs_node *n, const struct timespec_k ts[2])
+static long set_times(struct tfs *fs, struct tfs_node *n, const struct timespec_k ts[2])
 {
     uint64_t now = clock_realtime_ns(), t[2];
     uint32_t mask = 0;
@@ -276,7 +288,7 @@ static long set_times(struct tfs_node *n, const struct timespec_k ts[2])
         mask |= i == 0 ? TFS_SET_ATIME : TFS_SET_MTIME;
     }
     if (!mask) return 0;
-    return tfs_setattr(root_fs(), n, mask, 0, 0, 0, (mask & TFS_SET_ATIME) ? t[0] : 0, (mask & TFS_SET_MTIME) ? t[1] : 0);
+    return tfs_setattr(fs, n, mask, 0, 0, 0, (mask & TFS_SET_ATIME) ? t[0] : 0, (mask & TFS_SET_MTIME) ? t[1] : 0);
 }
 
 long sys_utimensat(int dirfd, uint64_t upath, uint64_t utimes, int flags)
@@ -284,9 +296,10 @@ long sys_utimensat(int dirfd, uint64_t upath, uint64_t utimes, int flags)
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
     struct timespec_k ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
     if (utimes && copy_from_user(ts, utimes, sizeof ts) < 0) return -EFAULT;
+    struct tfs *fs;
     struct tfs_node *n;
-    long r = upath ? attr_target(dirfd, upath, flags, &n) : fd_target(dirfd, &n);
-    return r < 0 ? r : set_times(n, ts);
+    long r = upath ? attr_target(dirfd, upath, flags, &fs, &n) : fd_target(dirfd, &fs, &n);
+    return r < 0 ? r : set_times(fs, n, ts);
 }
 
 long sys_futimesat(int dirfd, uint64_t upath, uint64_t utimes)
@@ -300,9 +313,10 @@ long sys_futimesat(int dirfd, uint64_t upath, uint64_t utimes)
             ts[i] = (struct timespec_k){ tv[2 * i], tv[2 * i + 1] * 1000 };
         }
     }
+    struct tfs *fs;
     struct tfs_node *n;
-    long r = upath ? attr_target(dirfd, upath, 0, &n) : fd_target(dirfd, &n);
-    return r < 0 ? r : set_times(n, ts);
+    long r = upath ? attr_target(dirfd, upath, 0, &fs, &n) : fd_target(dirfd, &fs, &n);
+    return r < 0 ? r : set_times(fs, n, ts);
 }
 
 long sys_utimes(uint64_t path, uint64_t times) { return sys_futimesat(AT_FDCWD, path, times); }
@@ -317,10 +331,10 @@ struct statfs_k {
 #define TFS_MAGIC 0x54465331   /* "TFS1" */
 #define ST_RDONLY 1
 
-static long fill_statfs(uint64_t ubuf)
+static long fill_statfs(struct tfs *fs, uint64_t ubuf)
 {
     struct tfs_statfs t;
-    long r = tfs_statfs(root_fs(), &t);
+    long r = tfs_statfs(fs, &t);
     if (r < 0) return r;
     struct statfs_k s = {
         .f_type = TFS_MAGIC, .f_bsize = (int64_t)t.block_size, .f_blocks = t.blocks,
@@ -334,15 +348,17 @@ static long fill_statfs(uint64_t ubuf)
 
 long sys_statfs(uint64_t upath, uint64_t buf)
 {
+    struct tfs *fs;
     struct tfs_node *n;
-    long r = attr_target(AT_FDCWD, upath, 0, &n);
-    return r < 0 ? r : fill_statfs(buf);
+    long r = attr_target(AT_FDCWD, upath, 0, &fs, &n);
+    return r < 0 ? r : fill_statfs(fs, buf);
 }
 
 long sys_fstatfs(int fd, uint64_t buf)
 {
     struct file *f = fd_get(&current_process()->fds, fd);
     if (!f) return -EBADF;
+    struct tfs *fs = f->fs ? f->fs : current_process()->fs;
     file_put(f);
-    return fill_statfs(buf);
+    return fill_statfs(fs, buf);
 }

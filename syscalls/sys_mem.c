@@ -205,7 +205,7 @@ long sys_msync(uint64_t addr, uint64_t len, int flags)
     if ((flags & MS_ASYNC) && (flags & MS_SYNC)) return -EINVAL;
     struct process *p = current_process();
     long r = vm_writeback(&p->vm, addr, len, true);
-    if (r == 0 && (flags & MS_SYNC)) r = tfs_sync(p->fs);
+    if (r == 0 && (flags & MS_SYNC)) r = sync_all_filesystems();
     return r;
 }
 

@@ -1,0 +1,118 @@
+#include "mounts.h"
+#include "mbr.h"
+#include "tfs.h"
+#include "../platform/fw_cfg.h"
+#include "../kernel/console.h"
+#include "../kernel/panic.h"
+#include "../kernel/clock.h"
+#include "../klib/string.h"
+
+#define MOUNTS_FILE "opt/pith/mounts"
+#define UUID_HEX 32
+
+static uint64_t wall_clock(void *ctx) { return clock_realtime_ns(); }
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+static bool parse_uuid(const char *s, uint8_t out[16])
+{
+    for (int i = 0; i < 16; i++) {
+        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+        if (hi < 0 || lo < 0) return false;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+static NORETURN void mount_fail(const char *path, const char *why)
+{
+    kprintf("pith: volume for %s: %s\n", path, why);
+    machine_exit(EXIT_BAD_IMAGE);
+}
+
+/* Find, among the extra disks, the TFS volume with this UUID. */
+static struct tfs *mount_volume(struct heap *h, struct blockdev **disks, int ndisks, const uint8_t uuid[16],
+                                const char *path)
+{
+    char err[160];
+    for (int i = 0; i < ndisks; i++) {
+        if (!disks[i]) continue;
+        struct part_blockdev *part = allocate(h, sizeof *part);
+        if (!part) panic("out of memory");
+        struct tfs *fs;
+        if (mbr_open_partition(disks[i], MBR_TYPE_TFS, part, err, sizeof err) < 0 ||
+            tfs_mount(h, &part->dev, &fs, err, sizeof err) < 0) {
+            deallocate(h, part, sizeof *part);
+            continue;
+        }
+        struct tfs_statfs st;
+        bool match = tfs_statfs(fs, &st) == 0 && memcmp(st.uuid, uuid, 16) == 0;
+        tfs_unmount(fs);
+        if (!match) {
+            deallocate(h, part, sizeof *part);
+            continue;
+        }
+        struct tfs_mount_options opt = { .clock_ns = wall_clock };
+        if (tfs_mount_opts(h, &part->dev, &opt, &fs, err, sizeof err) < 0) mount_fail(path, err);
+        disks[i] = NULL;   /* one volume per disk */
+        return fs;
+    }
+    mount_fail(path, "no attached disk holds a filesystem with that UUID");
+}
+
+void mounts_attach(struct heap *h, struct mount_table *t, struct blockdev **disks, int ndisks)
+{
+    char text[1024];
+    int64_t n = fw_cfg_read_file(MOUNTS_FILE, text, sizeof text - 1);
+    if (n <= 0) return;
+    if (n >= (int64_t)sizeof text) mount_fail("(all)", "mount list too long");
+    text[n] = 0;
+    for (char *line = text; *line;) {
+        char *end = strchr(line, '\n');
+        if (end) *end = 0;
+        uint8_t uuid[16];
+        char *path = line + UUID_HEX + 1;
+        if (strlen(line) < UUID_HEX + 2 || line[UUID_HEX] != ' ' || !parse_uuid(line, uuid) || path[0] != '/')
+            mount_fail(line, "bad line in the mount list");
+        if (t->count == MAX_MOUNTS) mount_fail(path, "too many volumes");
+        size_t len = strnlen(path, MOUNT_PATH_MAX);
+        while (len > 1 && path[len - 1] == '/') len--;
+        if (len >= MOUNT_PATH_MAX || len < 2) mount_fail(path, "bad mount point");
+        struct mount *m = &t->mounts[t->count];
+        memcpy(m->path, path, len);
+        m->path[len] = 0;
+        m->len = len;
+        m->fs = mount_volume(h, disks, ndisks, uuid, m->path);
+        t->count++;
+        if (!end) break;
+        line = end + 1;
+    }
+}
+
+struct tfs *mount_lookup(struct mount_table *t, const char *abs, const char **rest)
+{
+    struct mount *best = NULL;
+    for (int i = 0; i < t->count; i++) {
+        struct mount *m = &t->mounts[i];
+        if (strncmp(abs, m->path, m->len) == 0 && (abs[m->len] == '/' || abs[m->len] == 0) &&
+            (!best || m->len > best->len))
+            best = m;
+    }
+    if (!best) return NULL;
+    *rest = abs + best->len;
+    while (**rest == '/') (*rest)++;
+    return best->fs;
+}
+
+void mounts_sync(struct mount_table *t)
+{
+    for (int i = 0; i < t->count; i++) {
+        int r = tfs_sync(t->mounts[i].fs);
+        if (r < 0) kprintf("pith: writing %s back failed (error %d)\n", t->mounts[i].path, -r);
+    }
+}

@@ -1,0 +1,35 @@
+/* Extra TFS volumes mounted beside the root (`pith run --mount VOL:/data`).
+ * The host tool names each volume by its filesystem UUID and mount point in
+ * the fw_cfg file "opt/pith/mounts" ("UUIDHEX /path" per line); the kernel
+ * finds the disks, mounts the matching filesystems and routes every path
+ * under a mount point to its volume. */
+#pragma once
+#include "../klib/types.h"
+#include "../klib/heap.h"
+
+#define MAX_MOUNTS 8
+#define MOUNT_PATH_MAX 256
+
+struct tfs;
+struct blockdev;
+
+struct mount {
+    char path[MOUNT_PATH_MAX];   /* canonical, absolute, no trailing '/' */
+    size_t len;
+    struct tfs *fs;
+};
+
+struct mount_table {
+    int count;
+    struct mount mounts[MAX_MOUNTS];
+};
+
+/* Mount the volumes the host asked for; a volume that cannot be found or
+ * mounted is reported on the console and powers the machine off (a program
+ * must not run with its data missing). */
+void mounts_attach(struct heap *h, struct mount_table *t, struct blockdev **disks, int ndisks);
+/* The volume holding canonical absolute path `abs`, or NULL for the root
+ * filesystem; *rest points at the path inside the volume ("" for its root). */
+struct tfs *mount_lookup(struct mount_table *t, const char *abs, const char **rest);
+/* Write every mounted volume back (at exit). */
+void mounts_sync(struct mount_table *t);

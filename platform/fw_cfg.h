@@ -1,0 +1,9 @@
+/* QEMU's firmware configuration device: named blobs the host tool hands the
+ * kernel at boot (both boot paths see it), e.g. which extra volumes to mount
+ * where. Absent on machines that are not QEMU: lookups give -ENODEV. */
+#pragma once
+#include "../klib/types.h"
+
+/* Copy the fw_cfg file `name` (e.g. "opt/pith/mounts") into buf, at most
+ * len bytes; returns its full size, -ENOENT, or -ENODEV. */
+int64_t fw_cfg_read_file(const char *name, void *buf, size_t len);
