@@ -174,9 +174,10 @@ int tfs_link(struct tfs *fs, struct tfs_node *node, struct tfs_node *dir, const 
 {
     int rc = check_name(fs, dir, name, namelen);
     if (rc) return rc;
+    /* Linux checks the new name before the kind of the old one. */
+    if (is_dot(name, namelen) || tfs_dir_find(dir, name, namelen)) return -EEXIST;
     if (tfs_is_dir(node)) return -EPERM;
     if (node->dead) return -ENOENT;
-    if (is_dot(name, namelen) || tfs_dir_find(dir, name, namelen)) return -EEXIST;
     if (node->nlink >= 65000) return -EMLINK;
     if ((rc = tfs_log_reserve(fs, SUB_DIRENT_MAX))) return rc;
     if (tfs_dir_add(fs, dir, name, namelen, node)) return -ENOMEM;

@@ -44,6 +44,31 @@ static long open_tmpfile(struct process *p, int dirfd, const char *path, int fla
     return install_file(p, f, dirfd, path, flags);
 }
 
+/* If path (from dirfd) ends in a chain of symlinks that leads nowhere,
+ * replace it with the absolute path the chain ends at and return 1; 0 if
+ * the last component is not a symlink. */
+static long dangling_link_target(int dirfd, char *path, size_t size)
+{
+    struct process *p = current_process();
+    long changed = 0;
+    for (int hops = 0; hops < 40; hops++) {
+        struct vnode v;
+        if (resolve_at(hops ? AT_FDCWD : dirfd, path, 0, false, &v) < 0) return changed;
+        if ((vnode_mode(&v) & S_IFMT) != S_IFLNK) return changed;
+        char target[PATH_MAX_LEN], abs[PATH_MAX_LEN];
+        long n = vnode_readlink(&v, target, sizeof target - 1);
+        if (n < 0) return n;
+        target[n] = 0;
+        absolute_path(p, hops ? AT_FDCWD : dirfd, path, abs, sizeof abs);
+        char *slash = abs + strlen(abs);
+        while (slash > abs && *slash != '/') slash--;
+        slash[slash == abs ? 1 : 0] = 0;   /* the link's directory */
+        join_path(abs, target, path, size);
+        changed = 1;
+    }
+    return -ELOOP;
+}
+
 long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
 {
     struct process *p = current_process();
@@ -54,6 +79,12 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
     struct vnode v;
     r = resolve_at(dirfd, path, 0, !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL)), &v);
     if (r == -ENOENT && (flags & O_CREAT)) {
+        /* O_CREAT through a dangling symlink creates the file it points at. */
+        if (!(flags & (O_EXCL | O_NOFOLLOW))) {
+            r = dangling_link_target(dirfd, path, sizeof path);
+            if (r < 0) return r;
+            if (r > 0) dirfd = AT_FDCWD;
+        }
         struct tfs *fs;
         struct tfs_node *dir, *n;
         const char *name;
