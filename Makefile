@@ -13,6 +13,7 @@ include mk/kernel.mk
 include mk/boot.mk
 include mk/cli.mk
 include mk/test.mk
+include mk/test-long.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -47,3 +47,46 @@ long sys_rt_sigprocmask(int how, uint64_t set, uint64_t old, uint64_t size)
     if (old && copy_to_user(old, &prev, sizeof prev) < 0) return -EFAULT;
     return 0;
 }
+
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGURG 23
+#define SIGWINCH 28
+
+/* A signal the program sends itself. Delivery to a handler comes with the
+ * signals issue; until then a handled signal is refused (-ENOSYS, named by
+ * --trace) rather than pretended. Default actions and SIG_IGN are exact. */
+static long send_to_self(int sig)
+{
+    if (sig < 0 || sig > NSIG) return -EINVAL;
+    if (sig == 0) return 0;
+    struct process *p = current_process();
+    uint64_t handler = p->sigactions[sig - 1].handler;
+    bool blocked = current_thread()->sigmask & (1ul << (sig - 1));
+    if (handler == SIG_IGN && sig != SIGKILL && sig != SIGSTOP) return 0;
+    if (handler != SIG_DFL && sig != SIGKILL && sig != SIGSTOP) return -ENOSYS;
+    if (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT) return 0;   /* default: ignore */
+    if (blocked && sig != SIGKILL && sig != SIGSTOP) return -ENOSYS;   /* would stay pending */
+    process_exit_signal(sig);
+}
+
+long sys_kill(int pid, int sig)
+{
+    if (pid != PROCESS_PID && pid != 0 && pid != -1) return -ESRCH;
+    return send_to_self(sig);
+}
+
+long sys_tkill(int tid, int sig)
+{
+    if (tid != current_thread()->tid) return tid <= 0 ? -EINVAL : -ESRCH;
+    return send_to_self(sig);
+}
+
+long sys_tgkill(int tgid, int tid, int sig)
+{
+    if (tgid <= 0 || tid <= 0) return -EINVAL;
+    if (tgid != PROCESS_PID || tid != current_thread()->tid) return -ESRCH;
+    return send_to_self(sig);
+}

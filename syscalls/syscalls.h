@@ -159,3 +159,7 @@ long sys_clock_nanosleep(int clk, int flags, uint64_t req, uint64_t rem);
 
 long sys_rt_sigaction(int sig, uint64_t act, uint64_t old, uint64_t size);
 long sys_rt_sigprocmask(int how, uint64_t set, uint64_t old, uint64_t size);
+long sys_kill(int pid, int sig);
+long sys_tkill(int tid, int sig);
+long sys_tgkill(int tgid, int tid, int sig);
+long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout, uint64_t uaddr2, uint32_t val3);
