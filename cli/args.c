@@ -4,9 +4,31 @@
 #define _GNU_SOURCE
 #include "args.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+char *args_keep(struct pith_args *a, char *s)
+{
+    if (!s)
+        return NULL;
+    if (a->nowned == a->owned_cap) {
+        int ncap = a->owned_cap ? a->owned_cap * 2 : 16;
+        void **n = realloc(a->owned, (size_t)ncap * sizeof *n);
+        if (!n) {
+            free(s);
+            return NULL;
+        }
+        a->owned = n;
+        a->owned_cap = ncap;
+    }
+    a->owned[a->nowned++] = s;
+    return s;
+}
 
 /* If argv[*i] is option `name`, store its value (next word or after '=') and
  * return 1; return -1 if the value is missing; 0 if it is another option. */
@@ -31,12 +53,12 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
     return 1;
 }
 
-static int parse_boot(const char *v, struct pith_args *a, char *err, size_t errlen)
+int args_parse_boot(const char *v, enum boot_mode *out, char *err, size_t errlen)
 {
     if (strcmp(v, "pvh") == 0)
-        a->boot = BOOT_PVH;
+        *out = BOOT_PVH;
     else if (strcmp(v, "disk") == 0)
-        a->boot = BOOT_DISK;
+        *out = BOOT_DISK;
     else {
         snprintf(err, errlen, "--boot: expected pvh or disk, not '%s'", v);
         return -1;
@@ -59,15 +81,30 @@ static int parse_accel(const char *v, struct pith_args *a, char *err, size_t err
     return 0;
 }
 
+static int parse_disk(const char *v, struct pith_args *a, char *err, size_t errlen)
+{
+    if (strcmp(v, "blk") == 0)
+        a->disk = DISK_BLK;
+    else if (strcmp(v, "nvme") == 0)
+        a->disk = DISK_NVME;
+    else if (strcmp(v, "scsi") == 0)
+        a->disk = DISK_SCSI;
+    else {
+        snprintf(err, errlen, "--disk: expected blk, nvme or scsi, not '%s'", v);
+        return -1;
+    }
+    return 0;
+}
+
 /* QEMU's -m syntax: a number of MiB, or a number with a k/M/G suffix. */
 #define MIN_MEMORY_BYTES (2ull << 20)
 
-static int parse_memory(const char *v, char *err, size_t errlen)
+int args_check_memory(const char *v, char *err, size_t errlen)
 {
     char *end;
     unsigned long long n = strtoull(v, &end, 10);
     unsigned shift = 20;
-    if (end == v || n == 0 || (*end && end[1])) {
+    if (end == v || n == 0 || (*end && end[1]) || v[0] == '-' || v[0] == '+') {
         snprintf(err, errlen, "-m: expected a size such as 64M or 1G, not '%s'", v);
         return -1;
     }
@@ -88,31 +125,117 @@ static int parse_memory(const char *v, char *err, size_t errlen)
     return 0;
 }
 
-static int parse_file(const char *v, struct file_arg *f, char *err, size_t errlen)
+int args_add_env(struct pith_args *a, const char *kv, char *err, size_t errlen)
 {
-    /* HOST[:GUEST]; the last ":/" separates them so host paths may hold ':'. */
-    const char *sep = NULL;
-    for (const char *p = v; (p = strstr(p, ":/")) != NULL; p++)
-        sep = p;
-    f->host = v;
-    f->guest = NULL;
-    if (sep) {
-        f->host = strndup(v, (size_t)(sep - v));
-        f->guest = strdup(sep + 1);
-    } else {
-        f->host = strdup(v);
-    }
-    if (!f->host || !*f->host) {
-        snprintf(err, errlen, "-f: expected HOST[:/GUEST], not '%s'", v);
+    if (!strchr(kv, '=') || kv[0] == '=') {
+        snprintf(err, errlen, "-e: expected KEY=VALUE, not '%s'", kv);
         return -1;
     }
+    if (a->envc == a->env_cap) {
+        int ncap = a->env_cap ? a->env_cap * 2 : 16;
+        char **n = realloc(a->env, (size_t)ncap * sizeof *n);
+        if (!n)
+            goto oom;
+        a->env = n;
+        a->env_cap = ncap;
+    }
+    if (!(a->env[a->envc] = args_keep(a, strdup(kv))))
+        goto oom;
+    a->envc++;
     return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+int args_add_file(struct pith_args *a, const char *spec, int dir_only, const char *base_dir,
+                  char *err, size_t errlen)
+{
+    const char *opt = dir_only ? "-d" : "-f";
+    /* HOST[:GUEST]; the last ":/" separates them so host paths may hold ':'. */
+    const char *sep = NULL;
+    for (const char *p = spec; (p = strstr(p, ":/")) != NULL; p++)
+        sep = p;
+    size_t hostlen = sep ? (size_t)(sep - spec) : strlen(spec);
+    if (hostlen == 0) {
+        snprintf(err, errlen, "%s: expected HOST[:/GUEST], not '%s'", opt, spec);
+        return -1;
+    }
+    if (a->filec == a->file_cap) {
+        int ncap = a->file_cap ? a->file_cap * 2 : 16;
+        struct file_arg *n = realloc(a->files, (size_t)ncap * sizeof *n);
+        if (!n)
+            goto oom;
+        a->files = n;
+        a->file_cap = ncap;
+    }
+    struct file_arg *f = &a->files[a->filec];
+    f->dir_only = dir_only;
+    f->guest = NULL;
+    /* A config's relative host paths are relative to the config's directory. */
+    if (base_dir && spec[0] != '/') {
+        char *host = NULL;
+        if (asprintf(&host, "%s/%.*s", base_dir, (int)hostlen, spec) < 0)
+            goto oom;
+        f->host = host;
+    } else {
+        f->host = strndup(spec, hostlen);
+    }
+    if (!f->host)
+        goto oom;
+    if (sep && !(f->guest = strdup(sep + 1))) {
+        free(f->host);
+        goto oom;
+    }
+    a->filec++;
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+int args_load_env_file(struct pith_args *a, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lineno = 0, rc = 0;
+    while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        const char *p = line + strspn(line, " \t");
+        if (*p == '\0' || *p == '#')
+            continue;
+        if ((size_t)n != strlen(line)) {
+            snprintf(err, errlen, "%s:%d: NUL byte in the line", path, lineno);
+            rc = -1;
+        } else if (!strchr(p, '=') || p[0] == '=' || strcspn(p, " \t") < strcspn(p, "=")) {
+            snprintf(err, errlen, "%s:%d: expected KEY=VALUE, not '%.60s'", path, lineno, p);
+            rc = -1;
+        } else {
+            rc = args_add_env(a, p, err, errlen);
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    fclose(f);
+    return rc;
 }
 
 static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char *err, size_t errlen)
 {
     const char *arg = argv[*i], *v;
     int r;
+    int run = a->command == CMD_RUN;
 #define VALUE(name) ((r = take_value(argc, argv, i, name, &v, err, errlen)) != 0)
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
         a->help = 1;
@@ -120,34 +243,57 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
         a->trace = 1;
     else if (strcmp(arg, "--no-check") == 0)   /* undocumented: tests feed bad ELFs to the loader */
         a->no_check = 1;
-    else if (a->command == CMD_RUN && strcmp(arg, "--gdb") == 0)
+    else if (run && strcmp(arg, "--gdb") == 0)
         a->gdb = 1;
     else if (VALUE("-e")) {
+        if (r < 0 || args_add_env(a, v, err, errlen) < 0)
+            return -1;
+    } else if (VALUE("--env-file")) {
+        if (r < 0 || args_load_env_file(a, v, err, errlen) < 0)
+            return -1;
+    } else if (VALUE("-f")) {
+        if (r < 0 || args_add_file(a, v, 0, NULL, err, errlen) < 0)
+            return -1;
+    } else if (VALUE("-d")) {
+        if (r < 0 || args_add_file(a, v, 1, NULL, err, errlen) < 0)
+            return -1;
+    } else if (VALUE("-c")) {
         if (r < 0)
             return -1;
-        if (!strchr(v, '=') || v[0] == '=') {
-            snprintf(err, errlen, "-e: expected KEY=VALUE, not '%s'", v);
+        a->config = v;
+    } else if (VALUE("--sysroot")) {
+        if (r < 0)
+            return -1;
+        a->sysroot = v;
+        a->sysroot_set = 1;
+    } else if (VALUE("--user")) {
+        if (r < 0)
+            return -1;
+        if (!*v || strpbrk(v, ":\n/ ") || strlen(v) > 32) {
+            snprintf(err, errlen, "--user: '%s' is not a valid user name", v);
             return -1;
         }
-        a->env[a->envc++] = v;
-    } else if (VALUE("-f")) {
-        if (r < 0 || parse_file(v, &a->files[a->filec++], err, errlen) < 0)
-            return -1;
+        a->user = v;
     } else if (a->command == CMD_BUILD && VALUE("-o")) {
         if (r < 0)
             return -1;
         a->output = v;
-    } else if (a->command == CMD_RUN && VALUE("--boot")) {
-        if (r < 0 || parse_boot(v, a, err, errlen) < 0)
+    } else if (run && VALUE("--boot")) {
+        if (r < 0 || args_parse_boot(v, &a->boot, err, errlen) < 0)
             return -1;
-    } else if (a->command == CMD_RUN && VALUE("--accel")) {
+        a->boot_set = 1;
+    } else if (run && VALUE("--accel")) {
         if (r < 0 || parse_accel(v, a, err, errlen) < 0)
             return -1;
-    } else if (a->command == CMD_RUN && VALUE("-m")) {
-        if (r < 0 || parse_memory(v, err, errlen) < 0)
+    } else if (run && VALUE("--disk")) {
+        if (r < 0 || parse_disk(v, a, err, errlen) < 0)
+            return -1;
+    } else if (run && VALUE("-m")) {
+        if (r < 0 || args_check_memory(v, err, errlen) < 0)
             return -1;
         a->memory = v;
-    } else if (a->command == CMD_RUN && VALUE("--cpus")) {
+        a->memory_set = 1;
+    } else if (run && VALUE("--cpus")) {
         if (r < 0)
             return -1;
         a->cpus = atoi(v);
@@ -155,11 +301,11 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
             snprintf(err, errlen, "--cpus: expected 1..64, not '%s'", v);
             return -1;
         }
-    } else if (a->command == CMD_RUN && VALUE("--keep-image")) {
+    } else if (run && VALUE("--keep-image")) {
         if (r < 0)
             return -1;
         a->keep_image = v;
-    } else if (a->command == CMD_RUN && VALUE("--image")) {
+    } else if (run && VALUE("--image")) {
         if (r < 0)
             return -1;
         a->image = v;
@@ -171,6 +317,21 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
     return 0;
 }
 
+/* pith.json in the program's directory, if there is one. */
+static const char *find_config(struct pith_args *a)
+{
+    const char *slash = strrchr(a->program, '/');
+    char *path = NULL;
+    if (asprintf(&path, "%.*s/pith.json", slash ? (int)(slash - a->program) : 1,
+                 slash ? a->program : ".") < 0)
+        return NULL;
+    if (access(path, F_OK) != 0) {
+        free(path);
+        return NULL;
+    }
+    return args_keep(a, path);
+}
+
 int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a,
                char *err, size_t errlen)
 {
@@ -178,14 +339,8 @@ int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a
     a->command = cmd;
     a->boot = BOOT_PVH;
     a->accel = ACCEL_AUTO;
-    a->memory = "64M";
+    a->disk = DISK_BLK;
     a->cpus = 1;
-    a->env = calloc((size_t)argc + 1, sizeof *a->env);
-    a->files = calloc((size_t)argc + 1, sizeof *a->files);
-    if (!a->env || !a->files) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
     int i = 1;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
@@ -203,15 +358,16 @@ int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a
         a->program = argv[i];
         a->prog_args = argv + i + 1;
         a->prog_argc = argc - i - 1;
+        a->args_set = a->prog_argc > 0;
     }
     if (a->image) {
-        if (a->program || a->envc || a->filec || a->trace || a->keep_image || a->no_check) {
-            snprintf(err, errlen, "--image boots an existing image: no program, -e, -f, --trace or --keep-image");
+        if (a->program || a->envc || a->filec || a->trace || a->keep_image || a->no_check || a->sysroot ||
+            a->config || a->user) {
+            snprintf(err, errlen,
+                     "--image boots an existing image: no program, -e, -f, -d, -c, --sysroot, --user, --trace or --keep-image");
             return -1;
         }
-        return 0;
-    }
-    if (!a->program) {
+    } else if (!a->program) {
         snprintf(err, errlen, "no program given");
         return -1;
     }
@@ -219,20 +375,26 @@ int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a
         snprintf(err, errlen, "build needs -o IMAGE");
         return -1;
     }
-    for (int f = 0; f < a->filec; f++)
-        if (a->files[f].guest && a->files[f].guest[0] != '/') {
-            snprintf(err, errlen, "-f: guest path '%s' must be absolute", a->files[f].guest);
-            return -1;
-        }
+    const char *config = a->config;
+    if (!config && a->program)
+        config = find_config(a);
+    if (config && config_load(config, a, err, errlen) != 0)
+        return -1;
+    if (!a->memory)
+        a->memory = "64M";
     return 0;
 }
 
 void args_free(struct pith_args *a)
 {
     for (int f = 0; f < a->filec; f++) {
-        free((char *)a->files[f].host);
+        free(a->files[f].host);
         free(a->files[f].guest);
     }
+    for (int i = 0; i < a->nowned; i++)
+        free(a->owned[i]);
+    free(a->owned);
     free(a->env);
     free(a->files);
+    memset(a, 0, sizeof *a);
 }

@@ -1,5 +1,7 @@
 /* Command-line parsing for `pith run` and `pith build`. Options come first; the
- * first non-option word is the program and everything after it is its argv. */
+ * first non-option word is the program and everything after it is its argv.
+ * Settings may also come from a JSON config (cli/config.c): `-c FILE`, or
+ * pith.json next to the program; the command line wins over it. */
 #pragma once
 #include <stddef.h>
 #include "qemu.h"
@@ -7,8 +9,9 @@
 enum pith_command { CMD_RUN, CMD_BUILD };
 
 struct file_arg {
-    const char *host;
+    char *host;
     char *guest;       /* NULL: derived from the host path (see run.c) */
+    int dir_only;      /* from -d or "dirs": HOST must be a directory */
 };
 
 struct pith_args {
@@ -16,18 +19,26 @@ struct pith_args {
     int trace, gdb, no_check, help;
     enum boot_mode boot;
     enum accel_mode accel;
+    enum disk_mode disk;
     const char *memory;
     int cpus;
     const char *keep_image;   /* run: keep the built image here */
     const char *image;        /* run: boot this existing image */
     const char *output;       /* build: -o */
-    const char **env;         /* KEY=VALUE strings */
-    int envc;
+    const char *sysroot;      /* look the program's libraries up in this tree */
+    const char *user;         /* the name of uid 0 in /etc/passwd (default root) */
+    const char *config;       /* -c FILE, or the pith.json that was found */
+    char **env;               /* KEY=VALUE strings, later ones override earlier */
+    int envc, env_cap;
     struct file_arg *files;
-    int filec;
+    int filec, file_cap;
     const char *program;      /* as given: becomes argv[0] */
     char **prog_args;         /* argv[1..] */
     int prog_argc;
+    /* What the command line set explicitly (the config may fill the rest). */
+    int memory_set, boot_set, sysroot_set, args_set;
+    void **owned;             /* strings allocated while parsing, freed by args_free */
+    int nowned, owned_cap;
 };
 
 /* Parse argv (argv[0] is the subcommand word). 0 on success, -1 with a one-line
@@ -35,3 +46,13 @@ struct pith_args {
 int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a,
                char *err, size_t errlen);
 void args_free(struct pith_args *a);
+
+/* Helpers shared with the config reader. Each returns 0, or -1 with err. */
+char *args_keep(struct pith_args *a, char *s);   /* a takes ownership; NULL if s is NULL or out of memory */
+int args_add_env(struct pith_args *a, const char *kv, char *err, size_t errlen);
+int args_add_file(struct pith_args *a, const char *spec, int dir_only, const char *base_dir,
+                  char *err, size_t errlen);
+int args_check_memory(const char *v, char *err, size_t errlen);
+int args_parse_boot(const char *v, enum boot_mode *out, char *err, size_t errlen);
+/* Read an env file: KEY=VALUE lines, '#' comments and blank lines. */
+int args_load_env_file(struct pith_args *a, const char *path, char *err, size_t errlen);

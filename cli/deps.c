@@ -600,6 +600,47 @@ static int load_interp(struct ctx *c, const char *program)
     return place(c, interp, c->sysroot, interp, DEPS_INTERP, 0);
 }
 
+/* The objects of opt->extra become roots of their own loader chains (for
+ * $ORIGIN and RPATH); they are already in the image, so nothing is placed
+ * for them, only for what they need. */
+static int add_extra_objects(struct ctx *c, const struct deps_options *opt)
+{
+    size_t first = c->nobjs;
+    for (size_t e = 0; e < opt->nextra; e++) {
+        char why[256], real[PATH_MAX], norm[DEPS_PATH_MAX];
+        struct dyn_info dyn;
+        struct stat st;
+        /* What the guest's loader would refuse is not followed either. */
+        if (dyn_read(opt->extra[e].host, true, &dyn, why, sizeof why) != 0) continue;
+        bool skip = !dyn.nneeded || !realpath(opt->extra[e].host, real) || stat(real, &st) != 0 ||
+                    dpath_normalize(opt->extra[e].guest, norm, sizeof norm) != 0;
+        for (size_t i = 0; i < c->nobjs && !skip; i++)
+            skip = c->objs[i].dev == st.st_dev && c->objs[i].ino == st.st_ino;
+        if (skip) {
+            dyn_free(&dyn);
+            continue;
+        }
+        struct object *o = new_object(c);
+        if (!o) {
+            dyn_free(&dyn);
+            return -1;
+        }
+        size_t rl = strlen(c->sysroot);
+        o->dyn = dyn;
+        o->root = rl && strncmp(real, c->sysroot, rl) == 0 && real[rl] == '/' ? c->sysroot : "";
+        o->dev = st.st_dev;
+        o->ino = st.st_ino;
+        o->guest = strdup(norm);
+        o->jpath = strdup(real + strlen(o->root));
+        o->canon = strdup(real + strlen(o->root));
+        if (!o->guest || !o->jpath || !o->canon) return oom(c);
+    }
+    for (size_t i = first; i < c->nobjs; i++)
+        for (size_t k = 0; k < c->objs[i].dyn.nneeded; k++)
+            if (resolve_needed(c, i, c->objs[i].dyn.needed[k], true) != 0) return -1;
+    return 0;
+}
+
 static int collect(struct ctx *c, const char *program, const struct deps_options *opt)
 {
     char guest[DEPS_PATH_MAX];
@@ -619,6 +660,7 @@ static int collect(struct ctx *c, const char *program, const struct deps_options
         for (size_t k = 0; k < c->objs[i].dyn.nneeded; k++)
             if (resolve_needed(c, i, c->objs[i].dyn.needed[k], false) != 0) return -1;
     }
+    if (opt && opt->nextra && add_extra_objects(c, opt) != 0) return -1;
     /* The loader's own configuration decides where the guest looks, so it
      * is not an optional extra: musl reads its path file; glibc reaches the
      * ld.so.conf directories only through ld.so.cache. */

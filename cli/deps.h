@@ -52,10 +52,21 @@ struct deps {
 
 #define DEPS_NO_EXTRAS (1u << 0)    /* skip CA certificates, NSS and gconv */
 
+/* A shared object already in the image that the program may dlopen (python's
+ * lib-dynload modules...): its DT_NEEDED are followed like the program's, but a
+ * library it needs that cannot be found is left out rather than an error -
+ * the module then fails to load in the guest as it would on such a host. */
+struct deps_object {
+    const char *host;
+    const char *guest;
+};
+
 struct deps_options {
     const char *sysroot;        /* NULL or "": the host's own tree */
     const char *program_guest;  /* where the program sits in the guest; NULL: see deps_program_guest_path */
     unsigned flags;             /* DEPS_* */
+    const struct deps_object *extra;   /* followed only for a dynamic program */
+    size_t nextra;
 };
 
 /* Collect everything `program` (a host path) needs. On failure returns -1

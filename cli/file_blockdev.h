@@ -1,6 +1,7 @@
 /* A struct blockdev over a host file (or a window of one) or a memory buffer.
  * Used by the image writer and by tests, which can make writes fail on
- * purpose to check that nothing half-written survives. */
+ * purpose to check that nothing half-written survives. Asynchronous requests
+ * (submit/poll) complete at once and are reported by the next poll. */
 #pragma once
 #include "../fs/blockdev.h"
 
@@ -13,6 +14,7 @@ struct file_blockdev {
     /* Test hook: number of write calls that still succeed before every
      * further write fails with -EIO; negative = never fail. */
     int64_t writes_before_failure;
+    struct bio_list finished;   /* submitted requests (already done) awaiting poll */
 };
 
 /* A window [first_sector, first_sector+sectors) of an open file descriptor.

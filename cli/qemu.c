@@ -13,11 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "console.h"
 
 static int push(struct qemu_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -102,9 +106,10 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
     rc |= push(cmd, "-no-user-config");
     rc |= push(cmd, "-display");
     rc |= push(cmd, "none");
-    /* signal=off: a Ctrl-C typed on the terminal goes to the program as a byte. */
+    /* COM1 is a socket pith relays (cli/console.c), so the guest can be told
+     * where stdin ends; QEMU never touches the terminal. */
     rc |= push(cmd, "-chardev");
-    rc |= push(cmd, "stdio,id=con,signal=off");
+    rc |= push(cmd, "socket,id=con,fd=%d", o->console_fd);
     rc |= push(cmd, "-serial");
     rc |= push(cmd, "chardev:con");
     rc |= push(cmd, "-serial");
@@ -113,9 +118,19 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
     rc |= push(cmd, "isa-debug-exit,iobase=0xf4,iosize=4");
     rc |= push(cmd, "-drive");
     rc |= push(cmd, "file=%s,format=raw,if=none,id=root", image);
-    rc |= push(cmd, "-device");
-    rc |= push(cmd, "virtio-blk-pci,drive=root,disable-legacy=on%s",
-                o->boot == BOOT_DISK ? ",bootindex=0" : "");
+    const char *bootindex = o->boot == BOOT_DISK ? ",bootindex=0" : "";
+    if (o->disk == DISK_NVME) {
+        rc |= push(cmd, "-device");
+        rc |= push(cmd, "nvme,serial=pith,drive=root%s", bootindex);
+    } else if (o->disk == DISK_SCSI) {
+        rc |= push(cmd, "-device");
+        rc |= push(cmd, "virtio-scsi-pci,disable-legacy=on");
+        rc |= push(cmd, "-device");
+        rc |= push(cmd, "scsi-hd,drive=root%s", bootindex);
+    } else {
+        rc |= push(cmd, "-device");
+        rc |= push(cmd, "virtio-blk-pci,drive=root,disable-legacy=on%s", bootindex);
+    }
     rc |= push(cmd, "-no-reboot");
     if (o->boot == BOOT_PVH) {
         escape_commas(o->kernel_path, kernel, sizeof kernel);
@@ -137,7 +152,15 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
 static void child_exec(const struct qemu_command *cmd, const sigset_t *old_mask, int report_fd)
 {
     /* If pith dies without cleaning up, QEMU must not outlive it. */
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* Its own process group: a terminal's Ctrl-C goes to pith, which decides. */
+    setpgid(0, 0);
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, 0);
+        close(null);
+    }
+    signal(SIGPIPE, SIG_DFL);
     sigprocmask(SIG_SETMASK, old_mask, NULL);
     execvp(cmd->argv[0], cmd->argv);
     int e = errno;
@@ -158,7 +181,13 @@ static int exec_error(int fd)
     return n == (ssize_t)sizeof e ? e : 0;
 }
 
-int qemu_run(const struct qemu_command *cmd, qemu_tick_fn tick, void *tick_arg,
+/* stdin if pith has one (a closed fd 0 counts as empty input). */
+static int input_fd(void)
+{
+    return fcntl(0, F_GETFL) >= 0 ? 0 : -1;
+}
+
+int qemu_run(const struct qemu_command *cmd, int console_sock, int child_fd,
              struct qemu_result *res, char *err, size_t errlen)
 {
     sigset_t wait_set, old_mask;
@@ -168,11 +197,18 @@ int qemu_run(const struct qemu_command *cmd, qemu_tick_fn tick, void *tick_arg,
     sigaddset(&wait_set, SIGTERM);
     sigaddset(&wait_set, SIGHUP);
     sigprocmask(SIG_BLOCK, &wait_set, &old_mask);
+    /* A closed stdout must not kill pith before it cleans up (console.c drops the output). */
+    struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+    sigaction(SIGPIPE, &ign, &old_pipe);
     memset(res, 0, sizeof *res);
 
-    int report[2];
-    if (pipe2(report, O_CLOEXEC) != 0) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
+    int report[2] = { -1, -1 };
+    int sigfd = signalfd(-1, &wait_set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sigfd < 0 || pipe2(report, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "%s: %s", sigfd < 0 ? "signalfd" : "pipe", strerror(errno));
+        if (sigfd >= 0)
+            close(sigfd);
+        sigaction(SIGPIPE, &old_pipe, NULL);
         sigprocmask(SIG_SETMASK, &old_mask, NULL);
         return -1;
     }
@@ -181,30 +217,48 @@ int qemu_run(const struct qemu_command *cmd, qemu_tick_fn tick, void *tick_arg,
         snprintf(err, errlen, "fork: %s", strerror(errno));
         close(report[0]);
         close(report[1]);
+        close(sigfd);
+        sigaction(SIGPIPE, &old_pipe, NULL);
         sigprocmask(SIG_SETMASK, &old_mask, NULL);
         return -1;
     }
     if (pid == 0)
         child_exec(cmd, &old_mask, report[1]);
     close(report[1]);
+    if (child_fd >= 0)
+        close(child_fd);   /* else the socket never reports QEMU's end closing */
     int e = exec_error(report[0]);
 
-    struct timespec period = { 0, 100 * 1000 * 1000 };
-    int status = 0;
-    for (;;) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid)
+    struct console_relay relay;
+    console_relay_init(&relay, console_sock, input_fd(), 1);
+    int status = 0, running = !e;
+    if (e)
+        waitpid(pid, &status, 0);
+    while (running) {
+        struct pollfd p[3] = { { sigfd, POLLIN, 0 }, { console_sock, 0, 0 }, { -1, POLLIN, 0 } };
+        console_relay_poll_setup(&relay, &p[1].events, &p[2].fd);
+        if (!p[1].events)
+            p[1].fd = -1;
+        if (poll(p, 3, -1) < 0 && errno != EINTR)
             break;
-        siginfo_t info;
-        int sig = tick ? sigtimedwait(&wait_set, &info, &period) : sigwaitinfo(&wait_set, &info);
-        if (sig < 0 && tick && errno == EAGAIN)
-            tick(tick_arg);
-        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
-            /* SIGTERM lets QEMU restore the terminal it put in raw mode. */
-            res->our_signal = sig;
-            kill(pid, SIGTERM);
+        if (p[1].revents)
+            console_relay_on_sock(&relay, p[1].revents);
+        if (p[2].revents)
+            console_relay_on_input(&relay, p[2].revents);
+        struct signalfd_siginfo si;
+        while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+            int sig = (int)si.ssi_signo;
+            if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+                /* QEMU holds no terminal state to restore: stop it at once. */
+                res->our_signal = sig;
+                kill(pid, SIGKILL);
+            }
         }
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            running = 0;
     }
+    if (!e)
+        console_relay_drain(&relay);
     /* Consume signals that came with QEMU's exit, so they cannot kill pith
      * before it removes its temp directory. */
     struct timespec zero = { 0, 0 };
@@ -213,6 +267,8 @@ int qemu_run(const struct qemu_command *cmd, qemu_tick_fn tick, void *tick_arg,
     while ((sig = sigtimedwait(&wait_set, &info, &zero)) > 0)
         if (sig != SIGCHLD)
             res->our_signal = sig;
+    close(sigfd);
+    sigaction(SIGPIPE, &old_pipe, NULL);
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
     if (e) {
         snprintf(err, errlen, "cannot run %s: %s", cmd->argv[0], strerror(e));

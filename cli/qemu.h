@@ -5,17 +5,21 @@
 
 enum boot_mode { BOOT_PVH, BOOT_DISK };
 enum accel_mode { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
+/* How the image is attached; the kernel finds its root disk on any of them. */
+enum disk_mode { DISK_BLK, DISK_NVME, DISK_SCSI };
 
 struct qemu_options {
     const char *qemu_binary;   /* NULL: $PITH_QEMU or qemu-system-x86_64 */
     enum boot_mode boot;
     enum accel_mode accel;
+    enum disk_mode disk;
     const char *memory;        /* as for -m, e.g. "64M" */
     int cpus;
     const char *image_path;
     const char *kernel_path;   /* PVH only: the kernel ELF handed to -kernel */
     const char *control_path;  /* where COM2 (the control channel) is written */
     int gdb_port;              /* 0: no gdb stub */
+    int console_fd;            /* QEMU's end of the COM1 socket (inherited by QEMU) */
 };
 
 #define QEMU_MAX_ARGS 64
@@ -36,9 +40,6 @@ int qemu_kvm_usable(void);
 /* A free TCP port on 127.0.0.1 (for the gdb stub), or -1. */
 int qemu_free_tcp_port(void);
 
-/* Called about every 100 ms while QEMU runs (NULL: never). */
-typedef void (*qemu_tick_fn)(void *arg);
-
 struct qemu_result {
     int started;       /* 0: QEMU could not be executed */
     int exit_status;   /* QEMU's own exit status if it exited */
@@ -46,8 +47,12 @@ struct qemu_result {
     int our_signal;    /* SIGINT/SIGTERM/SIGHUP that pith received (QEMU was stopped), or 0 */
 };
 
-/* Run the command, wait for it. SIGINT, SIGTERM and SIGHUP sent to pith stop QEMU
- * and are reported in our_signal instead of killing pith. Returns 0, or -1 with
- * err if QEMU could not be started. */
-int qemu_run(const struct qemu_command *cmd, qemu_tick_fn tick, void *tick_arg,
+/* Run the command and relay the console until QEMU exits and its output is
+ * drained (cli/console.h): console_sock is pith's end of the COM1 socket,
+ * child_fd QEMU's end (kept open in QEMU only). QEMU gets its own process
+ * group and /dev/null as stdin, so a Ctrl-C on the terminal reaches pith
+ * alone. SIGINT, SIGTERM and SIGHUP sent to pith stop QEMU and are reported
+ * in our_signal instead of killing pith. Returns 0, or -1 with err if QEMU
+ * could not be started. */
+int qemu_run(const struct qemu_command *cmd, int console_sock, int child_fd,
              struct qemu_result *res, char *err, size_t errlen);

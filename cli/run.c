@@ -11,11 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "deps.h"
 #include "elf_check.h"
 #include "embedded.h"
+#include "gdb_hint.h"
+#include "guest_etc.h"
 #include "host_heap.h"
 #include "image.h"
 #include "image_kernel.h"
@@ -51,6 +55,10 @@ static int workdir_create(struct workdir *w)
         w->path[0] = '\0';
         return -1;
     }
+    /* Absolute, so the paths printed for gdb work from any directory. */
+    char real[PATH_MAX];
+    if (realpath(w->path, real) && strlen(real) < sizeof w->path)
+        strcpy(w->path, real);
     return 0;
 }
 
@@ -103,24 +111,6 @@ static int check_regular_file(const char *path, struct stat *st)
     return 0;
 }
 
-/* Does some -f put a file at `interp`, itself or inside an added directory? */
-static int interpreter_added(const struct pith_args *a, const char *interp)
-{
-    char guest[PATH_MAX];
-    for (int i = 0; i < a->filec; i++) {
-        const char *g = a->files[i].guest;
-        if (!g) {
-            if (run_guest_path(a->files[i].host, guest, sizeof guest) != 0)
-                continue;
-            g = guest;
-        }
-        size_t n = strlen(g);
-        if (strncmp(interp, g, n) == 0 && (interp[n] == '\0' || interp[n] == '/'))
-            return 1;
-    }
-    return 0;
-}
-
 static int check_inputs(const struct pith_args *a)
 {
     struct stat st;
@@ -132,54 +122,196 @@ static int check_inputs(const struct pith_args *a)
         char why[512];
         if (elf_check_file(a->program, &info, why, sizeof why) != 0)
             return complain(a->program, why);
-        if (info.interp[0] && !interpreter_added(a, info.interp)) {
-            snprintf(why, sizeof why,
-                     "dynamically linked (needs %s); link it with -static or add the interpreter with -f",
-                     info.interp);
-            return complain(a->program, why);
-        }
     }
     for (int i = 0; i < a->filec; i++) {
         const char *host = a->files[i].host;
         if (stat(host, &st) != 0)
             return complain(host, strerror(errno));
+        if (a->files[i].dir_only && !S_ISDIR(st.st_mode))
+            return complain(host, "not a directory (-d takes a directory; use -f for a file)");
         if (!S_ISDIR(st.st_mode) && (rc = check_regular_file(host, &st)) != 0)
             return rc;
+    }
+    if (a->sysroot) {
+        if (stat(a->sysroot, &st) != 0)
+            return complain(a->sysroot, strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+            return complain(a->sysroot, "--sysroot: not a directory");
     }
     return 0;
 }
 
-static int env_overridden(const struct pith_args *a, const char *kv)
+/* Is KEY of kv set again by a later entry of list[from..n)? */
+static int env_set_later(const char *kv, const char *const *list, int from, int n)
 {
     size_t keylen = (size_t)(strchr(kv, '=') - kv);
-    for (int i = 0; i < a->envc; i++)
-        if (strncmp(a->env[i], kv, keylen + 1) == 0)
+    for (int i = from; i < n; i++)
+        if (strncmp(list[i], kv, keylen + 1) == 0)
             return 1;
     return 0;
 }
 
-static int fill_manifest(const struct pith_args *a, struct manifest *m)
+/* Defaults first, then -e / --env-file / config entries; for a key given
+ * twice the later value wins, at the position of the later entry. */
+static int add_environment(const struct pith_args *a, struct manifest *m)
 {
-    char guest[PATH_MAX], why[512] = "";
+    char why[512];
+    const char *const *env = (const char *const *)a->env;
+    for (size_t i = 0; i < sizeof default_env / sizeof default_env[0]; i++)
+        if (!env_set_later(default_env[i], env, 0, a->envc) && manifest_add_env(m, default_env[i], why, sizeof why) != 0)
+            return complain(default_env[i], why);
+    for (int i = 0; i < a->envc; i++)
+        if (!env_set_later(env[i], env, i + 1, a->envc) && manifest_add_env(m, env[i], why, sizeof why) != 0)
+            return complain(env[i], why);
+    return 0;
+}
+
+/* ---- shared objects inside added files and trees ---- */
+
+struct object_list {
+    struct deps_object *v;
+    size_t n, cap;
+};
+
+static void object_list_free(struct object_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free((char *)l->v[i].host);
+        free((char *)l->v[i].guest);
+    }
+    free(l->v);
+}
+
+/* An ELF executable or shared object (by its first bytes), which may need libraries. */
+static int is_elf_object(const char *path)
+{
+    unsigned char h[18];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, h, sizeof h);
+    close(fd);
+    return n == (ssize_t)sizeof h && memcmp(h, "\177ELF", 4) == 0 && h[4] == 2 && (h[16] == 2 || h[16] == 3) &&
+           h[17] == 0;
+}
+
+static int collect_objects(struct object_list *l, const char *host, const char *guest, int depth)
+{
     struct stat st;
-    if (run_guest_path(a->program, guest, sizeof guest) != 0)
+    if (lstat(host, &st) != 0 || depth > 64)
+        return 0;
+    if (S_ISREG(st.st_mode)) {
+        if (st.st_size < 64 || !is_elf_object(host))
+            return 0;
+        if (l->n == l->cap) {
+            size_t ncap = l->cap ? l->cap * 2 : 32;
+            struct deps_object *nv = realloc(l->v, ncap * sizeof *nv);
+            if (!nv)
+                return -1;
+            l->v = nv;
+            l->cap = ncap;
+        }
+        char *h = strdup(host), *g = strdup(guest);
+        if (!h || !g) {
+            free(h);
+            free(g);
+            return -1;
+        }
+        l->v[l->n++] = (struct deps_object){ h, g };
+        return 0;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return 0;
+    DIR *d = opendir(host);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int rc = 0;
+    char *hp = malloc(PATH_MAX), *gp = malloc(PATH_MAX);
+    if (!hp || !gp)
+        rc = -1;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (e->d_type != DT_UNKNOWN && e->d_type != DT_REG && e->d_type != DT_DIR)
+            continue;
+        if ((size_t)snprintf(hp, PATH_MAX, "%s/%s", host, e->d_name) >= PATH_MAX ||
+            (size_t)snprintf(gp, PATH_MAX, "%s/%s", strcmp(guest, "/") ? guest : "", e->d_name) >= PATH_MAX)
+            continue;
+        rc = collect_objects(l, hp, gp, depth + 1);
+    }
+    closedir(d);
+    free(hp);
+    free(gp);
+    return rc;
+}
+
+/* Deps files go in unless something is already at their path: a -f/-d
+ * (even inside a tree) or a generated /etc file wins. */
+static int add_deps(const struct deps *d, struct manifest *m)
+{
+    char why[512];
+    for (size_t i = 0; i < d->nfiles; i++) {
+        const struct deps_file *f = &d->files[i];
+        if (f->role == DEPS_PROGRAM || guest_path_taken(m, f->guest))
+            continue;
+        int rc = f->target ? manifest_add_symlink(m, f->guest, f->target, why, sizeof why)
+                           : manifest_add_file(m, f->guest, f->host, MANIFEST_MODE_FROM_HOST, why, sizeof why);
+        if (rc != 0)
+            return complain(f->target ? f->guest : f->host, why);
+    }
+    return 0;
+}
+
+static int add_dependencies(const struct pith_args *a, struct manifest *m, const char *prog_guest)
+{
+    struct object_list objs = { 0 };
+    char why[1024];
+    for (int i = 0; i < a->filec; i++) {
+        char guest[PATH_MAX];
+        const char *g = a->files[i].guest;
+        if (!g) {
+            if (run_guest_path(a->files[i].host, guest, sizeof guest) != 0)
+                continue;
+            g = guest;
+        }
+        if (collect_objects(&objs, a->files[i].host, g, 0) != 0) {
+            object_list_free(&objs);
+            return complain(a->files[i].host, "out of memory");
+        }
+    }
+    struct deps_options o = { .sysroot = a->sysroot, .program_guest = prog_guest, .extra = objs.v, .nextra = objs.n };
+    struct deps *d;
+    int rc = deps_collect(a->program, &o, &d, why, sizeof why);
+    object_list_free(&objs);
+    if (rc != 0) {
+        fprintf(stderr, "pith: %s\n", why);
+        return PITH_EXIT_USAGE;
+    }
+    rc = add_deps(d, m);
+    deps_free(d);
+    return rc;
+}
+
+static int fill_manifest(const struct pith_args *a, struct manifest *m, const char *workdir)
+{
+    char guest[PATH_MAX], prog_guest[PATH_MAX], why[512] = "";
+    struct stat st;
+    if (deps_program_guest_path(a->program, a->sysroot, prog_guest, sizeof prog_guest) != 0)
         return complain(a->program, "path too long");
     if (stat(a->program, &st) != 0)
         return complain(a->program, strerror(errno));
     /* The program must be executable in the guest whatever its host mode. */
-    if (manifest_add_file(m, guest, a->program, (st.st_mode & 07777) | 0555, why, sizeof why) != 0 ||
-        manifest_set_program(m, guest, why, sizeof why) != 0 ||
+    if (manifest_add_file(m, prog_guest, a->program, (st.st_mode & 07777) | 0555, why, sizeof why) != 0 ||
+        manifest_set_program(m, prog_guest, why, sizeof why) != 0 ||
         manifest_add_arg(m, a->program, why, sizeof why) != 0)
         return complain(a->program, why);
     for (int i = 0; i < a->prog_argc; i++)
         if (manifest_add_arg(m, a->prog_args[i], why, sizeof why) != 0)
             return complain(a->prog_args[i], why);
-    for (size_t i = 0; i < sizeof default_env / sizeof default_env[0]; i++)
-        if (!env_overridden(a, default_env[i]) && manifest_add_env(m, default_env[i], why, sizeof why) != 0)
-            return complain(default_env[i], why);
-    for (int i = 0; i < a->envc; i++)
-        if (manifest_add_env(m, a->env[i], why, sizeof why) != 0)
-            return complain(a->env[i], why);
+    int rc = add_environment(a, m);
+    if (rc)
+        return rc;
     for (int i = 0; i < a->filec; i++) {
         const char *host = a->files[i].host, *g = a->files[i].guest;
         if (!g) {
@@ -189,16 +321,23 @@ static int fill_manifest(const struct pith_args *a, struct manifest *m)
         }
         if (stat(host, &st) != 0)
             return complain(host, strerror(errno));
-        int rc = S_ISDIR(st.st_mode) ? manifest_add_tree(m, g, host, why, sizeof why)
-                                     : manifest_add_file(m, g, host, MANIFEST_MODE_FROM_HOST, why, sizeof why);
+        rc = S_ISDIR(st.st_mode) ? manifest_add_tree(m, g, host, why, sizeof why)
+                                 : manifest_add_file(m, g, host, MANIFEST_MODE_FROM_HOST, why, sizeof why);
         if (rc != 0)
             return complain(host, why);
     }
+    if (guest_etc_add(m, workdir, a->user, why, sizeof why) != 0) {
+        fprintf(stderr, "pith: %s\n", why);
+        return PITH_EXIT_USAGE;
+    }
+    if (!a->no_check && (rc = add_dependencies(a, m, prog_guest)) != 0)
+        return rc;
     manifest_set_flags(m, a->trace ? MANIFEST_FLAG_TRACE : 0);
     return 0;
 }
 
-static int write_image(const struct pith_args *a, const char *out_path)
+/* seed: the address-space layout seed for the kernel, 0 for a random one. */
+static int write_image(const struct pith_args *a, const char *out_path, const struct workdir *w, uint64_t seed)
 {
     int rc = check_inputs(a);
     if (rc)
@@ -206,7 +345,8 @@ static int write_image(const struct pith_args *a, const char *out_path)
     struct manifest *m = manifest_new(host_heap());
     if (!m)
         return complain(a->program, "out of memory");
-    rc = fill_manifest(a, m);
+    m->layout_seed = seed;
+    rc = fill_manifest(a, m, w->path);
     if (rc == 0) {
         struct boot_blobs boot = {
             .stage1 = pith_stage1_start, .stage1_len = (size_t)(pith_stage1_end - pith_stage1_start),
@@ -229,7 +369,15 @@ static int write_image(const struct pith_args *a, const char *out_path)
 
 int build_command(const struct pith_args *a)
 {
-    return write_image(a, a->output);
+    struct workdir w;
+    int rc = check_inputs(a);
+    if (rc)
+        return rc;
+    if (workdir_create(&w) != 0)
+        return PITH_EXIT_USAGE;
+    rc = write_image(a, a->output, &w, 0);
+    workdir_remove(&w);
+    return rc;
 }
 
 static int write_embedded_kernel(const char *path)
@@ -263,51 +411,7 @@ static int read_exit_status(const char *control_path)
     return status;
 }
 
-struct gdb_watch {
-    const char *control_path;
-    const char *program;
-    int announced;
-};
-
-/* The kernel says where it put a position-independent program; only then can
- * gdb be told the symbol offset. */
-static void gdb_tick(void *arg)
-{
-    struct gdb_watch *g = arg;
-    if (g->announced || !g->program)
-        return;
-    FILE *f = fopen(g->control_path, "r");
-    if (!f)
-        return;
-    char line[256];
-    unsigned long long addr;
-    while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "load prog %llx", &addr) == 1) {
-            fprintf(stderr, "pith: program loaded at 0x%llx; in gdb: add-symbol-file %s -o 0x%llx\n",
-                    addr, g->program, addr);
-            g->announced = 1;
-            break;
-        }
-    }
-    fclose(f);
-}
-
-static void print_gdb_hint(const struct pith_args *a, const char *kernel_path, int port)
-{
-    struct elf_check_result info;
-    char why[128];
-    int pie = a->program && elf_check_file(a->program, &info, why, sizeof why) == 0 && info.is_pie;
-    fprintf(stderr, "pith: QEMU waits for gdb on port %d. Attach with:\n  gdb %s -ex 'target remote :%d'",
-            port, kernel_path, port);
-    if (a->program && !pie)
-        fprintf(stderr, " -ex 'add-symbol-file %s'", a->program);
-    fprintf(stderr, "\n");
-    if (pie)
-        fprintf(stderr, "pith: %s is position-independent: its add-symbol-file command follows once it is loaded\n",
-                a->program);
-}
-
-static int boot(const struct pith_args *a, struct workdir *w, const char *image_path)
+static int boot(const struct pith_args *a, struct workdir *w, const char *image_path, uint64_t seed)
 {
     char kernel[PATH_MAX], control[PATH_MAX];
     workdir_file(w, "kernel.elf", kernel, sizeof kernel);
@@ -322,27 +426,39 @@ static int boot(const struct pith_args *a, struct workdir *w, const char *image_
             return PITH_EXIT_USAGE;
         }
     }
+    /* COM1: pith keeps sv[0]; QEMU inherits sv[1] (no CLOEXEC) and is told its number. */
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return complain("socketpair", strerror(errno));
+    fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+    fcntl(sv[0], F_SETFL, O_NONBLOCK);
     struct qemu_options o = {
-        .boot = a->boot, .accel = a->accel, .memory = a->memory, .cpus = a->cpus,
-        .image_path = image_path, .kernel_path = kernel, .control_path = control,
+        .boot = a->boot, .accel = a->accel, .disk = a->disk, .memory = a->memory, .cpus = a->cpus,
+        .image_path = image_path, .kernel_path = kernel, .control_path = control, .console_fd = sv[1],
     };
-    if (a->gdb && (o.gdb_port = qemu_free_tcp_port()) < 0)
-        return complain("gdb", "no free TCP port");
-
     static struct qemu_command cmd;
     char why[256];
-    if (qemu_build_command(&o, &cmd, why, sizeof why) != 0)
-        return complain("qemu", why);
+    int rc = 0;
+    if (a->gdb && (o.gdb_port = qemu_free_tcp_port()) < 0)
+        rc = complain("gdb", "no free TCP port");
+    else if (qemu_build_command(&o, &cmd, why, sizeof why) != 0)
+        rc = complain("qemu", why);
+    if (rc) {
+        close(sv[0]);
+        close(sv[1]);
+        return rc;
+    }
     if (getenv("PITH_SHOW_QEMU")) {
         for (int i = 0; i < cmd.argc; i++)
             fprintf(stderr, "%s%s", cmd.argv[i], i + 1 < cmd.argc ? " " : "\n");
     }
     if (a->gdb)
-        print_gdb_hint(a, kernel, o.gdb_port);
+        gdb_hint_print(stderr, o.gdb_port, kernel, a->image ? NULL : a->program, a->sysroot, seed);
 
-    struct gdb_watch watch = { .control_path = control, .program = a->program };
     struct qemu_result res;
-    if (qemu_run(&cmd, a->gdb ? gdb_tick : NULL, &watch, &res, why, sizeof why) != 0) {
+    rc = qemu_run(&cmd, sv[0], sv[1], &res, why, sizeof why);
+    close(sv[0]);
+    if (rc != 0) {
         fprintf(stderr, "pith: %s\n", why);
         return PITH_EXIT_NO_STATUS;
     }
@@ -384,9 +500,11 @@ int run_command(const struct pith_args *a)
     else
         workdir_file(&w, "image", image, sizeof image);
 
-    rc = a->image ? 0 : write_image(a, image);
+    /* Under gdb pith picks the layout, so it can say where everything will be. */
+    uint64_t seed = a->gdb && !a->image ? gdb_random_seed() : 0;
+    rc = a->image ? 0 : write_image(a, image, &w, seed);
     if (rc == 0)
-        rc = boot(a, &w, image);
+        rc = boot(a, &w, image, seed);
     workdir_remove(&w);
     return rc;
 }

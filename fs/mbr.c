@@ -74,6 +74,54 @@ static int part_write(struct blockdev *dev, uint64_t sector, const void *buf, ui
     return p->parent->write(p->parent, p->start + sector, buf, count);
 }
 
+/* Hand a finished bio back to its submitter with its own sector and callback. */
+static void part_bio_done(struct bio *b, void *ctx)
+{
+    (void)ctx;
+    b->sector = b->saved_sector;
+    b->done = b->saved_done;
+    b->ctx = b->saved_ctx;
+    if (b->done) b->done(b, b->ctx);
+}
+
+static int part_submit(struct blockdev *dev, struct bio *b)
+{
+    struct part_blockdev *p = container_of(dev, struct part_blockdev, dev);
+    if (!in_window(p, b->sector, b->count) || (b->write && !p->parent->write) || !p->parent->submit) {
+        /* Refused, or a parent without an asynchronous path: finish it now,
+         * but report it from poll like any other completion. */
+        if (!in_window(p, b->sector, b->count)) b->status = -EIO;
+        else if (b->write && !p->parent->write) b->status = -EROFS;
+        else {
+            b->sector += p->start;
+            blockdev_run_sync(p->parent, b);
+            b->sector -= p->start;
+        }
+        bio_list_add(&p->finished, b);
+        return 0;
+    }
+    b->saved_sector = b->sector;
+    b->saved_done = b->done;
+    b->saved_ctx = b->ctx;
+    b->sector += p->start;
+    b->done = part_bio_done;
+    b->ctx = p;
+    int rc = p->parent->submit(p->parent, b);
+    if (rc) {
+        b->sector = b->saved_sector;
+        b->done = b->saved_done;
+        b->ctx = b->saved_ctx;
+    }
+    return rc;
+}
+
+static int part_poll(struct blockdev *dev)
+{
+    struct part_blockdev *p = container_of(dev, struct part_blockdev, dev);
+    int n = bio_list_complete(&p->finished);
+    return n + blockdev_poll(p->parent);
+}
+
 int part_blockdev_init(struct part_blockdev *p, struct blockdev *parent, uint64_t start, uint64_t sectors,
                        const char *name)
 {
@@ -84,7 +132,10 @@ int part_blockdev_init(struct part_blockdev *p, struct blockdev *parent, uint64_
     p->dev.read = part_read;
     p->dev.write = part_write;
     p->dev.flush = part_flush;
+    p->dev.submit = part_submit;
+    p->dev.poll = part_poll;
     p->dev.name = name;
+    p->finished = (struct bio_list){ 0 };
     return 0;
 }
 

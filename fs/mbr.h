@@ -27,11 +27,13 @@ void mbr_encode_entry(uint8_t sector0[512], int index, const struct mbr_partitio
 void mbr_set_signature(uint8_t sector0[512]);
 
 /* A window [start, start+sectors) of a parent device. Accesses outside the
- * window fail with -EIO instead of reaching the parent. */
+ * window fail with -EIO instead of reaching the parent. Asynchronous
+ * requests are offset and forwarded to the parent's queue. */
 struct part_blockdev {
     struct blockdev dev;
     struct blockdev *parent;
     uint64_t start;
+    struct bio_list finished;   /* completed without reaching the parent's queue */
 };
 /* -EINVAL if the window does not fit inside the parent. */
 int part_blockdev_init(struct part_blockdev *p, struct blockdev *parent, uint64_t start, uint64_t sectors,

@@ -3,12 +3,22 @@
  * until tfs_cache_writeback (fsync/sync/commit) or until eviction writes
  * them; either is safe because a data block may reach the disk before the
  * log records that reference it, never after (docs/tfs.md, ordered mode).
- * Memory is bounded by max_blocks; entries are allocated on first use. */
+ * Memory is bounded by max_blocks; entries are allocated on first use.
+ *
+ * Device traffic is batched: write-back sends runs of up to 64 KiB, up to
+ * IO_DEPTH of them in flight at once (blockdev_submit_all), and a dirty
+ * eviction writes back every dirty block rather than one, so a stream of
+ * writes reaches the disk in large batches. Reads that miss can fill a
+ * readahead window the same way. Every batch is complete before the call
+ * returns, so callers' ordering (data, flush, then log) is unchanged. */
 #include "tfs_internal.h"
 #include "../klib/string.h"
 
 #define NO_BLOCK (~0ull)
 #define WB_MAX_BLOCKS 16u   /* 64 KiB per device request */
+#define IO_DEPTH 8u         /* requests in flight at once (bounce: 512 KiB) */
+#define RA_FIRST 16u        /* readahead after an isolated miss: one request */
+#define RA_SEQ 128u         /* after a miss where the last window ended */
 
 struct centry {
     uint64_t block;
@@ -24,8 +34,13 @@ struct tfs_cache {
     struct centry **hash;
     uint32_t hsize;
     struct centry lru;   /* sentinel: lru.next = most recent */
-    uint8_t *bounce;     /* WB_MAX_BLOCKS blocks */
+    uint8_t *bounce;     /* IO_DEPTH slots of WB_MAX_BLOCKS blocks */
+    struct bio bios[IO_DEPTH];
+    uint64_t ra_next;    /* block after the last readahead window */
+    bool bounce_busy;    /* bounce/bios hold a batch: evict one block at a time */
 };
+
+#define BOUNCE_BYTES ((size_t)IO_DEPTH * WB_MAX_BLOCKS * TFS_BLOCK_SIZE)
 
 static uint32_t bucket(const struct tfs_cache *c, uint64_t block)
 {
@@ -82,7 +97,8 @@ int tfs_cache_create(struct heap *h, struct blockdev *dev, uint32_t max_blocks, 
     c->hsize = 16;
     while (c->hsize < c->max) c->hsize *= 2;
     c->hash = allocate_zero(h, c->hsize * sizeof(*c->hash));
-    c->bounce = allocate(h, WB_MAX_BLOCKS * TFS_BLOCK_SIZE);
+    c->bounce = allocate(h, BOUNCE_BYTES);
+    c->ra_next = NO_BLOCK;
     c->lru.next = c->lru.prev = &c->lru;
     if (!c->hash || !c->bounce) {
         tfs_cache_destroy(c);
@@ -104,7 +120,7 @@ void tfs_cache_destroy(struct tfs_cache *c)
         }
     }
     deallocate(h, c->hash, c->hsize * sizeof(*c->hash));
-    deallocate(h, c->bounce, WB_MAX_BLOCKS * TFS_BLOCK_SIZE);
+    deallocate(h, c->bounce, BOUNCE_BYTES);
     deallocate(h, c, sizeof(*c));
 }
 
@@ -143,7 +159,9 @@ int tfs_cache_get(struct tfs_cache *c, uint64_t block, bool fill, uint8_t **out)
         if (c->lru.prev == &c->lru) return -ENOMEM;
         e = c->lru.prev;   /* least recently used */
         if (e->dirty) {
-            int rc = write_one(c, e);
+            /* Write every dirty block now, in big batches: the next evictions
+             * then find clean blocks instead of paying one request each. */
+            int rc = c->bounce_busy ? write_one(c, e) : tfs_cache_writeback(c);
             if (rc) return rc;
         }
         hash_remove(c, e);
@@ -224,25 +242,87 @@ int tfs_cache_writeback(struct tfs_cache *c)
                 v[j] = v[j - gap];
                 v[j - gap] = t;
             }
+    c->bounce_busy = true;
     int rc = 0;
+    uint32_t run_first[IO_DEPTH], run_len[IO_DEPTH];
     for (uint32_t i = 0; i < n && !rc;) {
-        uint32_t k = 1;
-        while (i + k < n && k < WB_MAX_BLOCKS && v[i + k]->block == v[i]->block + k) k++;
-        if (k == 1) {
-            rc = write_one(c, v[i]);
-        } else {
-            for (uint32_t j = 0; j < k; j++) memcpy(c->bounce + (size_t)j * TFS_BLOCK_SIZE, v[i + j]->data, TFS_BLOCK_SIZE);
-            rc = c->dev->write(c->dev, v[i]->block * TFS_SECTORS_PER_BLOCK, c->bounce, k * TFS_SECTORS_PER_BLOCK);
-            if (rc > 0) rc = -EIO;
-            if (!rc)
-                for (uint32_t j = 0; j < k; j++) {
-                    v[i + j]->dirty = false;
-                    c->ndirty--;
-                }
+        /* One batch: up to IO_DEPTH runs of consecutive blocks. A single
+         * block is sent from the cache entry itself; longer runs are
+         * gathered into their bounce slot. */
+        uint32_t nb = 0;
+        for (; nb < IO_DEPTH && i < n; nb++) {
+            uint32_t k = 1;
+            while (i + k < n && k < WB_MAX_BLOCKS && v[i + k]->block == v[i]->block + k) k++;
+            uint8_t *buf = v[i]->data;
+            if (k > 1) {
+                buf = c->bounce + (size_t)nb * WB_MAX_BLOCKS * TFS_BLOCK_SIZE;
+                for (uint32_t j = 0; j < k; j++) memcpy(buf + (size_t)j * TFS_BLOCK_SIZE, v[i + j]->data, TFS_BLOCK_SIZE);
+            }
+            c->bios[nb] = (struct bio){ .sector = v[i]->block * TFS_SECTORS_PER_BLOCK,
+                                        .count = k * TFS_SECTORS_PER_BLOCK, .buf = buf, .write = true };
+            run_first[nb] = i;
+            run_len[nb] = k;
+            i += k;
         }
-        i += k;
+        rc = blockdev_submit_all(c->dev, c->bios, nb);
+        for (uint32_t r = 0; r < nb; r++) {
+            if (c->bios[r].status) continue;
+            for (uint32_t j = 0; j < run_len[r]; j++) {
+                v[run_first[r] + j]->dirty = false;
+                c->ndirty--;
+            }
+        }
     }
+    c->bounce_busy = false;
     deallocate(c->heap, v, cap * sizeof(*v));
+    return rc;
+}
+
+int tfs_cache_readahead(struct tfs_cache *c, uint64_t block, uint64_t avail)
+{
+    /* A miss where the previous window ended is a sequential reader: give it
+     * a window of several requests in flight. Any other miss reads one
+     * request's worth, which costs the device little more than one block. */
+    uint64_t want = block == c->ra_next ? RA_SEQ : RA_FIRST;
+    /* Never more than half the cache, or the window would evict itself. */
+    want = MIN(want, (uint64_t)c->max / 2);
+    want = MIN(want, avail);
+    if (want == 0) return 0;
+    c->ra_next = block + want;
+
+    /* Runs of blocks not cached yet (a cached copy may be newer than the
+     * disk), each at most one request. */
+    uint32_t nb = 0;
+    for (uint64_t b = block; b < block + want && nb < IO_DEPTH;) {
+        if (lookup(c, b)) {
+            b++;
+            continue;
+        }
+        uint32_t k = 1;
+        while (k < WB_MAX_BLOCKS && b + k < block + want && !lookup(c, b + k)) k++;
+        c->bios[nb] = (struct bio){ .sector = b * TFS_SECTORS_PER_BLOCK, .count = k * TFS_SECTORS_PER_BLOCK,
+                                    .buf = c->bounce + (size_t)nb * WB_MAX_BLOCKS * TFS_BLOCK_SIZE };
+        nb++;
+        b += k;
+    }
+    if (nb == 0) return 0;
+    blockdev_submit_all(c->dev, c->bios, nb);
+    /* Install what arrived. A failed run is simply not cached: the caller's
+     * own read of the block reports the error. */
+    int rc = 0;
+    c->bounce_busy = true;
+    for (uint32_t r = 0; r < nb && !rc; r++) {
+        struct bio *bo = &c->bios[r];
+        if (bo->status) continue;
+        uint64_t first = bo->sector / TFS_SECTORS_PER_BLOCK;
+        for (uint32_t j = 0; j < bo->count / TFS_SECTORS_PER_BLOCK && !rc; j++) {
+            uint8_t *d;
+            if (lookup(c, first + j)) continue;
+            rc = tfs_cache_get(c, first + j, false, &d);
+            if (!rc) memcpy(d, (uint8_t *)bo->buf + (size_t)j * TFS_BLOCK_SIZE, TFS_BLOCK_SIZE);
+        }
+    }
+    c->bounce_busy = false;
     return rc;
 }
 

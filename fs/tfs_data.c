@@ -9,7 +9,10 @@
 #include "tfs_internal.h"
 #include "../klib/string.h"
 
-#define DIRECT_MAX_BLOCKS 16u   /* uncached reads go straight to the caller, 64 KiB at a time */
+#define DIRECT_MAX_BLOCKS 16u   /* uncached reads go straight to the caller, 64 KiB per request */
+#define DIRECT_DEPTH 8u         /* ... with up to this many requests in flight */
+#define DIRECT_MIN_BYTES (DIRECT_MAX_BLOCKS * TFS_BLOCK_SIZE)   /* smaller reads use the cache */
+#define READAHEAD_MAX_BLOCKS 128u
 #define ALLOC_RUN 16u           /* blocks allocated per step of a write */
 #define ZERO_RUN 16u            /* fallocate zeroes new blocks 64 KiB at a time */
 #define MAX_BYTES (TFS_MAX_FILE_BLOCKS * TFS_BLOCK_SIZE)
@@ -22,6 +25,12 @@ int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, si
     if (len > n->size - off) len = (size_t)(n->size - off);
     uint8_t *dst = buf;
     size_t done = 0;
+    /* Direct requests are collected and sent DIRECT_DEPTH at a time. They
+     * cover only uncached blocks and disjoint parts of buf, and the batch is
+     * finished before the cache is touched, so order does not matter. */
+    struct bio bios[DIRECT_DEPTH];
+    uint32_t nb = 0;
+    uint64_t file_blocks = (n->size + TFS_BLOCK_SIZE - 1) / TFS_BLOCK_SIZE;
     while (done < len) {
         uint64_t pos = off + done, fb = pos / TFS_BLOCK_SIZE, run;
         size_t in = (size_t)(pos % TFS_BLOCK_SIZE), want = len - done;
@@ -32,14 +41,30 @@ int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, si
             done += chunk;
             continue;
         }
-        if (in == 0 && want >= TFS_BLOCK_SIZE && !tfs_cache_has(fs->cache, disk)) {
-            /* Whole uncached blocks: one device request, no copy. */
+        if (in == 0 && want >= DIRECT_MIN_BYTES && !tfs_cache_has(fs->cache, disk)) {
+            /* Whole uncached blocks: straight into buf, no copy. */
             uint64_t k = 1;
             while (k < run && (k + 1) * TFS_BLOCK_SIZE <= want && !tfs_cache_has(fs->cache, disk + k)) k++;
-            if (fs->dev->read(fs->dev, disk * TFS_SECTORS_PER_BLOCK, dst + done, (uint32_t)(k * TFS_SECTORS_PER_BLOCK)))
-                return -EIO;
+            bios[nb++] = (struct bio){ .sector = disk * TFS_SECTORS_PER_BLOCK,
+                                       .count = (uint32_t)(k * TFS_SECTORS_PER_BLOCK), .buf = dst + done };
             done += (size_t)(k * TFS_BLOCK_SIZE);
+            if (nb == DIRECT_DEPTH) {
+                if (blockdev_submit_all(fs->dev, bios, nb)) return -EIO;
+                nb = 0;
+            }
             continue;
+        }
+        if (nb) {
+            if (blockdev_submit_all(fs->dev, bios, nb)) return -EIO;
+            nb = 0;
+        }
+        if (!tfs_cache_has(fs->cache, disk)) {
+            /* Small reads (the kernel reads a page at a time) go through the
+             * cache: fill it ahead with the blocks that follow on disk. */
+            uint64_t ahead;
+            tfs_extent_map(n, fb, READAHEAD_MAX_BLOCKS, &ahead);
+            ahead = MIN(ahead, file_blocks - fb);
+            if (tfs_cache_readahead(fs->cache, disk, ahead)) return -EIO;
         }
         uint8_t *b;
         if (tfs_cache_get(fs->cache, disk, true, &b)) return -EIO;
@@ -47,6 +72,7 @@ int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, si
         memcpy(dst + done, b + in, chunk);
         done += chunk;
     }
+    if (nb && blockdev_submit_all(fs->dev, bios, nb)) return -EIO;
     return (int64_t)done;
 }
 

@@ -184,6 +184,11 @@ bool tfs_cache_has(struct tfs_cache *c, uint64_t block);
 void tfs_cache_drop(struct tfs_cache *c, uint64_t start, uint64_t count);
 /* Write every dirty block (sorted, merged into large requests). */
 int tfs_cache_writeback(struct tfs_cache *c);
+/* A read missed `block`, followed on disk by `avail` blocks of the same file
+ * (itself included): read a window of them into the cache, several requests
+ * at once; longer when the miss continues the previous window. Blocks
+ * already cached are left alone. 0 or a negative errno. */
+int tfs_cache_readahead(struct tfs_cache *c, uint64_t block, uint64_t avail);
 void tfs_cache_stats(struct tfs_cache *c, uint32_t *blocks, uint32_t *dirty);
 
 /* ---- log (tfs_log.c) ---- */

@@ -10,6 +10,7 @@
 #define COM2 0x2f8
 
 static struct spinlock console_lock;
+static void drain_uart(void);
 
 static void uart_init(uint16_t base)
 {
@@ -18,7 +19,9 @@ static void uart_init(uint16_t base)
     outb(base + 0, 0x01);   /* 115200 baud */
     outb(base + 1, 0x00);
     outb(base + 3, 0x03);   /* 8N1 */
-    outb(base + 2, 0x07);   /* FIFO on, cleared */
+    /* Turning the FIFO on empties it: collect what already arrived first. */
+    if (base == COM1) drain_uart();
+    outb(base + 2, 0x07);   /* FIFO on */
 }
 
 static void uart_put(uint16_t base, char c)
@@ -36,12 +39,8 @@ static void uart_write(uint16_t base, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) uart_put(base, s[i]);
 }
 
-static void drain_uart(void);
-
 void console_init(void)
 {
-    /* Input may already be waiting; resetting the FIFO would drop it. */
-    drain_uart();
     uart_init(COM1);
     uart_init(COM2);
 }

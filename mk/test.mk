@@ -10,7 +10,13 @@ RUNTIME_CFLAGS := -static -O2 -g -Wall -Wextra
 BAD_FIXTURES := $(BUILD)/test/bad/.made
 
 .PHONY: runtime-progs
-runtime-progs: $(RUNTIME_PROGS) $(BUILD)/test/demo $(BUILD)/test/dynamic/hello $(BAD_FIXTURES)
+runtime-progs: $(RUNTIME_PROGS) $(BUILD)/test/demo $(BUILD)/test/dynamic/hello $(BAD_FIXTURES) \
+               $(BUILD)/test/corrupt_image
+
+# Breaks image copies for the bad-image tests (test/bad/corrupt_image.c).
+$(BUILD)/test/corrupt_image: test/bad/corrupt_image.c $(HOST_LIB)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB)
 
 $(BUILD)/test/musl/%: test/runtime/%.c
 	@mkdir -p $(dir $@)

@@ -60,7 +60,10 @@
 #define NSID 1
 #define ADMIN_QUEUE_ENTRIES 32
 #define IO_QUEUE_ENTRIES 64
-#define SLOT_COUNT 4 /* commands that may be in flight per queue pair */
+#define ADMIN_SLOTS 4 /* admin commands are synchronous: one at a time */
+/* I/O commands in flight: one less than the queue, whose tail may never
+ * catch up with its head. */
+#define IO_SLOTS (IO_QUEUE_ENTRIES - 1)
 #define COMMAND_TIMEOUT_NS (30ull * 1000 * 1000 * 1000)
 #define PRP_PER_PAGE (PAGE_SIZE / 8)
 /* One PRP list page describes 512 pages; with a ragged first page that still
@@ -94,6 +97,8 @@ struct nvme_slot {
     volatile bool done;
     uint16_t status;
     uint64_t prp_list_phys; /* one page, for transfers over two pages */
+    struct bio *bio;        /* an asynchronous command; NULL for a synchronous one */
+    uint64_t started_ns;
 };
 
 struct nvme_qpair {
@@ -105,7 +110,8 @@ struct nvme_qpair {
     uint16_t sq_tail, cq_head;
     uint8_t cq_phase;
     volatile uint32_t *sq_doorbell, *cq_doorbell;
-    struct nvme_slot slots[SLOT_COUNT];
+    uint16_t nslots;
+    struct nvme_slot slots[IO_SLOTS];
 };
 
 struct nvme {
@@ -120,6 +126,8 @@ struct nvme {
     uint64_t bounce_phys;
     bool volatile_cache;
     bool broken; /* a command timed out: the controller may still use our memory */
+    int async_busy; /* I/O slots held by asynchronous commands */
+    struct bio_list finished; /* asynchronous commands waiting for poll */
 };
 
 static struct nvme *to_nvme(struct blockdev *bd) { return container_of(bd, struct nvme, bd); }
@@ -137,10 +145,11 @@ static void reg_write64(struct nvme *n, uint32_t off, uint64_t v)
     reg_write32(n, off + 4, (uint32_t)(v >> 32));
 }
 
-static int qpair_init(struct nvme *n, struct nvme_qpair *q, uint16_t qid, uint16_t entries)
+static int qpair_init(struct nvme *n, struct nvme_qpair *q, uint16_t qid, uint16_t entries, uint16_t nslots)
 {
     q->qid = qid;
     q->entries = entries;
+    q->nslots = MIN(nslots, (uint16_t)(entries - 1));
     size_t sq_pages = ALIGN_UP(entries * sizeof(struct nvme_cmd), PAGE_SIZE) / PAGE_SIZE;
     size_t cq_pages = ALIGN_UP(entries * sizeof(struct nvme_cqe), PAGE_SIZE) / PAGE_SIZE;
     q->sq_phys = pages_alloc_contig(sq_pages);
@@ -151,7 +160,7 @@ static int qpair_init(struct nvme *n, struct nvme_qpair *q, uint16_t qid, uint16
     q->cq_phase = 1; /* the zeroed queue holds phase 0: nothing posted yet */
     q->sq_doorbell = (volatile uint32_t *)(n->regs + REG_DOORBELLS + (2u * qid) * n->doorbell_stride);
     q->cq_doorbell = (volatile uint32_t *)(n->regs + REG_DOORBELLS + (2u * qid + 1) * n->doorbell_stride);
-    for (int i = 0; i < SLOT_COUNT; i++) {
+    for (int i = 0; i < q->nslots; i++) {
         q->slots[i].prp_list_phys = page_alloc();
         if (!q->slots[i].prp_list_phys) return -ENOMEM;
     }
@@ -162,7 +171,7 @@ static void qpair_free(struct nvme_qpair *q)
 {
     if (q->sq_phys) pages_free(q->sq_phys, ALIGN_UP(q->entries * sizeof(struct nvme_cmd), PAGE_SIZE) / PAGE_SIZE);
     if (q->cq_phys) pages_free(q->cq_phys, ALIGN_UP(q->entries * sizeof(struct nvme_cqe), PAGE_SIZE) / PAGE_SIZE);
-    for (int i = 0; i < SLOT_COUNT; i++)
+    for (int i = 0; i < q->nslots; i++)
         if (q->slots[i].prp_list_phys) page_free(q->slots[i].prp_list_phys);
 }
 
@@ -176,7 +185,7 @@ static void qpair_drain(struct nvme_qpair *q)
         if ((status & 1) != q->cq_phase) break;
         barrier(); /* read the rest of the entry only after its phase */
         uint16_t cid = e->cid;
-        if (cid < SLOT_COUNT && q->slots[cid].busy) {
+        if (cid < q->nslots && q->slots[cid].busy) {
             q->slots[cid].status = status >> 1;
             q->slots[cid].done = true;
         }
@@ -196,24 +205,66 @@ void nvme_complete(struct blockdev *bd)
 
 static struct nvme_slot *slot_get(struct nvme_qpair *q, uint16_t *cid)
 {
-    for (uint16_t i = 0; i < SLOT_COUNT; i++)
+    for (uint16_t i = 0; i < q->nslots; i++)
         if (!q->slots[i].busy) {
             q->slots[i].busy = true;
             q->slots[i].done = false;
+            q->slots[i].bio = NULL;
             *cid = i;
             return &q->slots[i];
         }
     return NULL;
 }
 
-/* Post `cmd` (its command id is filled in here) and wait for its completion.
- * Returns 0, -EIO for an error status or a timeout. */
-static int submit_and_wait(struct nvme *n, struct nvme_qpair *q, struct nvme_cmd *cmd, struct nvme_slot *slot, uint16_t cid)
+/* Move finished asynchronous commands to the finished list (callbacks run
+ * from poll). One past the timeout disables the controller and fails every
+ * asynchronous command still out; their slots stay busy because the
+ * controller may still use the memory. */
+static void reap(struct nvme *n)
 {
-    if (n->broken) {
-        slot->busy = false;
-        return -EIO;
+    struct nvme_qpair *q = &n->io;
+    qpair_drain(q);
+    uint64_t now = 0;
+    for (int i = 0; i < q->nslots; i++) {
+        struct nvme_slot *s = &q->slots[i];
+        if (!s->busy || !s->bio) continue;
+        if (s->done) {
+            s->bio->status = s->status == 0 ? 0 : -EIO;
+            bio_list_add(&n->finished, s->bio);
+            s->bio = NULL;
+            s->busy = false;
+            n->async_busy--;
+            continue;
+        }
+        if (!now) now = clock_monotonic_ns();
+        if (!n->broken && now - s->started_ns > COMMAND_TIMEOUT_NS) {
+            n->broken = true;
+            kprintf("nvme %02x:%02x.%x: I/O command timed out; device disabled\n", n->pci.bus, n->pci.dev, n->pci.fn);
+        }
+        if (n->broken) {
+            s->bio->status = -EIO;
+            bio_list_add(&n->finished, s->bio);
+            s->bio = NULL;
+        }
     }
+}
+
+/* An I/O slot for a synchronous command, waiting for asynchronous ones to
+ * finish if they hold them all. NULL when the controller is broken. */
+static struct nvme_slot *io_slot_wait(struct nvme *n, uint16_t *cid)
+{
+    for (;;) {
+        if (n->broken) return NULL;
+        struct nvme_slot *slot = slot_get(&n->io, cid);
+        if (slot || n->async_busy == 0) return slot;
+        reap(n);
+        cpu_relax();
+    }
+}
+
+/* Write `cmd` (its command id filled in here) into the queue and ring. */
+static void post(struct nvme_qpair *q, struct nvme_cmd *cmd, uint16_t cid)
+{
     cmd->cdw0 = (cmd->cdw0 & 0xffff) | ((uint32_t)cid << 16);
     q->sq[q->sq_tail] = *cmd;
     if (++q->sq_tail == q->entries) q->sq_tail = 0;
@@ -221,6 +272,17 @@ static int submit_and_wait(struct nvme *n, struct nvme_qpair *q, struct nvme_cmd
      * (an uncached write); only the compiler must not reorder. */
     barrier();
     mmio_write32(q->sq_doorbell, q->sq_tail);
+}
+
+/* Post `cmd` and wait for its completion.
+ * Returns 0, -EIO for an error status or a timeout. */
+static int submit_and_wait(struct nvme *n, struct nvme_qpair *q, struct nvme_cmd *cmd, struct nvme_slot *slot, uint16_t cid)
+{
+    if (n->broken) {
+        slot->busy = false;
+        return -EIO;
+    }
+    post(q, cmd, cid);
 
     uint64_t start = clock_monotonic_ns();
     while (!slot->done) {
@@ -270,20 +332,63 @@ static void build_prps(struct nvme_cmd *cmd, struct nvme_slot *slot, char *buf, 
     cmd->prp2 = slot->prp_list_phys;
 }
 
+static void rw_command(struct nvme_cmd *cmd, struct nvme_slot *slot, uint64_t lba, uint32_t nlba, uint32_t lba_size,
+                       char *buf, bool write)
+{
+    *cmd = (struct nvme_cmd){0};
+    cmd->cdw0 = write ? NVM_WRITE : NVM_READ;
+    cmd->nsid = NSID;
+    build_prps(cmd, slot, buf, nlba * lba_size);
+    cmd->cdw10 = (uint32_t)lba;
+    cmd->cdw11 = (uint32_t)(lba >> 32);
+    cmd->cdw12 = nlba - 1; /* 0-based count */
+}
+
 static int nvme_raw(struct lba_io *io, uint64_t lba, uint32_t nlba, char *buf, bool write)
 {
     struct nvme *n = container_of(io, struct nvme, lio);
     uint16_t cid;
-    struct nvme_slot *slot = slot_get(&n->io, &cid);
-    if (!slot) return -EBUSY; /* cannot happen while commands are synchronous */
-    struct nvme_cmd cmd = {0};
-    cmd.cdw0 = write ? NVM_WRITE : NVM_READ;
-    cmd.nsid = NSID;
-    build_prps(&cmd, slot, buf, nlba * io->lba_size);
-    cmd.cdw10 = (uint32_t)lba;
-    cmd.cdw11 = (uint32_t)(lba >> 32);
-    cmd.cdw12 = nlba - 1; /* 0-based count */
+    struct nvme_slot *slot = io_slot_wait(n, &cid);
+    if (!slot) return -EIO;
+    struct nvme_cmd cmd;
+    rw_command(&cmd, slot, lba, nlba, io->lba_size, buf, write);
     return submit_and_wait(n, &n->io, &cmd, slot, cid);
+}
+
+/* A request the controller can take as one command (whole blocks, a
+ * linear dword-aligned buffer, within the transfer limit) goes into the
+ * queue and returns at once; anything else goes through lba_io
+ * synchronously here. Either way its callback runs from poll. */
+static int nvme_submit(struct blockdev *bd, struct bio *b)
+{
+    struct nvme *n = to_nvme(bd);
+    struct lba_io *io = &n->lio;
+    uint32_t per_lba = io->lba_size / SECTOR_SIZE;
+    uint64_t bytes = (uint64_t)b->count * SECTOR_SIZE;
+    if (!n->broken && b->count && b->sector < bd->sectors && b->count <= bd->sectors - b->sector &&
+        b->sector % per_lba == 0 && b->count % per_lba == 0 && bytes <= io->max_bytes &&
+        ((uint64_t)b->buf & (io->align - 1)) == 0 && dma_linear(b->buf, bytes)) {
+        uint16_t cid;
+        struct nvme_slot *slot = slot_get(&n->io, &cid);
+        if (!slot) return -EAGAIN;
+        struct nvme_cmd cmd;
+        rw_command(&cmd, slot, b->sector / per_lba, b->count / per_lba, io->lba_size, b->buf, b->write);
+        slot->bio = b;
+        slot->started_ns = clock_monotonic_ns();
+        n->async_busy++;
+        post(&n->io, &cmd, cid);
+        return 0;
+    }
+    b->status = n->broken ? -EIO : lba_io_transfer(io, b->sector, b->buf, b->count, b->write);
+    bio_list_add(&n->finished, b);
+    return 0;
+}
+
+static int nvme_poll(struct blockdev *bd)
+{
+    struct nvme *n = to_nvme(bd);
+    reap(n);
+    return bio_list_complete(&n->finished);
 }
 
 static int nvme_read(struct blockdev *bd, uint64_t sector, void *buf, uint32_t count)
@@ -302,8 +407,8 @@ int nvme_flush(struct blockdev *bd)
     if (n->broken) return -EIO;
     if (!n->volatile_cache) return 0;
     uint16_t cid;
-    struct nvme_slot *slot = slot_get(&n->io, &cid);
-    if (!slot) return -EBUSY;
+    struct nvme_slot *slot = io_slot_wait(n, &cid);
+    if (!slot) return -EIO;
     struct nvme_cmd cmd = {.cdw0 = NVM_FLUSH, .nsid = NSID};
     return submit_and_wait(n, &n->io, &cmd, slot, cid);
 }
@@ -341,7 +446,8 @@ static const char *controller_enable(struct nvme *n)
 
     uint16_t admin_entries = MIN((uint32_t)ADMIN_QUEUE_ENTRIES, CAP_MQES(cap) + 1);
     uint16_t io_entries = MIN((uint32_t)IO_QUEUE_ENTRIES, CAP_MQES(cap) + 1);
-    if (qpair_init(n, &n->admin, 0, admin_entries) || qpair_init(n, &n->io, 1, io_entries)) return "out of memory";
+    if (qpair_init(n, &n->admin, 0, admin_entries, ADMIN_SLOTS) || qpair_init(n, &n->io, 1, io_entries, IO_SLOTS))
+        return "out of memory";
 
     /* Polling only: mask pin interrupts (MSI-X, when added, ignores this). */
     reg_write32(n, REG_INTMS, 0xffffffff);
@@ -461,6 +567,8 @@ struct blockdev *nvme_probe(struct heap *h, struct pci_device *dev)
     n->bd.read = nvme_read;
     n->bd.write = nvme_write;
     n->bd.flush = n->volatile_cache ? nvme_flush : NULL; /* no cache: writes are durable */
+    n->bd.submit = nvme_submit;
+    n->bd.poll = nvme_poll;
     n->bd.name = "nvme";
     dev_info("nvme %02x:%02x.%x: namespace 1: %llu sectors (%llu MiB), %u-byte blocks, max transfer %u KiB%s\n",
              dev->bus, dev->dev, dev->fn, (unsigned long long)n->bd.sectors,

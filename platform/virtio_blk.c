@@ -52,6 +52,8 @@ struct blk_slot {
     uint64_t dma_phys;
     bool busy;
     volatile bool done;
+    struct bio *bio;      /* an asynchronous request; NULL for a synchronous one */
+    uint64_t started_ns;
 };
 
 struct virtio_blk {
@@ -67,6 +69,8 @@ struct virtio_blk {
     uint32_t max_seg_bytes;
     bool read_only;
     bool broken; /* a request timed out: the device still owns descriptors */
+    int async_busy; /* slots held by asynchronous requests */
+    struct bio_list finished; /* asynchronous requests waiting for poll */
     struct virtq_buf bufs[MAX_DATA_SEGS + 2];
 };
 
@@ -86,29 +90,84 @@ static struct blk_slot *slot_get(struct virtio_blk *vb)
         if (!vb->slots[i].busy) {
             vb->slots[i].busy = true;
             vb->slots[i].done = false;
+            vb->slots[i].bio = NULL;
             return &vb->slots[i];
         }
     return NULL;
 }
 
-/* Submit header + bufs[1..ndata] + status and wait for the device. */
-static int submit_and_wait(struct virtio_blk *vb, uint32_t type, uint64_t sector, int ndata)
+/* Move finished asynchronous requests to the finished list (no callbacks
+ * here: they run from poll). A request past the timeout disables the
+ * device and fails every asynchronous request still out; their slots stay
+ * busy because the device may still write into them. */
+static void reap(struct virtio_blk *vb)
 {
-    struct blk_slot *slot = slot_get(vb);
-    if (!slot) return -EBUSY; /* cannot happen while requests are synchronous */
+    virtio_blk_complete(&vb->bd);
+    uint64_t now = 0;
+    for (int i = 0; i < SLOT_COUNT; i++) {
+        struct blk_slot *s = &vb->slots[i];
+        if (!s->busy || !s->bio) continue;
+        if (s->done) {
+            s->bio->status = *(volatile uint8_t *)&s->dma->status == VIRTIO_BLK_S_OK ? 0 : -EIO;
+            bio_list_add(&vb->finished, s->bio);
+            s->bio = NULL;
+            s->busy = false;
+            vb->async_busy--;
+            continue;
+        }
+        if (!now) now = clock_monotonic_ns();
+        if (!vb->broken && now - s->started_ns > REQUEST_TIMEOUT_NS) {
+            vb->broken = true;
+            kprintf("virtio-blk: request timed out; device disabled\n");
+        }
+        if (vb->broken) {
+            s->bio->status = -EIO;
+            bio_list_add(&vb->finished, s->bio);
+            s->bio = NULL; /* the slot stays busy */
+        }
+    }
+}
+
+/* A slot and `ndesc` descriptors for a synchronous request, waiting for
+ * asynchronous ones to finish if they hold everything. */
+static struct blk_slot *slot_wait(struct virtio_blk *vb, int ndesc)
+{
+    for (;;) {
+        if (vb->broken) return NULL;
+        if (vb->vq->num_free >= ndesc) {
+            struct blk_slot *slot = slot_get(vb);
+            if (slot) return slot;
+        }
+        if (vb->async_busy == 0) return NULL; /* nothing will free up */
+        reap(vb);
+        cpu_relax();
+    }
+}
+
+/* Put header + bufs[1..ndata] + status in the ring and notify the device. */
+static int post(struct virtio_blk *vb, struct blk_slot *slot, uint32_t type, uint64_t sector, int ndata)
+{
     slot->dma->type = type;
     slot->dma->reserved = 0;
     slot->dma->sector = sector;
     slot->dma->status = 0xff;
-
     vb->bufs[0] = (struct virtq_buf){slot->dma_phys, 16, false};
     vb->bufs[ndata + 1] = (struct virtq_buf){slot->dma_phys + offsetof(struct blk_dma, status), 1, true};
     int head = virtq_add(vb->vq, vb->bufs, ndata + 2, slot);
-    if (head < 0) {
+    if (head < 0) return -EIO;
+    virtq_kick(vb->vq);
+    return 0;
+}
+
+/* Submit header + bufs[1..ndata] + status and wait for the device. */
+static int submit_and_wait(struct virtio_blk *vb, uint32_t type, uint64_t sector, int ndata)
+{
+    struct blk_slot *slot = slot_wait(vb, ndata + 2);
+    if (!slot) return -EIO;
+    if (post(vb, slot, type, sector, ndata) != 0) {
         slot->busy = false;
         return -EIO;
     }
-    virtq_kick(vb->vq);
 
     uint64_t start = clock_monotonic_ns();
     while (!slot->done) {
@@ -210,6 +269,45 @@ static int vblk_write(struct blockdev *bd, uint64_t sector, const void *buf, uin
     return transfer(to_vb(bd), sector, (char *)buf, count, true);
 }
 
+/* A request whose buffer maps to at most max_segs segments goes into the
+ * ring and returns at once; anything else (a buffer outside the linear
+ * kernel memory, or too fragmented) is done synchronously here. Either way
+ * its callback runs from poll. */
+static int vblk_submit(struct blockdev *bd, struct bio *b)
+{
+    struct virtio_blk *vb = to_vb(bd);
+    uint64_t bytes = (uint64_t)b->count * SECTOR_SIZE;
+    if (!vb->broken && b->count && b->sector < bd->sectors && b->count <= bd->sectors - b->sector &&
+        !(b->write && vb->read_only)) {
+        struct blk_slot *slot = NULL;
+        for (int i = 0; i < SLOT_COUNT && !slot; i++)
+            if (!vb->slots[i].busy) slot = &vb->slots[i];
+        if (!slot) return -EAGAIN;
+        int nsegs;
+        if (build_segments(vb, b->buf, bytes, !b->write, &nsegs) == bytes) {
+            if (vb->vq->num_free < nsegs + 2) return -EAGAIN;
+            slot = slot_get(vb);
+            if (post(vb, slot, b->write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, b->sector, nsegs) == 0) {
+                slot->bio = b;
+                slot->started_ns = clock_monotonic_ns();
+                vb->async_busy++;
+                return 0;
+            }
+            slot->busy = false;
+        }
+    }
+    b->status = transfer(vb, b->sector, b->buf, b->count, b->write);
+    bio_list_add(&vb->finished, b);
+    return 0;
+}
+
+static int vblk_poll(struct blockdev *bd)
+{
+    struct virtio_blk *vb = to_vb(bd);
+    reap(vb);
+    return bio_list_complete(&vb->finished);
+}
+
 int virtio_blk_flush(struct blockdev *bd)
 {
     struct virtio_blk *vb = to_vb(bd);
@@ -249,6 +347,8 @@ struct blockdev *virtio_blk_probe(struct heap *h, struct pci_device *dev)
     vb->bd.read = vblk_read;
     vb->bd.write = vblk_write;
     vb->bd.flush = virtio_blk_flush;
+    vb->bd.submit = vblk_submit;
+    vb->bd.poll = vblk_poll;
     vb->bd.name = "virtio-blk";
     vb->read_only = virtio_has_feature(&vb->vp, VIRTIO_BLK_F_RO);
 

@@ -1,6 +1,7 @@
 /* virtio-blk over the modern PCI transport, exposed as a struct blockdev.
- * Requests are synchronous (submit, then poll the used ring); completion
- * bookkeeping is per request slot so an interrupt path can reuse it. */
+ * read/write/flush are synchronous; submit/poll keep up to 32 requests in
+ * the ring at once. Completion bookkeeping is per request slot, so an
+ * interrupt path can reuse it. */
 #pragma once
 #include "../klib/types.h"
 #include "../klib/heap.h"
@@ -15,5 +16,6 @@ struct blockdev *virtio_blk_find_first(struct heap *h);
 /* Ask the device to make completed writes durable (a no-op returning 0 when it
  * has no volatile cache). 0 or a negative errno. */
 int virtio_blk_flush(struct blockdev *bd);
-/* Drain finished requests; what an interrupt handler would call. */
+/* Mark finished requests done; what an interrupt handler would call
+ * (callbacks of asynchronous requests run later, from poll). */
 void virtio_blk_complete(struct blockdev *bd);

@@ -72,7 +72,7 @@
 #define SLOT_DATA_MAX 3072
 #define MAX_CDB_SIZE (SLOT_RESPONSE - REQ_CDB)
 
-#define SLOT_COUNT 4
+#define SLOT_COUNT 32 /* commands in flight (one DMA page each) */
 #define QUEUE_MAX 256
 #define MAX_DATA_SEGS 128
 #define MAX_TRANSFER_BYTES (1u << 20)
@@ -84,11 +84,18 @@
 #define RETRY_WINDOW_NS (10ull * 1000 * 1000 * 1000)
 #define UNIT_ATTENTION_RETRIES 8
 
+struct vscsi_disk;
+
 struct scsi_slot {
     uint8_t *dma;
     uint64_t dma_phys;
     bool busy;
     volatile bool done;
+    uint32_t resp_len;
+    struct bio *bio;          /* an asynchronous command; NULL for a synchronous one */
+    struct vscsi_disk *disk;  /* ... and the disk it is for */
+    uint64_t started_ns;
+    bool retry;               /* it finished but not GOOD: redo it synchronously */
 };
 
 struct vscsi_ctrl {
@@ -104,6 +111,8 @@ struct vscsi_ctrl {
     uint32_t max_bytes;
     uint64_t next_tag;
     bool broken; /* a request timed out: the device still owns descriptors */
+    int async_busy; /* slots held by asynchronous commands */
+    struct bio_list finished; /* asynchronous commands waiting for poll */
     struct virtq_buf bufs[MAX_DATA_SEGS + 2];
 };
 
@@ -147,6 +156,8 @@ static struct scsi_slot *slot_get(struct vscsi_ctrl *c)
         if (!c->slots[i].busy) {
             c->slots[i].busy = true;
             c->slots[i].done = false;
+            c->slots[i].bio = NULL;
+            c->slots[i].retry = false;
             return &c->slots[i];
         }
     return NULL;
@@ -172,16 +183,13 @@ static int data_segments(struct vscsi_ctrl *c, int first, char *p, uint32_t byte
     return n;
 }
 
-/* Send one CDB to LUN 0 of `target` and wait. `data` (linear, or NULL when
- * `len` is 0) is read by the device when `write`, else filled by it.
- * 0 with *res filled when the command reached the target; -ENODEV for a
- * missing target, -EAGAIN for a transient transport answer, -EIO otherwise. */
-static int scsi_command(struct vscsi_ctrl *c, uint8_t target, const uint8_t *cdb, uint32_t cdb_len,
-                        char *data, uint32_t len, bool write, struct scsi_result *res)
+/* Fill the slot's header for one CDB to LUN 0 of `target` and put it in the
+ * request queue. `data` (linear, or NULL when `len` is 0) is read by the
+ * device when `write`, else filled by it. 0, -ENOSPC when the queue lacks
+ * descriptors (nothing posted), -EINVAL when the buffer is too fragmented. */
+static int post(struct vscsi_ctrl *c, struct scsi_slot *slot, uint8_t target, const uint8_t *cdb, uint32_t cdb_len,
+                char *data, uint32_t len, bool write)
 {
-    if (c->broken) return -EIO;
-    struct scsi_slot *slot = slot_get(c);
-    if (!slot) return -EBUSY; /* cannot happen while requests are synchronous */
     uint8_t *hdr = slot->dma + SLOT_HEADER, *resp = slot->dma + SLOT_RESPONSE;
     memset(hdr, 0, REQ_CDB + c->cdb_size);
     /* Single-level LUN structure: flat addressing of LUN 0 on `target`. */
@@ -192,8 +200,8 @@ static int scsi_command(struct vscsi_ctrl *c, uint8_t target, const uint8_t *cdb
     memcpy(hdr + REQ_TAG, &tag, 8);
     hdr[REQ_TASK_ATTR] = 0; /* SIMPLE */
     memcpy(hdr + REQ_CDB, cdb, cdb_len);
-    uint32_t resp_len = MIN((uint32_t)RESP_SENSE + c->sense_size, (uint32_t)SLOT_RESPONSE_MAX);
-    memset(resp, 0, resp_len);
+    slot->resp_len = MIN((uint32_t)RESP_SENSE + c->sense_size, (uint32_t)SLOT_RESPONSE_MAX);
+    memset(resp, 0, slot->resp_len);
     resp[RESP_RESPONSE] = 0xff;
 
     /* Device-readable parts first: header, data-out; then response, data-in. */
@@ -205,17 +213,131 @@ static int scsi_command(struct vscsi_ctrl *c, uint8_t target, const uint8_t *cdb
         n += segs;
     }
     if (segs >= 0) {
-        c->bufs[n++] = (struct virtq_buf){slot->dma_phys + SLOT_RESPONSE, resp_len, true};
+        c->bufs[n++] = (struct virtq_buf){slot->dma_phys + SLOT_RESPONSE, slot->resp_len, true};
         if (len && !write) {
             segs = data_segments(c, n, data, len, true);
             n += segs;
         }
     }
-    if (segs < 0 || virtq_add(c->requestq, c->bufs, n, slot) < 0) {
+    if (segs < 0) return -EINVAL;
+    int rc = virtq_add(c->requestq, c->bufs, n, slot);
+    if (rc < 0) return rc == -ENOSPC ? -ENOSPC : -EIO;
+    virtq_kick(c->requestq);
+    return 0;
+}
+
+/* Decode a finished slot's response into *res. 0 when the command reached
+ * the target; -ENODEV, -EAGAIN (transient transport answer) or -EIO. */
+static int read_result(struct scsi_slot *slot, struct scsi_result *res)
+{
+    const uint8_t *resp = slot->dma + SLOT_RESPONSE;
+    uint8_t response = resp[RESP_RESPONSE];
+    *res = (struct scsi_result){.status = resp[RESP_STATUS]};
+    memcpy(&res->resid, resp + RESP_RESID, 4);
+    uint32_t sense_len;
+    memcpy(&sense_len, resp + RESP_SENSE_LEN, 4);
+    sense_len = MIN(sense_len, slot->resp_len - RESP_SENSE);
+    const uint8_t *sense = resp + RESP_SENSE;
+    uint8_t format = sense_len ? sense[0] & 0x7f : 0;
+    if ((format == 0x70 || format == 0x71) && sense_len >= 14) {
+        res->sense_key = sense[2] & 0xf;
+        res->asc = sense[12];
+        res->ascq = sense[13];
+    } else if ((format == 0x72 || format == 0x73) && sense_len >= 4) {
+        res->sense_key = sense[1] & 0xf;
+        res->asc = sense[2];
+        res->ascq = sense[3];
+    }
+    switch (response) {
+    case VS_OK: return 0;
+    case VS_BAD_TARGET: return -ENODEV;
+    case VS_BUSY:
+    case VS_RESET:
+    case VS_ABORTED:
+    case VS_TRANSPORT_FAILURE: return -EAGAIN;
+    default: return -EIO;
+    }
+}
+
+/* Move finished asynchronous commands on: GOOD ones to the finished list,
+ * the others are marked for a synchronous retry (callbacks and retries run
+ * from poll). One past the timeout disables the controller and fails every
+ * asynchronous command still out; their slots stay busy (the device may
+ * still write). */
+static void reap(struct vscsi_ctrl *c)
+{
+    ctrl_drain(c);
+    uint64_t now = 0;
+    for (int i = 0; i < SLOT_COUNT; i++) {
+        struct scsi_slot *s = &c->slots[i];
+        if (!s->busy || !s->bio || s->retry) continue;
+        if (s->done) {
+            struct scsi_result res;
+            if (read_result(s, &res) != 0 || res.status != SAM_GOOD || res.resid != 0) {
+                s->retry = true;
+                continue;
+            }
+            s->bio->status = 0;
+            bio_list_add(&c->finished, s->bio);
+            s->bio = NULL;
+            s->busy = false;
+            c->async_busy--;
+            continue;
+        }
+        if (!now) now = clock_monotonic_ns();
+        if (!c->broken && now - s->started_ns > REQUEST_TIMEOUT_NS) {
+            c->broken = true;
+            kprintf("virtio-scsi %02x:%02x.%x: request timed out; device disabled\n", c->vp.pci.bus, c->vp.pci.dev,
+                    c->vp.pci.fn);
+        }
+        if (c->broken) {
+            s->bio->status = -EIO;
+            bio_list_add(&c->finished, s->bio);
+            s->bio = NULL;
+        }
+    }
+}
+
+static void run_retries(struct vscsi_ctrl *c);
+
+/* A slot for a synchronous command, waiting for asynchronous ones to finish
+ * if they hold them all. NULL when the controller is broken. */
+static struct scsi_slot *slot_wait(struct vscsi_ctrl *c)
+{
+    for (;;) {
+        if (c->broken) return NULL;
+        struct scsi_slot *slot = slot_get(c);
+        if (slot || c->async_busy == 0) return slot;
+        reap(c);
+        bool in_progress = false;
+        for (int i = 0; i < SLOT_COUNT; i++)
+            if (c->slots[i].busy && c->slots[i].bio && !c->slots[i].retry) in_progress = true;
+        /* Only retries hold slots: doing one frees the slot it needs. */
+        if (!in_progress) run_retries(c);
+        cpu_relax();
+    }
+}
+
+/* Send one CDB to LUN 0 of `target` and wait (see post for the data).
+ * 0 with *res filled when the command reached the target; -ENODEV for a
+ * missing target, -EAGAIN for a transient transport answer, -EIO otherwise. */
+static int scsi_command(struct vscsi_ctrl *c, uint8_t target, const uint8_t *cdb, uint32_t cdb_len,
+                        char *data, uint32_t len, bool write, struct scsi_result *res)
+{
+    if (c->broken) return -EIO;
+    struct scsi_slot *slot = slot_wait(c);
+    if (!slot) return -EIO;
+    int rc = post(c, slot, target, cdb, cdb_len, data, len, write);
+    /* Asynchronous commands may hold the descriptors: wait for them. */
+    while (rc == -ENOSPC && c->async_busy > 0 && !c->broken) {
+        reap(c);
+        cpu_relax();
+        rc = post(c, slot, target, cdb, cdb_len, data, len, write);
+    }
+    if (rc) {
         slot->busy = false;
         return -EIO;
     }
-    virtq_kick(c->requestq);
 
     uint64_t start = clock_monotonic_ns();
     while (!slot->done) {
@@ -229,33 +351,9 @@ static int scsi_command(struct vscsi_ctrl *c, uint8_t target, const uint8_t *cdb
         }
         cpu_relax();
     }
-    uint8_t response = resp[RESP_RESPONSE];
-    *res = (struct scsi_result){.status = resp[RESP_STATUS]};
-    memcpy(&res->resid, resp + RESP_RESID, 4);
-    uint32_t sense_len;
-    memcpy(&sense_len, resp + RESP_SENSE_LEN, 4);
-    sense_len = MIN(sense_len, resp_len - RESP_SENSE);
-    const uint8_t *sense = resp + RESP_SENSE;
-    uint8_t format = sense_len ? sense[0] & 0x7f : 0;
-    if ((format == 0x70 || format == 0x71) && sense_len >= 14) {
-        res->sense_key = sense[2] & 0xf;
-        res->asc = sense[12];
-        res->ascq = sense[13];
-    } else if ((format == 0x72 || format == 0x73) && sense_len >= 4) {
-        res->sense_key = sense[1] & 0xf;
-        res->asc = sense[2];
-        res->ascq = sense[3];
-    }
+    rc = read_result(slot, res);
     slot->busy = false;
-    switch (response) {
-    case VS_OK: return 0;
-    case VS_BAD_TARGET: return -ENODEV;
-    case VS_BUSY:
-    case VS_RESET:
-    case VS_ABORTED:
-    case VS_TRANSPORT_FAILURE: return -EAGAIN;
-    default: return -EIO;
-    }
+    return rc;
 }
 
 /* scsi_command plus the retry policy: unit attentions (reported once after a
@@ -324,6 +422,68 @@ static int vscsi_read(struct blockdev *bd, uint64_t sector, void *buf, uint32_t 
 static int vscsi_write(struct blockdev *bd, uint64_t sector, const void *buf, uint32_t count)
 {
     return lba_io_transfer(&to_disk(bd)->lio, sector, (char *)buf, count, true);
+}
+
+/* A request the device can take as one command (whole blocks, a linear
+ * buffer within the transfer and segment limits) goes into the queue and
+ * returns at once; anything else goes through lba_io synchronously here.
+ * A command that does not end GOOD is redone synchronously by poll, where
+ * the retry policy and error messages of scsi_exec apply. */
+static int vscsi_submit(struct blockdev *bd, struct bio *b)
+{
+    struct vscsi_disk *d = to_disk(bd);
+    struct vscsi_ctrl *c = d->ctrl;
+    struct lba_io *io = &d->lio;
+    uint32_t per_lba = io->lba_size / SECTOR_SIZE;
+    uint64_t bytes = (uint64_t)b->count * SECTOR_SIZE;
+    if (!c->broken && b->count && b->sector < bd->sectors && b->count <= bd->sectors - b->sector &&
+        b->sector % per_lba == 0 && b->count % per_lba == 0 && bytes <= io->max_bytes && dma_linear(b->buf, bytes)) {
+        struct scsi_slot *slot = slot_get(c);
+        if (!slot) return -EAGAIN;
+        uint8_t cdb[16] = {b->write ? OP_WRITE_16 : OP_READ_16};
+        put_be64(cdb + 2, b->sector / per_lba);
+        put_be32(cdb + 10, b->count / per_lba);
+        int rc = post(c, slot, d->target, cdb, sizeof cdb, b->buf, (uint32_t)bytes, b->write);
+        if (rc == 0) {
+            slot->bio = b;
+            slot->disk = d;
+            slot->started_ns = clock_monotonic_ns();
+            c->async_busy++;
+            return 0;
+        }
+        slot->busy = false;
+        if (rc == -ENOSPC && c->async_busy > 0) return -EAGAIN;
+    }
+    b->status = c->broken ? -EIO : lba_io_transfer(io, b->sector, b->buf, b->count, b->write);
+    bio_list_add(&c->finished, b);
+    return 0;
+}
+
+/* Redo, synchronously and with scsi_exec's retry policy, the asynchronous
+ * commands that did not end GOOD (unit attention, busy, errors). Each slot
+ * is freed first, so the synchronous path always finds one. */
+static void run_retries(struct vscsi_ctrl *c)
+{
+    for (int i = 0; i < SLOT_COUNT; i++) {
+        struct scsi_slot *s = &c->slots[i];
+        if (!s->busy || !s->retry) continue;
+        struct bio *b = s->bio;
+        struct vscsi_disk *d = s->disk;
+        s->bio = NULL;
+        s->retry = false;
+        s->busy = false;
+        c->async_busy--;
+        b->status = c->broken ? -EIO : lba_io_transfer(&d->lio, b->sector, b->buf, b->count, b->write);
+        bio_list_add(&c->finished, b);
+    }
+}
+
+static int vscsi_poll(struct blockdev *bd)
+{
+    struct vscsi_ctrl *c = to_disk(bd)->ctrl;
+    reap(c);
+    run_retries(c);
+    return bio_list_complete(&c->finished);
 }
 
 int virtio_scsi_flush(struct blockdev *bd)
@@ -411,6 +571,8 @@ static struct vscsi_disk *scan_target(struct vscsi_ctrl *c, uint8_t target)
     d->bd.read = vscsi_read;
     d->bd.write = vscsi_write;
     d->bd.flush = virtio_scsi_flush; /* whether the target caches writes is not asked */
+    d->bd.submit = vscsi_submit;
+    d->bd.poll = vscsi_poll;
     d->bd.name = "virtio-scsi";
     dev_info("virtio-scsi %02x:%02x.%x target %u: %llu sectors (%llu MiB), %u-byte blocks\n", c->vp.pci.bus,
              c->vp.pci.dev, c->vp.pci.fn, target, (unsigned long long)d->bd.sectors,

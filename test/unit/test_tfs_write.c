@@ -35,6 +35,8 @@ struct event {
     uint8_t *data;
 };
 
+#define MD_QUEUE_DEPTH 4   /* small, so submitters meet a full queue */
+
 struct memdev {
     struct blockdev dev;
     uint8_t *mem;
@@ -43,6 +45,10 @@ struct memdev {
     size_t nev, cap;
     int64_t writes_before_failure;   /* negative: never fail */
     uint64_t writes, flushes;
+    /* Asynchronous requests wait here until poll, which finishes them
+     * newest first: the file system must not depend on completion order. */
+    struct bio *queue[MD_QUEUE_DEPTH];
+    int queued;
 };
 
 static int md_read(struct blockdev *d, uint64_t sector, void *buf, uint32_t count)
@@ -90,6 +96,30 @@ static int md_flush(struct blockdev *d)
     return 0;
 }
 
+static int md_submit(struct blockdev *d, struct bio *b)
+{
+    struct memdev *m = (struct memdev *)d;
+    if (m->queued == MD_QUEUE_DEPTH) return -EAGAIN;
+    m->queue[m->queued++] = b;
+    return 0;
+}
+
+/* Writes are applied (and recorded) when they complete, in reverse order of
+ * submission; the crash simulation already treats every write after the
+ * last flush as possibly lost, so any completion order is a valid history. */
+static int md_poll(struct blockdev *d)
+{
+    struct memdev *m = (struct memdev *)d;
+    int n = 0;
+    while (m->queued > 0) {
+        struct bio *b = m->queue[--m->queued];
+        b->status = b->write ? md_write(d, b->sector, b->buf, b->count) : md_read(d, b->sector, b->buf, b->count);
+        if (b->done) b->done(b, b->ctx);
+        n++;
+    }
+    return n;
+}
+
 static void md_init(struct memdev *m, uint64_t blocks)
 {
     memset(m, 0, sizeof(*m));
@@ -97,6 +127,8 @@ static void md_init(struct memdev *m, uint64_t blocks)
     m->dev.read = md_read;
     m->dev.write = md_write;
     m->dev.flush = md_flush;
+    m->dev.submit = md_submit;
+    m->dev.poll = md_poll;
     m->dev.name = "memdev";
     m->mem = calloc(blocks, 4096);
     m->writes_before_failure = -1;

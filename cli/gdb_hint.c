@@ -1,0 +1,110 @@
+/* The arithmetic mirrors loader/load.c: a PIE's lowest segment goes to
+ * pie_base; the interpreter goes to the highest free gap below mmap_top,
+ * which at that point is right under mmap_top (layout_interp_base). */
+#define _GNU_SOURCE
+#include "gdb_hint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../loader/elf.h"
+#include "../loader/layout.h"
+#include "elf_check.h"
+
+uint64_t gdb_random_seed(void)
+{
+    uint64_t s = 0;
+    if (getrandom(&s, sizeof s, 0) != (ssize_t)sizeof s)
+        s = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
+    return s ? s : 1;
+}
+
+static int read_image(const char *path, struct elf_image *img)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    unsigned char hdr[64];
+    static unsigned char phdrs[ELF_MAX_PHNUM * sizeof(Elf64_Phdr)];
+    char why[128];
+    int rc = -1;
+    if (fstat(fd, &st) == 0 && pread(fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr &&
+        elf_check_header(hdr, sizeof hdr, (uint64_t)st.st_size, &img->ehdr, why, sizeof why) == 0) {
+        size_t len = (size_t)img->ehdr.e_phnum * sizeof(Elf64_Phdr);
+        if (len <= sizeof phdrs && pread(fd, phdrs, len, (off_t)img->ehdr.e_phoff) == (ssize_t)len &&
+            elf_check_phdrs(&img->ehdr, phdrs, len, (uint64_t)st.st_size, img, why, sizeof why) == 0)
+            rc = 0;
+    }
+    close(fd);
+    return rc;
+}
+
+int gdb_load_offset(const char *path, int interp, uint64_t seed, uint64_t *offset)
+{
+    static struct elf_image img;
+    if (read_image(path, &img) != 0)
+        return -1;
+    struct layout l;
+    layout_from_seed(seed, &l);
+    if (interp)
+        *offset = layout_interp_base(&l, img.highest_vaddr - img.lowest_vaddr, img.lowest_vaddr);
+    else
+        *offset = img.ehdr.e_type == ET_DYN ? l.pie_base - img.lowest_vaddr : 0;
+    return 0;
+}
+
+/* Single-quoted for the shell, and double-quoted inside for gdb's own parser
+ * when the path holds a space. */
+static void put_path_arg(FILE *out, const char *cmd, const char *path, const char *suffix)
+{
+    fprintf(out, " -ex '%s ", cmd);
+    int quote = strpbrk(path, " \t") != NULL;
+    if (quote)
+        fputc('"', out);
+    for (const char *p = path; *p; p++) {
+        if (*p == '\'')
+            fputs("'\\''", out);
+        else
+            fputc(*p, out);
+    }
+    if (quote)
+        fputc('"', out);
+    fprintf(out, "%s'", suffix);
+}
+
+static void add_symbols(FILE *out, const char *path, int interp, uint64_t seed)
+{
+    char real[PATH_MAX], off[40];
+    uint64_t o;
+    if (!realpath(path, real) || gdb_load_offset(real, interp, seed, &o) != 0)
+        return;
+    snprintf(off, sizeof off, " -o 0x%llx", (unsigned long long)o);
+    put_path_arg(out, "add-symbol-file", real, off);
+}
+
+void gdb_hint_print(FILE *out, int port, const char *kernel_path, const char *program, const char *sysroot,
+                    uint64_t seed)
+{
+    fprintf(out, "pith: QEMU waits for gdb on port %d; attach with:\n", port);
+    fprintf(out, "gdb -q -ex 'set confirm off'");
+    put_path_arg(out, "symbol-file", kernel_path, "");
+    if (program && seed) {
+        add_symbols(out, program, 0, seed);
+        struct elf_check_result info;
+        char why[128], interp[PATH_MAX + 256];
+        if (elf_check_file(program, &info, why, sizeof why) == 0 && info.interp[0]) {
+            snprintf(interp, sizeof interp, "%s%s", sysroot && *sysroot ? sysroot : "", info.interp);
+            add_symbols(out, interp, 1, seed);
+        }
+    }
+    fprintf(out, " -ex 'target remote localhost:%d'\n", port);
+    fflush(out);
+}

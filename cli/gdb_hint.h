@@ -1,0 +1,20 @@
+/* `pith run --gdb`: pith chooses the guest's address-space layout seed
+ * (loader/layout.h), so it knows before the boot where the kernel will put the
+ * program and its interpreter, and prints one gdb command line with every
+ * symbol file at its real address. */
+#pragma once
+#include <stdint.h>
+#include <stdio.h>
+
+/* A random nonzero seed (0 means "kernel, pick one"). */
+uint64_t gdb_random_seed(void);
+
+/* Where the kernel loads `path` (a host ELF): the offset gdb's add-symbol-file
+ * -o needs. interp: load it as the interpreter (below the mmap top) rather
+ * than as the program. 0, or -1 if the file cannot be read as an ELF. */
+int gdb_load_offset(const char *path, int interp, uint64_t seed, uint64_t *offset);
+
+/* Print "pith: QEMU waits for gdb on port N; attach with:" and the command.
+ * program: the host path (NULL with --image: kernel symbols only). */
+void gdb_hint_print(FILE *out, int port, const char *kernel_path, const char *program, const char *sysroot,
+                    uint64_t seed);

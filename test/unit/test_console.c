@@ -1,0 +1,79 @@
+/* cli/console.c: the escape pith puts on the guest's stdin, and the relay
+ * between a socket and a pair of pipes (input, end of input, output). */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli/console.h"
+
+static int failures;
+
+#define CHECK(cond)                                                 \
+    do {                                                            \
+        if (!(cond)) {                                              \
+            printf("FAIL line %d: %s\n", __LINE__, #cond);          \
+            failures++;                                             \
+        }                                                           \
+    } while (0)
+
+/* One poll round of the relay, as qemu_run does it. */
+static void step(struct console_relay *r)
+{
+    struct pollfd p[2] = { { r->sock, 0, 0 }, { -1, POLLIN, 0 } };
+    console_relay_poll_setup(r, &p[0].events, &p[1].fd);
+    if (!p[0].events) p[0].fd = -1;
+    if (poll(p, 2, 100) <= 0) return;
+    if (p[0].revents) console_relay_on_sock(r, p[0].revents);
+    if (p[1].revents) console_relay_on_input(r, p[1].revents);
+}
+
+int main(void)
+{
+    uint8_t out[16];
+    const uint8_t in[] = { 'a', 0xff, 0, 0xff };
+    size_t n = console_escape(in, sizeof in, out);
+    CHECK(n == 6 && memcmp(out, "a\xff\xff\0\xff\xff", 6) == 0);
+    CHECK(console_escape(in, 0, out) == 0);
+
+    int sv[2], inp[2], outp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 || pipe(inp) != 0 || pipe(outp) != 0) {
+        printf("FAIL: cannot make sockets or pipes\n");
+        return 1;
+    }
+    fcntl(sv[0], F_SETFL, O_NONBLOCK);
+    struct console_relay r;
+    console_relay_init(&r, sv[0], inp[0], outp[1]);
+
+    /* stdin -> socket, escaped; then end of input -> 0xFF 0x04. */
+    CHECK(write(inp[1], "x\xffy", 3) == 3);
+    close(inp[1]);
+    uint8_t got[64];
+    size_t have = 0;
+    for (int i = 0; i < 20 && have < 6; i++) {
+        step(&r);
+        struct pollfd p = { sv[1], POLLIN, 0 };
+        if (poll(&p, 1, 0) > 0) {
+            ssize_t k = read(sv[1], got + have, sizeof got - have);
+            if (k > 0) have += (size_t)k;
+        }
+    }
+    CHECK(have == 6 && memcmp(got, "x\xff\xffy\xff\x04", 6) == 0);
+    CHECK(!r.in_open);
+
+    /* socket -> stdout unchanged, drained after the other end closes. */
+    CHECK(write(sv[1], "out\r\n\xff", 6) == 6);
+    close(sv[1]);
+    console_relay_drain(&r);
+    close(outp[1]);
+    ssize_t k = read(outp[0], got, sizeof got);
+    CHECK(k == 6 && memcmp(got, "out\r\n\xff", 6) == 0);
+    CHECK(!r.sock_open);
+
+    /* No stdin at all: the guest is told end of file at once. */
+    console_relay_init(&r, sv[0], -1, outp[1]);
+    CHECK(r.plen == 2 && r.pending[0] == 0xff && r.pending[1] == 0x04);
+    return failures ? 1 : 0;
+}
