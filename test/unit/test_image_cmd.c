@@ -15,18 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int checks, failures;
-
-#define CHECK(cond, ...)                                          \
-    do {                                                          \
-        checks++;                                                 \
-        if (!(cond)) {                                            \
-            failures++;                                           \
-            printf("FAIL: test_image_cmd.c:%d: ", __LINE__);      \
-            printf(__VA_ARGS__);                                  \
-            printf("\n");                                         \
-        }                                                         \
-    } while (0)
+#include "check.h"
 
 static char dir[256];
 static char out_text[1 << 16], err_text[1 << 12];
@@ -363,6 +352,5 @@ int main(void)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) printf("cannot remove %s\n", dir);
-    if (failures) printf("%d of %d checks failed\n", failures, checks);
-    return failures ? 1 : 0;
+    return check_report("test_image_cmd");
 }

@@ -17,18 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int checks, failures;
-
-#define CHECK(cond, ...)                                          \
-    do {                                                          \
-        checks++;                                                 \
-        if (!(cond)) {                                            \
-            failures++;                                           \
-            printf("FAIL: test_tfs.c:%d: ", __LINE__);            \
-            printf(__VA_ARGS__);                                  \
-            printf("\n");                                         \
-        }                                                         \
-    } while (0)
+#include "check.h"
 
 static char dir[256];
 static char err[1024];
