@@ -17,6 +17,7 @@
 
 #include "deps_elf.h"
 #include "deps_path.h"
+#include "../klib/path.h"
 #include "manifest.h"
 
 #define MAX_SYMLINK_HOPS 40
@@ -159,11 +160,11 @@ static int place(struct ctx *c, const char *g, const char *root, const char *j, 
         if (t[0] == '/') {
             troot = c->sysroot;     /* absolute targets point into the image's root */
             snprintf(tj, sizeof tj, "%s", t);
-            if (dpath_normalize(t, tg, sizeof tg) != 0) return fail(c, "%s: symlink target too long", host);
+            if (path_normalize(t, tg, sizeof tg) != 0) return fail(c, "%s: symlink target too long", host);
         } else {
             dirname_of(g, dir, sizeof dir);
             snprintf(tj, sizeof tj, "%s/%s", dir, t);
-            if (dpath_normalize(tj, tg, sizeof tg) != 0) return fail(c, "%s: symlink target too long", host);
+            if (path_normalize(tj, tg, sizeof tg) != 0) return fail(c, "%s: symlink target too long", host);
             dirname_of(entry, dir, sizeof dir);
             snprintf(tj, sizeof tj, "%s/%s", dir, t);
         }
@@ -303,7 +304,7 @@ static int push_dir(struct ctx *c, struct dir_list *l, const char *guest, const 
         snprintf(rel, sizeof rel, "/%s", guest);
         guest = jpath = rel;
     }
-    if (dpath_normalize(guest, g, sizeof g) != 0) return 0;
+    if (path_normalize(guest, g, sizeof g) != 0) return 0;
     for (size_t i = 0; i < l->n; i++)   /* ld.so.conf often repeats the default directories */
         if (strcmp(l->v[i].guest, g) == 0 && l->v[i].root == root && strcmp(l->v[i].jpath, jpath) == 0) return 0;
     if (l->n == l->cap) {
@@ -378,7 +379,7 @@ static enum try_result try_candidate(struct ctx *c, size_t from, const char *nam
 {
     char g[DEPS_PATH_MAX], j[2 * DEPS_PATH_MAX], canon[DEPS_PATH_MAX], host[2 * DEPS_PATH_MAX], why[256];
     snprintf(j, sizeof j, "%s/%s", s->guest, name);
-    if (dpath_normalize(j, g, sizeof g) != 0) return TRY_ABSENT;
+    if (path_normalize(j, g, sizeof g) != 0) return TRY_ABSENT;
     snprintf(j, sizeof j, "%s/%s", s->jpath, name);
     int rc = dpath_resolve(s->root, j, true, canon, sizeof canon);
     if (rc == -ENOENT || rc == -ENOTDIR) return TRY_ABSENT;
@@ -556,7 +557,7 @@ static int load_program(struct ctx *c, const char *program, const char *guest)
     int rc = dyn_read(program, false, &o->dyn, why, sizeof why);
     if (rc != 0) return fail(c, "%s: %s", program, why);
     if (!realpath(program, real)) return fail(c, "%s: %s", program, strerror(errno));
-    if (dpath_normalize(guest, norm, sizeof norm) != 0) return fail(c, "%s: bad guest path %s", program, guest);
+    if (path_normalize(guest, norm, sizeof norm) != 0) return fail(c, "%s: bad guest path %s", program, guest);
     size_t rl = strlen(c->sysroot);
     o->root = rl && strncmp(real, c->sysroot, rl) == 0 && real[rl] == '/' ? c->sysroot : "";
     o->guest = strdup(norm);
@@ -613,7 +614,7 @@ static int add_extra_objects(struct ctx *c, const struct deps_options *opt)
         /* What the guest's loader would refuse is not followed either. */
         if (dyn_read(opt->extra[e].host, true, &dyn, why, sizeof why) != 0) continue;
         bool skip = !dyn.nneeded || !realpath(opt->extra[e].host, real) || stat(real, &st) != 0 ||
-                    dpath_normalize(opt->extra[e].guest, norm, sizeof norm) != 0;
+                    path_normalize(opt->extra[e].guest, norm, sizeof norm) != 0;
         for (size_t i = 0; i < c->nobjs && !skip; i++)
             skip = c->objs[i].dev == st.st_dev && c->objs[i].ino == st.st_ino;
         if (skip) {

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "deps_path.h"
+#include "../klib/path.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -12,33 +13,6 @@
 /* Linux gives up after 40 symlinks in one lookup; so do we. */
 #define MAX_SYMLINKS 40
 #define MAX_INCLUDE_DEPTH 8
-
-int dpath_normalize(const char *in, char *out, size_t outlen)
-{
-    if (in[0] != '/' || outlen < 2) return -1;
-    size_t o = 0;
-    const char *p = in;
-    while (*p) {
-        while (*p == '/') p++;
-        if (!*p) break;
-        const char *s = p;
-        while (*p && *p != '/') p++;
-        size_t n = (size_t)(p - s);
-        if (n == 1 && s[0] == '.') continue;
-        if (n == 2 && s[0] == '.' && s[1] == '.') {
-            while (o > 0 && out[o - 1] != '/') o--;
-            if (o > 0) o--;
-            continue;
-        }
-        if (o + 1 + n + 1 > outlen) return -1;
-        out[o++] = '/';
-        memcpy(out + o, s, n);
-        o += n;
-    }
-    if (o == 0) out[o++] = '/';
-    out[o] = 0;
-    return 0;
-}
 
 int dpath_resolve(const char *root, const char *path, bool follow_last, char *out, size_t outlen)
 {
@@ -122,7 +96,7 @@ void strlist_free(struct strlist *l)
 static int add_dir(struct strlist *dirs, const char *dir)
 {
     char norm[DEPS_PATH_MAX];
-    if (dpath_normalize(dir, norm, sizeof norm) != 0) return 0;
+    if (path_normalize(dir, norm, sizeof norm) != 0) return 0;
     for (size_t i = 0; i < dirs->n; i++)
         if (strcmp(dirs->v[i], norm) == 0) return 0;
     return strlist_add(dirs, norm);

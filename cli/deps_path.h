@@ -9,7 +9,6 @@
 
 /* Lexically normalise an absolute path (".", "..", "//" removed). Returns 0,
  * or -1 if `in` is relative or the result does not fit. */
-int dpath_normalize(const char *in, char *out, size_t outlen);
 
 /* Resolve `path` (absolute, inside `root`) as if `root` were "/": symlinks
  * are followed (absolute targets restart at root, ".." stops at root), the

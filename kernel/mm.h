@@ -4,6 +4,7 @@
  *   0x0000000000000000 - 0x00007fffffffffff  the program (ring 3)
  *   0xffff800000000000 + phys                 direct map of all RAM (2 MiB pages, NX)
  *   0xffffc00000000000 -                      MMIO windows (uncached), see mmio_map()
+ *   0xffffd00000000000 -                      kernel stacks, each above an unmapped guard page
  *   0xffffffff80000000 + phys                 the kernel image (linked at phys 1 MiB)
  */
 #pragma once
@@ -13,6 +14,7 @@
 #define LARGE_PAGE_SIZE (2ul << 20)
 #define DIRECT_MAP_BASE 0xffff800000000000ul
 #define MMIO_BASE 0xffffc00000000000ul
+#define KSTACK_BASE 0xffffd00000000000ul
 #define KERNEL_IMAGE_BASE 0xffffffff80000000ul
 #define USER_TOP 0x0000800000000000ul
 
@@ -34,3 +36,7 @@ uint64_t pages_total_count(void);
 
 /* Map a device's registers uncached into kernel space; returns the virtual address. */
 void *mmio_map(uint64_t pa, size_t size);
+/* A kernel stack of `pages` pages with an unmapped guard page below it, so
+ * an overflow faults instead of overwriting its neighbours. Returns the
+ * lowest usable address, or 0. */
+uint64_t kstack_alloc(size_t pages);

@@ -99,6 +99,22 @@ void paging_init(const struct phys_range *ram, int nranges)
     __asm__ volatile("mov %0, %%cr3" : : "r"(kernel_root) : "memory");
 }
 
+static struct spinlock kstack_lock;
+static uint64_t kstack_next = KSTACK_BASE;
+
+uint64_t kstack_alloc(size_t pages)
+{
+    uint64_t flags = spin_lock_irqsave(&kstack_lock);
+    uint64_t va = kstack_next + PAGE_SIZE;   /* the guard page stays unmapped */
+    kstack_next += (pages + 1) * PAGE_SIZE;
+    spin_unlock_irqrestore(&kstack_lock, flags);
+    for (size_t i = 0; i < pages; i++) {
+        uint64_t pa = page_alloc();
+        if (!pa || page_map(kernel_root, va + i * PAGE_SIZE, pa, PTE_W | PTE_NX | PTE_G) < 0) return 0;
+    }
+    return va;
+}
+
 void *mmio_map(uint64_t pa, size_t size)
 {
     uint64_t offset = pa & (PAGE_SIZE - 1);

@@ -11,7 +11,8 @@
 #include "../klib/string.h"
 #include "../fs/tfs.h"
 
-#define KERNEL_STACK_PAGES 8
+/* Path lookups keep a few PATH_MAX buffers on the stack. */
+#define KERNEL_STACK_PAGES 16
 
 struct process *process_create(struct heap *h, struct tfs *fs, uint64_t page_root)
 {
@@ -31,14 +32,14 @@ struct thread *thread_create(struct process *p, int tid)
 {
     struct thread *t = allocate_zero(p->heap, sizeof *t);
     if (!t) return NULL;
-    uint64_t stack = pages_alloc_contig(KERNEL_STACK_PAGES);
+    uint64_t stack = kstack_alloc(KERNEL_STACK_PAGES);
     if (!stack) {
         deallocate(p->heap, t, sizeof *t);
         return NULL;
     }
     t->proc = p;
     t->tid = tid;
-    t->kstack_base = (uint64_t)phys_to_virt(stack);
+    t->kstack_base = stack;
     t->kstack_top = t->kstack_base + KERNEL_STACK_PAGES * PAGE_SIZE;
     return t;
 }

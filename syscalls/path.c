@@ -5,43 +5,18 @@
 #include "path.h"
 #include "../kernel/usercopy.h"
 #include "../klib/string.h"
+#include "../klib/path.h"
 
 #define S_IFMT 0170000
 #define S_IFDIR 0040000
 #define S_IFLNK 0120000
 
-/* Append path's components to the canonical path out (length *o), folding
- * "." and ".." lexically. */
-static void fold_components(const char *path, char *out, size_t *o, size_t size)
+void join_path(const char *dir, const char *path, char *out, size_t size)
 {
-    for (const char *s = path; *s;) {
-        while (*s == '/') s++;
-        const char *e = s;
-        while (*e && *e != '/') e++;
-        size_t cl = (size_t)(e - s);
-        if (cl == 2 && s[0] == '.' && s[1] == '.') {
-            while (*o > 1 && out[*o - 1] != '/') (*o)--;
-            if (*o > 1) (*o)--;
-        } else if (cl && !(cl == 1 && s[0] == '.') && *o + cl + 2 < size) {
-            if (*o > 1) out[(*o)++] = '/';
-            memcpy(out + *o, s, cl);
-            *o += cl;
-        }
-        s = e;
-    }
-    out[*o] = 0;
+    /* Too long to name anything: an empty path, which nothing resolves. */
+    if (path_join(dir, path, out, size) < 0) out[0] = 0;
 }
 
-void join_path(const char *cwd, const char *path, char *out, size_t size)
-{
-    size_t o = 1;
-    out[0] = '/';
-    out[1] = 0;
-    if (path[0] != '/') fold_components(cwd, out, &o, size);
-    fold_components(path, out, &o, size);
-}
-
-/* Copy a user path into buf (PATH_MAX_LEN bytes). */
 long user_path(char *buf, uint64_t upath)
 {
     return copy_string_from_user(buf, upath, PATH_MAX_LEN);

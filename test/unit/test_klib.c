@@ -1,5 +1,6 @@
 /* Host unit tests for klib: formatting. */
 #include "../../klib/format.h"
+#include "../../klib/path.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -36,6 +37,23 @@ int main(void)
     CHECK("c", "%c", 'c');
     CHECK("17", "%zu", (size_t)17);
     CHECK("0755", "0%lo", 0755ul);
+
+    /* Lexical paths. */
+    struct { const char *dir, *path, *want; } joins[] = {
+        { "/", "a/b", "/a/b" }, { "/x/y", "../z", "/x/z" }, { "/x", "/abs/./p/", "/abs/p" },
+        { "/", "../..", "/" }, { "/a//b", ".", "/a/b" }, { "/a", "b/../../c", "/c" },
+    };
+    for (size_t i = 0; i < sizeof joins / sizeof joins[0]; i++) {
+        char out[64];
+        int r = path_join(joins[i].dir, joins[i].path, out, sizeof out);
+        expect(r == 0 ? out : "(error)", joins[i].want, __LINE__);
+    }
+    char tiny[4];
+    checks++;
+    if (path_join("/", "abcdef", tiny, sizeof tiny) != -1 || path_normalize("rel", tiny, sizeof tiny) != -1) {
+        failures++;
+        printf("FAIL: path overflow or relative path accepted\n");
+    }
 
     /* Truncation still reports the full length and terminates. */
     char small[4];

@@ -1,0 +1,10 @@
+/* Lexical path arithmetic shared by the kernel and the host tools: fold
+ * ".", ".." and repeated slashes without looking at any filesystem. */
+#pragma once
+#include "types.h"
+
+/* Canonical form of absolute path `in` ("/a/./b/../c//" -> "/a/c").
+ * 0, or -1 if `in` is not absolute or the result does not fit. */
+int path_normalize(const char *in, char *out, size_t outlen);
+/* path if absolute, else dir/path, in canonical form (dir must be absolute). */
+int path_join(const char *dir, const char *path, char *out, size_t outlen);
