@@ -6,6 +6,9 @@ HOST_CC ?= gcc
 KERNEL_CC ?= gcc
 
 .PHONY: all run test bench clean deps
+# Keep every intermediate file: a rebuild stays incremental and make does not
+# print "rm ..." after the test runner's closing line.
+.SECONDARY:
 all: deps-check kernel boot cli
 
 include mk/deps.mk
