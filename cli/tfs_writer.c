@@ -111,6 +111,19 @@ static struct wnode *new_node(struct tfs_plan *p, struct wnode *parent, const ch
 }
 
 /* The directory at `path`, creating missing ones (implied parents, mode 0755). */
+static int get_dir(struct tfs_plan *p, const char *path, struct wnode **out, char *err, size_t errlen);
+
+/* The directory holding `path`, created (with its parents) if missing. */
+static int get_parent_dir(struct tfs_plan *p, const char *path, struct wnode **out, char *err, size_t errlen)
+{
+    char parent_path[GUEST_PATH_MAX];
+    snprintf(parent_path, sizeof(parent_path), "%s", path);
+    char *slash = strrchr(parent_path, '/');
+    if (slash == parent_path) slash[1] = 0;
+    else *slash = 0;
+    return get_dir(p, parent_path, out, err, errlen);
+}
+
 static int get_dir(struct tfs_plan *p, const char *path, struct wnode **out, char *err, size_t errlen)
 {
     struct wnode *n = find(p, path);
@@ -123,13 +136,8 @@ static int get_dir(struct tfs_plan *p, const char *path, struct wnode **out, cha
         *out = n;
         return 0;
     }
-    char parent_path[GUEST_PATH_MAX];
-    snprintf(parent_path, sizeof(parent_path), "%s", path);
-    char *slash = strrchr(parent_path, '/');
-    if (slash == parent_path) slash[1] = 0;
-    else *slash = 0;
     struct wnode *parent;
-    int rc = get_dir(p, parent_path, &parent, err, errlen);
+    int rc = get_parent_dir(p, path, &parent, err, errlen);
     if (rc) return rc;
     if (!(n = new_node(p, parent, path, TFS_S_IFDIR | 0755))) return oom(err, errlen);
     *out = n;
@@ -143,13 +151,8 @@ static int new_leaf(struct tfs_plan *p, const char *path, uint32_t mode, struct 
         snprintf(err, errlen, "duplicate path %s", path);
         return -EEXIST;
     }
-    char parent_path[GUEST_PATH_MAX];
-    snprintf(parent_path, sizeof(parent_path), "%s", path);
-    char *slash = strrchr(parent_path, '/');
-    if (slash == parent_path) slash[1] = 0;
-    else *slash = 0;
     struct wnode *parent;
-    int rc = get_dir(p, parent_path, &parent, err, errlen);
+    int rc = get_parent_dir(p, path, &parent, err, errlen);
     if (rc) return rc;
     if (!(*out = new_node(p, parent, path, mode))) return oom(err, errlen);
     return 0;
