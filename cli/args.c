@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "image_cmd.h"
 
 char *args_keep(struct pith_args *a, char *s)
 {
@@ -194,6 +195,60 @@ oom:
     return -1;
 }
 
+/* The image format stores sizes in 32-bit sector counts: stay below 2 TiB. */
+#define MAX_SIZE_BYTES (1ull << 40)
+
+int args_parse_size(const char *v, uint64_t *out, char *err, size_t errlen)
+{
+    if (!image_parse_size(v, out)) {
+        snprintf(err, errlen, "--size: expected a size such as 64M or 1G, not '%s'", v);
+        return -1;
+    }
+    if (*out > MAX_SIZE_BYTES) {
+        snprintf(err, errlen, "--size: '%s' is too large (at most 1T)", v);
+        return -1;
+    }
+    return 0;
+}
+
+int args_add_mount(struct pith_args *a, const char *spec, const char *base_dir, char *err, size_t errlen)
+{
+    const char *sep = NULL;
+    for (const char *p = spec; (p = strstr(p, ":/")) != NULL; p++)
+        sep = p;
+    if (!sep || sep == spec) {
+        snprintf(err, errlen, "--mount: expected VOLUME:/PATH, not '%s'", spec);
+        return -1;
+    }
+    if (a->mountc == PITH_MAX_MOUNTS) {
+        snprintf(err, errlen, "--mount: at most %d volumes", PITH_MAX_MOUNTS);
+        return -1;
+    }
+    if (a->mountc == a->mount_cap) {
+        int ncap = a->mount_cap ? a->mount_cap * 2 : 4;
+        struct mount_arg *n = realloc(a->mounts, (size_t)ncap * sizeof *n);
+        if (!n)
+            goto oom;
+        a->mounts = n;
+        a->mount_cap = ncap;
+    }
+    struct mount_arg *m = &a->mounts[a->mountc];
+    int vlen = (int)(sep - spec);
+    char *vol = NULL;
+    if (base_dir && spec[0] != '/' ? asprintf(&vol, "%s/%.*s", base_dir, vlen, spec) < 0
+                                   : !(vol = strndup(spec, (size_t)vlen)))
+        goto oom;
+    m->volume = args_keep(a, vol);
+    m->path = args_keep(a, strdup(sep + 1));
+    if (!m->volume || !m->path)
+        goto oom;
+    a->mountc++;
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
 int args_load_env_file(struct pith_args *a, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -274,6 +329,13 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
             return -1;
         }
         a->user = v;
+    } else if (VALUE("--size")) {
+        if (r < 0 || args_parse_size(v, &a->min_size, err, errlen) < 0)
+            return -1;
+        a->size_set = 1;
+    } else if (run && VALUE("--mount")) {
+        if (r < 0 || args_add_mount(a, v, NULL, err, errlen) < 0)
+            return -1;
     } else if (a->command == CMD_BUILD && VALUE("-o")) {
         if (r < 0)
             return -1;
@@ -362,9 +424,9 @@ int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a
     }
     if (a->image) {
         if (a->program || a->envc || a->filec || a->trace || a->keep_image || a->no_check || a->sysroot ||
-            a->config || a->user) {
+            a->config || a->user || a->size_set) {
             snprintf(err, errlen,
-                     "--image boots an existing image: no program, -e, -f, -d, -c, --sysroot, --user, --trace or --keep-image");
+                     "--image boots an existing image: no program, -e, -f, -d, -c, --sysroot, --user, --trace, --size or --keep-image (grow it with 'pith image resize')");
             return -1;
         }
     } else if (!a->program) {
@@ -396,5 +458,6 @@ void args_free(struct pith_args *a)
     free(a->owned);
     free(a->env);
     free(a->files);
+    free(a->mounts);
     memset(a, 0, sizeof *a);
 }

@@ -4,6 +4,7 @@
  * pith.json next to the program; the command line wins over it. */
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 #include "qemu.h"
 
 enum pith_command { CMD_RUN, CMD_BUILD };
@@ -13,6 +14,14 @@ struct file_arg {
     char *guest;       /* NULL: derived from the host path (see run.c) */
     int dir_only;      /* from -d or "dirs": HOST must be a directory */
 };
+
+/* --mount VOLUME:/PATH: an extra TFS volume the guest sees at PATH. */
+struct mount_arg {
+    char *volume;      /* host file: a volume (`pith volume create`) or any Pith image */
+    char *path;        /* absolute guest mount point, as given */
+};
+
+#define PITH_MAX_MOUNTS 8   /* fs/mounts.h MAX_MOUNTS */
 
 struct pith_args {
     enum pith_command command;
@@ -32,11 +41,14 @@ struct pith_args {
     int envc, env_cap;
     struct file_arg *files;
     int filec, file_cap;
+    uint64_t min_size;        /* --size / "size": filesystem bytes at least; 0 = just big enough */
+    struct mount_arg *mounts; /* --mount / "mounts" */
+    int mountc, mount_cap;
     const char *program;      /* as given: becomes argv[0] */
     char **prog_args;         /* argv[1..] */
     int prog_argc;
     /* What the command line set explicitly (the config may fill the rest). */
-    int memory_set, boot_set, sysroot_set, args_set;
+    int memory_set, boot_set, sysroot_set, args_set, size_set;
     void **owned;             /* strings allocated while parsing, freed by args_free */
     int nowned, owned_cap;
 };
@@ -54,5 +66,10 @@ int args_add_file(struct pith_args *a, const char *spec, int dir_only, const cha
                   char *err, size_t errlen);
 int args_check_memory(const char *v, char *err, size_t errlen);
 int args_parse_boot(const char *v, enum boot_mode *out, char *err, size_t errlen);
+/* "64M", "1G"...: bytes (K/M/G/T are powers of 1024). */
+int args_parse_size(const char *v, uint64_t *out, char *err, size_t errlen);
+/* VOLUME:/PATH, split at the last ":/"; a relative VOLUME is taken relative
+ * to base_dir when given (a config's directory). */
+int args_add_mount(struct pith_args *a, const char *spec, const char *base_dir, char *err, size_t errlen);
 /* Read an env file: KEY=VALUE lines, '#' comments and blank lines. */
 int args_load_env_file(struct pith_args *a, const char *path, char *err, size_t errlen);

@@ -141,8 +141,20 @@ static int apply_key(struct cfg *c, const char *key, const struct json_value *v)
                 return bad(c, v, "%s", "out of memory");
             a->sysroot = args_keep(a, s);
         }
+    } else if (strcmp(key, "size") == 0) {
+        uint64_t bytes;
+        if (want(c, v, JSON_STRING, key) != 0 || args_parse_size(v->text, &bytes, why, sizeof why) != 0)
+            return v->type == JSON_STRING ? relay(c, v, why) : -1;
+        if (!a->size_set)
+            a->min_size = bytes;
+    } else if (strcmp(key, "mounts") == 0) {
+        if (string_list(c, v, key) != 0)
+            return -1;
+        for (size_t i = 0; i < v->n; i++)
+            if (args_add_mount(a, v->items[i].text, c->dir, why, sizeof why) != 0)
+                return relay(c, &v->items[i], why);
     } else {
-        return bad(c, v, "unknown key \"%s\" (known: args, env, files, dirs, memory, trace, boot, sysroot)", key);
+        return bad(c, v, "unknown key \"%s\" (known: args, env, files, dirs, memory, trace, boot, sysroot, size, mounts)", key);
     }
     return 0;
 }

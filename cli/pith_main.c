@@ -6,6 +6,7 @@
 #include "image_cmd.h"
 #include "ldd.h"
 #include "run.h"
+#include "volume.h"
 
 static const char main_help[] =
     "usage: pith run [options] PROG [ARGS...]   build a temporary image and boot it\n"
@@ -13,6 +14,7 @@ static const char main_help[] =
     "       pith build -o IMAGE [options] PROG [ARGS...]   write an image without booting\n"
     "       pith ldd [--sysroot DIR] PROG         list the files an image for PROG holds\n"
     "       pith image ls|cat|cp|fsck|resize ...  look into or grow an image ('pith image --help')\n"
+    "       pith volume create PATH SIZE          a new empty volume for 'pith run --mount'\n"
     "\n"
     "PROG's exit status becomes pith's. 'pith run --help' lists the options.\n";
 
@@ -25,7 +27,9 @@ static const char main_help[] =
     "  -d HOSTDIR[:GUESTDIR]  add a directory tree (like -f, but HOSTDIR must be one)\n" \
     "  --sysroot DIR      find the program's interpreter and libraries inside DIR\n" \
     "  --user NAME        the name of uid 0 in /etc/passwd and /etc/group (default root)\n" \
-    "  -c FILE            read settings from a JSON config (default: pith.json next to PROG)\n"
+    "  -c FILE            read settings from a JSON config (default: pith.json next to PROG)\n" \
+    "  --size SIZE        make the image's filesystem at least SIZE bytes (K/M/G suffixes),\n" \
+    "                     room for the program to write\n"
 
 static const char run_help[] =
     "usage: pith run [options] PROG [ARGS...]\n"
@@ -39,6 +43,8 @@ static const char run_help[] =
     "  --cpus N           virtual CPUs (default 1)\n"
     "  --accel auto|kvm|tcg   auto (default): kvm if /dev/kvm is usable, else tcg\n"
     "  --disk blk|nvme|scsi   attach the image as virtio-blk (default), NVMe or virtio-scsi\n"
+    "  --mount VOLUME:/PATH   attach a volume ('pith volume create') read-write at PATH\n"
+    "                     (repeatable); works with --image too\n"
     COMMON_HELP
     "  --keep-image PATH  keep the built image at PATH\n"
     "  --image IMAGE      boot an image made by 'pith build'\n"
@@ -69,6 +75,8 @@ int main(int argc, char **argv)
         return ldd_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "image") == 0)
         return image_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "volume") == 0)
+        return volume_main(argc - 1, argv + 1);
     enum pith_command cmd;
     if (strcmp(argv[1], "run") == 0)
         cmd = CMD_RUN;

@@ -131,6 +131,26 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
         rc |= push(cmd, "-device");
         rc |= push(cmd, "virtio-blk-pci,drive=root,disable-legacy=on%s", bootindex);
     }
+    /* Volumes follow the root on the same bus, so the kernel's disks[0] stays
+     * the root; which volume is which it learns from their uuids. */
+    char path[4200];
+    for (int i = 0; i < o->nvolumes; i++) {
+        escape_commas(o->volume_paths[i], path, sizeof path);
+        rc |= push(cmd, "-drive");
+        rc |= push(cmd, "file=%s,format=raw,if=none,id=vol%d", path, i);
+        rc |= push(cmd, "-device");
+        if (o->disk == DISK_NVME)
+            rc |= push(cmd, "nvme,serial=pithvol%d,drive=vol%d", i, i);
+        else if (o->disk == DISK_SCSI)
+            rc |= push(cmd, "scsi-hd,drive=vol%d", i);
+        else
+            rc |= push(cmd, "virtio-blk-pci,drive=vol%d,disable-legacy=on", i);
+    }
+    if (o->mounts_file) {
+        escape_commas(o->mounts_file, path, sizeof path);
+        rc |= push(cmd, "-fw_cfg");
+        rc |= push(cmd, "name=opt/pith/mounts,file=%s", path);
+    }
     rc |= push(cmd, "-no-reboot");
     if (o->boot == BOOT_PVH) {
         escape_commas(o->kernel_path, kernel, sizeof kernel);

@@ -20,14 +20,19 @@ struct qemu_options {
     const char *control_path;  /* where COM2 (the control channel) is written */
     int gdb_port;              /* 0: no gdb stub */
     int console_fd;            /* QEMU's end of the COM1 socket (inherited by QEMU) */
+    /* Extra volumes (--mount): attached after the root disk, the same kind
+     * of disk; the kernel reads mounts_file through fw_cfg (fs/mounts.h). */
+    const char *const *volume_paths;
+    int nvolumes;
+    const char *mounts_file;   /* NULL: no fw_cfg mount list */
 };
 
-#define QEMU_MAX_ARGS 64
+#define QEMU_MAX_ARGS 128
 
 struct qemu_command {
     int argc;
     char *argv[QEMU_MAX_ARGS + 1];
-    char text[8192];           /* backing store for the formatted arguments */
+    char text[65536];           /* backing store for the formatted arguments */
     size_t used;
 };
 

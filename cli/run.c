@@ -24,6 +24,8 @@
 #include "image.h"
 #include "image_kernel.h"
 #include "manifest.h"
+#include "runtime_trees.h"
+#include "volume.h"
 
 /* Kept small and deterministic: the guest sees nothing of the host's environment. */
 static const char *const default_env[] = { "PATH=/bin:/usr/bin", "HOME=/", "TERM=xterm" };
@@ -263,6 +265,11 @@ static int add_deps(const struct deps *d, struct manifest *m)
     return 0;
 }
 
+static int collect_tree_object(void *ctx, const char *host, const char *guest)
+{
+    return collect_objects(ctx, host, guest, 0);
+}
+
 static int add_dependencies(const struct pith_args *a, struct manifest *m, const char *prog_guest)
 {
     struct object_list objs = { 0 };
@@ -279,6 +286,14 @@ static int add_dependencies(const struct pith_args *a, struct manifest *m, const
             object_list_free(&objs);
             return complain(a->files[i].host, "out of memory");
         }
+    }
+    /* python's standard library and the like: a data tree no ELF header names. */
+    static struct runtime_tree tree;
+    if (runtime_tree_find(a->program, a->sysroot, &tree) &&
+        runtime_tree_add(&tree, m, collect_tree_object, &objs, why, sizeof why) != 0) {
+        object_list_free(&objs);
+        fprintf(stderr, "pith: %s\n", why);
+        return PITH_EXIT_USAGE;
     }
     struct deps_options o = { .sysroot = a->sysroot, .program_guest = prog_guest, .extra = objs.v, .nextra = objs.n };
     struct deps *d;
@@ -333,6 +348,92 @@ static int fill_manifest(const struct pith_args *a, struct manifest *m, const ch
     if (!a->no_check && (rc = add_dependencies(a, m, prog_guest)) != 0)
         return rc;
     manifest_set_flags(m, a->trace ? MANIFEST_FLAG_TRACE : 0);
+    manifest_set_min_size(m, a->min_size);
+    /* Mount points as directories, so `ls /` shows them (the kernel routes
+     * the paths to the volume either way). */
+    for (int i = 0; i < a->mountc; i++) {
+        char norm[PATH_MAX];
+        if (!manifest_normalize_path(a->mounts[i].path, norm, sizeof norm) && !guest_path_taken(m, norm) &&
+            manifest_add_dir(m, norm, 0755, why, sizeof why) != 0)
+            return complain(a->mounts[i].path, why);
+    }
+    return 0;
+}
+
+/* ---- extra volumes (--mount) ---- */
+
+#define MOUNT_POINT_MAX 256   /* fs/mounts.h MOUNT_PATH_MAX */
+
+struct volume_set {
+    int n;
+    const char *paths[PITH_MAX_MOUNTS];
+    uint8_t uuid[PITH_MAX_MOUNTS][16];
+    char point[PITH_MAX_MOUNTS][MOUNT_POINT_MAX];
+};
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Everything the kernel would refuse (fs/mounts.c), refused here first with
+ * the culprit named: before anything is created. */
+static int check_mounts(const struct pith_args *a, const char *root_image, struct volume_set *v)
+{
+    char why[600];
+    v->n = 0;
+    for (int i = 0; i < a->mountc; i++) {
+        const char *vol = a->mounts[i].volume, *point = a->mounts[i].path;
+        char norm[PATH_MAX];
+        const char *bad = strchr(point, '\n') ? "newline in the mount point" : manifest_normalize_path(point, norm, sizeof norm);
+        if (bad) {
+            snprintf(why, sizeof why, "--mount: bad mount point (%s)", bad);
+            return complain(point, why);
+        }
+        if (strcmp(norm, "/") == 0)
+            return complain(point, "--mount: cannot mount over / (the image's own filesystem)");
+        if (strlen(norm) >= MOUNT_POINT_MAX)
+            return complain(point, "--mount: mount point too long");
+        for (int j = 0; j < v->n; j++)
+            if (strcmp(v->point[j], norm) == 0)
+                return complain(point, "--mount: two volumes at the same mount point");
+        if (volume_read_uuid(vol, v->uuid[v->n], why, sizeof why) != 0) {
+            fprintf(stderr, "pith: %s\n", why);
+            return PITH_EXIT_USAGE;
+        }
+        if (access(vol, W_OK) != 0)
+            return complain(vol, strerror(errno));
+        if (same_file(vol, root_image))
+            return complain(vol, "--mount: the volume is the image being booted");
+        for (int j = 0; j < v->n; j++)
+            if (same_file(vol, v->paths[j])) {
+                return complain(vol, "--mount: the same volume twice");
+            } else if (memcmp(v->uuid[j], v->uuid[v->n], 16) == 0) {
+                snprintf(why, sizeof why, "--mount: same filesystem uuid as %s (one volume mounted twice, or a copy of it)",
+                         v->paths[j]);
+                return complain(vol, why);
+            }
+        v->paths[v->n] = vol;
+        strcpy(v->point[v->n], norm);
+        v->n++;
+    }
+    return 0;
+}
+
+/* The fw_cfg file the kernel reads: "UUIDHEX /path" per line. */
+static int write_mount_list(const struct volume_set *v, const char *path)
+{
+    FILE *f = fopen(path, "we");
+    if (!f)
+        return complain(path, strerror(errno));
+    for (int i = 0; i < v->n; i++) {
+        for (int k = 0; k < 16; k++)
+            fprintf(f, "%02x", v->uuid[i][k]);
+        fprintf(f, " %s\n", v->point[i]);
+    }
+    if (fclose(f) != 0)
+        return complain(path, strerror(errno));
     return 0;
 }
 
@@ -411,11 +512,15 @@ static int read_exit_status(const char *control_path)
     return status;
 }
 
-static int boot(const struct pith_args *a, struct workdir *w, const char *image_path, uint64_t seed)
+static int boot(const struct pith_args *a, struct workdir *w, const char *image_path, uint64_t seed,
+                const struct volume_set *vols)
 {
-    char kernel[PATH_MAX], control[PATH_MAX];
+    char kernel[PATH_MAX], control[PATH_MAX], mounts[PATH_MAX];
     workdir_file(w, "kernel.elf", kernel, sizeof kernel);
     workdir_file(w, "control", control, sizeof control);
+    workdir_file(w, "mounts", mounts, sizeof mounts);
+    if (vols->n && write_mount_list(vols, mounts) != 0)
+        return PITH_EXIT_USAGE;
 
     if (a->boot == BOOT_PVH || a->gdb) {
         if (a->image) {
@@ -435,6 +540,7 @@ static int boot(const struct pith_args *a, struct workdir *w, const char *image_
     struct qemu_options o = {
         .boot = a->boot, .accel = a->accel, .disk = a->disk, .memory = a->memory, .cpus = a->cpus,
         .image_path = image_path, .kernel_path = kernel, .control_path = control, .console_fd = sv[1],
+        .volume_paths = vols->paths, .nvolumes = vols->n, .mounts_file = vols->n ? mounts : NULL,
     };
     static struct qemu_command cmd;
     char why[256];
@@ -491,6 +597,9 @@ int run_command(const struct pith_args *a)
     } else if ((rc = check_inputs(a)) != 0) {
         return rc;   /* before the temp directory exists: nothing to clean */
     }
+    static struct volume_set vols;
+    if ((rc = check_mounts(a, a->image ? a->image : a->keep_image, &vols)) != 0)
+        return rc;
     if (workdir_create(&w) != 0)
         return PITH_EXIT_USAGE;
     if (a->image)
@@ -504,7 +613,7 @@ int run_command(const struct pith_args *a)
     uint64_t seed = a->gdb && !a->image ? gdb_random_seed() : 0;
     rc = a->image ? 0 : write_image(a, image, &w, seed);
     if (rc == 0)
-        rc = boot(a, &w, image, seed);
+        rc = boot(a, &w, image, seed, &vols);
     workdir_remove(&w);
     return rc;
 }

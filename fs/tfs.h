@@ -206,3 +206,7 @@ int tfs_fsck(struct heap *h, struct blockdev *dev, char *report, size_t len);
 /* Write an empty filesystem (a root directory and nothing else) over the
  * first `blocks` blocks of dev: for tests and tools. */
 int tfs_mkfs(struct blockdev *dev, uint64_t blocks, uint64_t log_blocks, char *err, size_t errlen);
+/* The same with the filesystem's uuid given (volumes get a random one, so the
+ * kernel can tell them apart); tfs_mkfs derives it from the size. */
+int tfs_mkfs_uuid(struct blockdev *dev, uint64_t blocks, uint64_t log_blocks, const uint8_t uuid[16], char *err,
+                  size_t errlen);

@@ -155,6 +155,16 @@ int tfs_grow(struct tfs *fs, uint64_t new_blocks)
 
 int tfs_mkfs(struct blockdev *dev, uint64_t blocks, uint64_t log_blocks, char *err, size_t errlen)
 {
+    /* Tests want reproducible images: the uuid derives from the size. */
+    uint8_t uuid[16] = { 0 };
+    uint32_t crc = tfs_crc32c(0, &blocks, sizeof(blocks));
+    tfs_put32(uuid, crc);
+    return tfs_mkfs_uuid(dev, blocks, log_blocks, uuid, err, errlen);
+}
+
+int tfs_mkfs_uuid(struct blockdev *dev, uint64_t blocks, uint64_t log_blocks, const uint8_t uuid[16], char *err,
+                  size_t errlen)
+{
     if (log_blocks < 4) log_blocks = 4;
     if (blocks < 2 + log_blocks + 8 || blocks > dev->sectors / TFS_SECTORS_PER_BLOCK) {
         format_sn(err, errlen, "tfs: mkfs: %llu blocks do not fit the device or are too few",
@@ -183,7 +193,7 @@ int tfs_mkfs(struct blockdev *dev, uint64_t blocks, uint64_t log_blocks, char *e
     tfs_put32(b + TFS_SB_VERSION, TFS_VERSION);
     tfs_put32(b + TFS_SB_BLOCK_SIZE, TFS_BLOCK_SIZE);
     tfs_put64(b + TFS_SB_BLOCK_COUNT, blocks);
-    tfs_put32(b + TFS_SB_UUID, tfs_crc32c(0, &blocks, sizeof(blocks)));
+    memcpy(b + TFS_SB_UUID, uuid, 16);
     tfs_put64(b + TFS_SB_GENERATION, 1);
     tfs_put64(b + TFS_SB_LOG_START, 2);
     tfs_put64(b + TFS_SB_LOG_BLOCKS, log_blocks);

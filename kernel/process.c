@@ -37,6 +37,11 @@ struct thread *thread_create(struct process *p, int tid)
         deallocate(p->heap, t, sizeof *t);
         return NULL;
     }
+    t->io_buffer = allocate(p->heap, THREAD_IO_BUFFER);
+    if (!t->io_buffer) {
+        deallocate(p->heap, t, sizeof *t);
+        return NULL;
+    }
     t->proc = p;
     t->tid = tid;
     t->kstack_base = stack;

@@ -25,7 +25,12 @@ struct thread {
     uint64_t robust_list, robust_len;
     uint64_t sigmask;
     uint64_t fs_base;
+    /* Data moving between the program and a file passes through here: big
+     * enough that a large read or write reaches the file system in few calls. */
+    char *io_buffer;
 };
+
+#define THREAD_IO_BUFFER (64 * 1024)
 
 struct process {
     struct heap *heap;

@@ -9,7 +9,6 @@
 #include "../fs/locks.h"
 #include "../klib/string.h"
 
-#define BOUNCE 4096
 #define SEEK_SET 0
 #define SEEK_CUR 1
 #define SEEK_END 2
@@ -40,10 +39,12 @@ static long do_read(struct file *f, uint64_t buf, uint64_t n, uint64_t off)
 {
     if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH)) return -EBADF;
     if (!f->ops->read) return -EINVAL;
-    char tmp[BOUNCE];
+    struct thread *self = current_thread();
+    char *tmp = self->io_buffer;
+    const size_t tmp_size = THREAD_IO_BUFFER;
     uint64_t done = 0;
     while (done < n) {
-        size_t chunk = MIN(n - done, sizeof tmp);
+        size_t chunk = MIN(n - done, tmp_size);
         int64_t r = f->ops->read(f, tmp, chunk, off + done);
         if (r < 0) return done ? (long)done : r;
         if (r && copy_to_user(buf + done, tmp, (size_t)r) < 0) return done ? (long)done : -EFAULT;
@@ -57,10 +58,12 @@ static long do_write(struct file *f, uint64_t buf, uint64_t n, uint64_t off)
 {
     if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH)) return -EBADF;
     if (!f->ops->write) return -EINVAL;
-    char tmp[BOUNCE];
+    struct thread *self = current_thread();
+    char *tmp = self->io_buffer;
+    const size_t tmp_size = THREAD_IO_BUFFER;
     uint64_t done = 0;
     while (done < n) {
-        size_t chunk = MIN(n - done, sizeof tmp);
+        size_t chunk = MIN(n - done, tmp_size);
         if (copy_from_user(tmp, buf + done, chunk) < 0) return done ? (long)done : -EFAULT;
         int64_t r = f->ops->write(f, tmp, chunk, off + done);
         if (r < 0) return done ? (long)done : r;
@@ -421,12 +424,14 @@ static long copy_between(struct file *in, int64_t in_off, struct file *out, int6
 {
     if ((in->flags & O_ACCMODE) == O_WRONLY || (out->flags & O_ACCMODE) == O_RDONLY) return -EBADF;
     if (!in->ops->read || !out->ops->write) return -EINVAL;
-    char tmp[BOUNCE];
+    struct thread *self = current_thread();
+    char *tmp = self->io_buffer;
+    const size_t tmp_size = THREAD_IO_BUFFER;
     uint64_t done = 0;
     uint64_t ip = in_off < 0 ? in->pos : (uint64_t)in_off;
     uint64_t op = out_off < 0 ? write_position(out) : (uint64_t)out_off;
     while (done < n) {
-        int64_t r = in->ops->read(in, tmp, MIN(n - done, sizeof tmp), ip);
+        int64_t r = in->ops->read(in, tmp, MIN(n - done, tmp_size), ip);
         if (r <= 0) {
             if (r < 0 && !done) return r;
             break;
