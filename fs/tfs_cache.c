@@ -17,7 +17,7 @@
 #define NO_BLOCK (~0ull)
 #define WB_MAX_BLOCKS 16u   /* 64 KiB per device request */
 #define IO_DEPTH 8u         /* requests in flight at once (bounce: 512 KiB) */
-#define RA_FIRST 16u        /* readahead after an isolated miss: one request */
+#define RA_FIRST 4u         /* readahead after an isolated miss: random readers pay little */
 #define RA_SEQ 128u         /* after a miss where the last window ended */
 
 struct centry {

@@ -64,7 +64,10 @@ static struct tfs *mount_root(struct heap *h, struct blockdev *disk)
     const struct tfs_config *cfg = tfs_config(fs);
     if (!cfg || !(cfg->flags & TFS_CONFIG_READONLY_ROOT)) {
         tfs_unmount(fs);
-        struct tfs_mount_options opt = { .flags = 0, .cache_blocks = 0, .clock_ns = wall_clock, .clock_ctx = NULL };
+        /* The block cache is the page cache: let it use a quarter of free memory. */
+        uint64_t cache_blocks = MAX(pages_free_count() / 4, 256ul);
+        struct tfs_mount_options opt = { .flags = 0, .cache_blocks = (uint32_t)MIN(cache_blocks, 1ul << 24),
+                                         .clock_ns = wall_clock, .clock_ctx = NULL };
         if (tfs_mount_opts(h, &part->dev, &opt, &fs, err, sizeof err) < 0)
             boot_fail(EXIT_BAD_IMAGE, "root filesystem", err);
     }

@@ -115,7 +115,8 @@ static int map_elf(struct process *p, struct tfs_node *node, struct mapped_elf *
         /* Write through the kernel's view: the program's pages may be read-only. */
         int r = copy_file_to_user(p, node, ph->p_offset, base + ph->p_vaddr, ph->p_filesz);
         if (r < 0) {
-            format_sn(err, errlen, "%s: cannot read segment %d", path, i);
+            format_sn(err, errlen, r == -ENOMEM ? "%s: out of memory loading segment %d (give the machine more with -m)"
+                                                : "%s: cannot read segment %d", path, i);
             return r;
         }
         if (map_from < end)
