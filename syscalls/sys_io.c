@@ -34,39 +34,21 @@ struct iovec_k {
 
 static struct fdtable *fds(void) { return &current_process()->fds; }
 
-/* Read up to n bytes at *pos (or at off when pos is NULL) into user memory. */
-static long do_read(struct file *f, uint64_t buf, uint64_t n, uint64_t off)
+/* Move up to n bytes between user memory at buf and the file at off,
+ * through this thread's I/O buffer. Short counts stop the loop, as on Linux. */
+static long do_rw(struct file *f, uint64_t buf, uint64_t n, uint64_t off, bool write)
 {
-    if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH)) return -EBADF;
-    if (!f->ops->read) return -EINVAL;
-    struct thread *self = current_thread();
-    char *tmp = self->io_buffer;
-    const size_t tmp_size = THREAD_IO_BUFFER;
+    uint32_t forbidden = write ? O_RDONLY : O_WRONLY;
+    if ((f->flags & O_ACCMODE) == forbidden || (f->flags & O_PATH)) return -EBADF;
+    if (write ? !f->ops->write : !f->ops->read) return -EINVAL;
+    char *tmp = current_thread()->io_buffer;
     uint64_t done = 0;
     while (done < n) {
-        size_t chunk = MIN(n - done, tmp_size);
-        int64_t r = f->ops->read(f, tmp, chunk, off + done);
+        size_t chunk = MIN(n - done, (uint64_t)THREAD_IO_BUFFER);
+        if (write && copy_from_user(tmp, buf + done, chunk) < 0) return done ? (long)done : -EFAULT;
+        int64_t r = write ? f->ops->write(f, tmp, chunk, off + done) : f->ops->read(f, tmp, chunk, off + done);
         if (r < 0) return done ? (long)done : r;
-        if (r && copy_to_user(buf + done, tmp, (size_t)r) < 0) return done ? (long)done : -EFAULT;
-        done += (uint64_t)r;
-        if ((size_t)r < chunk) break;
-    }
-    return (long)done;
-}
-
-static long do_write(struct file *f, uint64_t buf, uint64_t n, uint64_t off)
-{
-    if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH)) return -EBADF;
-    if (!f->ops->write) return -EINVAL;
-    struct thread *self = current_thread();
-    char *tmp = self->io_buffer;
-    const size_t tmp_size = THREAD_IO_BUFFER;
-    uint64_t done = 0;
-    while (done < n) {
-        size_t chunk = MIN(n - done, tmp_size);
-        if (copy_from_user(tmp, buf + done, chunk) < 0) return done ? (long)done : -EFAULT;
-        int64_t r = f->ops->write(f, tmp, chunk, off + done);
-        if (r < 0) return done ? (long)done : r;
+        if (!write && r && copy_to_user(buf + done, tmp, (size_t)r) < 0) return done ? (long)done : -EFAULT;
         done += (uint64_t)r;
         if ((size_t)r < chunk) break;
     }
@@ -92,7 +74,7 @@ static long transfer(struct file *f, const struct iovec_k *v, int cnt, int64_t o
     for (int i = 0; i < cnt; i++) {
         if (!v[i].len) continue;
         if ((int64_t)v[i].len < 0 || total + (int64_t)v[i].len < total) return total ? total : -EINVAL;
-        long r = write ? do_write(f, v[i].base, v[i].len, pos) : do_read(f, v[i].base, v[i].len, pos);
+        long r = do_rw(f, v[i].base, v[i].len, pos, write);
         if (r < 0) {
             if (!total) total = r;
             break;

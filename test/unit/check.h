@@ -16,6 +16,9 @@ static int checks, failures;
         }                                                         \
     } while (0)
 
+/* A check whose condition is its own message. */
+#define CHECK_THAT(cond) CHECK(cond, "%s", #cond)
+
 /* End of main: the summary line, and the exit status. */
 static inline int check_report(const char *name)
 {

@@ -7,15 +7,7 @@
 
 #include "cli/args.h"
 
-static int failures;
-
-#define CHECK(cond)                                                 \
-    do {                                                            \
-        if (!(cond)) {                                              \
-            printf("FAIL line %d: %s\n", __LINE__, #cond);          \
-            failures++;                                             \
-        }                                                           \
-    } while (0)
+#include "check.h"
 
 static int parse(enum pith_command cmd, struct pith_args *a, char *err, const char *const *words)
 {
@@ -34,24 +26,24 @@ int main(void)
 
     const char *const run1[] = { "run", "--trace", "--boot=disk", "-m", "128M", "-e", "A=1", "-f", "x.txt",
                                  "-f", "/h/y:z:/guest/y", "prog", "--trace", "-e", "arg", NULL };
-    CHECK(parse(CMD_RUN, &a, err, run1) == 0);
-    CHECK(a.trace && a.boot == BOOT_DISK && strcmp(a.memory, "128M") == 0);
-    CHECK(a.envc == 1 && strcmp(a.env[0], "A=1") == 0);
-    CHECK(a.filec == 2 && strcmp(a.files[0].host, "x.txt") == 0 && a.files[0].guest == NULL);
-    CHECK(strcmp(a.files[1].host, "/h/y:z") == 0 && strcmp(a.files[1].guest, "/guest/y") == 0);
-    CHECK(strcmp(a.program, "prog") == 0 && a.prog_argc == 3 && strcmp(a.prog_args[0], "--trace") == 0);
+    CHECK_THAT(parse(CMD_RUN, &a, err, run1) == 0);
+    CHECK_THAT(a.trace && a.boot == BOOT_DISK && strcmp(a.memory, "128M") == 0);
+    CHECK_THAT(a.envc == 1 && strcmp(a.env[0], "A=1") == 0);
+    CHECK_THAT(a.filec == 2 && strcmp(a.files[0].host, "x.txt") == 0 && a.files[0].guest == NULL);
+    CHECK_THAT(strcmp(a.files[1].host, "/h/y:z") == 0 && strcmp(a.files[1].guest, "/guest/y") == 0);
+    CHECK_THAT(strcmp(a.program, "prog") == 0 && a.prog_argc == 3 && strcmp(a.prog_args[0], "--trace") == 0);
     args_free(&a);
 
     const char *const run2[] = { "run", "--", "-weird-name", NULL };
-    CHECK(parse(CMD_RUN, &a, err, run2) == 0 && strcmp(a.program, "-weird-name") == 0 && a.prog_argc == 0);
+    CHECK_THAT(parse(CMD_RUN, &a, err, run2) == 0 && strcmp(a.program, "-weird-name") == 0 && a.prog_argc == 0);
     args_free(&a);
 
     const char *const image[] = { "run", "--image", "x.img", "--boot", "pvh", NULL };
-    CHECK(parse(CMD_RUN, &a, err, image) == 0 && strcmp(a.image, "x.img") == 0 && !a.program);
+    CHECK_THAT(parse(CMD_RUN, &a, err, image) == 0 && strcmp(a.image, "x.img") == 0 && !a.program);
     args_free(&a);
 
     const char *const build[] = { "build", "-o", "out.img", "prog", "a", NULL };
-    CHECK(parse(CMD_BUILD, &a, err, build) == 0 && strcmp(a.output, "out.img") == 0 && a.prog_argc == 1);
+    CHECK_THAT(parse(CMD_BUILD, &a, err, build) == 0 && strcmp(a.output, "out.img") == 0 && a.prog_argc == 1);
     args_free(&a);
 
     const char *const bad[][6] = {
@@ -78,10 +70,10 @@ int main(void)
     };
     const char *const more[] = { "run", "--disk=nvme", "--sysroot", "/sr", "-d", "/h/d:/g", "-d", "rel",
                                  "--user", "alice", "-e", "K=1", "-e", "K=2", "prog", NULL };
-    CHECK(parse(CMD_RUN, &a, err, more) == 0);
-    CHECK(a.disk == DISK_NVME && strcmp(a.sysroot, "/sr") == 0 && strcmp(a.user, "alice") == 0);
-    CHECK(a.filec == 2 && a.files[0].dir_only && strcmp(a.files[0].guest, "/g") == 0 && !a.files[1].guest);
-    CHECK(a.envc == 2 && strcmp(a.env[1], "K=2") == 0 && strcmp(a.memory, "64M") == 0);
+    CHECK_THAT(parse(CMD_RUN, &a, err, more) == 0);
+    CHECK_THAT(a.disk == DISK_NVME && strcmp(a.sysroot, "/sr") == 0 && strcmp(a.user, "alice") == 0);
+    CHECK_THAT(a.filec == 2 && a.files[0].dir_only && strcmp(a.files[0].guest, "/g") == 0 && !a.files[1].guest);
+    CHECK_THAT(a.envc == 2 && strcmp(a.env[1], "K=2") == 0 && strcmp(a.memory, "64M") == 0);
     args_free(&a);
 
     /* --env-file and a config; the command line wins over the config. */
@@ -99,33 +91,33 @@ int main(void)
               " \"memory\": \"128M\", \"trace\": true, \"boot\": \"disk\", \"sysroot\": \"root\"}", f);
         fclose(f);
         const char *const withcfg[] = { "run", "--env-file", envf, "-c", cfg, "-m", "256M", "prog", NULL };
-        CHECK(parse(CMD_RUN, &a, err, withcfg) == 0);
-        CHECK(a.prog_argc == 2 && strcmp(a.prog_args[0], "c1") == 0 && strcmp(a.prog_args[1], "") == 0);
+        CHECK_THAT(parse(CMD_RUN, &a, err, withcfg) == 0);
+        CHECK_THAT(a.prog_argc == 2 && strcmp(a.prog_args[0], "c1") == 0 && strcmp(a.prog_args[1], "") == 0);
         /* config entries first, so the env file's A=1 (later) wins */
-        CHECK(a.envc == 5 && strcmp(a.env[0], "A=cfg") == 0 && strcmp(a.env[1], "D=d") == 0);
-        CHECK(strcmp(a.env[2], "A=1") == 0 && strcmp(a.env[3], "B=two words") == 0 && strcmp(a.env[4], "C=x=y") == 0);
-        CHECK(a.filec == 3 && strncmp(a.files[0].host, dir, strlen(dir)) == 0 && strstr(a.files[0].host, "/rel.txt"));
-        CHECK(strcmp(a.files[1].host, "/abs") == 0 && strcmp(a.files[1].guest, "/g/abs") == 0);
-        CHECK(a.files[2].dir_only && strcmp(a.files[2].guest, "/s") == 0);
-        CHECK(strcmp(a.memory, "256M") == 0 && a.trace && a.boot == BOOT_DISK && strstr(a.sysroot, "/root"));
+        CHECK_THAT(a.envc == 5 && strcmp(a.env[0], "A=cfg") == 0 && strcmp(a.env[1], "D=d") == 0);
+        CHECK_THAT(strcmp(a.env[2], "A=1") == 0 && strcmp(a.env[3], "B=two words") == 0 && strcmp(a.env[4], "C=x=y") == 0);
+        CHECK_THAT(a.filec == 3 && strncmp(a.files[0].host, dir, strlen(dir)) == 0 && strstr(a.files[0].host, "/rel.txt"));
+        CHECK_THAT(strcmp(a.files[1].host, "/abs") == 0 && strcmp(a.files[1].guest, "/g/abs") == 0);
+        CHECK_THAT(a.files[2].dir_only && strcmp(a.files[2].guest, "/s") == 0);
+        CHECK_THAT(strcmp(a.memory, "256M") == 0 && a.trace && a.boot == BOOT_DISK && strstr(a.sysroot, "/root"));
         args_free(&a);
 
         const char *const argsbeat[] = { "run", "-c", cfg, "prog", "mine", NULL };
-        CHECK(parse(CMD_RUN, &a, err, argsbeat) == 0 && a.prog_argc == 1 && strcmp(a.prog_args[0], "mine") == 0);
+        CHECK_THAT(parse(CMD_RUN, &a, err, argsbeat) == 0 && a.prog_argc == 1 && strcmp(a.prog_args[0], "mine") == 0);
         args_free(&a);
 
         f = fopen(envf, "w");
         fputs("A=1\nNOEQUALS\n", f);
         fclose(f);
         const char *const badenv[] = { "run", "--env-file", envf, "prog", NULL };
-        CHECK(parse(CMD_RUN, &a, err, badenv) != 0 && strstr(err, ":2: expected KEY=VALUE"));
+        CHECK_THAT(parse(CMD_RUN, &a, err, badenv) != 0 && strstr(err, ":2: expected KEY=VALUE"));
         args_free(&a);
 
         f = fopen(cfg, "w");
         fputs("{\n  \"args\": [],\n  \"colour\": 1\n}", f);
         fclose(f);
         const char *const badcfg[] = { "run", "-c", cfg, "prog", NULL };
-        CHECK(parse(CMD_RUN, &a, err, badcfg) != 0 && strstr(err, "pith.json:3:13: unknown key \"colour\""));
+        CHECK_THAT(parse(CMD_RUN, &a, err, badcfg) != 0 && strstr(err, "pith.json:3:13: unknown key \"colour\""));
         args_free(&a);
         unlink(envf);
         unlink(cfg);

@@ -11,18 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int checks, failures;
-
-#define CHECK(cond, ...)                                     \
-    do {                                                     \
-        checks++;                                            \
-        if (!(cond)) {                                       \
-            failures++;                                      \
-            printf("FAIL: test_blockdev.c:%d: ", __LINE__);  \
-            printf(__VA_ARGS__);                             \
-            printf("\n");                                    \
-        }                                                    \
-    } while (0)
+#include "check.h"
 
 #define SECTORS 4096
 #define DEPTH 5

@@ -9,15 +9,7 @@
 
 #include "cli/console.h"
 
-static int failures;
-
-#define CHECK(cond)                                                 \
-    do {                                                            \
-        if (!(cond)) {                                              \
-            printf("FAIL line %d: %s\n", __LINE__, #cond);          \
-            failures++;                                             \
-        }                                                           \
-    } while (0)
+#include "check.h"
 
 /* One poll round of the relay, as qemu_run does it. */
 static void step(struct console_relay *r)
@@ -35,8 +27,8 @@ int main(void)
     uint8_t out[16];
     const uint8_t in[] = { 'a', 0xff, 0, 0xff };
     size_t n = console_escape(in, sizeof in, out);
-    CHECK(n == 6 && memcmp(out, "a\xff\xff\0\xff\xff", 6) == 0);
-    CHECK(console_escape(in, 0, out) == 0);
+    CHECK_THAT(n == 6 && memcmp(out, "a\xff\xff\0\xff\xff", 6) == 0);
+    CHECK_THAT(console_escape(in, 0, out) == 0);
 
     int sv[2], inp[2], outp[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 || pipe(inp) != 0 || pipe(outp) != 0) {
@@ -48,7 +40,7 @@ int main(void)
     console_relay_init(&r, sv[0], inp[0], outp[1]);
 
     /* stdin -> socket, escaped; then end of input -> 0xFF 0x04. */
-    CHECK(write(inp[1], "x\xffy", 3) == 3);
+    CHECK_THAT(write(inp[1], "x\xffy", 3) == 3);
     close(inp[1]);
     uint8_t got[64];
     size_t have = 0;
@@ -60,20 +52,20 @@ int main(void)
             if (k > 0) have += (size_t)k;
         }
     }
-    CHECK(have == 6 && memcmp(got, "x\xff\xffy\xff\x04", 6) == 0);
-    CHECK(!r.in_open);
+    CHECK_THAT(have == 6 && memcmp(got, "x\xff\xffy\xff\x04", 6) == 0);
+    CHECK_THAT(!r.in_open);
 
     /* socket -> stdout unchanged, drained after the other end closes. */
-    CHECK(write(sv[1], "out\r\n\xff", 6) == 6);
+    CHECK_THAT(write(sv[1], "out\r\n\xff", 6) == 6);
     close(sv[1]);
     console_relay_drain(&r);
     close(outp[1]);
     ssize_t k = read(outp[0], got, sizeof got);
-    CHECK(k == 6 && memcmp(got, "out\r\n\xff", 6) == 0);
-    CHECK(!r.sock_open);
+    CHECK_THAT(k == 6 && memcmp(got, "out\r\n\xff", 6) == 0);
+    CHECK_THAT(!r.sock_open);
 
     /* No stdin at all: the guest is told end of file at once. */
     console_relay_init(&r, sv[0], -1, outp[1]);
-    CHECK(r.plen == 2 && r.pending[0] == 0xff && r.pending[1] == 0x04);
+    CHECK_THAT(r.plen == 2 && r.pending[0] == 0xff && r.pending[1] == 0x04);
     return failures ? 1 : 0;
 }

@@ -5,15 +5,7 @@
 
 #include "cli/json.h"
 
-static int failures;
-
-#define CHECK(cond)                                                 \
-    do {                                                            \
-        if (!(cond)) {                                              \
-            printf("FAIL line %d: %s\n", __LINE__, #cond);          \
-            failures++;                                             \
-        }                                                           \
-    } while (0)
+#include "check.h"
 
 static struct json_value *parse(const char *text, char *err)
 {
@@ -40,16 +32,16 @@ int main(void)
 {
     char err[256];
     struct json_value *v = parse(" {\"a\": [1, -2.5e3, true, false, null, \"x\\n\\u00e9\\ud83d\\ude00\"],\n \"b\": {}} ", err);
-    CHECK(v && v->type == JSON_OBJECT && v->n == 2);
+    CHECK_THAT(v && v->type == JSON_OBJECT && v->n == 2);
     if (v && v->n == 2) {
         const struct json_value *a = &v->items[0];
-        CHECK(strcmp(v->keys[0], "a") == 0 && a->type == JSON_ARRAY && a->n == 6);
-        CHECK(a->items[0].type == JSON_NUMBER && strcmp(a->items[0].text, "1") == 0);
-        CHECK(strcmp(a->items[1].text, "-2.5e3") == 0);
-        CHECK(a->items[2].type == JSON_BOOL && a->items[2].boolean && !a->items[3].boolean);
-        CHECK(a->items[4].type == JSON_NULL);
-        CHECK(strcmp(a->items[5].text, "x\n\xc3\xa9\xf0\x9f\x98\x80") == 0);
-        CHECK(v->items[1].type == JSON_OBJECT && v->items[1].n == 0 && v->items[1].line == 2 && v->items[1].col == 7);
+        CHECK_THAT(strcmp(v->keys[0], "a") == 0 && a->type == JSON_ARRAY && a->n == 6);
+        CHECK_THAT(a->items[0].type == JSON_NUMBER && strcmp(a->items[0].text, "1") == 0);
+        CHECK_THAT(strcmp(a->items[1].text, "-2.5e3") == 0);
+        CHECK_THAT(a->items[2].type == JSON_BOOL && a->items[2].boolean && !a->items[3].boolean);
+        CHECK_THAT(a->items[4].type == JSON_NULL);
+        CHECK_THAT(strcmp(a->items[5].text, "x\n\xc3\xa9\xf0\x9f\x98\x80") == 0);
+        CHECK_THAT(v->items[1].type == JSON_OBJECT && v->items[1].n == 0 && v->items[1].line == 2 && v->items[1].col == 7);
     }
     json_free(v);
 
@@ -75,6 +67,6 @@ int main(void)
     refuse(deep, "1:66:", "nested deeper", __LINE__);
     char with_nul[] = "[1,\0 2]";
     v = NULL;
-    CHECK(json_parse(with_nul, sizeof with_nul - 1, &v, err, sizeof err) != 0 && strstr(err, "NUL"));
+    CHECK_THAT(json_parse(with_nul, sizeof with_nul - 1, &v, err, sizeof err) != 0 && strstr(err, "NUL"));
     return failures ? 1 : 0;
 }

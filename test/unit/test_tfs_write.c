@@ -12,18 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-static int checks, failures;
-
-#define CHECK(cond, ...)                                          \
-    do {                                                          \
-        checks++;                                                 \
-        if (!(cond)) {                                            \
-            failures++;                                           \
-            printf("FAIL: test_tfs_write.c:%d: ", __LINE__);      \
-            printf(__VA_ARGS__);                                  \
-            printf("\n");                                         \
-        }                                                         \
-    } while (0)
+#include "check.h"
 
 static char err[2048];
 
