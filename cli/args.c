@@ -333,7 +333,7 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
         if (r < 0 || args_parse_size(v, &a->min_size, err, errlen) < 0)
             return -1;
         a->size_set = 1;
-    } else if (run && VALUE("--mount")) {
+    } else if (VALUE("--mount")) {   /* build: the image remembers its volumes */
         if (r < 0 || args_add_mount(a, v, NULL, err, errlen) < 0)
             return -1;
     } else if (a->command == CMD_BUILD && VALUE("-o")) {

@@ -54,12 +54,14 @@ void manifest_free(struct manifest *m)
     free_str(h, m->program);
     for (size_t i = 0; i < m->argc; i++) free_str(h, m->argv[i]);
     for (size_t i = 0; i < m->envc; i++) free_str(h, m->envp[i]);
+    for (size_t i = 0; i < m->mountc; i++) free_str(h, m->mounts[i]);
     for (size_t i = 0; i < m->nentries; i++) {
         free_str(h, m->entries[i].guest);
         free_str(h, m->entries[i].source);
     }
     deallocate(h, m->argv, m->argv_cap * sizeof(char *));
     deallocate(h, m->envp, m->envp_cap * sizeof(char *));
+    deallocate(h, m->mounts, m->mounts_cap * sizeof(char *));
     deallocate(h, m->entries, m->entries_cap * sizeof(struct manifest_entry));
     deallocate(h, m, sizeof(*m));
 }
@@ -131,6 +133,28 @@ static int push_string(struct manifest *m, char ***arr, size_t *n, size_t *cap, 
 int manifest_add_arg(struct manifest *m, const char *arg, char *err, size_t errlen)
 {
     return push_string(m, &m->argv, &m->argc, &m->argv_cap, arg, err, errlen);
+}
+
+int manifest_add_mount(struct manifest *m, const char *guest_path, const char *host_volume, char *err, size_t errlen)
+{
+    char norm[GUEST_PATH_MAX];
+    const char *why = manifest_normalize_path(guest_path, norm, sizeof(norm));
+    if (why || strcmp(norm, "/") == 0) {
+        snprintf(err, errlen, "%s: %s", guest_path, why ? why : "cannot mount a volume over /");
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < m->mountc; i += 2)
+        if (strcmp(m->mounts[i], norm) == 0) {
+            snprintf(err, errlen, "%s: two volumes at one mount point", norm);
+            return -EEXIST;
+        }
+    if (m->mountc / 2 >= 8) {
+        snprintf(err, errlen, "%s: too many volumes (at most 8)", norm);
+        return -E2BIG;
+    }
+    int rc = push_string(m, &m->mounts, &m->mountc, &m->mounts_cap, norm, err, errlen);
+    if (!rc) rc = push_string(m, &m->mounts, &m->mountc, &m->mounts_cap, host_volume, err, errlen);
+    return rc;
 }
 
 int manifest_add_env(struct manifest *m, const char *kv, char *err, size_t errlen)
@@ -401,6 +425,11 @@ static int parse_directive(struct parser *p)
         if ((rc = want_args(p, 2, 4)) || (rc = optional_mode(p, 3, &mode))) return rc;
         const char *h = host_path(p, b->text, buf, sizeof(buf));
         return wrap(p, a->col, add_entry(m, MANIFEST_FILE, a->text, h, mode, p->line, p->err, p->errlen));
+    }
+    if (strcmp(d, "mount") == 0) {
+        if ((rc = want_args(p, 2, 2))) return rc;
+        const char *h = host_path(p, b->text, buf, sizeof(buf));
+        return wrap(p, a->col, manifest_add_mount(m, a->text, h, p->err, p->errlen));
     }
     if (strcmp(d, "tree") == 0) {
         if ((rc = want_args(p, 2, 2))) return rc;

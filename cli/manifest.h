@@ -45,6 +45,8 @@ struct manifest {
     uint32_t flags;             /* MANIFEST_FLAG_* */
     uint64_t min_size;          /* minimum filesystem bytes, 0 = just big enough */
     uint64_t layout_seed;       /* address-space layout seed for the kernel, 0 = random */
+    char **mounts;              /* pairs: guest mount point, host volume path */
+    size_t mountc, mounts_cap;  /* mountc counts strings (two per volume) */
     struct manifest_entry *entries;
     size_t nentries, entries_cap;
 };
@@ -65,6 +67,8 @@ int manifest_load_file(struct heap *h, const char *path, struct manifest **out, 
 /* Building a manifest in memory. Every string is copied. */
 int manifest_set_program(struct manifest *m, const char *guest_path, char *err, size_t errlen);
 int manifest_add_arg(struct manifest *m, const char *arg, char *err, size_t errlen);
+/* A volume the image expects at guest_path (`pith run --image` attaches it). */
+int manifest_add_mount(struct manifest *m, const char *guest_path, const char *host_volume, char *err, size_t errlen);
 int manifest_add_env(struct manifest *m, const char *key_eq_value, char *err, size_t errlen);   /* needs '=' */
 /* mode: permission bits, or MANIFEST_MODE_FROM_HOST to copy the host file's. */
 #define MANIFEST_MODE_FROM_HOST 0xFFFFFFFFu

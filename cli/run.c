@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include "deps.h"
+#include "../fs/tfs.h"
+#include "../fs/mbr.h"
+#include "file_blockdev.h"
 #include "elf_check.h"
 #include "embedded.h"
 #include "gdb_hint.h"
@@ -352,12 +355,54 @@ static int fill_manifest(const struct pith_args *a, struct manifest *m, const ch
     /* Mount points as directories, so `ls /` shows them (the kernel routes
      * the paths to the volume either way). */
     for (int i = 0; i < a->mountc; i++) {
-        char norm[PATH_MAX];
+        char norm[PATH_MAX], vol[PATH_MAX];
         if (!manifest_normalize_path(a->mounts[i].path, norm, sizeof norm) && !guest_path_taken(m, norm) &&
             manifest_add_dir(m, norm, 0755, why, sizeof why) != 0)
             return complain(a->mounts[i].path, why);
+        /* The image remembers its volumes, so `pith run --image` attaches them again. */
+        if (!realpath(a->mounts[i].volume, vol) || manifest_add_mount(m, a->mounts[i].path, vol, why, sizeof why) != 0)
+            return complain(a->mounts[i].volume, why[0] ? why : strerror(errno));
     }
     return 0;
+}
+
+/* `pith run --image`: attach the volumes the image was built with, except
+ * where --mount names the same mount point. */
+static int add_image_mounts(struct pith_args *a)
+{
+    /* An image the host cannot read is left to the kernel, whose check
+     * failure is the message the user should see. */
+    struct file_blockdev fb;
+    struct part_blockdev part;
+    struct tfs *fs = NULL;
+    char quiet[256];
+    if (file_blockdev_open(&fb, a->image, false) != 0) return 0;
+    if (fb.dev.sectors == 0 || mbr_open_partition(&fb.dev, MBR_TYPE_TFS, &part, quiet, sizeof quiet) != 0 ||
+        tfs_mount(host_heap(), &part.dev, &fs, quiet, sizeof quiet) != 0) {
+        file_blockdev_close(&fb);
+        return 0;
+    }
+    const struct tfs_config *cfg = tfs_config(fs);
+    int rc = 0;
+    for (int i = 0; cfg && i < cfg->mountc && rc == 0; i++) {
+        const char *point = cfg->mounts[2 * i], *vol = cfg->mounts[2 * i + 1];
+        bool overridden = false;
+        for (int j = 0; j < a->mountc; j++) {
+            char norm[PATH_MAX];
+            if (!manifest_normalize_path(a->mounts[j].path, norm, sizeof norm) && strcmp(norm, point) == 0)
+                overridden = true;
+        }
+        if (overridden) continue;
+        char spec[2 * PATH_MAX + 2], why[512];
+        snprintf(spec, sizeof spec, "%s:%s", vol, point);
+        if (args_add_mount(a, spec, NULL, why, sizeof why) != 0) {
+            fprintf(stderr, "pith: %s: %s\n", a->image, why);
+            rc = PITH_EXIT_USAGE;
+        }
+    }
+    tfs_unmount(fs);
+    file_blockdev_close(&fb);
+    return rc;
 }
 
 /* ---- extra volumes (--mount) ---- */
@@ -584,7 +629,7 @@ static int boot(const struct pith_args *a, struct workdir *w, const char *image_
     return PITH_EXIT_NO_STATUS;
 }
 
-int run_command(const struct pith_args *a)
+int run_command(struct pith_args *a)
 {
     struct workdir w;
     char image[PATH_MAX];
@@ -597,6 +642,8 @@ int run_command(const struct pith_args *a)
     } else if ((rc = check_inputs(a)) != 0) {
         return rc;   /* before the temp directory exists: nothing to clean */
     }
+    if (a->image && (rc = add_image_mounts(a)) != 0)
+        return rc;
     static struct volume_set vols;
     if ((rc = check_mounts(a, a->image ? a->image : a->keep_image, &vols)) != 0)
         return rc;

@@ -7,7 +7,7 @@
 #define PITH_EXIT_USAGE 2
 #define PITH_EXIT_NO_STATUS 125
 
-int run_command(const struct pith_args *a);
+int run_command(struct pith_args *a);
 int build_command(const struct pith_args *a);
 
 /* The guest path of a host file: the host path itself if absolute, else

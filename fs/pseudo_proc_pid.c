@@ -179,7 +179,8 @@ static void gen_maps(struct pseudo_node *n, struct pseudo_text *t)
     uint64_t irq = spin_lock_irqsave(&p->vm.lock);
     for (struct vma *v = p->vm.vmas; v; v = v->next) {
         const char *name = v->flags & VM_HEAP ? "[heap]" : v->flags & VM_STACK ? "[stack]" : v->name;
-        bool file = name == v->name && name;
+        /* [vdso], [vvar] and [anon:...] are names, not files: no device or inode. */
+        bool file = name == v->name && name && name[0] != '[';
         size_t before = t->len;
         text_printf(t, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ", v->start, v->end,
                     v->flags & VM_READ ? 'r' : '-', v->flags & VM_WRITE ? 'w' : '-',

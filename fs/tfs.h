@@ -102,6 +102,8 @@ struct tfs_config {
     const char *const *envp;   /* envp[envc] == NULL */
     uint32_t flags;            /* TFS_CONFIG_* */
     uint64_t layout_seed;      /* 0: the kernel randomizes; else loader/layout.h derives addresses from it */
+    int mountc;                /* volumes the image expects (for the host tool that boots it) */
+    const char *const *mounts; /* mountc pairs: guest mount point, host volume path */
 };
 const struct tfs_config *tfs_config(struct tfs *fs);
 

@@ -94,12 +94,13 @@ enum { TFS_SYMLINK_INO = 0, TFS_SYMLINK_TARGET = 8 };
 /* CONFIG payload: header, then NUL-terminated strings: program, argv..., envp... */
 enum {
     TFS_CONFIG_FLAGS = 0, TFS_CONFIG_ARGC = 4, TFS_CONFIG_ENVC = 8,
-    TFS_CONFIG_RESERVED = 12, TFS_CONFIG_LAYOUT_SEED = 16, TFS_CONFIG_STRINGS = 24,
+    TFS_CONFIG_MOUNTC = 12, TFS_CONFIG_LAYOUT_SEED = 16, TFS_CONFIG_STRINGS = 24,
 };
 
 #define TFS_NAME_MAX 255
 #define TFS_SYMLINK_MAX 4095
 #define TFS_CONFIG_MAX_STRINGS 4096
+#define TFS_CONFIG_MAX_MOUNTS 8
 /* Files may be sparse and up to 2^44 bytes (16 TiB); keeps offsets far from overflow. */
 #define TFS_MAX_FILE_BLOCKS (1ull << 32)
 

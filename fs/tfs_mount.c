@@ -412,20 +412,21 @@ static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
     if (len < TFS_CONFIG_STRINGS) return FAIL(r, "config record too short");
     uint32_t argc = tfs_get32(p + TFS_CONFIG_ARGC), envc = tfs_get32(p + TFS_CONFIG_ENVC);
     if (argc > TFS_CONFIG_MAX_STRINGS || envc > TFS_CONFIG_MAX_STRINGS) return FAIL(r, "config has too many strings");
-    if (tfs_get32(p + TFS_CONFIG_RESERVED)) return FAIL(r, "config reserved field is not 0");
+    uint32_t mountc = tfs_get32(p + TFS_CONFIG_MOUNTC);
+    if (mountc > TFS_CONFIG_MAX_MOUNTS) return FAIL(r, "config names too many volumes");
     const char *s = (const char *)p + TFS_CONFIG_STRINGS;
     size_t slen = len - TFS_CONFIG_STRINGS;
-    uint32_t want = 1 + argc + envc, nuls = 0;
+    uint32_t want = 1 + argc + envc + 2 * mountc, nuls = 0;
     for (size_t i = 0; i < slen; i++)
         if (!s[i]) nuls++;
     if (nuls != want || s[slen - 1] != 0) return FAIL(r, "config strings do not match argc/envc");
     if (s[0] != '/') return FAIL(r, "config program is not an absolute path");
 
-    size_t ptrs = (size_t)(argc + 1 + envc + 1) * sizeof(char *);
+    size_t ptrs = (size_t)(argc + 1 + envc + 1 + 2 * mountc + 1) * sizeof(char *);
     size_t memlen = ptrs + slen;
     uint8_t *mem = allocate(fs->heap, memlen);
     if (!mem) return NOMEM(r);
-    const char **argv = (const char **)mem, **envp = argv + argc + 1;
+    const char **argv = (const char **)mem, **envp = argv + argc + 1, **mounts = envp + envc + 1;
     char *strings = (char *)mem + ptrs;
     memcpy(strings, s, slen);
     char *cur = strings;
@@ -435,12 +436,14 @@ static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
     argv[argc] = 0;
     for (uint32_t i = 0; i < envc; i++, cur += strlen(cur) + 1) envp[i] = cur;
     envp[envc] = 0;
+    for (uint32_t i = 0; i < 2 * mountc; i++, cur += strlen(cur) + 1) mounts[i] = cur;
+    mounts[2 * mountc] = 0;
 
     free_config(fs);
     fs->config_mem = mem;
     fs->config_mem_len = memlen;
     fs->config = (struct tfs_config){ program, (int)argc, argv, (int)envc, envp, tfs_get32(p + TFS_CONFIG_FLAGS),
-                                      tfs_get64(p + TFS_CONFIG_LAYOUT_SEED) };
+                                      tfs_get64(p + TFS_CONFIG_LAYOUT_SEED), (int)mountc, mounts };
     fs->has_config = true;
     return 0;
 }

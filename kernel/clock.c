@@ -8,6 +8,8 @@
 #include "mm.h"
 #include "console.h"
 #include "../platform/devlog.h"
+#include "cpu.h"
+#include "../syscalls/vdso/vdso_data.h"
 
 #define PIT_HZ 1193182ull
 #define PIT_WINDOW_TICKS 2386u /* ~2 ms: the median of three is steady enough, and boot time counts */
@@ -265,6 +267,43 @@ uint64_t clock_realtime_ns(void)
 }
 
 uint64_t clock_tsc_khz(void) { return tsc_khz; }
+
+/* ---- the vDSO's clock page ---- */
+
+static struct vdso_data *vdso_clock;
+static uint64_t vdso_clock_pa;
+
+/* Publish the current clock parameters. The seqcount makes a reader in the
+ * program retry if it raced with this; call again whenever the realtime base
+ * changes (today it is set once, at boot). */
+static void vdso_publish(void)
+{
+    volatile struct vdso_data *d = vdso_clock;
+    d->seq++;
+    barrier();
+    /* kvmclock's parameters live in kernel memory the program cannot read. */
+    d->use_syscall = use_kvmclock || !tsc_khz;
+    d->tsc_base = tsc_base;
+    d->mono_base_ns = 0;
+    d->mult = ns_per_tick_mult;
+    d->shift = 32;
+    d->has_tsc_aux = cpu_features.rdtscp;
+    d->real_offset_ns = rtc_unix_ns - rtc_mono_ns;
+    barrier();
+    d->seq++;
+}
+
+uint64_t clock_vdso_page(void)
+{
+    if (!vdso_clock_pa) {
+        uint64_t pa = page_alloc();
+        if (!pa) return 0;
+        vdso_clock = phys_to_virt(pa);
+        vdso_clock_pa = pa;
+        vdso_publish();
+    }
+    return vdso_clock_pa;
+}
 
 void clock_delay_ns(uint64_t ns)
 {

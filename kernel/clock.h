@@ -8,3 +8,6 @@ uint64_t clock_monotonic_ns(void);
 uint64_t clock_realtime_ns(void);
 uint64_t clock_tsc_khz(void);
 void clock_delay_ns(uint64_t ns);
+/* The physical address of the clock page the vDSO reads (struct vdso_data,
+ * syscalls/vdso/vdso_data.h), allocated and filled on first use; 0 if out of memory. */
+uint64_t clock_vdso_page(void);

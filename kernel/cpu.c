@@ -15,6 +15,7 @@
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
 
 #define CR0_MP (1ul << 1)
 #define CR0_EM (1ul << 2)
@@ -41,6 +42,11 @@ static void detect_features(void)
         cpu_features.smep = r[1] >> 7 & 1;
         cpu_features.smap = r[1] >> 20 & 1;
         cpu_features.rdseed = r[1] >> 18 & 1;
+    }
+    cpuid(0x80000000, 0, r);
+    if (r[0] >= 0x80000001) {
+        cpuid(0x80000001, 0, r);
+        cpu_features.rdtscp = r[3] >> 27 & 1;
     }
 }
 
@@ -80,6 +86,7 @@ void cpu_init_boot(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1 | (1 << 11));  /* SCE, NXE */
     wrmsr(MSR_STAR, ((uint64_t)(USER_CS32 | 3) << 48) | ((uint64_t)KERNEL_CS << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    if (cpu_features.rdtscp) wrmsr(MSR_TSC_AUX, c->id); /* Linux's encoding: node << 12 | cpu */
     /* Clear IF, TF, DF, AC and NT on entry. */
     wrmsr(MSR_FMASK, 0x200 | 0x100 | 0x400 | 0x40000 | 0x4000);
     enable_protections_and_sse();

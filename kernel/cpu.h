@@ -3,6 +3,7 @@
 
 struct cpu_features {
     bool smep, smap, rdrand, rdseed, hypervisor;
+    bool rdtscp;    /* and TSC_AUX holds this CPU's number (the vDSO's getcpu reads it) */
 };
 extern struct cpu_features cpu_features;
 

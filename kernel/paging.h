@@ -15,6 +15,9 @@
 #define PTE_NX (1ul << 63)
 /* Software bit: a page kept in memory while PROT_NONE hides it. */
 #define PTE_HIDDEN (1ul << 9)
+/* Software bit: the page belongs to the kernel (the vDSO clock page), not to
+ * the mapping; unmapping it must not free it. */
+#define PTE_FOREIGN (1ul << 10)
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 
 struct phys_range;

@@ -8,6 +8,8 @@
 #include "vm.h"
 #include "process.h"
 #include "mm.h"
+#include "usercopy.h"
+#include "../syscalls/syscalls.h"
 
 void irq_dispatch(int vector);
 
@@ -71,6 +73,30 @@ static void user_fault(struct trap_frame *f, uint64_t cr2)
     process_exit_signal(sig);
 }
 
+/* The legacy vsyscall page: old static binaries call fixed addresses in it.
+ * Nothing is mapped there, so the call faults on the instruction fetch; we
+ * do what the entry would have done and return to the caller, as Linux's
+ * vsyscall emulation does. True if handled. */
+#define VSYSCALL_BASE 0xffffffffff600000ul
+
+static bool emulate_vsyscall(struct trap_frame *f, uint64_t cr2)
+{
+    if (f->vector != 14 || f->rip != cr2 || cr2 < VSYSCALL_BASE || cr2 >= VSYSCALL_BASE + PAGE_SIZE) return false;
+    long r;
+    switch (cr2 - VSYSCALL_BASE) {
+    case 0x000: r = sys_gettimeofday(f->rdi, f->rsi); break;
+    case 0x400: r = sys_time(f->rdi); break;
+    case 0x800: r = sys_getcpu(f->rdi, f->rsi, f->rdx); break;
+    default: return false;
+    }
+    uint64_t ret;
+    if (copy_from_user(&ret, f->rsp, sizeof ret) < 0) return false;
+    f->rax = (uint64_t)r;
+    f->rip = ret;
+    f->rsp += 8;
+    return true;
+}
+
 void trap_handler(struct trap_frame *f)
 {
     bool from_user = (f->cs & 3) == 3;
@@ -90,6 +116,7 @@ void trap_handler(struct trap_frame *f)
             }
         }
     }
+    if (from_user && emulate_vsyscall(f, cr2)) return;
     if (from_user) user_fault(f, cr2);
     else kernel_fault(f, cr2);
 }

@@ -54,8 +54,10 @@ static struct vma *vma_split_tail(struct vm *vm, struct vma *v, uint64_t at)
 static void release_pages(struct vm *vm, uint64_t start, uint64_t end)
 {
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        uint64_t *pte = page_lookup(vm->root, va);
+        bool foreign = pte && (*pte & PTE_FOREIGN);
         uint64_t pa = page_unmap(vm->root, va);
-        if (pa) page_free(pa);
+        if (pa && !foreign) page_free(pa);
     }
 }
 
@@ -113,6 +115,18 @@ int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags)
     }
     spin_unlock_irqrestore(&vm->lock, irq);
     if (r) deallocate(vm->heap, n, sizeof *n);
+    return r;
+}
+
+int vm_map_kernel_page(struct vm *vm, uint64_t start, uint64_t pa, uint32_t flags)
+{
+    flags = (flags & ~VM_WRITE) | VM_PINNED;
+    int r = vm_map(vm, start, PAGE_SIZE, flags);
+    if (r < 0) return r;
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    r = page_map(vm->root, start, pa, pte_flags(flags) | PTE_FOREIGN);
+    spin_unlock_irqrestore(&vm->lock, irq);
+    if (r < 0) vm_unmap(vm, start, PAGE_SIZE);
     return r;
 }
 
@@ -199,6 +213,12 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
         spin_unlock_irqrestore(&vm->lock, irq);
         return -ENOMEM;
     }
+    /* Linux: a special mapping ([vvar]) can never be made writable. */
+    for (struct vma *v = vm->vmas; v; v = v->next)
+        if (v->start < end && v->end > start && (v->flags & VM_PINNED) && (prot & VM_WRITE)) {
+            spin_unlock_irqrestore(&vm->lock, irq);
+            return -EACCES;
+        }
     /* Split at the edges, then retag the regions inside. */
     for (struct vma *v = vm->vmas; v; v = v->next) {
         if (v->end <= start || v->start >= end) continue;
@@ -225,6 +245,35 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
 nomem:
     spin_unlock_irqrestore(&vm->lock, irq);
     return -ENOMEM;
+}
+
+int vm_name_anon(struct vm *vm, uint64_t start, uint64_t len, const char *name)
+{
+    uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
+    if (start & (PAGE_SIZE - 1) || end < start || end > USER_TOP) return -EINVAL;
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    int r = 0;
+    uint64_t covered = start;
+    for (struct vma *v = vm->vmas; v && covered < end; v = v->next) {
+        if (v->end <= covered || v->start >= end) continue;
+        if (v->start > covered) r = -ENOMEM;
+        covered = v->end;
+        bool anon = !v->shared_file && !v->ino && !(v->flags & VM_PINNED) &&
+                    (!v->name || __builtin_memcmp(v->name, "[anon:", 6) == 0);
+        if (!anon && !r) r = -EBADF;
+    }
+    if (covered < end && !r) r = -ENOMEM;
+    for (struct vma *v = vm->vmas; v && !r; v = v->next) {
+        if (v->end <= start || v->start >= end) continue;
+        if (v->start < start) {
+            if (!vma_split_tail(vm, v, start)) r = -ENOMEM;
+            continue;
+        }
+        if (v->end > end && !vma_split_tail(vm, v, end)) r = -ENOMEM;
+        else v->name = name;
+    }
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return r;
 }
 
 struct vma *vm_find(struct vm *vm, uint64_t addr)
@@ -266,6 +315,7 @@ static void *populate(struct vm *vm, struct vma *v, uint64_t va)
     uint64_t *pte = page_lookup(vm->root, va);
     if (pte && (*pte & (PTE_P | PTE_HIDDEN)))
         return phys_to_virt(*pte & PTE_ADDR_MASK);
+    if (v->flags & VM_PINNED) return NULL; /* its kernel page is gone: no stand-in */
     uint64_t pa = page_alloc();
     if (!pa) return NULL;
     uint64_t flags = v->flags & VM_PROT_MASK ? pte_flags(v->flags) : 0;

@@ -11,6 +11,7 @@
 #define VM_PROT_MASK 7u
 #define VM_STACK 0x100u     /* grows down (shown as [stack]) */
 #define VM_HEAP 0x200u      /* the brk area (shown as [heap]) */
+#define VM_PINNED 0x400u    /* maps a kernel page ([vvar]): never writable, never refilled */
 
 struct vma {
     uint64_t start, end;    /* page aligned, end exclusive */
@@ -48,6 +49,13 @@ void vm_set_shared_file(struct vm *vm, uint64_t start, struct file *f);
  * first write error. */
 int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mapped);
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
+/* Map the kernel's physical page pa at start (one page, VM_PINNED): every
+ * mapping of it shares the page, and unmapping never frees it. */
+int vm_map_kernel_page(struct vm *vm, uint64_t start, uint64_t pa, uint32_t flags);
+/* prctl(PR_SET_VMA_ANON_NAME): label the anonymous regions of [start, start+len)
+ * with name (an interned "[anon:...]" string, or NULL to clear). 0, -ENOMEM if
+ * part of the range is unmapped, -EBADF if part of it maps a file. */
+int vm_name_anon(struct vm *vm, uint64_t start, uint64_t len, const char *name);
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot);
 /* A free range of len bytes, highest first below mmap_top; 0 if none. */
 uint64_t vm_find_free(struct vm *vm, uint64_t len);

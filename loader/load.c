@@ -6,6 +6,7 @@
 #include "../kernel/cpu.h"
 #include "../kernel/usercopy.h"
 #include "../kernel/io.h"
+#include "../kernel/clock.h"
 #include "../fs/tfs.h"
 #include "../klib/errno.h"
 #include "../klib/format.h"
@@ -17,7 +18,7 @@ enum {
     AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
     AT_FLAGS = 8, AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14,
     AT_PLATFORM = 15, AT_HWCAP = 16, AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25,
-    AT_HWCAP2 = 26, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51,
+    AT_HWCAP2 = 26, AT_EXECFN = 31, AT_SYSINFO_EHDR = 33, AT_MINSIGSTKSZ = 51,
 };
 
 struct mapped_elf {
@@ -126,6 +127,39 @@ static int map_elf(struct process *p, struct tfs_node *node, struct mapped_elf *
     return 0;
 }
 
+/* The vDSO image built from syscalls/vdso/ and embedded by vdso_blob.S. */
+extern const char vdso_image[], vdso_image_end[];
+
+/* Map [vvar] (the kernel's clock page, shared and read-only) and right above
+ * it a private copy of the vDSO, which finds the clock page one page below
+ * its own base. Returns the vDSO's base (for AT_SYSINFO_EHDR). */
+static int map_vdso(struct process *p, uint64_t *base_out, char *err, size_t errlen)
+{
+    uint64_t size = (uint64_t)(vdso_image_end - vdso_image);
+    uint64_t text = ALIGN_UP(size, PAGE_SIZE);
+    uint64_t clock_pa = clock_vdso_page();
+    uint64_t at = clock_pa ? vm_find_free(&p->vm, PAGE_SIZE + text) : 0;
+    if (!at) {
+        format_sn(err, errlen, "out of memory for the vDSO");
+        return -ENOMEM;
+    }
+    int r = vm_map_kernel_page(&p->vm, at, clock_pa, VM_READ);
+    if (r == 0) r = vm_map(&p->vm, at + PAGE_SIZE, text, VM_READ | VM_EXEC);
+    for (uint64_t off = 0; r == 0 && off < size; off += PAGE_SIZE) {
+        void *k = vm_page_kernel_address(&p->vm, at + PAGE_SIZE + off);
+        if (k) memcpy(k, vdso_image + off, MIN(PAGE_SIZE, size - off));
+        else r = -ENOMEM;
+    }
+    if (r < 0) {
+        format_sn(err, errlen, "out of memory for the vDSO");
+        return r;
+    }
+    vm_set_file(&p->vm, at, name_intern("[vvar]"), 0, 0);
+    vm_set_file(&p->vm, at + PAGE_SIZE, name_intern("[vdso]"), 0, 0);
+    *base_out = at + PAGE_SIZE;
+    return 0;
+}
+
 /* Everything above the stack pointer at entry, built in a kernel buffer
  * first and copied out in one go. */
 struct stack_builder {
@@ -151,7 +185,8 @@ static uint64_t push_string(struct process *p, struct stack_builder *sb, const c
 }
 
 static int build_stack(struct process *p, const struct program_args *args, const struct mapped_elf *prog,
-                       const struct mapped_elf *interp, uint64_t stack_top, uint64_t *sp_out)
+                       const struct mapped_elf *interp, uint64_t vdso_base, uint64_t stack_top,
+                       uint64_t *sp_out)
 {
     struct stack_builder sb = { stack_top, stack_top, false };
     uint64_t zero = 0;
@@ -188,6 +223,7 @@ static int build_stack(struct process *p, const struct program_args *args, const
         { AT_PLATFORM, platform },
         { AT_EXECFN, execfn },
         { AT_MINSIGSTKSZ, 2048 },
+        { AT_SYSINFO_EHDR, vdso_base },
         { AT_NULL, 0 },
     };
     size_t words = 1 + (args->argc + 1) + (args->envc + 1) + 2 * ARRAY_SIZE(auxv);
@@ -256,7 +292,12 @@ int program_load(struct process *p, const struct program_args *args, struct load
     uint64_t end = ALIGN_UP(base + prog.img.highest_vaddr, PAGE_SIZE);
     p->vm.brk_start = p->vm.brk = end + lay.brk_gap;
 
-    r = build_stack(p, args, &prog, inode ? &interp : NULL, stack_top, &out->stack_pointer);
+    /* After the interpreter, so its address stays the one the layout seed predicts. */
+    uint64_t vdso_base;
+    r = map_vdso(p, &vdso_base, err, errlen);
+    if (r < 0) return r;
+
+    r = build_stack(p, args, &prog, inode ? &interp : NULL, vdso_base, stack_top, &out->stack_pointer);
     if (r < 0) {
         format_sn(err, errlen, "arguments and environment too large for the stack");
         return r;

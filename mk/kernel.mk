@@ -3,7 +3,7 @@
 # from the first; the table sits after .text so no code address moves.
 
 KERNEL_DIRS := kernel boot/pvh klib platform fs loader syscalls net
-KERNEL_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
+KERNEL_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c $(d)/*.S)) syscalls/vdso/vdso_blob.S
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kobj/%.o,$(KERNEL_SRCS))
 
 KERNEL_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
@@ -39,4 +39,26 @@ $(BUILD)/kernel/ksyms.o: $(BUILD)/kernel/pass1.elf mk/ksyms.sh
 $(BUILD)/kernel/pith.elf: $(KERNEL_OBJS) kernel/kernel.ld $(BUILD)/kernel/ksyms.o
 	ld $(KERNEL_LDFLAGS) -T kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o
 
--include $(KERNEL_OBJS:.o=.d)
+# The vDSO (syscalls/vdso/) is user code: built PIC with the host compiler as
+# its own shared object, then embedded by vdso_blob.S. Only the blob is a
+# kernel object; the folder is not in KERNEL_DIRS.
+VDSO_CFLAGS := -std=gnu11 -O2 -fPIC -ffreestanding -fno-stack-protector -fno-asynchronous-unwind-tables \
+    -fno-builtin -nostdlib -Wall -Wextra -MMD -MP
+VDSO_LDFLAGS := -shared --hash-style=both -soname=linux-vdso.so.1 -z max-page-size=4096 -z noexecstack \
+    --no-undefined
+
+$(BUILD)/vdso/vdso.o: syscalls/vdso/vdso.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(VDSO_CFLAGS) -c $< -o $@
+
+# A vDSO with relocations would need a dynamic linker to fix it up: refuse one.
+$(BUILD)/vdso/vdso.so: $(BUILD)/vdso/vdso.o syscalls/vdso/vdso.lds syscalls/vdso/vdso.map
+	ld $(VDSO_LDFLAGS) -T syscalls/vdso/vdso.lds --version-script=syscalls/vdso/vdso.map -o $@.tmp $<
+	@if readelf -r $@.tmp | grep -q 'Relocation section'; then \
+	  echo "vdso.so: has relocations"; rm -f $@.tmp; exit 1; fi
+	mv $@.tmp $@
+
+$(BUILD)/kobj/syscalls/vdso/vdso_blob.S.o: $(BUILD)/vdso/vdso.so
+$(BUILD)/kobj/syscalls/vdso/vdso_blob.S.o: KERNEL_CFLAGS += -I$(BUILD)/vdso
+
+-include $(KERNEL_OBJS:.o=.d) $(BUILD)/vdso/vdso.d

@@ -9,6 +9,7 @@
 #include "../kernel/clock.h"
 #include "../kernel/percpu.h"
 #include "../klib/string.h"
+#include "../klib/format.h"
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -20,6 +21,9 @@
 #define RLIMIT_NLIMITS 16
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#define ANON_NAME_MAX 80 /* Linux's limit, with the terminating zero */
 
 NORETURN static void exit_now(int status)
 {
@@ -181,6 +185,31 @@ long sys_sysinfo(uint64_t info)
     return copy_to_user(info, &s, sizeof s) < 0 ? -EFAULT : 0;
 }
 
+/* prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, addr, len, name): /proc/self/maps
+ * then shows the anonymous memory as [anon:name]; a NULL name clears it. */
+static long set_vma_anon_name(struct process *p, uint64_t attr, uint64_t addr, uint64_t len, uint64_t uname)
+{
+    if (attr != PR_SET_VMA_ANON_NAME) return -EINVAL;
+    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    const char *label = NULL;
+    if (uname) {
+        char name[ANON_NAME_MAX];
+        long n = copy_string_from_user(name, uname, sizeof name);
+        if (n == -EFAULT) return n;
+        if (n < 0) return -EINVAL; /* longer than Linux allows */
+        /* Linux refuses what would make the maps line ambiguous. */
+        for (const char *c = name; *c; c++)
+            if (*c < 0x20 || *c > 0x7e || *c == '\\' || *c == '`' || *c == '$' || *c == '[' || *c == ']')
+                return -EINVAL;
+        char full[ANON_NAME_MAX + 8];
+        format_sn(full, sizeof full, "[anon:%s]", name);
+        label = name_intern(full);
+        if (!label) return -ENOMEM;
+    }
+    if (len == 0) return 0;
+    return vm_name_anon(&p->vm, addr, len, label);
+}
+
 long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     struct process *p = current_process();
@@ -195,6 +224,8 @@ long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
     }
     case PR_GET_NAME:
         return copy_to_user(a2, p->name, sizeof p->name) < 0 ? -EFAULT : 0;
+    case PR_SET_VMA:
+        return set_vma_anon_name(p, a2, a3, a4, a5);
     default:
         return -EINVAL;
     }

@@ -48,6 +48,11 @@ cli_volume() {
         run_pith "$log" "$tmp" build -o "$SCRATCH/$name.img" "$prog" read
         run_pith "$log" "$tmp" run --image "$SCRATCH/$name.img" --mount "$vol:/data"
         rm -f "$SCRATCH/$name.img"
+    elif [ "$name" = cli_volume_remembered ]; then
+        # The image records the volume it was built with; --image attaches it again.
+        run_pith "$log" "$tmp" build -o "$SCRATCH/$name.img" --mount "$vol:/data" "$prog" read
+        run_pith "$log" "$tmp" run --image "$SCRATCH/$name.img"
+        rm -f "$SCRATCH/$name.img"
     else
         run_pith "$log" "$tmp" run "$@" --mount "$vol:/data" "$prog" read
     fi
@@ -124,6 +129,7 @@ add cli_volume_nvme cli_volume cli_volume_nvme --disk nvme
 add cli_volume_scsi cli_volume cli_volume_scsi --disk scsi
 add cli_volume_disk cli_volume cli_volume_disk --boot disk
 add cli_volume_image cli_volume cli_volume_image
+add cli_volume_remembered cli_volume cli_volume_remembered
 add cli_volume_two cli_volume_two
 add cli_volume_bad_create cli_volume_bad_create
 CLI_VOL_FIX=$SCRATCH/cli_volume_fixture.vol

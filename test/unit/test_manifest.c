@@ -184,8 +184,22 @@ static void test_load_file(void)
     rmdir(dir);
 }
 
+static void test_mounts(void)
+{
+    struct manifest *m = parse("program /p\nfile /p /bin/true\nmount /data vol.img\nmount /srv/x /abs/v\n", "/base");
+    CHECK(m && m->mountc == 4, "two mounts recorded (%zu strings)", m ? m->mountc : 0);
+    if (m && m->mountc == 4) {
+        CHECK(!strcmp(m->mounts[0], "/data") && !strcmp(m->mounts[1], "/base/vol.img"), "relative volume path: %s", m->mounts[1]);
+        CHECK(!strcmp(m->mounts[2], "/srv/x") && !strcmp(m->mounts[3], "/abs/v"), "absolute volume path");
+    }
+    manifest_free(m);
+    CHECK(!parse("program /p\nmount / v\n", NULL) && strstr(err, "over /"), "mount over / refused: %s", err);
+    CHECK(!parse("program /p\nmount /d v\nmount /d/ w\n", NULL) && strstr(err, "two volumes"), "same mount point: %s", err);
+}
+
 int main(void)
 {
+    test_mounts();
     test_good();
     test_errors();
     test_building();
