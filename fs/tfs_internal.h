@@ -213,3 +213,10 @@ int tfs_write_supers(struct tfs *fs);
 uint64_t tfs_now(struct tfs *fs);
 /* Mark the filesystem broken after a device error and pass the error on. */
 int tfs_fail(struct tfs *fs, int rc);
+
+/* config_mem holds argv, envp and mounts pointer arrays (each NULL
+ * terminated), then the strings: the pointer part's size. */
+static inline size_t tfs_config_pointer_bytes(uint32_t argc, uint32_t envc, uint32_t mountc)
+{
+    return (size_t)(argc + 1 + envc + 1 + 2 * mountc + 1) * sizeof(char *);
+}

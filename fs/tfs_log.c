@@ -311,11 +311,12 @@ static void snapshot(struct snap *s)
     if (fs->has_config) {
         /* The strings follow the pointer arrays in config_mem (tfs_mount.c). */
         const struct tfs_config *c = &fs->config;
-        size_t ptrs = (size_t)(c->argc + 1 + c->envc + 1) * sizeof(char *);
+        size_t ptrs = tfs_config_pointer_bytes(c->argc, c->envc, c->mountc);
         uint8_t h[TFS_CONFIG_STRINGS] = { 0 };
         tfs_put32(h + TFS_CONFIG_FLAGS, c->flags);
         tfs_put32(h + TFS_CONFIG_ARGC, (uint32_t)c->argc);
         tfs_put32(h + TFS_CONFIG_ENVC, (uint32_t)c->envc);
+        tfs_put32(h + TFS_CONFIG_MOUNTC, (uint32_t)c->mountc);
         tfs_put64(h + TFS_CONFIG_LAYOUT_SEED, c->layout_seed);
         snap_record(s, TFS_REC_CONFIG, h, sizeof(h), (uint8_t *)fs->config_mem + ptrs, fs->config_mem_len - ptrs);
     }

@@ -422,7 +422,7 @@ static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
     if (nuls != want || s[slen - 1] != 0) return FAIL(r, "config strings do not match argc/envc");
     if (s[0] != '/') return FAIL(r, "config program is not an absolute path");
 
-    size_t ptrs = (size_t)(argc + 1 + envc + 1 + 2 * mountc + 1) * sizeof(char *);
+    size_t ptrs = tfs_config_pointer_bytes(argc, envc, mountc);
     size_t memlen = ptrs + slen;
     uint8_t *mem = allocate(fs->heap, memlen);
     if (!mem) return NOMEM(r);

@@ -603,6 +603,13 @@ static void test_writer_image(void)
     struct manifest *mf = manifest_new(host_heap());
     manifest_add_dir(mf, "/etc", 0755, err, sizeof(err));
     manifest_add_symlink(mf, "/link", "etc", err, sizeof(err));
+    /* A boot config, which compaction must carry over intact. */
+    manifest_add_file(mf, "/p", "/bin/true", MANIFEST_MODE_FROM_HOST, err, sizeof(err));
+    manifest_set_program(mf, "/p", err, sizeof(err));
+    manifest_add_arg(mf, "p", err, sizeof(err));
+    manifest_add_arg(mf, "two words", err, sizeof(err));
+    manifest_add_env(mf, "K=V", err, sizeof(err));
+    manifest_add_mount(mf, "/data", "/host/data.vol", err, sizeof(err));
     struct tfs_plan *plan;
     int rc = tfs_plan_build(mf, &plan, err, sizeof(err));
     CHECK(rc == 0, "plan: %s", err);
@@ -631,6 +638,11 @@ static void test_writer_image(void)
         fs = mount_rw(&m, 64);
         if (fs) {
             CHECK(content_is(fs, "/etc/new", "data", 4) && get(fs, "/link"), "after remount");
+            const struct tfs_config *c = tfs_config(fs);
+            CHECK(c && !strcmp(c->program, "/p") && c->argc == 2 && !strcmp(c->argv[1], "two words") &&
+                      c->envc == 1 && !strcmp(c->envp[0], "K=V") && c->mountc == 1 &&
+                      !strcmp(c->mounts[0], "/data") && !strcmp(c->mounts[1], "/host/data.vol"),
+                  "the boot config survives compaction");
             tfs_unmount(fs);
         }
     }
