@@ -181,7 +181,12 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice)
     case 4:  /* MADV_DONTNEED: private anonymous pages read back as zeros */
     case 8: { /* MADV_FREE */
         struct vm *vm = &current_process()->vm;
+        /* Shared file pages go back to their file first; the kernel's own
+         * pages (the vDSO clock page) are never the program's to drop. */
+        vm_writeback(vm, addr, len, false);
         for (uint64_t a = addr; a < addr + ALIGN_UP(len, PAGE_SIZE); a += PAGE_SIZE) {
+            uint64_t *pte = page_lookup(vm->root, a);
+            if (!pte || (*pte & PTE_FOREIGN)) continue;
             uint64_t pa = page_unmap(vm->root, a);
             if (pa) page_free(pa);
         }
