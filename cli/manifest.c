@@ -1,6 +1,7 @@
 /* Manifest text parsing and in-memory building. See manifest.h and
  * docs/manifest.md. */
 #include "manifest.h"
+#include "../klib/path.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -77,25 +78,15 @@ static int oom(char *err, size_t errlen)
 const char *manifest_normalize_path(const char *in, char *out, size_t outlen)
 {
     if (in[0] != '/') return "relative guest path (must start with '/')";
-    size_t o = 0;
-    const char *p = in;
-    while (*p) {
-        while (*p == '/') p++;
-        if (!*p) break;
-        const char *s = p;
-        while (*p && *p != '/') p++;
-        size_t n = (size_t)(p - s);
+    /* A manifest names paths exactly: no "." or ".." to fold away. */
+    const char *p = in, *s;
+    size_t n;
+    while ((s = path_component(&p, &n))) {
         if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
             return "'.' or '..' in guest path";
         if (n > 255) return "guest path component longer than 255 bytes";
-        if (o + 1 + n + 1 > outlen) return "guest path too long";
-        out[o++] = '/';
-        memcpy(out + o, s, n);
-        o += n;
     }
-    if (o == 0) out[o++] = '/';
-    out[o] = 0;
-    return NULL;
+    return path_normalize(in, out, outlen) == 0 ? NULL : "guest path too long";
 }
 
 /* ---- building ---- */

@@ -1,15 +1,24 @@
 #include "path.h"
 #include "string.h"
 
+const char *path_component(const char **p, size_t *len)
+{
+    const char *s = *p;
+    while (*s == '/') s++;
+    if (!*s) return NULL;
+    const char *e = s;
+    while (*e && *e != '/') e++;
+    *len = (size_t)(e - s);
+    *p = e;
+    return s;
+}
+
 /* Append the components of p to out[0..*o), folding "." and "..". */
 static int fold(const char *p, char *out, size_t *o, size_t outlen)
 {
-    while (*p) {
-        while (*p == '/') p++;
-        if (!*p) break;
-        const char *s = p;
-        while (*p && *p != '/') p++;
-        size_t n = (size_t)(p - s);
+    const char *s;
+    size_t n;
+    while ((s = path_component(&p, &n))) {
         if (n == 1 && s[0] == '.') continue;
         if (n == 2 && s[0] == '.' && s[1] == '.') {
             while (*o > 0 && out[*o - 1] != '/') (*o)--;
