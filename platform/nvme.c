@@ -1,5 +1,6 @@
 #include "nvme.h"
 #include "lba_io.h"
+#include "io_slot.h"
 #include "../kernel/io.h"
 #include "../kernel/mm.h"
 #include "../kernel/clock.h"
@@ -93,12 +94,9 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "completion entry");
 /* A command slot: its command id is its index. `done` is set by whoever
  * drains the completion queue (the poll loop now, an interrupt later). */
 struct nvme_slot {
-    bool busy;
-    volatile bool done;
+    struct io_slot io;        /* first: claim, finish, timeout (platform/io_slot.h) */
     uint16_t status;
     uint64_t prp_list_phys; /* one page, for transfers over two pages */
-    struct bio *bio;        /* an asynchronous command; NULL for a synchronous one */
-    uint64_t started_ns;
 };
 
 struct nvme_qpair {
@@ -185,9 +183,9 @@ static void qpair_drain(struct nvme_qpair *q)
         if ((status & 1) != q->cq_phase) break;
         barrier(); /* read the rest of the entry only after its phase */
         uint16_t cid = e->cid;
-        if (cid < q->nslots && q->slots[cid].busy) {
+        if (cid < q->nslots && q->slots[cid].io.busy) {
             q->slots[cid].status = status >> 1;
-            q->slots[cid].done = true;
+            q->slots[cid].io.done = true;
         }
         if (++q->cq_head == q->entries) {
             q->cq_head = 0;
@@ -206,10 +204,7 @@ void nvme_complete(struct blockdev *bd)
 static struct nvme_slot *slot_get(struct nvme_qpair *q, uint16_t *cid)
 {
     for (uint16_t i = 0; i < q->nslots; i++)
-        if (!q->slots[i].busy) {
-            q->slots[i].busy = true;
-            q->slots[i].done = false;
-            q->slots[i].bio = NULL;
+        if (io_slot_claim(&q->slots[i].io)) {
             *cid = i;
             return &q->slots[i];
         }
@@ -227,25 +222,17 @@ static void reap(struct nvme *n)
     uint64_t now = 0;
     for (int i = 0; i < q->nslots; i++) {
         struct nvme_slot *s = &q->slots[i];
-        if (!s->busy || !s->bio) continue;
-        if (s->done) {
-            s->bio->status = s->status == 0 ? 0 : -EIO;
-            bio_list_add(&n->finished, s->bio);
-            s->bio = NULL;
-            s->busy = false;
-            n->async_busy--;
+        if (!s->io.busy || !s->io.bio) continue;
+        if (s->io.done) {
+            io_slot_finish(&s->io, s->status == 0 ? 0 : -EIO, &n->finished, &n->async_busy);
             continue;
         }
         if (!now) now = clock_monotonic_ns();
-        if (!n->broken && now - s->started_ns > COMMAND_TIMEOUT_NS) {
+        if (!n->broken && io_slot_overdue(&s->io, now, COMMAND_TIMEOUT_NS)) {
             n->broken = true;
             kprintf("nvme %02x:%02x.%x: I/O command timed out; device disabled\n", n->pci.bus, n->pci.dev, n->pci.fn);
         }
-        if (n->broken) {
-            s->bio->status = -EIO;
-            bio_list_add(&n->finished, s->bio);
-            s->bio = NULL;
-        }
+        if (n->broken) io_slot_abandon(&s->io, &n->finished);
     }
 }
 
@@ -279,15 +266,15 @@ static void post(struct nvme_qpair *q, struct nvme_cmd *cmd, uint16_t cid)
 static int submit_and_wait(struct nvme *n, struct nvme_qpair *q, struct nvme_cmd *cmd, struct nvme_slot *slot, uint16_t cid)
 {
     if (n->broken) {
-        slot->busy = false;
+        slot->io.busy = false;
         return -EIO;
     }
     post(q, cmd, cid);
 
     uint64_t start = clock_monotonic_ns();
-    while (!slot->done) {
+    while (!slot->io.done) {
         qpair_drain(q);
-        if (slot->done) break;
+        if (slot->io.done) break;
         if (clock_monotonic_ns() - start > COMMAND_TIMEOUT_NS) {
             /* The slot stays busy: the controller may still complete it. */
             n->broken = true;
@@ -298,7 +285,7 @@ static int submit_and_wait(struct nvme *n, struct nvme_qpair *q, struct nvme_cmd
         cpu_relax();
     }
     uint16_t status = slot->status;
-    slot->busy = false;
+    slot->io.busy = false;
     return status == 0 ? 0 : -EIO;
 }
 
@@ -373,8 +360,8 @@ static int nvme_submit(struct blockdev *bd, struct bio *b)
         if (!slot) return -EAGAIN;
         struct nvme_cmd cmd;
         rw_command(&cmd, slot, b->sector / per_lba, b->count / per_lba, io->lba_size, b->buf, b->write);
-        slot->bio = b;
-        slot->started_ns = clock_monotonic_ns();
+        slot->io.bio = b;
+        slot->io.started_ns = clock_monotonic_ns();
         n->async_busy++;
         post(&n->io, &cmd, cid);
         return 0;

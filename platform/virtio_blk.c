@@ -1,6 +1,7 @@
 #include "virtio_blk.h"
 #include "virtio_pci.h"
 #include "virtqueue.h"
+#include "io_slot.h"
 #include "../kernel/io.h"
 #include "../kernel/mm.h"
 #include "../kernel/clock.h"
@@ -48,12 +49,9 @@ _Static_assert(SLOT_COUNT * sizeof(struct blk_dma) <= 4096, "slots fit one page"
 /* Driver-side bookkeeping for one in-flight request; its address is the
  * virtqueue cookie, so a completion (polled or from an interrupt) finds it. */
 struct blk_slot {
+    struct io_slot io;        /* first: claim, finish, timeout (platform/io_slot.h) */
     struct blk_dma *dma;
     uint64_t dma_phys;
-    bool busy;
-    volatile bool done;
-    struct bio *bio;      /* an asynchronous request; NULL for a synchronous one */
-    uint64_t started_ns;
 };
 
 struct virtio_blk {
@@ -81,18 +79,13 @@ void virtio_blk_complete(struct blockdev *bd)
     struct virtio_blk *vb = to_vb(bd);
     void *cookie;
     while (virtq_pop_used(vb->vq, &cookie, NULL))
-        if (cookie) ((struct blk_slot *)cookie)->done = true;
+        if (cookie) ((struct blk_slot *)cookie)->io.done = true;
 }
 
 static struct blk_slot *slot_get(struct virtio_blk *vb)
 {
     for (int i = 0; i < SLOT_COUNT; i++)
-        if (!vb->slots[i].busy) {
-            vb->slots[i].busy = true;
-            vb->slots[i].done = false;
-            vb->slots[i].bio = NULL;
-            return &vb->slots[i];
-        }
+        if (io_slot_claim(&vb->slots[i].io)) return &vb->slots[i];
     return NULL;
 }
 
@@ -106,25 +99,18 @@ static void reap(struct virtio_blk *vb)
     uint64_t now = 0;
     for (int i = 0; i < SLOT_COUNT; i++) {
         struct blk_slot *s = &vb->slots[i];
-        if (!s->busy || !s->bio) continue;
-        if (s->done) {
-            s->bio->status = *(volatile uint8_t *)&s->dma->status == VIRTIO_BLK_S_OK ? 0 : -EIO;
-            bio_list_add(&vb->finished, s->bio);
-            s->bio = NULL;
-            s->busy = false;
-            vb->async_busy--;
+        if (!s->io.busy || !s->io.bio) continue;
+        if (s->io.done) {
+            int status = *(volatile uint8_t *)&s->dma->status == VIRTIO_BLK_S_OK ? 0 : -EIO;
+            io_slot_finish(&s->io, status, &vb->finished, &vb->async_busy);
             continue;
         }
         if (!now) now = clock_monotonic_ns();
-        if (!vb->broken && now - s->started_ns > REQUEST_TIMEOUT_NS) {
+        if (!vb->broken && io_slot_overdue(&s->io, now, REQUEST_TIMEOUT_NS)) {
             vb->broken = true;
             kprintf("virtio-blk: request timed out; device disabled\n");
         }
-        if (vb->broken) {
-            s->bio->status = -EIO;
-            bio_list_add(&vb->finished, s->bio);
-            s->bio = NULL; /* the slot stays busy */
-        }
+        if (vb->broken) io_slot_abandon(&s->io, &vb->finished);
     }
 }
 
@@ -165,14 +151,14 @@ static int submit_and_wait(struct virtio_blk *vb, uint32_t type, uint64_t sector
     struct blk_slot *slot = slot_wait(vb, ndata + 2);
     if (!slot) return -EIO;
     if (post(vb, slot, type, sector, ndata) != 0) {
-        slot->busy = false;
+        slot->io.busy = false;
         return -EIO;
     }
 
     uint64_t start = clock_monotonic_ns();
-    while (!slot->done) {
+    while (!slot->io.done) {
         virtio_blk_complete(&vb->bd);
-        if (slot->done) break;
+        if (slot->io.done) break;
         if (clock_monotonic_ns() - start > REQUEST_TIMEOUT_NS) {
             /* The slot stays busy: the device may still write its status. */
             vb->broken = true;
@@ -182,7 +168,7 @@ static int submit_and_wait(struct virtio_blk *vb, uint32_t type, uint64_t sector
         cpu_relax();
     }
     uint8_t status = *(volatile uint8_t *)&slot->dma->status;
-    slot->busy = false;
+    slot->io.busy = false;
     return status == VIRTIO_BLK_S_OK ? 0 : -EIO;
 }
 
@@ -281,19 +267,19 @@ static int vblk_submit(struct blockdev *bd, struct bio *b)
         !(b->write && vb->read_only)) {
         struct blk_slot *slot = NULL;
         for (int i = 0; i < SLOT_COUNT && !slot; i++)
-            if (!vb->slots[i].busy) slot = &vb->slots[i];
+            if (!vb->slots[i].io.busy) slot = &vb->slots[i];
         if (!slot) return -EAGAIN;
         int nsegs;
         if (build_segments(vb, b->buf, bytes, !b->write, &nsegs) == bytes) {
             if (vb->vq->num_free < nsegs + 2) return -EAGAIN;
             slot = slot_get(vb);
             if (post(vb, slot, b->write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, b->sector, nsegs) == 0) {
-                slot->bio = b;
-                slot->started_ns = clock_monotonic_ns();
+                slot->io.bio = b;
+                slot->io.started_ns = clock_monotonic_ns();
                 vb->async_busy++;
                 return 0;
             }
-            slot->busy = false;
+            slot->io.busy = false;
         }
     }
     b->status = transfer(vb, b->sector, b->buf, b->count, b->write);

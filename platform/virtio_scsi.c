@@ -1,6 +1,7 @@
 #include "virtio_scsi.h"
 #include "virtio_pci.h"
 #include "virtqueue.h"
+#include "io_slot.h"
 #include "lba_io.h"
 #include "../kernel/io.h"
 #include "../kernel/mm.h"
@@ -87,14 +88,11 @@
 struct vscsi_disk;
 
 struct scsi_slot {
+    struct io_slot io;        /* first: claim, finish, timeout (platform/io_slot.h) */
     uint8_t *dma;
     uint64_t dma_phys;
-    bool busy;
-    volatile bool done;
     uint32_t resp_len;
-    struct bio *bio;          /* an asynchronous command; NULL for a synchronous one */
     struct vscsi_disk *disk;  /* ... and the disk it is for */
-    uint64_t started_ns;
     bool retry;               /* it finished but not GOOD: redo it synchronously */
 };
 
@@ -142,7 +140,7 @@ static void ctrl_drain(struct vscsi_ctrl *c)
 {
     void *cookie;
     while (virtq_pop_used(c->requestq, &cookie, NULL))
-        if (cookie) ((struct scsi_slot *)cookie)->done = true;
+        if (cookie) ((struct scsi_slot *)cookie)->io.done = true;
 }
 
 void virtio_scsi_complete(struct blockdev *bd)
@@ -153,10 +151,7 @@ void virtio_scsi_complete(struct blockdev *bd)
 static struct scsi_slot *slot_get(struct vscsi_ctrl *c)
 {
     for (int i = 0; i < SLOT_COUNT; i++)
-        if (!c->slots[i].busy) {
-            c->slots[i].busy = true;
-            c->slots[i].done = false;
-            c->slots[i].bio = NULL;
+        if (io_slot_claim(&c->slots[i].io)) {
             c->slots[i].retry = false;
             return &c->slots[i];
         }
@@ -270,31 +265,23 @@ static void reap(struct vscsi_ctrl *c)
     uint64_t now = 0;
     for (int i = 0; i < SLOT_COUNT; i++) {
         struct scsi_slot *s = &c->slots[i];
-        if (!s->busy || !s->bio || s->retry) continue;
-        if (s->done) {
+        if (!s->io.busy || !s->io.bio || s->retry) continue;
+        if (s->io.done) {
             struct scsi_result res;
             if (read_result(s, &res) != 0 || res.status != SAM_GOOD || res.resid != 0) {
                 s->retry = true;
                 continue;
             }
-            s->bio->status = 0;
-            bio_list_add(&c->finished, s->bio);
-            s->bio = NULL;
-            s->busy = false;
-            c->async_busy--;
+            io_slot_finish(&s->io, 0, &c->finished, &c->async_busy);
             continue;
         }
         if (!now) now = clock_monotonic_ns();
-        if (!c->broken && now - s->started_ns > REQUEST_TIMEOUT_NS) {
+        if (!c->broken && io_slot_overdue(&s->io, now, REQUEST_TIMEOUT_NS)) {
             c->broken = true;
             kprintf("virtio-scsi %02x:%02x.%x: request timed out; device disabled\n", c->vp.pci.bus, c->vp.pci.dev,
                     c->vp.pci.fn);
         }
-        if (c->broken) {
-            s->bio->status = -EIO;
-            bio_list_add(&c->finished, s->bio);
-            s->bio = NULL;
-        }
+        if (c->broken) io_slot_abandon(&s->io, &c->finished);
     }
 }
 
@@ -311,7 +298,7 @@ static struct scsi_slot *slot_wait(struct vscsi_ctrl *c)
         reap(c);
         bool in_progress = false;
         for (int i = 0; i < SLOT_COUNT; i++)
-            if (c->slots[i].busy && c->slots[i].bio && !c->slots[i].retry) in_progress = true;
+            if (c->slots[i].io.busy && c->slots[i].io.bio && !c->slots[i].retry) in_progress = true;
         /* Only retries hold slots: doing one frees the slot it needs. */
         if (!in_progress) run_retries(c);
         cpu_relax();
@@ -335,14 +322,14 @@ static int scsi_command(struct vscsi_ctrl *c, uint8_t target, const uint8_t *cdb
         rc = post(c, slot, target, cdb, cdb_len, data, len, write);
     }
     if (rc) {
-        slot->busy = false;
+        slot->io.busy = false;
         return -EIO;
     }
 
     uint64_t start = clock_monotonic_ns();
-    while (!slot->done) {
+    while (!slot->io.done) {
         ctrl_drain(c);
-        if (slot->done) break;
+        if (slot->io.done) break;
         if (clock_monotonic_ns() - start > REQUEST_TIMEOUT_NS) {
             c->broken = true;
             kprintf("virtio-scsi %02x:%02x.%x: request timed out; device disabled\n",
@@ -352,7 +339,7 @@ static int scsi_command(struct vscsi_ctrl *c, uint8_t target, const uint8_t *cdb
         cpu_relax();
     }
     rc = read_result(slot, res);
-    slot->busy = false;
+    slot->io.busy = false;
     return rc;
 }
 
@@ -445,13 +432,13 @@ static int vscsi_submit(struct blockdev *bd, struct bio *b)
         put_be32(cdb + 10, b->count / per_lba);
         int rc = post(c, slot, d->target, cdb, sizeof cdb, b->buf, (uint32_t)bytes, b->write);
         if (rc == 0) {
-            slot->bio = b;
+            slot->io.bio = b;
             slot->disk = d;
-            slot->started_ns = clock_monotonic_ns();
+            slot->io.started_ns = clock_monotonic_ns();
             c->async_busy++;
             return 0;
         }
-        slot->busy = false;
+        slot->io.busy = false;
         if (rc == -ENOSPC && c->async_busy > 0) return -EAGAIN;
     }
     b->status = c->broken ? -EIO : lba_io_transfer(io, b->sector, b->buf, b->count, b->write);
@@ -466,12 +453,12 @@ static void run_retries(struct vscsi_ctrl *c)
 {
     for (int i = 0; i < SLOT_COUNT; i++) {
         struct scsi_slot *s = &c->slots[i];
-        if (!s->busy || !s->retry) continue;
-        struct bio *b = s->bio;
+        if (!s->io.busy || !s->retry) continue;
+        struct bio *b = s->io.bio;
         struct vscsi_disk *d = s->disk;
-        s->bio = NULL;
+        s->io.bio = NULL;
         s->retry = false;
-        s->busy = false;
+        s->io.busy = false;
         c->async_busy--;
         b->status = c->broken ? -EIO : lba_io_transfer(&d->lio, b->sector, b->buf, b->count, b->write);
         bio_list_add(&c->finished, b);
