@@ -2,6 +2,8 @@
  * a reference on its node, so an unlinked file lives until its last close. */
 #include "vfs.h"
 #include "tfs.h"
+#include "tfs_format.h"
+#include "../kernel/mm.h"
 #include "../klib/errno.h"
 
 void stat_from_tfs(struct tfs_node *n, struct linux_stat *st)
@@ -50,6 +52,17 @@ static int64_t tfs_file_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
     return -ENOTTY;
 }
 
+static int tfs_file_lend_page(struct file *f, uint64_t offset, uint64_t *pa)
+{
+    _Static_assert(TFS_BLOCK_SIZE == PAGE_SIZE, "a TFS block is one page");
+    void *page;
+    int r = tfs_lend_page(f->fs, f->node, offset / PAGE_SIZE, &page);
+    if (r < 0) return r;
+    if ((uintptr_t)page & (PAGE_SIZE - 1) || !page_ref(virt_to_phys(page))) return -ENODATA;
+    *pa = virt_to_phys(page);
+    return 0;
+}
+
 static void tfs_file_release(struct file *f)
 {
     tfs_node_put(f->fs, f->node);
@@ -62,6 +75,7 @@ static const struct file_ops tfs_file_ops = {
     .readdir = tfs_file_readdir,
     .ioctl = tfs_file_ioctl,
     .release = tfs_file_release,
+    .lend_page = tfs_file_lend_page,
     .seekable = true,
 };
 

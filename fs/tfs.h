@@ -74,6 +74,14 @@ uint64_t tfs_ino(const struct tfs_node *n);
  * non-regular files, -EIO if the device fails. */
 int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len);
 
+/* The page cache's copy of file block fb (4 KiB, block aligned), for a
+ * program mapping to share instead of copying: *page is the cached block's
+ * memory, which the cache keeps pointing at file block fb's disk block while
+ * it stays cached, and never reuses for anything else (see tfs_cache.c).
+ * Bytes past the end of the file read as zero. -ENODATA for a hole or a
+ * block past the end (the caller copies instead), -EIO, -ENOMEM. */
+int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, void **page);
+
 /* Copy a symlink's target (not NUL-terminated, like readlink(2)); returns the
  * number of bytes copied (truncated to len), -EINVAL if not a symlink. */
 int tfs_readlink(struct tfs_node *n, char *buf, size_t len);

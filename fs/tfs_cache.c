@@ -10,7 +10,14 @@
  * eviction writes back every dirty block rather than one, so a stream of
  * writes reaches the disk in large batches. Reads that miss can fill a
  * readahead window the same way. Every batch is complete before the call
- * returns, so callers' ordering (data, flush, then log) is unchanged. */
+ * returns, so callers' ordering (data, flush, then log) is unchanged.
+ *
+ * The cache is also the page cache: a block's memory can be lent to a
+ * program mapping (tfs_cache_lend), which then sees writes to the block for
+ * as long as it stays cached. A lent entry's memory is never rewritten for
+ * another block; when the entry moves on, the cache lets the memory go with
+ * deallocate() and takes fresh memory, and the kernel's page reference
+ * count keeps the old page alive for the mapping. */
 #include "tfs_internal.h"
 #include "../klib/string.h"
 
@@ -24,6 +31,7 @@ struct centry {
     uint64_t block;
     uint8_t *data;
     bool dirty;
+    bool lent;           /* data may be mapped by a program: never reuse it in place */
     struct centry *hnext, *prev, *next;
 };
 
@@ -133,13 +141,26 @@ static int write_one(struct tfs_cache *c, struct centry *e)
     return 0;
 }
 
-int tfs_cache_get(struct tfs_cache *c, uint64_t block, bool fill, uint8_t **out)
+/* An entry about to hold another block: if its memory was lent, give that
+ * up and take fresh memory. */
+static int take_back_lent(struct tfs_cache *c, struct centry *e)
+{
+    if (!e->lent) return 0;
+    uint8_t *d = allocate(c->heap, TFS_BLOCK_SIZE);
+    if (!d) return -ENOMEM;
+    deallocate(c->heap, e->data, TFS_BLOCK_SIZE);
+    e->data = d;
+    e->lent = false;
+    return 0;
+}
+
+static int get_entry(struct tfs_cache *c, uint64_t block, bool fill, struct centry **out)
 {
     struct centry *e = lookup(c, block);
     if (e) {
         lru_unlink(e);
         lru_front(c, e);
-        *out = e->data;
+        *out = e;
         return 0;
     }
     if (c->count < c->max) {
@@ -166,9 +187,11 @@ int tfs_cache_get(struct tfs_cache *c, uint64_t block, bool fill, uint8_t **out)
         }
         hash_remove(c, e);
     }
+    int rc = take_back_lent(c, e);
+    if (rc) return rc;
     lru_unlink(e);
     if (fill) {
-        int rc = c->dev->read(c->dev, block * TFS_SECTORS_PER_BLOCK, e->data, TFS_SECTORS_PER_BLOCK);
+        rc = c->dev->read(c->dev, block * TFS_SECTORS_PER_BLOCK, e->data, TFS_SECTORS_PER_BLOCK);
         if (rc) {
             lru_back(c, e);   /* stays unused */
             return rc < 0 ? rc : -EIO;
@@ -181,6 +204,24 @@ int tfs_cache_get(struct tfs_cache *c, uint64_t block, bool fill, uint8_t **out)
     e->hnext = c->hash[b];
     c->hash[b] = e;
     lru_front(c, e);
+    *out = e;
+    return 0;
+}
+
+int tfs_cache_get(struct tfs_cache *c, uint64_t block, bool fill, uint8_t **out)
+{
+    struct centry *e;
+    int rc = get_entry(c, block, fill, &e);
+    if (!rc) *out = e->data;
+    return rc;
+}
+
+int tfs_cache_lend(struct tfs_cache *c, uint64_t block, uint8_t **out)
+{
+    struct centry *e;
+    int rc = get_entry(c, block, true, &e);
+    if (rc) return rc;
+    e->lent = true;
     *out = e->data;
     return 0;
 }

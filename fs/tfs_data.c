@@ -17,6 +17,35 @@
 #define ZERO_RUN 16u            /* fallocate zeroes new blocks 64 KiB at a time */
 #define MAX_BYTES (TFS_MAX_FILE_BLOCKS * TFS_BLOCK_SIZE)
 
+static uint64_t file_blocks(const struct tfs_node *n) { return (n->size + TFS_BLOCK_SIZE - 1) / TFS_BLOCK_SIZE; }
+
+/* File block fb of n, at `disk`, through the cache (lent when `lend`). A
+ * miss also reads ahead the blocks of the file that follow it on disk: small
+ * readers (the kernel reads and faults a page at a time) then find them. */
+static int cached_block(struct tfs *fs, struct tfs_node *n, uint64_t fb, uint64_t disk, bool lend, uint8_t **b)
+{
+    if (!tfs_cache_has(fs->cache, disk)) {
+        uint64_t ahead;
+        tfs_extent_map(n, fb, READAHEAD_MAX_BLOCKS, &ahead);
+        ahead = MIN(ahead, file_blocks(n) - fb);
+        int rc = tfs_cache_readahead(fs->cache, disk, ahead);
+        if (rc) return rc;
+    }
+    return lend ? tfs_cache_lend(fs->cache, disk, b) : tfs_cache_get(fs->cache, disk, true, b);
+}
+
+int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, void **page)
+{
+    if (!tfs_is_reg(n) || fb >= file_blocks(n)) return -ENODATA;
+    uint64_t run, disk = tfs_extent_map(n, fb, 1, &run);
+    if (!disk) return -ENODATA;
+    uint8_t *b;
+    int rc = cached_block(fs, n, fb, disk, true, &b);
+    if (rc) return rc < 0 ? rc : -EIO;
+    *page = b;
+    return 0;
+}
+
 int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len)
 {
     if (tfs_is_dir(n)) return -EISDIR;
@@ -30,7 +59,6 @@ int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, si
      * finished before the cache is touched, so order does not matter. */
     struct bio bios[DIRECT_DEPTH];
     uint32_t nb = 0;
-    uint64_t file_blocks = (n->size + TFS_BLOCK_SIZE - 1) / TFS_BLOCK_SIZE;
     while (done < len) {
         uint64_t pos = off + done, fb = pos / TFS_BLOCK_SIZE, run;
         size_t in = (size_t)(pos % TFS_BLOCK_SIZE), want = len - done;
@@ -58,16 +86,8 @@ int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, si
             if (blockdev_submit_all(fs->dev, bios, nb)) return -EIO;
             nb = 0;
         }
-        if (!tfs_cache_has(fs->cache, disk)) {
-            /* Small reads (the kernel reads a page at a time) go through the
-             * cache: fill it ahead with the blocks that follow on disk. */
-            uint64_t ahead;
-            tfs_extent_map(n, fb, READAHEAD_MAX_BLOCKS, &ahead);
-            ahead = MIN(ahead, file_blocks - fb);
-            if (tfs_cache_readahead(fs->cache, disk, ahead)) return -EIO;
-        }
         uint8_t *b;
-        if (tfs_cache_get(fs->cache, disk, true, &b)) return -EIO;
+        if (cached_block(fs, n, fb, disk, false, &b)) return -EIO;
         size_t chunk = MIN(want, (size_t)TFS_BLOCK_SIZE - in);
         memcpy(dst + done, b + in, chunk);
         done += chunk;

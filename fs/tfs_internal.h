@@ -179,6 +179,9 @@ void tfs_cache_destroy(struct tfs_cache *c);
 /* The cached copy of `block`: read from disk if `fill`, else zeroed. Valid
  * until the next cache call. */
 int tfs_cache_get(struct tfs_cache *c, uint64_t block, bool fill, uint8_t **out);
+/* As tfs_cache_get with fill, for sharing with a program's mapping: the
+ * memory stays valid for the borrower (see tfs_cache.c). */
+int tfs_cache_lend(struct tfs_cache *c, uint64_t block, uint8_t **out);
 void tfs_cache_dirty(struct tfs_cache *c, uint64_t block);
 bool tfs_cache_has(struct tfs_cache *c, uint64_t block);
 void tfs_cache_drop(struct tfs_cache *c, uint64_t start, uint64_t count);

@@ -52,6 +52,12 @@ struct file_ops {
     int (*readdir)(struct file *f, uint64_t *cookie, struct tfs_dirent *out);
     int64_t (*ioctl)(struct file *f, uint64_t cmd, uint64_t arg);
     void (*release)(struct file *f);
+    /* The page of the file at `offset` (page aligned) from the page cache,
+     * for a private mapping to share: *pa is the physical page, with a
+     * reference the caller drops with page_free. -ENODATA: nothing to share
+     * there (a hole, past the end), read a copy instead. NULL for kinds of
+     * file that never share. */
+    int (*lend_page)(struct file *f, uint64_t offset, uint64_t *pa);
     bool seekable;
 };
 

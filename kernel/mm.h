@@ -29,7 +29,11 @@ static inline uint64_t virt_to_phys(const void *va)
 /* Physical pages: zeroed on allocation; 0 means out of memory. */
 uint64_t page_alloc(void);
 uint64_t pages_alloc_contig(size_t count); /* physically contiguous, zeroed */
+/* Drop one owner of the page; the last owner's free returns it. */
 void page_free(uint64_t pa);
+/* One more owner for an allocated page (a mapping sharing a cached page);
+ * false if it cannot take another. */
+bool page_ref(uint64_t pa);
 void pages_free(uint64_t pa, size_t count);
 uint64_t pages_free_count(void);
 uint64_t pages_total_count(void);

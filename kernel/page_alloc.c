@@ -1,5 +1,10 @@
 /* Physical page allocator: one bit per 4 KiB frame of RAM, set = in use.
- * A bitmap keeps contiguous allocations (DMA rings) as simple as single ones. */
+ * A bitmap keeps contiguous allocations (DMA rings) as simple as single ones.
+ *
+ * A frame can have more than one owner: the block cache and every program
+ * mapping that shares the cached page (kernel/vm_fault.c). `extra` counts
+ * the owners beyond the first; freeing drops one owner, and only the last
+ * one returns the frame. */
 #include "mm.h"
 #include "page_alloc.h"
 #include "spinlock.h"
@@ -8,6 +13,7 @@
 static struct {
     struct spinlock lock;
     uint64_t *bits;
+    uint16_t *extra;        /* owners beyond the first, per frame */
     uint64_t frames;        /* frames covered by the bitmap */
     uint64_t hint;          /* first frame worth looking at */
     uint64_t free;
@@ -23,7 +29,8 @@ void page_alloc_init(const struct phys_range *ram, int nranges, uint64_t reserve
     uint64_t top = 0;
     for (int i = 0; i < nranges; i++) top = MAX(top, ram[i].end);
     pa.frames = top / PAGE_SIZE;
-    uint64_t bitmap_bytes = ALIGN_UP((pa.frames + 63) / 64 * 8, PAGE_SIZE);
+    uint64_t bits_bytes = ALIGN_UP((pa.frames + 63) / 64 * 8, 8);
+    uint64_t bitmap_bytes = ALIGN_UP(bits_bytes + pa.frames * sizeof(uint16_t), PAGE_SIZE);
 
     /* The bitmap lives in the first RAM range above the reserved area that fits it. */
     uint64_t bitmap_pa = 0;
@@ -33,7 +40,9 @@ void page_alloc_init(const struct phys_range *ram, int nranges, uint64_t reserve
     }
     if (!bitmap_pa) return;
     pa.bits = phys_to_virt(bitmap_pa);
-    memset(pa.bits, 0xff, bitmap_bytes);
+    memset(pa.bits, 0xff, bits_bytes);
+    pa.extra = (uint16_t *)((char *)pa.bits + bits_bytes);
+    memset(pa.extra, 0, pa.frames * sizeof(uint16_t));
     reserved_below = MAX(reserved_below, bitmap_pa + bitmap_bytes);
 
     for (int i = 0; i < nranges; i++) {
@@ -85,6 +94,10 @@ void pages_free(uint64_t addr, size_t count)
 {
     uint64_t flags = spin_lock_irqsave(&pa.lock);
     for (uint64_t f = addr / PAGE_SIZE; f < addr / PAGE_SIZE + count; f++) {
+        if (f < pa.frames && pa.extra[f]) {
+            pa.extra[f]--;
+            continue;
+        }
         if (f < pa.frames && frame_used(f)) {
             frame_clear(f);
             pa.free++;
@@ -95,5 +108,15 @@ void pages_free(uint64_t addr, size_t count)
 }
 
 void page_free(uint64_t addr) { pages_free(addr, 1); }
+
+bool page_ref(uint64_t addr)
+{
+    uint64_t f = addr / PAGE_SIZE;
+    uint64_t flags = spin_lock_irqsave(&pa.lock);
+    bool ok = f < pa.frames && frame_used(f) && pa.extra[f] != 0xffff;
+    if (ok) pa.extra[f]++;
+    spin_unlock_irqrestore(&pa.lock, flags);
+    return ok;
+}
 uint64_t pages_free_count(void) { return pa.free; }
 uint64_t pages_total_count(void) { return pa.total; }

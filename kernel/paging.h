@@ -15,8 +15,10 @@
 #define PTE_NX (1ul << 63)
 /* Software bit: a page kept in memory while PROT_NONE hides it. */
 #define PTE_HIDDEN (1ul << 9)
-/* Software bit: the page belongs to the kernel (the vDSO clock page), not to
- * the mapping; unmapping it must not free it. */
+/* Software bit: a shared page (the page cache's copy of a file page, the
+ * vDSO clock page). The mapping holds one reference to it (page_ref), is
+ * never given write access to it, and copies it before writing
+ * (kernel/vm_fault.c). */
 #define PTE_FOREIGN (1ul << 10)
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 

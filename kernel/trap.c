@@ -9,6 +9,7 @@
 #include "process.h"
 #include "mm.h"
 #include "usercopy.h"
+#include "../klib/errno.h"
 #include "../syscalls/syscalls.h"
 
 void irq_dispatch(int vector);
@@ -106,8 +107,16 @@ void trap_handler(struct trap_frame *f)
     }
     uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
     if (f->vector == 14) {
-        if (cr2 < USER_TOP && vm_handle_fault(kernel.process ? process_vm(kernel.process) : NULL, cr2, f->error) == 0)
-            return;
+        int r = cr2 < USER_TOP ? vm_handle_fault(kernel.process ? process_vm(kernel.process) : NULL, cr2, f->error)
+                               : -EFAULT;
+        if (r == 0) return;
+        if (r != -EFAULT && from_user) {
+            /* A legal access whose page could not be made: Linux kills the
+             * process (SIGKILL when memory is out, SIGBUS for a file error). */
+            kprintf(r == -ENOMEM ? "pith: out of memory filling address %lx (give the machine more with -m)\n"
+                                 : "pith: cannot read the file mapped at address %lx\n", cr2);
+            process_exit_signal(r == -ENOMEM ? 9 : 7);
+        }
         if (!from_user) {
             struct cpu *c = this_cpu();
             if (c->usercopy_fixup && cr2 < USER_TOP) {

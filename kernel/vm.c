@@ -4,10 +4,6 @@
 #include "../klib/errno.h"
 #include "../fs/vfs.h"
 
-#define PF_PRESENT 1
-#define PF_WRITE 2
-#define PF_FETCH 16
-
 void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top)
 {
     vm->heap = h;
@@ -18,7 +14,7 @@ void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top)
     vm->lock.locked = 0;
 }
 
-static uint64_t pte_flags(uint32_t flags)
+uint64_t vm_pte_flags(uint32_t flags)
 {
     uint64_t f = PTE_U;
     if (flags & VM_WRITE) f |= PTE_W;
@@ -30,7 +26,7 @@ static struct vma *vma_new(struct vm *vm, uint64_t start, uint64_t end, uint32_t
 {
     struct vma *v = allocate(vm->heap, sizeof *v);
     if (!v) return NULL;
-    *v = (struct vma){ start, end, flags, NULL, NULL, 0, 0, NULL };
+    *v = (struct vma){ .start = start, .end = end, .flags = flags };
     return v;
 }
 
@@ -42,22 +38,22 @@ static struct vma *vma_split_tail(struct vm *vm, struct vma *v, uint64_t at)
     tail->name = v->name;
     tail->ino = v->ino;
     tail->file_offset = v->file_offset + (at - v->start);
-    tail->shared_file = v->shared_file;
-    if (tail->shared_file) file_get(tail->shared_file);
+    tail->file = v->file;
+    tail->file_end = v->file_end;
+    if (tail->file) file_get(tail->file);
     tail->next = v->next;
     v->next = tail;
     v->end = at;
     return tail;
 }
 
-/* Drop the pages of [start, end) from the page table. */
+/* Drop the pages of [start, end) from the page table. A shared page (the
+ * page cache's, the clock page) loses one owner; the others keep it. */
 static void release_pages(struct vm *vm, uint64_t start, uint64_t end)
 {
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-        uint64_t *pte = page_lookup(vm->root, va);
-        bool foreign = pte && (*pte & PTE_FOREIGN);
         uint64_t pa = page_unmap(vm->root, va);
-        if (pa && !foreign) page_free(pa);
+        if (pa) page_free(pa);
     }
 }
 
@@ -85,7 +81,7 @@ static int carve(struct vm *vm, uint64_t start, uint64_t end)
             link = &v->next;
         } else {
             *link = v->next;
-            if (v->shared_file) file_put(v->shared_file);
+            if (v->file) file_put(v->file);
             deallocate(vm->heap, v, sizeof *v);
         }
     }
@@ -124,7 +120,7 @@ int vm_map_kernel_page(struct vm *vm, uint64_t start, uint64_t pa, uint32_t flag
     int r = vm_map(vm, start, PAGE_SIZE, flags);
     if (r < 0) return r;
     uint64_t irq = spin_lock_irqsave(&vm->lock);
-    r = page_map(vm->root, start, pa, pte_flags(flags) | PTE_FOREIGN);
+    r = page_ref(pa) ? page_map(vm->root, start, pa, vm_pte_flags(flags) | PTE_FOREIGN) : -ENOMEM;
     spin_unlock_irqrestore(&vm->lock, irq);
     if (r < 0) vm_unmap(vm, start, PAGE_SIZE);
     return r;
@@ -142,13 +138,20 @@ void vm_set_file(struct vm *vm, uint64_t start, const char *name, uint64_t ino, 
     spin_unlock_irqrestore(&vm->lock, irq);
 }
 
-void vm_set_shared_file(struct vm *vm, uint64_t start, struct file *f)
+void vm_attach_file(struct vm *vm, uint64_t start, struct file *f, uint64_t offset, uint64_t file_end, bool shared)
 {
+    struct linux_stat st;
+    uint64_t ino = f->ops->stat && f->ops->stat(f, &st) == 0 ? st.st_ino : 0;
     uint64_t irq = spin_lock_irqsave(&vm->lock);
     struct vma *v = vm_find(vm, start);
-    if (v && v->start == start && !v->shared_file) {
+    if (v && v->start == start && !v->file) {
         file_get(f);
-        v->shared_file = f;
+        v->file = f;
+        v->file_end = file_end;
+        v->name = f->path;
+        v->ino = ino;
+        v->file_offset = offset;
+        if (shared) v->flags |= VM_SHARED;
     }
     spin_unlock_irqrestore(&vm->lock, irq);
 }
@@ -159,7 +162,7 @@ void vm_set_shared_file(struct vm *vm, uint64_t start, struct file *f)
 static int write_back_page(struct vm *vm, struct file *f, uint64_t va, uint64_t file_off)
 {
     uint64_t *pte = page_lookup(vm->root, va);
-    if (!pte || !(*pte & PTE_P) || !(*pte & PTE_D)) return 0;
+    if (!pte || !(*pte & PTE_P) || !(*pte & PTE_D) || (*pte & PTE_FOREIGN)) return 0;
     struct linux_stat st;
     if (f->ops->stat(f, &st) < 0 || (int64_t)file_off >= st.st_size) return 0;
     size_t len = (size_t)MIN((uint64_t)PAGE_SIZE, (uint64_t)st.st_size - file_off);
@@ -178,9 +181,9 @@ int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mappe
         if (v->end <= start || v->start >= end) continue;
         if (v->start > covered) first_error = first_error ? first_error : (require_mapped ? -ENOMEM : 0);
         covered = MAX(covered, v->end);
-        if (!v->shared_file) continue;
+        if (!(v->flags & VM_SHARED) || !v->file) continue;
         for (uint64_t va = MAX(v->start, start); va < MIN(v->end, end); va += PAGE_SIZE) {
-            int r = write_back_page(vm, v->shared_file, va, v->file_offset + (va - v->start));
+            int r = write_back_page(vm, v->file, va, v->file_offset + (va - v->start));
             if (r < 0 && !first_error) first_error = r;
         }
     }
@@ -235,7 +238,10 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
                 /* PROT_NONE: keep the page, hide it from the program. */
                 *pte = (*pte & ~PTE_P) | PTE_HIDDEN;
             } else {
-                *pte = (*pte & PTE_ADDR_MASK) | PTE_P | pte_flags(v->flags);
+                /* A shared page stays read-only: a write copies it first. */
+                uint64_t flags = vm_pte_flags(v->flags);
+                if (*pte & PTE_FOREIGN) flags = (flags & ~PTE_W) | PTE_FOREIGN;
+                *pte = (*pte & PTE_ADDR_MASK) | PTE_P | flags;
             }
             tlb_flush_page(va);
         }
@@ -258,7 +264,7 @@ int vm_name_anon(struct vm *vm, uint64_t start, uint64_t len, const char *name)
         if (v->end <= covered || v->start >= end) continue;
         if (v->start > covered) r = -ENOMEM;
         covered = v->end;
-        bool anon = !v->shared_file && !v->ino && !(v->flags & VM_PINNED) &&
+        bool anon = !v->file && !v->ino && !(v->flags & VM_PINNED) &&
                     (!v->name || __builtin_memcmp(v->name, "[anon:", 6) == 0);
         if (!anon && !r) r = -EBADF;
     }
@@ -307,52 +313,4 @@ uint64_t vm_find_free(struct vm *vm, uint64_t len)
     }
     spin_unlock_irqrestore(&vm->lock, irq);
     return best;
-}
-
-/* Map a zeroed page for addr inside v; returns its kernel address. */
-static void *populate(struct vm *vm, struct vma *v, uint64_t va)
-{
-    uint64_t *pte = page_lookup(vm->root, va);
-    if (pte && (*pte & (PTE_P | PTE_HIDDEN)))
-        return phys_to_virt(*pte & PTE_ADDR_MASK);
-    if (v->flags & VM_PINNED) return NULL; /* its kernel page is gone: no stand-in */
-    uint64_t pa = page_alloc();
-    if (!pa) return NULL;
-    uint64_t flags = v->flags & VM_PROT_MASK ? pte_flags(v->flags) : 0;
-    if (page_map(vm->root, va, pa, flags) < 0) {
-        page_free(pa);
-        return NULL;
-    }
-    if (!(v->flags & VM_PROT_MASK)) {
-        pte = page_lookup(vm->root, va);
-        *pte = (*pte & ~PTE_P) | PTE_HIDDEN;
-    }
-    return phys_to_virt(pa);
-}
-
-int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
-{
-    if (!vm) return -EFAULT;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
-    struct vma *v = vm_find(vm, addr);
-    int r = -EFAULT;
-    if (v && !(error & PF_PRESENT)) {
-        bool allowed = (error & PF_WRITE) ? (v->flags & VM_WRITE)
-                     : (error & PF_FETCH) ? (v->flags & VM_EXEC)
-                     : (v->flags & VM_PROT_MASK);
-        uint64_t *pte = page_lookup(vm->root, ALIGN_DOWN(addr, PAGE_SIZE));
-        bool hidden = pte && (*pte & PTE_HIDDEN) && !(*pte & PTE_P);
-        if (allowed && !hidden && populate(vm, v, ALIGN_DOWN(addr, PAGE_SIZE))) r = 0;
-    }
-    spin_unlock_irqrestore(&vm->lock, irq);
-    return r;
-}
-
-void *vm_page_kernel_address(struct vm *vm, uint64_t addr)
-{
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
-    struct vma *v = vm_find(vm, addr);
-    void *k = v ? populate(vm, v, ALIGN_DOWN(addr, PAGE_SIZE)) : NULL;
-    spin_unlock_irqrestore(&vm->lock, irq);
-    return k ? (char *)k + (addr & (PAGE_SIZE - 1)) : NULL;
 }

@@ -12,6 +12,9 @@
 #define VM_STACK 0x100u     /* grows down (shown as [stack]) */
 #define VM_HEAP 0x200u      /* the brk area (shown as [heap]) */
 #define VM_PINNED 0x400u    /* maps a kernel page ([vvar]): never writable, never refilled */
+#define VM_SHARED 0x800u    /* MAP_SHARED: changes go back to the file */
+
+struct file;
 
 struct vma {
     uint64_t start, end;    /* page aligned, end exclusive */
@@ -22,9 +25,15 @@ struct vma {
     const char *name;
     uint64_t file_offset;   /* of `start` */
     uint64_t ino;
-    /* MAP_SHARED file mappings write their dirty pages back to this file
-     * (referenced) on msync, munmap and exit. */
-    struct file *shared_file;
+    /* A file mapping fills its pages from `file` (referenced) on first
+     * touch: the page at va holds the file's bytes from file_offset +
+     * (va - start) up to the address file_end, zeros after it (an ELF
+     * segment's bss). Private mappings share whole pages with the page cache
+     * read-only and copy one when it is written (kernel/vm_fault.c); shared
+     * ones (VM_SHARED) fill private copies and write the dirty ones back on
+     * msync, munmap and exit. */
+    struct file *file;
+    uint64_t file_end;
 };
 
 struct vm {
@@ -41,9 +50,10 @@ void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top);
 int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags);
 /* Label the region starting at start as a mapping of file `name` at `offset`. */
 void vm_set_file(struct vm *vm, uint64_t start, const char *name, uint64_t ino, uint64_t offset);
-struct file;
-/* Make the region starting at start a shared mapping of f (takes a reference). */
-void vm_set_shared_file(struct vm *vm, uint64_t start, struct file *f);
+/* Make the region starting at start a mapping of f (takes a reference) from
+ * `offset`, with file bytes up to the address file_end; labels it with f's
+ * path. `shared`: MAP_SHARED. */
+void vm_attach_file(struct vm *vm, uint64_t start, struct file *f, uint64_t offset, uint64_t file_end, bool shared);
 /* Write dirty pages of shared file mappings in [start, start+len) back to
  * their files; returns 0, -ENOMEM if part of the range is unmapped, or the
  * first write error. */
@@ -61,7 +71,13 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot);
 uint64_t vm_find_free(struct vm *vm, uint64_t len);
 struct vma *vm_find(struct vm *vm, uint64_t addr);
 bool vm_range_free(struct vm *vm, uint64_t start, uint64_t len);
-/* Resolve a fault at addr (x86 error code bits); 0 if handled. */
+/* Resolve a fault at addr (x86 error code bits): 0 if handled, -EFAULT
+ * if the access is not allowed, -ENOMEM or -EIO if it is but the page could
+ * not be filled. Lives in kernel/vm_fault.c with the rest of page filling. */
 int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error);
-/* Make the page holding addr present; returns its kernel address or NULL. */
-void *vm_page_kernel_address(struct vm *vm, uint64_t addr);
+/* Make the page holding addr present and the program's own (a shared page
+ * is copied first), for the kernel to write; its kernel address or NULL. */
+void *vm_page_for_kernel_write(struct vm *vm, uint64_t addr);
+
+/* For vm_fault.c: the page-table bits for a region's flags. */
+uint64_t vm_pte_flags(uint32_t flags);

@@ -8,6 +8,7 @@
 #include "../kernel/io.h"
 #include "../kernel/clock.h"
 #include "../fs/tfs.h"
+#include "../fs/vfs.h"
 #include "../klib/errno.h"
 #include "../klib/format.h"
 #include "../klib/string.h"
@@ -31,12 +32,13 @@ static uint32_t segment_flags(uint32_t pf)
     return ((pf & PF_R) ? VM_READ : 0) | ((pf & PF_W) ? VM_WRITE : 0) | ((pf & PF_X) ? VM_EXEC : 0);
 }
 
-/* Copy file bytes [off, off+len) to the program's address va. */
+/* Copy file bytes [off, off+len) to the program's address va, through the
+ * kernel's view: the program's page may be read-only. */
 static int copy_file_to_user(struct process *p, struct tfs_node *node, uint64_t off, uint64_t va, uint64_t len)
 {
     while (len) {
         uint64_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-        void *k = vm_page_kernel_address(&p->vm, va);
+        void *k = vm_page_for_kernel_write(&p->vm, va);
         if (!k) return -ENOMEM;
         int64_t r = tfs_read(p->fs, node, off, k, chunk);
         if (r < 0) return (int)r;
@@ -79,11 +81,10 @@ static int open_elf(struct process *p, const char *path, struct tfs_node **node,
     return 0;
 }
 
-static int map_elf(struct process *p, struct tfs_node *node, struct mapped_elf *m, uint64_t base,
-                   const char *path, char *err, size_t errlen)
+static int map_segments(struct process *p, struct tfs_node *node, struct file *f, struct mapped_elf *m,
+                        const char *path, char *err, size_t errlen)
 {
-    m->base = base;
-    uint64_t prev_end = 0;
+    uint64_t base = m->base, prev_end = 0;
     for (int i = 0; i < m->img.ehdr.e_phnum; i++) {
         const Elf64_Phdr *ph = &m->img.phdrs[i];
         if (ph->p_type != PT_LOAD || !ph->p_memsz) continue;
@@ -98,7 +99,7 @@ static int map_elf(struct process *p, struct tfs_node *node, struct mapped_elf *
             format_sn(err, errlen, "%s: segment %d outside the user address space", path, i);
             return -ENOEXEC;
         }
-        /* Segments may share a page at their boundary: keep the earlier one's data. */
+        /* Segments may share a page at their boundary: it stays the earlier one's. */
         uint64_t map_from = MAX(start, prev_end);
         if (map_from < end) {
             int r = vm_map(&p->vm, map_from, end - map_from, flags);
@@ -113,20 +114,41 @@ static int map_elf(struct process *p, struct tfs_node *node, struct mapped_elf *
             if ((both & VM_WRITE) && (both & VM_EXEC)) both &= ~VM_EXEC;
             vm_protect(&p->vm, start, PAGE_SIZE, both);
         }
-        /* Write through the kernel's view: the program's pages may be read-only. */
-        int r = copy_file_to_user(p, node, ph->p_offset, base + ph->p_vaddr, ph->p_filesz);
-        if (r < 0) {
-            format_sn(err, errlen, r == -ENOMEM ? "%s: out of memory loading segment %d (give the machine more with -m)"
-                                                : "%s: cannot read segment %d", path, i);
-            return r;
-        }
         if (map_from < end)
-            vm_set_file(&p->vm, map_from, name_intern(path), tfs_ino(node), ALIGN_DOWN(ph->p_offset, PAGE_SIZE) + (map_from - start));
+            vm_attach_file(&p->vm, map_from, f, ALIGN_DOWN(ph->p_offset, PAGE_SIZE) + (map_from - start),
+                           base + ph->p_vaddr + ph->p_filesz, false);
+        if (start < prev_end && ph->p_filesz) {
+            uint64_t va = base + ph->p_vaddr;
+            int r = copy_file_to_user(p, node, ph->p_offset, va, MIN(ph->p_filesz, start + PAGE_SIZE - va));
+            if (r < 0) {
+                format_sn(err, errlen, r == -ENOMEM ? "%s: out of memory loading segment %d (give the machine more with -m)"
+                                                    : "%s: cannot read segment %d", path, i);
+                return r;
+            }
+        }
         prev_end = end;
     }
     return 0;
 }
 
+/* Map the PT_LOAD segments of the file at `base`. Nothing is read here: a
+ * segment's pages fill from the file on first touch, sharing the page cache
+ * where a page is all file (kernel/vm_fault.c). Only a page two segments
+ * share is filled now, since one region cannot fill it from two places. */
+static int map_elf(struct process *p, struct tfs_node *node, struct mapped_elf *m, uint64_t base,
+                   const char *path, char *err, size_t errlen)
+{
+    m->base = base;
+    struct file *f = tfs_file_open(p->heap, p->fs, node, O_RDONLY);
+    if (!f) {
+        format_sn(err, errlen, "%s: out of memory opening it", path);
+        return -ENOMEM;
+    }
+    f->path = name_intern(path);
+    int r = map_segments(p, node, f, m, path, err, errlen);
+    file_put(f);   /* the regions hold their own references */
+    return r;
+}
 /* The vDSO image built from syscalls/vdso/ and embedded by vdso_blob.S. */
 extern const char vdso_image[], vdso_image_end[];
 
@@ -146,7 +168,7 @@ static int map_vdso(struct process *p, uint64_t *base_out, char *err, size_t err
     int r = vm_map_kernel_page(&p->vm, at, clock_pa, VM_READ);
     if (r == 0) r = vm_map(&p->vm, at + PAGE_SIZE, text, VM_READ | VM_EXEC);
     for (uint64_t off = 0; r == 0 && off < size; off += PAGE_SIZE) {
-        void *k = vm_page_kernel_address(&p->vm, at + PAGE_SIZE + off);
+        void *k = vm_page_for_kernel_write(&p->vm, at + PAGE_SIZE + off);
         if (k) memcpy(k, vdso_image + off, MIN(PAGE_SIZE, size - off));
         else r = -ENOMEM;
     }

@@ -1,11 +1,11 @@
-/* The program's memory: mmap and friends, brk. Anonymous memory is filled
- * on first touch; file mappings are copied in at mmap time (a page cache
- * with shared mappings comes with the writable filesystem). */
+/* The program's memory: mmap and friends, brk. Every page is filled on
+ * first touch (kernel/vm_fault.c): anonymous memory with zeros, private file
+ * mappings by sharing the page cache's pages until written, shared file
+ * mappings with copies that go back to the file on msync, munmap and exit. */
 #include "syscalls.h"
 #include "../kernel/process.h"
 #include "../kernel/paging.h"
 #include "../kernel/mm.h"
-#include "../fs/tfs.h"
 #include "../kernel/usercopy.h"
 
 #define PROT_READ 1
@@ -23,18 +23,6 @@
 #define MREMAP_FIXED 2
 
 static uint32_t prot_to_vm(int prot) { return (uint32_t)prot & VM_PROT_MASK; }
-
-static long fill_from_file(struct process *p, struct file *f, uint64_t addr, uint64_t len, uint64_t off)
-{
-    for (uint64_t done = 0; done < len; done += PAGE_SIZE) {
-        void *k = vm_page_kernel_address(&p->vm, addr + done);
-        if (!k) return -ENOMEM;
-        int64_t r = f->ops->read(f, k, PAGE_SIZE, off + done);
-        if (r < 0) return r;
-        if (r < (int64_t)PAGE_SIZE) break;  /* past EOF the pages stay zero */
-    }
-    return 0;
-}
 
 long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
 {
@@ -81,15 +69,8 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
         }
     }
     uint32_t vmflags = prot_to_vm(prot) | ((flags & MAP_GROWSDOWN) ? VM_STACK : 0);
-    /* Fill a file mapping while it is writable to us, then apply prot. */
-    r = vm_map(&p->vm, addr, size, f ? VM_READ | VM_WRITE : vmflags);
-    if (r == 0 && f) {
-        r = fill_from_file(p, f, addr, size, off);
-        if (r == 0) r = vm_protect(&p->vm, addr, size, prot_to_vm(prot));
-        if (r == 0) vm_set_file(&p->vm, addr, f->path, tfs_ino(f->node), off);
-        if (r == 0 && type != MAP_PRIVATE) vm_set_shared_file(&p->vm, addr, f);
-        if (r < 0) vm_unmap(&p->vm, addr, size);
-    }
+    r = vm_map(&p->vm, addr, size, vmflags);
+    if (r == 0 && f) vm_attach_file(&p->vm, addr, f, off, addr + size, type != MAP_PRIVATE);
     if (r == 0) r = (long)addr;
 out:
     if (f) file_put(f);
@@ -181,12 +162,13 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice)
     case 4:  /* MADV_DONTNEED: private anonymous pages read back as zeros */
     case 8: { /* MADV_FREE */
         struct vm *vm = &current_process()->vm;
-        /* Shared file pages go back to their file first; the kernel's own
-         * pages (the vDSO clock page) are never the program's to drop. */
+        /* Shared file pages go back to their file first, private file pages
+         * are read from the file again on the next touch; the kernel's own
+         * page ([vvar]) is never the program's to drop. */
         vm_writeback(vm, addr, len, false);
         for (uint64_t a = addr; a < addr + ALIGN_UP(len, PAGE_SIZE); a += PAGE_SIZE) {
-            uint64_t *pte = page_lookup(vm->root, a);
-            if (!pte || (*pte & PTE_FOREIGN)) continue;
+            struct vma *v = vm_find(vm, a);
+            if (!v || (v->flags & VM_PINNED)) continue;
             uint64_t pa = page_unmap(vm->root, a);
             if (pa) page_free(pa);
         }

@@ -1,0 +1,174 @@
+/* Filling the program's pages on first touch: anonymous memory as zeros,
+ * file mappings from their file, and copy on write for shared pages.
+ *
+ * A private file mapping does not copy the file: a page that is all file
+ * bytes maps the page cache's own page read-only (file_ops.lend_page),
+ * marked PTE_FOREIGN, and the mapping holds one reference to it
+ * (kernel/page_alloc.c). So every mapping of a library's text, and the
+ * cache itself, use one page. The first write to such a page, by the program
+ * or by the kernel on its behalf, gives the mapping its own copy. Pages that
+ * are only partly file (an ELF segment's last page before its bss) and pages
+ * of MAP_SHARED mappings (written back by vm.c) are read into a fresh page.
+ *
+ * The file is read without vm->lock: reading may wait for the disk, and the
+ * region may change meanwhile, so the page is installed only if its slot is
+ * still empty and still belongs to the same file mapping. */
+#include "vm.h"
+#include "mm.h"
+#include "paging.h"
+#include "../klib/errno.h"
+#include "../klib/string.h"
+#include "../fs/vfs.h"
+
+#define PF_PRESENT 1
+#define PF_WRITE 2
+#define PF_FETCH 16
+
+/* Put pa at va with v's permissions; a shared page goes in read-only. */
+static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa, bool shared)
+{
+    uint64_t flags = vm_pte_flags(v->flags);
+    if (shared) flags = (flags & ~PTE_W) | PTE_FOREIGN;
+    if (page_map(vm->root, va, pa, flags) < 0) return -ENOMEM;
+    tlb_flush_page(va);
+    if (!(v->flags & VM_PROT_MASK)) {
+        /* PROT_NONE: keep the page, hide it from the program. */
+        uint64_t *pte = page_lookup(vm->root, va);
+        *pte = (*pte & ~PTE_P) | PTE_HIDDEN;
+    }
+    return 0;
+}
+
+/* The page for file offset `offset`, with `bytes` of file at its start:
+ * the page cache's own when it may be shared, else a fresh copy. 0 if
+ * memory is out (*err = -ENOMEM) or the file cannot be read (-EIO). */
+static uint64_t fetch_file_page(struct file *f, uint64_t offset, size_t bytes, bool may_share, bool *shared,
+                                int *err)
+{
+    uint64_t pa;
+    *shared = false;
+    if (may_share && bytes == PAGE_SIZE && f->ops->lend_page && f->ops->lend_page(f, offset, &pa) == 0) {
+        *shared = true;
+        return pa;
+    }
+    pa = page_alloc();   /* zeroed: whatever the file does not cover reads as 0 */
+    *err = -ENOMEM;
+    if (!pa) return 0;
+    if (f->ops->read(f, phys_to_virt(pa), bytes, offset) < 0) {
+        page_free(pa);
+        *err = -EIO;
+        return 0;
+    }
+    return pa;
+}
+
+/* Make the page at va (page aligned) present. Called with vm->lock held
+ * (flags in *irq); drops and retakes it while a file is read. `for_write`:
+ * the caller is about to write, so a file page is read as a private copy
+ * rather than shared and copied at once. Returns the page's entry, or NULL
+ * with *err: -EFAULT (nothing may be there), -ENOMEM, -EIO. */
+static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t *irq, int *err)
+{
+    for (;;) {
+        *err = -EFAULT;
+        struct vma *v = vm_find(vm, va);
+        if (!v) return NULL;
+        uint64_t *pte = page_lookup(vm->root, va);
+        if (pte && (*pte & (PTE_P | PTE_HIDDEN))) return pte;
+        if (v->flags & VM_PINNED) return NULL;   /* its kernel page is gone: no stand-in */
+
+        *err = -ENOMEM;
+        if (!v->file || va >= v->file_end) {
+            uint64_t pa = page_alloc();
+            if (!pa) return NULL;
+            if (install(vm, v, va, pa, false) < 0) {
+                page_free(pa);
+                return NULL;
+            }
+            return page_lookup(vm->root, va);
+        }
+
+        struct file *f = v->file;
+        uint64_t offset = v->file_offset + (va - v->start);
+        size_t bytes = (size_t)MIN((uint64_t)PAGE_SIZE, v->file_end - va);
+        bool may_share = !(v->flags & VM_SHARED) && !for_write, shared;
+        file_get(f);
+        spin_unlock_irqrestore(&vm->lock, *irq);
+        uint64_t pa = fetch_file_page(f, offset, bytes, may_share, &shared, err);
+        *irq = spin_lock_irqsave(&vm->lock);
+
+        /* Still the same empty slot of the same mapping? */
+        v = vm_find(vm, va);
+        pte = page_lookup(vm->root, va);
+        bool same = v && v->file == f && v->file_offset + (va - v->start) == offset &&
+                    !(pte && (*pte & (PTE_P | PTE_HIDDEN)));
+        file_put(f);
+        if (!pa) return NULL;
+        if (!same) {
+            page_free(pa);
+            continue;   /* look again: someone else filled or changed it */
+        }
+        if (install(vm, v, va, pa, shared) < 0) {
+            page_free(pa);
+            *err = -ENOMEM;
+            return NULL;
+        }
+        return page_lookup(vm->root, va);
+    }
+}
+
+/* Replace the shared page at va with the mapping's own copy of it. */
+static uint64_t *unshare_page(struct vm *vm, const struct vma *v, uint64_t va, uint64_t *pte)
+{
+    uint64_t copy = page_alloc();
+    if (!copy) return NULL;
+    uint64_t old = *pte & PTE_ADDR_MASK;
+    bool hidden = !(*pte & PTE_P);
+    memcpy(phys_to_virt(copy), phys_to_virt(old), PAGE_SIZE);
+    if (page_map(vm->root, va, copy, vm_pte_flags(v->flags)) < 0) {
+        page_free(copy);
+        return NULL;
+    }
+    pte = page_lookup(vm->root, va);
+    if (hidden) *pte = (*pte & ~PTE_P) | PTE_HIDDEN;
+    tlb_flush_page(va);
+    page_free(old);
+    return pte;
+}
+
+int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
+{
+    if (!vm) return -EFAULT;
+    uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+    bool write = error & PF_WRITE;
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    struct vma *v = vm_find(vm, addr);
+    bool allowed = v && (write ? (v->flags & VM_WRITE)
+                         : (error & PF_FETCH) ? (v->flags & VM_EXEC)
+                         : (v->flags & VM_PROT_MASK));
+    uint64_t *pte = allowed ? page_lookup(vm->root, va) : NULL;
+    int r = -EFAULT;
+    if (allowed && !(error & PF_PRESENT)) {
+        bool hidden = pte && (*pte & PTE_HIDDEN) && !(*pte & PTE_P);
+        if (!hidden && (pte = fill_page(vm, va, write, &irq, &r))) r = 0;
+        v = vm_find(vm, va);
+    }
+    /* A write to a page shared with the page cache: copy it now. */
+    if (allowed && write && v && pte && (*pte & PTE_P) && (*pte & PTE_FOREIGN) && !(v->flags & VM_PINNED))
+        r = unshare_page(vm, v, va, pte) ? 0 : -ENOMEM;
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return r;
+}
+
+void *vm_page_for_kernel_write(struct vm *vm, uint64_t addr)
+{
+    uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    int err;
+    uint64_t *pte = fill_page(vm, va, true, &irq, &err);
+    struct vma *v = vm_find(vm, va);
+    if (pte && (*pte & PTE_FOREIGN))
+        pte = v && !(v->flags & VM_PINNED) ? unshare_page(vm, v, va, pte) : NULL;
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return pte ? (char *)phys_to_virt(*pte & PTE_ADDR_MASK) + (addr & (PAGE_SIZE - 1)) : NULL;
+}
