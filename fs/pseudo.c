@@ -282,6 +282,12 @@ static int64_t text_write(struct file *f, const void *buf, size_t n, uint64_t of
     return node->write ? node->write(node, buf, n) : -EINVAL;
 }
 
+static int64_t live_read(struct file *f, void *buf, size_t n, uint64_t off)
+{
+    struct pseudo_node *node = opened(f)->node;
+    return node->read_at(node, buf, n, off);
+}
+
 static int64_t no_read(struct file *f, void *buf, size_t n, uint64_t off) { return -EISDIR; }
 static int64_t bad_read(struct file *f, void *buf, size_t n, uint64_t off) { return -EBADF; }
 static int64_t no_write(struct file *f, const void *buf, size_t n, uint64_t off) { return -EBADF; }
@@ -312,6 +318,11 @@ static int dir_readdir(struct file *f, uint64_t *cookie, struct tfs_dirent *out)
 
 static const struct file_ops text_ops = {
     .read = text_read, .write = text_write, .stat = pseudo_file_stat,
+    .ioctl = pseudo_no_ioctl, .release = pseudo_release, .seekable = true,
+};
+
+static const struct file_ops live_ops = {
+    .read = live_read, .write = no_write, .stat = pseudo_file_stat,
     .ioctl = pseudo_no_ioctl, .release = pseudo_release, .seekable = true,
 };
 
@@ -399,6 +410,7 @@ struct file *pseudo_open(struct heap *h, struct pseudo_node *n, uint32_t flags, 
             *err = -EACCES;
             return NULL;
         }
+        if (n->read_at) return open_plain(h, &live_ops, n, flags, err);
         return open_text(h, n, flags, err);
     }
 }

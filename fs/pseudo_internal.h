@@ -33,6 +33,9 @@ struct pseudo_node {
     int (*next_child)(struct pseudo_node *dir, uint64_t *cookie, struct pseudo_node **out);
     /* PSEUDO_FILE: the whole text, made at open. */
     void (*generate)(struct pseudo_node *n, struct pseudo_text *t);
+    /* PSEUDO_FILE instead of generate: contents made at each read, for
+     * binary files too large to snapshot (pagemap). */
+    int64_t (*read_at)(struct pseudo_node *n, void *buf, size_t len, uint64_t off);
     /* PSEUDO_FILE: optional; without it opening for writing is -EACCES. */
     int64_t (*write)(struct pseudo_node *n, const char *buf, size_t len);
     /* PSEUDO_LINK: the target, either a string that outlives the call or one
@@ -64,6 +67,7 @@ int64_t pseudo_no_ioctl(struct file *f, uint64_t cmd, uint64_t arg);
 
 extern struct pseudo_node pseudo_dev_root, pseudo_proc_root, pseudo_sys_root;
 extern struct pseudo_node pseudo_proc_pid_dir;   /* /proc/1 */
+extern struct pseudo_node pseudo_pagemap;        /* /proc/1/pagemap (fs/pseudo_pagemap.c) */
 
 /* /proc/cpuinfo (fs/pseudo_cpuinfo.c). */
 void pseudo_gen_cpuinfo(struct pseudo_node *n, struct pseudo_text *t);

@@ -339,7 +339,7 @@ static struct pseudo_node pid_comm = { .name = "comm", .kind = PSEUDO_FILE, .gen
 static struct pseudo_node *const pid_children[] = {
     &pid_fd, &pid_stat, &pid_statm, &pid_status, &pid_maps, &pid_cmdline, &pid_environ, &pid_comm,
     &pid_mounts, &pid_mountinfo, &pid_cgroup, &pid_oom_score_adj, &pid_limits,
-    &pid_exe, &pid_cwd, &pid_root, NULL,
+    &pid_exe, &pid_cwd, &pid_root, &pseudo_pagemap, NULL,
 };
 
 struct pseudo_node pseudo_proc_pid_dir = { .name = "1", .kind = PSEUDO_DIR, .children = pid_children };

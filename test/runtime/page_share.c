@@ -1,0 +1,167 @@
+/* File mappings share the page cache instead of copying it, seen through
+ * /proc/self/pagemap: the program's own text is the page cache's page (the
+ * same frame a fresh mapping of the executable gets), two private mappings
+ * of a file share one frame, a write gives the writer its own copy and
+ * leaves the file and the other mapping alone, and an untouched private
+ * page sees later write()s to the file, as on Linux.
+ *
+ * Runs on Linux too; an unprivileged reader sees frames as 0 there, and the
+ * frame comparisons are then skipped (said on one line). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PAGE 4096
+#define PM_PRESENT (1ull << 63)
+#define PM_FILE (1ull << 61)
+#define PM_PFN ((1ull << 55) - 1)
+
+static int failures;
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL line %d: ", __LINE__); printf(__VA_ARGS__); printf(" (errno %d %s)\n", errno, strerror(errno)); } } while (0)
+
+static int pagemap_fd;
+static int frames_visible;
+
+static uint64_t pagemap(const volatile void *addr)
+{
+    uint64_t e = 0;
+    off_t off = (off_t)((uintptr_t)addr / PAGE * 8);
+    if (pread(pagemap_fd, &e, sizeof e, off) != sizeof e) return 0;
+    return e;
+}
+
+static uint64_t frame(const volatile void *addr) { return pagemap(addr) & PM_PFN; }
+
+/* The file offset /proc/self/maps gives for the page holding addr. */
+static int mapping_of(const void *addr, char *path, size_t pathlen, off_t *offset)
+{
+    FILE *m = fopen("/proc/self/maps", "r");
+    if (!m) return -1;
+    char line[512];
+    int found = -1;
+    while (fgets(line, sizeof line, m)) {
+        unsigned long lo, hi, off;
+        char perms[8], file[400] = "";
+        if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %399s", &lo, &hi, perms, &off, file) < 4) continue;
+        uintptr_t a = (uintptr_t)addr;
+        if (a < lo || a >= hi) continue;
+        snprintf(path, pathlen, "%s", file);
+        *offset = (off_t)(off + (a / PAGE * PAGE - lo));
+        found = 0;
+    }
+    fclose(m);
+    return found;
+}
+
+static void check_text(void)
+{
+    const volatile char *text = (const volatile char *)(uintptr_t)&check_text;
+    (void)*text;
+    uint64_t e = pagemap(text);
+    CHECK(e & PM_PRESENT, "own text page not present in pagemap (%llx)", (unsigned long long)e);
+    CHECK(e & PM_FILE, "own text page is not a file page (%llx)", (unsigned long long)e);
+    frames_visible = frame(text) != 0;
+    if (!frames_visible) {
+        printf("skip: frame numbers are hidden from this reader\n");
+        return;
+    }
+    char path[400];
+    off_t off = 0;
+    CHECK(mapping_of((const void *)text, path, sizeof path, &off) == 0, "own text not in /proc/self/maps");
+    int fd = open("/proc/self/exe", O_RDONLY);
+    CHECK(fd >= 0, "open /proc/self/exe");
+    const volatile char *again = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, off);
+    CHECK(again != MAP_FAILED, "mmap the executable");
+    if (again == MAP_FAILED) return;
+    CHECK(again[(uintptr_t)text % PAGE] == *text, "a mapping of the executable reads other bytes");
+    CHECK(frame(again) == frame(text), "the executable's text and a new mapping of it are different frames");
+    printf("text shared with the page cache: %s\n", frame(again) == frame(text) ? "yes" : "no");
+    munmap((void *)again, PAGE);
+    close(fd);
+}
+
+static void check_private_mappings(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/page_share.dat", dir);
+    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+    CHECK(fd >= 0, "create %s", path);
+    /* Two and a half pages: 'a' page, 'b' page, then half a page of 'c'. */
+    static char buf[PAGE * 2 + PAGE / 2];
+    memset(buf, 'a', PAGE);
+    memset(buf + PAGE, 'b', PAGE);
+    memset(buf + 2 * PAGE, 'c', PAGE / 2);
+    CHECK(write(fd, buf, sizeof buf) == (ssize_t)sizeof buf, "write the data file");
+
+    volatile char *a = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    volatile char *b = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    CHECK(a != MAP_FAILED && b != MAP_FAILED, "mmap the data file twice");
+    if (a == MAP_FAILED || b == MAP_FAILED) return;
+    CHECK(a[0] == 'a' && b[0] == 'a' && a[PAGE] == 'b' && b[PAGE + 7] == 'b', "mapped bytes differ from the file");
+    CHECK(a[2 * PAGE] == 'c' && a[2 * PAGE + PAGE / 2 - 1] == 'c' && a[2 * PAGE + PAGE / 2] == 0 &&
+          a[3 * PAGE - 1] == 0, "the last page is not the file's tail followed by zeros");
+    CHECK(pagemap(a) & PM_FILE, "a read private file page is not the page cache's");
+    if (frames_visible) {
+        CHECK(frame(a) == frame(b), "two private mappings of one file page use two frames");
+        CHECK(frame(a + PAGE) == frame(b + PAGE), "second page: two frames");
+        printf("two mappings share one frame: %s\n", frame(a) == frame(b) ? "yes" : "no");
+    }
+
+    /* Writing gives the writer its own copy. */
+    uint64_t before = frame(b);
+    b[0] = 'X';
+    CHECK(b[0] == 'X' && a[0] == 'a', "a write to one private mapping shows in the other");
+    CHECK(!(pagemap(b) & PM_FILE), "a written private page is still the page cache's");
+    if (frames_visible) CHECK(frame(b) != before, "a written private page kept its frame");
+    char c = 0;
+    CHECK(pread(fd, &c, 1, 0) == 1 && c == 'a', "a write to a private mapping reached the file");
+
+    /* The kernel writing into the mapping (read(2) into it) copies too. */
+    int fd2 = open(path, O_RDONLY);
+    CHECK(fd2 >= 0 && pread(fd2, (char *)b + PAGE, 3, 2 * PAGE) == 3, "read(2) into a private file mapping");
+    CHECK(b[PAGE] == 'c' && a[PAGE] == 'b', "read(2) into one mapping changed the other");
+    CHECK(pread(fd, &c, 1, PAGE) == 1 && c == 'b', "read(2) into a private mapping reached the file");
+    close(fd2);
+
+    /* A page nobody wrote follows the file, as on Linux. */
+    CHECK(pwrite(fd, "Z", 1, 2 * PAGE + 5) == 1, "pwrite");
+    CHECK(a[2 * PAGE + 5] == 'Z' && b[2 * PAGE + 5] == 'Z', "an untouched private page missed a write(2) to its file");
+
+    /* mprotect to writable does not open the shared page to writes. */
+    volatile char *r = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE);
+    CHECK(r != MAP_FAILED && r[0] == 'b', "mmap one page");
+    CHECK(mprotect((void *)r, PAGE, PROT_READ | PROT_WRITE) == 0, "mprotect");
+    r[1] = 'Y';
+    CHECK(r[1] == 'Y' && a[PAGE + 1] == 'b', "writing after mprotect changed another mapping");
+    CHECK(pread(fd, &c, 1, PAGE + 1) == 1 && c == 'b', "writing after mprotect changed the file");
+
+    /* MADV_DONTNEED drops the private copy: the file's bytes come back. */
+    CHECK(madvise((void *)b, PAGE, MADV_DONTNEED) == 0, "madvise");
+    CHECK(b[0] == 'a', "after MADV_DONTNEED a private file page reads %c, not the file's a", b[0]);
+
+    /* The mapping outlives the name and the descriptor. */
+    close(fd);
+    CHECK(unlink(path) == 0, "unlink");
+    CHECK(a[0] == 'a' && a[PAGE] == 'b' && a[2 * PAGE] == 'c', "mapping broken by close+unlink");
+    munmap((void *)a, 3 * PAGE);
+    munmap((void *)b, 3 * PAGE);
+    munmap((void *)r, PAGE);
+}
+
+int main(int argc, char **argv)
+{
+    pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
+    CHECK(pagemap_fd >= 0, "open /proc/self/pagemap");
+    uint64_t e;
+    CHECK(pread(pagemap_fd, &e, 4, 0) < 0 && errno == EINVAL, "pagemap must refuse partial entries");
+    check_text();
+    check_private_mappings(argc > 1 ? argv[1] : ".");
+    printf(failures ? "page share: %d failed\n" : "page share ok\n", failures);
+    return failures != 0;
+}
