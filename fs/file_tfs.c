@@ -63,6 +63,11 @@ static int tfs_file_lend_page(struct file *f, uint64_t offset, uint64_t *pa)
     return 0;
 }
 
+static int tfs_file_page_written(struct file *f, uint64_t offset)
+{
+    return tfs_page_written(f->fs, f->node, offset / PAGE_SIZE);
+}
+
 static void tfs_file_release(struct file *f)
 {
     tfs_node_put(f->fs, f->node);
@@ -76,6 +81,7 @@ static const struct file_ops tfs_file_ops = {
     .ioctl = tfs_file_ioctl,
     .release = tfs_file_release,
     .lend_page = tfs_file_lend_page,
+    .page_written = tfs_file_page_written,
     .seekable = true,
 };
 

@@ -5,6 +5,7 @@
 #include "../kernel/console.h"
 #include "../kernel/panic.h"
 #include "../kernel/clock.h"
+#include "../kernel/mm.h"
 #include "../klib/string.h"
 
 #define MOUNTS_FILE "opt/pith/mounts"
@@ -57,7 +58,7 @@ static struct tfs *mount_volume(struct heap *h, struct blockdev **disks, int ndi
             deallocate(h, part, sizeof *part);
             continue;
         }
-        struct tfs_mount_options opt = { .clock_ns = wall_clock };
+        struct tfs_mount_options opt = { .clock_ns = wall_clock, .lent_in_use = kernel_page_shared };
         if (tfs_mount_opts(h, &part->dev, &opt, &fs, err, sizeof err) < 0) mount_fail(path, err);
         disks[i] = NULL;   /* one volume per disk */
         return fs;

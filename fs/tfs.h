@@ -35,6 +35,11 @@ struct tfs_mount_options {
     uint32_t cache_blocks;             /* block cache limit in 4 KiB blocks; 0 = 256 (1 MiB) */
     uint64_t (*clock_ns)(void *ctx);   /* wall clock for timestamps; NULL = always 0 */
     void *clock_ctx;
+    /* Whether memory of a block lent by tfs_lend_page is still held by its
+     * borrower (the kernel: a program mapping). Such blocks stay cached, so
+     * mappings and read()/write() share one copy. NULL: lent blocks can be
+     * evicted like any other (a mapping then keeps an older copy). */
+    bool (*lent_in_use)(const void *block);
 };
 /* tfs_mount is tfs_mount_opts with TFS_MOUNT_READONLY. A writable mount also
  * builds the free-space bitmap (failing if two files claim one block) and
@@ -81,6 +86,10 @@ int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, si
  * Bytes past the end of the file read as zero. -ENODATA for a hole or a
  * block past the end (the caller copies instead), -EIO, -ENOMEM. */
 int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, void **page);
+/* A program wrote to the lent page of file block fb through its mapping:
+ * the block is dirty and the file's mtime moves. Bytes past the end of the
+ * file in that page are zeroed again. No-op if the block has left the file. */
+int tfs_page_written(struct tfs *fs, struct tfs_node *n, uint64_t fb);
 
 /* Copy a symlink's target (not NUL-terminated, like readlink(2)); returns the
  * number of bytes copied (truncated to len), -EINVAL if not a symlink. */

@@ -13,11 +13,13 @@
  * returns, so callers' ordering (data, flush, then log) is unchanged.
  *
  * The cache is also the page cache: a block's memory can be lent to a
- * program mapping (tfs_cache_lend), which then sees writes to the block for
- * as long as it stays cached. A lent entry's memory is never rewritten for
- * another block; when the entry moves on, the cache lets the memory go with
- * deallocate() and takes fresh memory, and the kernel's page reference
- * count keeps the old page alive for the mapping. */
+ * program mapping (tfs_cache_lend). While the borrower still holds it (the
+ * mount's lent_in_use says so) the block is not evicted, so the mapping and
+ * read()/write() see one copy. A lent entry's memory is never rewritten for
+ * another block: when its block is freed (truncate, unlink) or it is evicted
+ * after the borrower let go, the cache gives the memory up with deallocate()
+ * and takes fresh memory; the kernel's page owner count keeps the old page
+ * alive for any mapping that still has it. */
 #include "tfs_internal.h"
 #include "../klib/string.h"
 
@@ -26,6 +28,7 @@
 #define IO_DEPTH 8u         /* requests in flight at once (bounce: 512 KiB) */
 #define RA_FIRST 4u         /* readahead after an isolated miss: random readers pay little */
 #define RA_SEQ 128u         /* after a miss where the last window ended */
+#define EVICT_SCAN 64u      /* mapped blocks skipped per eviction before the cache grows instead */
 
 struct centry {
     uint64_t block;
@@ -46,6 +49,7 @@ struct tfs_cache {
     struct bio bios[IO_DEPTH];
     uint64_t ra_next;    /* block after the last readahead window */
     bool bounce_busy;    /* bounce/bios hold a batch: evict one block at a time */
+    bool (*lent_in_use)(const void *data);   /* NULL: lent blocks may be evicted */
 };
 
 #define BOUNCE_BYTES ((size_t)IO_DEPTH * WB_MAX_BLOCKS * TFS_BLOCK_SIZE)
@@ -154,6 +158,42 @@ static int take_back_lent(struct tfs_cache *c, struct centry *e)
     return 0;
 }
 
+/* A fresh, empty entry at the LRU tail, or NULL without memory. */
+static struct centry *new_entry(struct tfs_cache *c)
+{
+    struct centry *e = allocate_zero(c->heap, sizeof(*e));
+    uint8_t *d = e ? allocate(c->heap, TFS_BLOCK_SIZE) : 0;
+    if (!d) {
+        deallocate(c->heap, e, sizeof(*e));
+        return NULL;
+    }
+    e->data = d;
+    e->block = NO_BLOCK;
+    c->count++;
+    lru_back(c, e);
+    return e;
+}
+
+/* The least recently used entry a program is not mapping, or NULL if the
+ * first EVICT_SCAN candidates all are. Mapped ones go to the front: they
+ * stay until the mapping lets go. */
+static struct centry *victim(struct tfs_cache *c)
+{
+    for (uint32_t tries = 0; tries < EVICT_SCAN && c->lru.prev != &c->lru; tries++) {
+        struct centry *e = c->lru.prev;
+        bool mapped = e->lent && e->block != NO_BLOCK && c->lent_in_use && c->lent_in_use(e->data);
+        if (!mapped) return e;
+        lru_unlink(e);
+        lru_front(c, e);
+    }
+    return NULL;
+}
+
+void tfs_cache_watch_lent(struct tfs_cache *c, bool (*lent_in_use)(const void *data))
+{
+    c->lent_in_use = lent_in_use;
+}
+
 static int get_entry(struct tfs_cache *c, uint64_t block, bool fill, struct centry **out)
 {
     struct centry *e = lookup(c, block);
@@ -163,30 +203,17 @@ static int get_entry(struct tfs_cache *c, uint64_t block, bool fill, struct cent
         *out = e;
         return 0;
     }
-    if (c->count < c->max) {
-        e = allocate_zero(c->heap, sizeof(*e));
-        uint8_t *d = e ? allocate(c->heap, TFS_BLOCK_SIZE) : 0;
-        if (!d) {
-            deallocate(c->heap, e, sizeof(*e));
-            e = 0;
-        } else {
-            e->data = d;
-            e->block = NO_BLOCK;
-            c->count++;
-            lru_back(c, e);
-        }
+    if (c->count < c->max) e = new_entry(c);
+    if (!e) e = victim(c);
+    if (!e) e = new_entry(c);   /* every candidate is mapped: grow past max */
+    if (!e) return -ENOMEM;
+    if (e->dirty) {
+        /* Write every dirty block now, in big batches: the next evictions
+         * then find clean blocks instead of paying one request each. */
+        int rc = c->bounce_busy ? write_one(c, e) : tfs_cache_writeback(c);
+        if (rc) return rc;
     }
-    if (!e) {
-        if (c->lru.prev == &c->lru) return -ENOMEM;
-        e = c->lru.prev;   /* least recently used */
-        if (e->dirty) {
-            /* Write every dirty block now, in big batches: the next evictions
-             * then find clean blocks instead of paying one request each. */
-            int rc = c->bounce_busy ? write_one(c, e) : tfs_cache_writeback(c);
-            if (rc) return rc;
-        }
-        hash_remove(c, e);
-    }
+    hash_remove(c, e);
     int rc = take_back_lent(c, e);
     if (rc) return rc;
     lru_unlink(e);

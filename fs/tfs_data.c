@@ -187,6 +187,25 @@ int64_t tfs_write(struct tfs *fs, struct tfs_node *n, uint64_t off, const void *
     return (int64_t)done;
 }
 
+int tfs_page_written(struct tfs *fs, struct tfs_node *n, uint64_t fb)
+{
+    int rc = check_file(fs, n);
+    if (rc) return rc;
+    if (fb >= file_blocks(n)) return 0;
+    uint64_t run, disk = tfs_extent_map(n, fb, 1, &run);
+    if (!disk || !tfs_cache_has(fs->cache, disk)) return 0;   /* no longer the file's block */
+    if ((rc = tfs_log_reserve(fs, 0))) return rc;
+    uint8_t *b;
+    if ((rc = tfs_cache_get(fs->cache, disk, true, &b))) return tfs_fail(fs, rc);
+    /* A mapping can store past the end of the file in its last page; those
+     * bytes are not the file's, and must read as zero if it grows. */
+    uint64_t end = n->size - fb * TFS_BLOCK_SIZE;
+    if (end < TFS_BLOCK_SIZE) memset(b + end, 0, TFS_BLOCK_SIZE - end);
+    tfs_cache_dirty(fs->cache, disk);
+    touch(fs, n);
+    return 0;
+}
+
 /* Zero [from, to) inside one block, if that block is mapped. */
 static int zero_in_block(struct tfs *fs, struct tfs_node *n, uint64_t from, uint64_t to)
 {

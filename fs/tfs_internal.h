@@ -181,6 +181,9 @@ void tfs_cache_destroy(struct tfs_cache *c);
 int tfs_cache_get(struct tfs_cache *c, uint64_t block, bool fill, uint8_t **out);
 /* As tfs_cache_get with fill, for sharing with a program's mapping: the
  * memory stays valid for the borrower (see tfs_cache.c). */
+/* lent_in_use(data) tells whether lent memory is still mapped somewhere;
+ * such blocks are not evicted. */
+void tfs_cache_watch_lent(struct tfs_cache *c, bool (*lent_in_use)(const void *data));
 int tfs_cache_lend(struct tfs_cache *c, uint64_t block, uint8_t **out);
 void tfs_cache_dirty(struct tfs_cache *c, uint64_t block);
 bool tfs_cache_has(struct tfs_cache *c, uint64_t block);

@@ -720,6 +720,7 @@ int tfs_mount_opts(struct heap *h, struct blockdev *dev, const struct tfs_mount_
         uint32_t blocks = opt && opt->cache_blocks ? opt->cache_blocks : TFS_DEFAULT_CACHE_BLOCKS;
         rc = tfs_cache_create(h, dev, blocks, &fs->cache);
         if (rc) format_sn(err, errlen, "tfs: out of memory");
+        else if (opt && opt->lent_in_use) tfs_cache_watch_lent(fs->cache, opt->lent_in_use);
     }
     if (!rc && !(opt && (opt->flags & TFS_MOUNT_READONLY))) {
         fs->writable = true;

@@ -58,6 +58,8 @@ struct file_ops {
      * there (a hole, past the end), read a copy instead. NULL for kinds of
      * file that never share. */
     int (*lend_page)(struct file *f, uint64_t offset, uint64_t *pa);
+    /* A shared mapping wrote to a page it got from lend_page. */
+    int (*page_written)(struct file *f, uint64_t offset);
     bool seekable;
 };
 

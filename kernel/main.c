@@ -67,7 +67,8 @@ static struct tfs *mount_root(struct heap *h, struct blockdev *disk)
         /* The block cache is the page cache: let it use a quarter of free memory. */
         uint64_t cache_blocks = MAX(pages_free_count() / 4, 256ul);
         struct tfs_mount_options opt = { .flags = 0, .cache_blocks = (uint32_t)MIN(cache_blocks, 1ul << 24),
-                                         .clock_ns = wall_clock, .clock_ctx = NULL };
+                                         .clock_ns = wall_clock, .clock_ctx = NULL,
+                                         .lent_in_use = kernel_page_shared };
         if (tfs_mount_opts(h, &part->dev, &opt, &fs, err, sizeof err) < 0)
             boot_fail(EXIT_BAD_IMAGE, "root filesystem", err);
     }

@@ -34,9 +34,14 @@ void page_free(uint64_t pa);
 /* One more owner for an allocated page (a mapping sharing a cached page);
  * false if it cannot take another. */
 bool page_ref(uint64_t pa);
+/* Whether a page has owners besides its first (a mapping of a cached page). */
+bool page_has_other_owners(uint64_t pa);
 void pages_free(uint64_t pa, size_t count);
 uint64_t pages_free_count(void);
 uint64_t pages_total_count(void);
+
+/* For tfs_mount_options.lent_in_use: a lent cache page still mapped. */
+static inline bool kernel_page_shared(const void *page) { return page_has_other_owners(virt_to_phys(page)); }
 
 /* Map a device's registers uncached into kernel space; returns the virtual address. */
 void *mmio_map(uint64_t pa, size_t size);

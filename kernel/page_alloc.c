@@ -120,3 +120,9 @@ bool page_ref(uint64_t addr)
 }
 uint64_t pages_free_count(void) { return pa.free; }
 uint64_t pages_total_count(void) { return pa.total; }
+
+bool page_has_other_owners(uint64_t addr)
+{
+    uint64_t f = addr / PAGE_SIZE;
+    return f < pa.frames && __atomic_load_n(&pa.extra[f], __ATOMIC_RELAXED) != 0;
+}

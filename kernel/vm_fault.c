@@ -1,14 +1,18 @@
 /* Filling the program's pages on first touch: anonymous memory as zeros,
  * file mappings from their file, and copy on write for shared pages.
  *
- * A private file mapping does not copy the file: a page that is all file
- * bytes maps the page cache's own page read-only (file_ops.lend_page),
- * marked PTE_FOREIGN, and the mapping holds one reference to it
- * (kernel/page_alloc.c). So every mapping of a library's text, and the
- * cache itself, use one page. The first write to such a page, by the program
- * or by the kernel on its behalf, gives the mapping its own copy. Pages that
- * are only partly file (an ELF segment's last page before its bss) and pages
- * of MAP_SHARED mappings (written back by vm.c) are read into a fresh page.
+ * A file mapping does not copy the file: a page that is all file bytes maps
+ * the page cache's own page (file_ops.lend_page), marked PTE_FOREIGN, and
+ * the mapping holds one reference to it (kernel/page_alloc.c). So every
+ * mapping of a library's text, and the cache itself, use one page, and
+ * read()/write() see the same bytes as the mapping. A private mapping gets
+ * the page read-only; the first write to it, by the program or by the kernel
+ * on its behalf, gives the mapping its own copy. A shared mapping writes the
+ * page itself, and vm.c tells the file system which pages were written
+ * (the dirty bit) on msync, fsync, munmap and exit. Pages that are only
+ * partly file (an ELF segment's last page before its bss) and pages the
+ * cache has no block for (holes, past the end) are read into a fresh page;
+ * in a shared mapping vm.c writes those back with write().
  *
  * The file is read without vm->lock: reading may wait for the disk, and the
  * region may change meanwhile, so the page is installed only if its slot is
@@ -24,11 +28,12 @@
 #define PF_WRITE 2
 #define PF_FETCH 16
 
-/* Put pa at va with v's permissions; a shared page goes in read-only. */
+/* Put pa at va with v's permissions; a page shared with the page cache
+ * goes in read-only unless the mapping is MAP_SHARED. */
 static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa, bool shared)
 {
     uint64_t flags = vm_pte_flags(v->flags);
-    if (shared) flags = (flags & ~PTE_W) | PTE_FOREIGN;
+    if (shared) flags = (v->flags & VM_SHARED ? flags : flags & ~PTE_W) | PTE_FOREIGN;
     if (page_map(vm->root, va, pa, flags) < 0) return -ENOMEM;
     tlb_flush_page(va);
     if (!(v->flags & VM_PROT_MASK)) {
@@ -91,7 +96,7 @@ static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t 
         struct file *f = v->file;
         uint64_t offset = v->file_offset + (va - v->start);
         size_t bytes = (size_t)MIN((uint64_t)PAGE_SIZE, v->file_end - va);
-        bool may_share = !(v->flags & VM_SHARED) && !for_write, shared;
+        bool may_share = (v->flags & VM_SHARED) || !for_write, shared;
         file_get(f);
         spin_unlock_irqrestore(&vm->lock, *irq);
         uint64_t pa = fetch_file_page(f, offset, bytes, may_share, &shared, err);
@@ -153,9 +158,17 @@ int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
         if (!hidden && (pte = fill_page(vm, va, write, &irq, &r))) r = 0;
         v = vm_find(vm, va);
     }
-    /* A write to a page shared with the page cache: copy it now. */
-    if (allowed && write && v && pte && (*pte & PTE_P) && (*pte & PTE_FOREIGN) && !(v->flags & VM_PINNED))
-        r = unshare_page(vm, v, va, pte) ? 0 : -ENOMEM;
+    /* A write to a page shared with the page cache: a private mapping
+     * copies it now; a shared one writes the cache's page. */
+    if (allowed && write && v && pte && (*pte & PTE_P) && (*pte & PTE_FOREIGN) && !(v->flags & VM_PINNED)) {
+        if (v->flags & VM_SHARED) {
+            *pte |= PTE_W;
+            tlb_flush_page(va);
+            r = 0;
+        } else {
+            r = unshare_page(vm, v, va, pte) ? 0 : -ENOMEM;
+        }
+    }
     spin_unlock_irqrestore(&vm->lock, irq);
     return r;
 }
@@ -167,7 +180,9 @@ void *vm_page_for_kernel_write(struct vm *vm, uint64_t addr)
     int err;
     uint64_t *pte = fill_page(vm, va, true, &irq, &err);
     struct vma *v = vm_find(vm, va);
-    if (pte && (*pte & PTE_FOREIGN))
+    if (pte && (*pte & PTE_FOREIGN) && v && (v->flags & VM_SHARED))
+        *pte |= PTE_D;   /* the kernel's write goes to the file like the program's */
+    else if (pte && (*pte & PTE_FOREIGN))
         pte = v && !(v->flags & VM_PINNED) ? unshare_page(vm, v, va, pte) : NULL;
     spin_unlock_irqrestore(&vm->lock, irq);
     return pte ? (char *)phys_to_virt(*pte & PTE_ADDR_MASK) + (addr & (PAGE_SIZE - 1)) : NULL;

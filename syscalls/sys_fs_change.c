@@ -192,8 +192,13 @@ static long sync_fd(int fd, bool datasync)
 {
     struct file *f = fd_get(&current_process()->fds, fd);
     if (!f) return -EBADF;
-    /* The console and synthetic files have nothing to write back. */
-    long r = file_is_tfs(f) ? tfs_fsync(f->fs, f->node, datasync) : 0;
+    /* The console and synthetic files have nothing to write back. What
+     * shared mappings wrote is part of the file (Linux flushes it too). */
+    long r = 0;
+    if (file_is_tfs(f)) {
+        vm_writeback(&current_process()->vm, 0, USER_TOP, false);
+        r = tfs_fsync(f->fs, f->node, datasync);
+    }
     file_put(f);
     return r;
 }

@@ -3,7 +3,9 @@
  * same frame a fresh mapping of the executable gets), two private mappings
  * of a file share one frame, a write gives the writer its own copy and
  * leaves the file and the other mapping alone, and an untouched private
- * page sees later write()s to the file, as on Linux.
+ * page sees later write()s to the file, as on Linux. A MAP_SHARED mapping
+ * writes the page cache's page itself: read() sees its stores at once and
+ * it sees write()s at once.
  *
  * Runs on Linux too; an unprivileged reader sees frames as 0 there, and the
  * frame comparisons are then skipped (said on one line). */
@@ -154,6 +156,55 @@ static void check_private_mappings(const char *dir)
     munmap((void *)r, PAGE);
 }
 
+static void check_shared_mapping(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/page_share_shared.dat", dir);
+    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+    CHECK(fd >= 0, "create %s", path);
+    static char buf[2 * PAGE];
+    memset(buf, 'p', PAGE);
+    memset(buf + PAGE, 'q', PAGE);
+    CHECK(write(fd, buf, sizeof buf) == (ssize_t)sizeof buf, "write the shared data file");
+    volatile char *sh = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    volatile char *pr = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(sh != MAP_FAILED && pr != MAP_FAILED, "mmap shared and private");
+    if (sh == MAP_FAILED || pr == MAP_FAILED) return;
+    CHECK(sh[0] == 'p' && pr[0] == 'p' && sh[PAGE] == 'q', "mapped bytes differ from the file");
+    CHECK(pagemap(sh) & PM_FILE, "a shared file page is not the page cache's");
+    if (frames_visible) {
+        CHECK(frame(sh) == frame(pr), "a shared and a private mapping of one page use two frames");
+        printf("shared and private mappings share one frame: %s\n", frame(sh) == frame(pr) ? "yes" : "no");
+    }
+    sh[1] = 'S';
+    char c = 0;
+    CHECK(pread(fd, &c, 1, 1) == 1 && c == 'S', "read(2) does not see a store through a shared mapping (%c)", c);
+    CHECK(pr[1] == 'S', "an untouched private page missed a store through a shared mapping");
+    CHECK(pwrite(fd, "W", 1, PAGE + 2) == 1 && sh[PAGE + 2] == 'W', "a shared mapping missed a write(2)");
+    /* Push every other block out of the cache: mapped pages must stay. */
+    char big[512];
+    snprintf(big, sizeof big, "%s/page_share_big.dat", dir);
+    int bfd = open(big, O_CREAT | O_TRUNC | O_RDWR, 0644);
+    static char chunk[64 * 1024];
+    memset(chunk, 'z', sizeof chunk);
+    int written = 0;
+    for (int i = 0; i < 48 * 16 && bfd >= 0; i++, written++)   /* 48 MiB: more than the test machine's cache */
+        if (write(bfd, chunk, sizeof chunk) != (ssize_t)sizeof chunk) break;
+    CHECK(written == 48 * 16, "could write only %d KiB of the cache-filling file", written * 64);
+    close(bfd);
+    unlink(big);
+    CHECK(pwrite(fd, "V", 1, 3) == 1 && sh[3] == 'V' && pr[3] == 'V', "after cache pressure a mapping missed a write(2)");
+    CHECK(msync((void *)sh, 2 * PAGE, MS_SYNC) == 0, "msync");
+    CHECK(fsync(fd) == 0, "fsync");
+    munmap((void *)sh, 2 * PAGE);
+    munmap((void *)pr, 2 * PAGE);
+    close(fd);
+    fd = open(path, O_RDONLY);
+    CHECK(fd >= 0 && pread(fd, buf, 4, 0) == 4 && memcmp(buf, "pSpV", 4) == 0, "the store did not reach the file");
+    close(fd);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
@@ -162,6 +213,7 @@ int main(int argc, char **argv)
     CHECK(pread(pagemap_fd, &e, 4, 0) < 0 && errno == EINVAL, "pagemap must refuse partial entries");
     check_text();
     check_private_mappings(argc > 1 ? argv[1] : ".");
+    check_shared_mapping(argc > 1 ? argv[1] : ".");
     printf(failures ? "page share: %d failed\n" : "page share ok\n", failures);
     return failures != 0;
 }
