@@ -13,6 +13,18 @@
 
 static uint64_t wall_clock(void *ctx) { return clock_realtime_ns(); }
 
+static size_t reclaim_cache(void *fs, size_t want) { return tfs_reclaim(fs, want); }
+
+int mount_writable_tfs(struct heap *h, struct blockdev *dev, uint32_t cache_blocks, struct tfs **out,
+                       char *err, size_t errlen)
+{
+    struct tfs_mount_options opt = { .cache_blocks = cache_blocks, .clock_ns = wall_clock,
+                                     .lent_in_use = kernel_page_shared };
+    int r = tfs_mount_opts(h, dev, &opt, out, err, errlen);
+    if (r == 0) page_alloc_add_reclaimer(reclaim_cache, *out);
+    return r;
+}
+
 static int hex_digit(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
@@ -58,8 +70,7 @@ static struct tfs *mount_volume(struct heap *h, struct blockdev **disks, int ndi
             deallocate(h, part, sizeof *part);
             continue;
         }
-        struct tfs_mount_options opt = { .clock_ns = wall_clock, .lent_in_use = kernel_page_shared };
-        if (tfs_mount_opts(h, &part->dev, &opt, &fs, err, sizeof err) < 0) mount_fail(path, err);
+        if (mount_writable_tfs(h, &part->dev, 0, &fs, err, sizeof err) < 0) mount_fail(path, err);
         disks[i] = NULL;   /* one volume per disk */
         return fs;
     }

@@ -1,6 +1,7 @@
 /* /proc outside the process directory: memory, CPU time, uptime, the kernel's
  * identity and the /proc/sys knobs runtimes read to size themselves. */
 #include "pseudo_internal.h"
+#include "tfs.h"
 #include "../kernel/kernel.h"
 #include "../kernel/process.h"
 #include "../kernel/mm.h"
@@ -27,6 +28,19 @@ static void cpu_times(uint64_t *busy, uint64_t *idle)
     *idle = up - *busy;
 }
 
+/* The page caches of the root and every volume, in KiB. */
+static void page_cache_usage(uint64_t *cached, uint64_t *dirty)
+{
+    uint64_t b, d;
+    for (int i = -1; i < kernel.mounts.count; i++) {
+        struct tfs *fs = i < 0 ? kernel.root_fs : kernel.mounts.mounts[i].fs;
+        if (!fs) continue;
+        tfs_cache_usage(fs, &b, &d);
+        *cached += b * (PAGE_SIZE / 1024);
+        *dirty += d * (PAGE_SIZE / 1024);
+    }
+}
+
 static void kb_line(struct pseudo_text *t, const char *label, uint64_t kb)
 {
     text_printf(t, "%-16s%8lu kB\n", label, kb);
@@ -37,21 +51,26 @@ static void gen_meminfo(struct pseudo_node *n, struct pseudo_text *t)
     uint64_t total = pages_total_count() * (PAGE_SIZE / 1024);
     uint64_t free = pages_free_count() * (PAGE_SIZE / 1024);
     uint64_t anon = pseudo_resident_pages() * (PAGE_SIZE / 1024);
+    uint64_t cached = 0, dirty = 0;
+    page_cache_usage(&cached, &dirty);
     kb_line(t, "MemTotal:", total);
     kb_line(t, "MemFree:", free);
-    /* Nothing is cached or reclaimable: what is free is all there is. */
-    kb_line(t, "MemAvailable:", free);
-    static const char *const zero_a[] = { "Buffers:", "Cached:", "SwapCached:" };
-    for (size_t i = 0; i < ARRAY_SIZE(zero_a); i++) kb_line(t, zero_a[i], 0);
-    kb_line(t, "Active:", anon);
+    /* Clean cached file data is given back when memory runs out. */
+    kb_line(t, "MemAvailable:", free + cached - dirty);
+    kb_line(t, "Buffers:", 0);
+    kb_line(t, "Cached:", cached);
+    kb_line(t, "SwapCached:", 0);
+    kb_line(t, "Active:", anon + cached);
     kb_line(t, "Inactive:", 0);
     kb_line(t, "Active(anon):", anon);
     kb_line(t, "Inactive(anon):", 0);
+    kb_line(t, "Active(file):", cached);
     static const char *const zero_b[] = {
-        "Active(file):", "Inactive(file):", "Unevictable:", "Mlocked:", "SwapTotal:", "SwapFree:",
-        "Zswap:", "Zswapped:", "Dirty:", "Writeback:",
+        "Inactive(file):", "Unevictable:", "Mlocked:", "SwapTotal:", "SwapFree:", "Zswap:", "Zswapped:",
     };
     for (size_t i = 0; i < ARRAY_SIZE(zero_b); i++) kb_line(t, zero_b[i], 0);
+    kb_line(t, "Dirty:", dirty);
+    kb_line(t, "Writeback:", 0);
     kb_line(t, "AnonPages:", anon);
     static const char *const zero_c[] = {
         "Mapped:", "Shmem:", "KReclaimable:", "Slab:", "SReclaimable:", "SUnreclaim:", "KernelStack:",

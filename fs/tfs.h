@@ -191,6 +191,13 @@ int tfs_setattr(struct tfs *fs, struct tfs_node *n, uint32_t mask, uint32_t mode
 int tfs_fsync(struct tfs *fs, struct tfs_node *n, bool datasync);
 int tfs_sync(struct tfs *fs);
 
+/* The page cache's memory: blocks held and how many of them are dirty. */
+void tfs_cache_usage(struct tfs *fs, uint64_t *blocks, uint64_t *dirty);
+/* Give memory back when the machine runs out: frees up to `want` cached
+ * blocks that are clean, not mapped by a program and long unused; returns
+ * how many. */
+size_t tfs_reclaim(struct tfs *fs, size_t want);
+
 /* lseek SEEK_DATA / SEEK_HOLE: the next data / hole offset at or after
  * off (EOF counts as a hole); -ENXIO at or past EOF, -EINVAL if not a file. */
 int64_t tfs_seek_data(struct tfs *fs, struct tfs_node *n, uint64_t off);

@@ -29,6 +29,7 @@
 #define RA_FIRST 4u         /* readahead after an isolated miss: random readers pay little */
 #define RA_SEQ 128u         /* after a miss where the last window ended */
 #define EVICT_SCAN 64u      /* mapped blocks skipped per eviction before the cache grows instead */
+#define KEEP_RECENT 32u     /* shrinking never takes these: callers may still hold them */
 
 struct centry {
     uint64_t block;
@@ -392,6 +393,28 @@ int tfs_cache_readahead(struct tfs_cache *c, uint64_t block, uint64_t avail)
     }
     c->bounce_busy = false;
     return rc;
+}
+
+size_t tfs_cache_shrink(struct tfs_cache *c, size_t want)
+{
+    /* Only from the cold end: the most recently returned blocks may still
+     * be in a caller's hands ("valid until the next cache call"), and a
+     * batch in the bounce buffer must not lose its entries. */
+    if (c->bounce_busy) return 0;
+    size_t freed = 0, seen = 0, limit = c->count > KEEP_RECENT ? c->count - KEEP_RECENT : 0;
+    for (struct centry *e = c->lru.prev, *prev; e != &c->lru && freed < want && seen < limit; e = prev) {
+        prev = e->prev;
+        seen++;
+        bool mapped = e->lent && e->block != NO_BLOCK && c->lent_in_use && c->lent_in_use(e->data);
+        if (e->dirty || mapped) continue;
+        hash_remove(c, e);
+        lru_unlink(e);
+        deallocate(c->heap, e->data, TFS_BLOCK_SIZE);
+        deallocate(c->heap, e, sizeof(*e));
+        c->count--;
+        freed++;
+    }
+    return freed;
 }
 
 void tfs_cache_stats(struct tfs_cache *c, uint32_t *blocks, uint32_t *dirty)

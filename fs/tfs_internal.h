@@ -196,6 +196,9 @@ int tfs_cache_writeback(struct tfs_cache *c);
  * already cached are left alone. 0 or a negative errno. */
 int tfs_cache_readahead(struct tfs_cache *c, uint64_t block, uint64_t avail);
 void tfs_cache_stats(struct tfs_cache *c, uint32_t *blocks, uint32_t *dirty);
+/* Give up to `want` clean, unmapped, long-unused blocks' memory back (the
+ * kernel asks when memory runs out); returns how many were freed. */
+size_t tfs_cache_shrink(struct tfs_cache *c, size_t want);
 
 /* ---- log (tfs_log.c) ---- */
 #define TFS_SUB_INODE_BYTES (TFS_SUB_HEADER_SIZE + TFS_INODE_LEN)

@@ -781,3 +781,13 @@ int tfs_unmount(struct tfs *fs)
     deallocate(h, fs, sizeof(*fs));
     return rc;
 }
+
+void tfs_cache_usage(struct tfs *fs, uint64_t *blocks, uint64_t *dirty)
+{
+    uint32_t b = 0, d = 0;
+    if (fs->cache) tfs_cache_stats(fs->cache, &b, &d);
+    *blocks = b;
+    *dirty = d;
+}
+
+size_t tfs_reclaim(struct tfs *fs, size_t want) { return fs->cache ? tfs_cache_shrink(fs->cache, want) : 0; }

@@ -37,11 +37,12 @@ static void *kheap_alloc(struct heap *h, size_t size)
     int c = size_class(size);
     uint64_t flags = spin_lock_irqsave(&k->lock);
     if (!k->free[c]) {
+        /* Not under the lock: running short of pages makes the page caches
+         * free memory, some of it back into this heap. */
+        spin_unlock_irqrestore(&k->lock, flags);
         uint64_t pa = page_alloc();
-        if (!pa) {
-            spin_unlock_irqrestore(&k->lock, flags);
-            return NULL;
-        }
+        if (!pa) return NULL;
+        flags = spin_lock_irqsave(&k->lock);
         char *page = phys_to_virt(pa);
         for (size_t off = 0; off < PAGE_SIZE; off += (size_t)1 << c) {
             struct free_block *b = (struct free_block *)(page + off);

@@ -46,8 +46,6 @@ static void boot_fail(int code, const char *what, const char *why)
     machine_exit(code);
 }
 
-static uint64_t wall_clock(void *ctx) { return clock_realtime_ns(); }
-
 #define MAX_DISKS 16
 
 /* The first disk holds the image; any others are volumes to mount. */
@@ -66,10 +64,7 @@ static struct tfs *mount_root(struct heap *h, struct blockdev *disk)
         tfs_unmount(fs);
         /* The block cache is the page cache: let it use a quarter of free memory. */
         uint64_t cache_blocks = MAX(pages_free_count() / 4, 256ul);
-        struct tfs_mount_options opt = { .flags = 0, .cache_blocks = (uint32_t)MIN(cache_blocks, 1ul << 24),
-                                         .clock_ns = wall_clock, .clock_ctx = NULL,
-                                         .lent_in_use = kernel_page_shared };
-        if (tfs_mount_opts(h, &part->dev, &opt, &fs, err, sizeof err) < 0)
+        if (mount_writable_tfs(h, &part->dev, (uint32_t)MIN(cache_blocks, 1ul << 24), &fs, err, sizeof err) < 0)
             boot_fail(EXIT_BAD_IMAGE, "root filesystem", err);
     }
     kernel.root_disk = disk;

@@ -38,6 +38,9 @@ bool page_ref(uint64_t pa);
 bool page_has_other_owners(uint64_t pa);
 void pages_free(uint64_t pa, size_t count);
 uint64_t pages_free_count(void);
+/* fn(ctx, want) frees up to `want` pages of memory kept only to be fast
+ * (a page cache) and returns how many; called when allocation fails. */
+bool page_alloc_add_reclaimer(size_t (*fn)(void *ctx, size_t want), void *ctx);
 uint64_t pages_total_count(void);
 
 /* For tfs_mount_options.lent_in_use: a lent cache page still mapped. */

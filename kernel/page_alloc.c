@@ -4,7 +4,11 @@
  * A frame can have more than one owner: the block cache and every program
  * mapping that shares the cached page (kernel/vm_fault.c). `extra` counts
  * the owners beyond the first; freeing drops one owner, and only the last
- * one returns the frame. */
+ * one returns the frame.
+ *
+ * When no frame is free, the allocator asks its reclaimers (the page
+ * caches) to give memory back and tries once more, so cached file data
+ * never stands between the program and the machine's memory. */
 #include "mm.h"
 #include "page_alloc.h"
 #include "spinlock.h"
@@ -57,7 +61,49 @@ void page_alloc_init(const struct phys_range *ram, int nranges, uint64_t reserve
     pa.hint = 0;
 }
 
+#define MAX_RECLAIMERS 8
+#define RECLAIM_BATCH 256u   /* pages asked for at once: one shortage, not one per page */
+
+static struct {
+    size_t (*fn)(void *ctx, size_t want);
+    void *ctx;
+} reclaimers[MAX_RECLAIMERS];
+static bool reclaiming;
+
+bool page_alloc_add_reclaimer(size_t (*fn)(void *ctx, size_t want), void *ctx)
+{
+    for (int i = 0; i < MAX_RECLAIMERS; i++) {
+        if (reclaimers[i].fn) continue;
+        reclaimers[i].ctx = ctx;
+        reclaimers[i].fn = fn;
+        return true;
+    }
+    return false;
+}
+
+/* Ask every reclaimer for memory; false if nothing came back. Never
+ * recursively: a reclaimer that frees memory does not allocate. */
+static bool reclaim(size_t count)
+{
+    if (__atomic_exchange_n(&reclaiming, true, __ATOMIC_ACQUIRE)) return false;
+    size_t got = 0, want = MAX(count, (size_t)RECLAIM_BATCH);
+    for (int i = 0; i < MAX_RECLAIMERS && got < want; i++)
+        if (reclaimers[i].fn) got += reclaimers[i].fn(reclaimers[i].ctx, want - got);
+    __atomic_store_n(&reclaiming, false, __ATOMIC_RELEASE);
+    return got > 0;
+}
+
+static uint64_t find_and_take(size_t count);
+
 uint64_t pages_alloc_contig(size_t count)
+{
+    uint64_t pa = find_and_take(count);
+    if (!pa && reclaim(count)) pa = find_and_take(count);
+    if (pa) memset(phys_to_virt(pa), 0, count * PAGE_SIZE);
+    return pa;
+}
+
+static uint64_t find_and_take(size_t count)
 {
     uint64_t flags = spin_lock_irqsave(&pa.lock);
     uint64_t run = 0, found = 0;
@@ -81,7 +127,6 @@ uint64_t pages_alloc_contig(size_t count)
     pa.free -= count;
     if (count == 1) pa.hint = found + 1;
     spin_unlock_irqrestore(&pa.lock, flags);
-    memset(phys_to_virt(found * PAGE_SIZE), 0, count * PAGE_SIZE);
     return found * PAGE_SIZE;
 }
 
