@@ -1,4 +1,5 @@
-/* The writable TFS: namespace and data semantics, remount round trips,
+/* The writable TFS: namespace and data semantics, the page cache lending
+ * blocks to mappings (kept while mapped, reclaim), remount round trips,
  * large directories and sparse files, a full disk, injected write failures,
  * and crash simulation (replaying every prefix of the device's writes, with
  * random subsets of the unflushed ones, and checking what survived). */
@@ -920,9 +921,81 @@ static void test_crash(void)
     md_free(&m);
 }
 
+/* ---- the page cache: lending blocks to mappings ---- */
+
+static const void *borrowed;   /* what a pretend program mapping holds */
+static bool still_mapped(const void *block) { return block == borrowed; }
+
+static void test_page_cache(void)
+{
+    struct memdev m;
+    fresh(&m, 4096, 16);
+    struct tfs *fs = NULL;
+    struct tfs_mount_options opt = { .cache_blocks = 48, .lent_in_use = still_mapped };
+    CHECK(tfs_mount_opts(host_heap(), &m.dev, &opt, &fs, err, sizeof(err)) == 0, "mount: %s", err);
+    if (!fs) return;
+    struct tfs_node *f;
+    CHECK(mk(fs, "/lent", &f) == 0, "create");
+    static uint8_t block[4096];
+    for (int i = 0; i < 64; i++) {
+        memset(block, i, sizeof(block));
+        CHECK(tfs_write(fs, f, (uint64_t)i * 4096, block, 4096) == 4096, "write block %d", i);
+    }
+    CHECK(tfs_write(fs, f, 64 * 4096, "tail", 4) == 4, "write the tail");
+    CHECK(tfs_sync(fs) == 0, "sync");
+
+    void *p = NULL;
+    CHECK(tfs_lend_page(fs, f, 3, &p) == 0 && ((uint8_t *)p)[0] == 3, "lend block 3");
+    borrowed = p;
+    /* Twice the cache's size of other blocks: the mapped one must stay. */
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 64; i++) CHECK(tfs_read(fs, f, (uint64_t)i * 4096, block, 4096) == 4096, "read %d", i);
+    CHECK(tfs_write(fs, f, 3 * 4096, "\xab", 1) == 1 && ((uint8_t *)p)[0] == 0xab,
+          "a write to a mapped block did not reach the lent memory");
+    void *again = NULL;
+    CHECK(tfs_lend_page(fs, f, 3, &again) == 0 && again == p, "lending a mapped block twice gave other memory");
+
+    /* Shrinking frees clean blocks, never the mapped one or recent ones. */
+    uint64_t before, after, dirty;
+    tfs_cache_usage(fs, &before, &dirty);
+    size_t freed = tfs_reclaim(fs, 1000);
+    tfs_cache_usage(fs, &after, &dirty);
+    CHECK(freed > 0 && after == before - freed && after >= 32, "reclaim freed %zu of %llu blocks", freed,
+          (unsigned long long)before);
+    CHECK(tfs_write(fs, f, 3 * 4096 + 1, "\xcd", 1) == 1 && ((uint8_t *)p)[1] == 0xcd, "reclaim dropped a mapped block");
+
+    /* Holes and blocks past the end are not lent: the caller copies. */
+    CHECK(tfs_lend_page(fs, f, 65, &again) == -ENODATA, "lend past the end");
+    CHECK(tfs_truncate(fs, f, 80 * 4096) == 0 && tfs_lend_page(fs, f, 70, &again) == -ENODATA, "lend a hole");
+    CHECK(tfs_truncate(fs, f, 64 * 4096 + 4) == 0, "truncate back");
+
+    /* A mapping wrote the last page, also past the end of the file. */
+    uint8_t *last = NULL;
+    CHECK(tfs_lend_page(fs, f, 64, (void **)&last) == 0 && memcmp(last, "tail", 4) == 0 && last[4] == 0, "lend the tail");
+    borrowed = last;
+    last[1] = 'A';
+    last[100] = 'X';
+    CHECK(tfs_page_written(fs, f, 64) == 0, "page written");
+    CHECK(last[1] == 'A' && last[100] == 0, "bytes past the end were not zeroed");
+    borrowed = NULL;
+    CHECK(tfs_unmount(fs) == 0, "unmount");
+    fs = mount_rw(&m, 32);
+    if (!fs) return;
+    char got[8] = { 0 };
+    f = get(fs, "/lent");
+    CHECK(f && tfs_read(fs, f, 64 * 4096, got, 8) == 4 && memcmp(got, "tAil", 4) == 0,
+          "a page written through a mapping did not reach the disk");
+    CHECK(f && tfs_read(fs, f, 3 * 4096, got, 2) == 2 && (uint8_t)got[0] == 0xab && (uint8_t)got[1] == 0xcd,
+          "writes to a mapped block did not reach the disk");
+    tfs_unmount(fs);
+    fsck_clean(&m.dev, "page cache");
+    md_free(&m);
+}
+
 int main(void)
 {
     test_namespace();
+    test_page_cache();
     test_data();
     test_open_unlinked();
     test_sparse();
