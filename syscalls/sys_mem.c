@@ -105,6 +105,37 @@ static void move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len)
     }
 }
 
+/* What a region continuing v's mapping from address `at` for `len` bytes
+ * maps: the same file (referenced; NULL for anonymous memory), the offset
+ * that follows, and how many of its bytes are file. A region that is file
+ * to its end (an mmap of a file) keeps being file as it grows; one that
+ * ends in anonymous memory (an ELF segment's bss) does not. */
+struct continuation {
+    struct file *file;
+    uint64_t offset, file_bytes;
+    bool shared;
+};
+
+static struct continuation continue_mapping(const struct vma *v, uint64_t at, uint64_t len)
+{
+    struct continuation c = { 0 };
+    if (!v->file) return c;
+    file_get(v->file);
+    c.file = v->file;
+    c.offset = v->file_offset + (at - v->start);
+    c.file_bytes = v->file_end >= v->end ? len : v->file_end > at ? MIN(v->file_end - at, len) : 0;
+    c.shared = v->flags & VM_SHARED;
+    return c;
+}
+
+static long map_continuation(struct vm *vm, uint64_t start, uint64_t len, uint32_t vmflags, struct continuation *c)
+{
+    long r = vm_map(vm, start, len, vmflags);
+    if (r == 0 && c->file) vm_attach_file(vm, start, c->file, c->offset, start + c->file_bytes, c->shared);
+    if (c->file) file_put(c->file);
+    return r;
+}
+
 long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr)
 {
     struct vm *vm = &current_process()->vm;
@@ -121,19 +152,22 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uin
         return (long)old;
     }
     if (!(flags & MREMAP_FIXED) && vm_range_free(vm, old + old_len, new_len - old_len)) {
-        long r = vm_map(vm, old + old_len, new_len - old_len, vmflags);
+        struct continuation c = continue_mapping(v, old + old_len, new_len - old_len);
+        long r = map_continuation(vm, old + old_len, new_len - old_len, vmflags, &c);
         return r < 0 ? r : (long)old;
     }
     if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
     uint64_t to;
     if (flags & MREMAP_FIXED) {
         if (new_addr & (PAGE_SIZE - 1)) return -EINVAL;
+        if (new_addr < old + old_len && old < new_addr + new_len) return -EINVAL;   /* overlap */
         to = new_addr;
     } else {
         to = vm_find_free(vm, new_len);
         if (!to) return -ENOMEM;
     }
-    long r = vm_map(vm, to, new_len, vmflags);
+    struct continuation c = continue_mapping(v, old, new_len);
+    long r = map_continuation(vm, to, new_len, vmflags, &c);
     if (r < 0) return r;
     move_pages(vm, old, to, MIN(old_len, new_len));
     vm_unmap(vm, old, old_len);

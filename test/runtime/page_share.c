@@ -205,6 +205,47 @@ static void check_shared_mapping(const char *dir)
     unlink(path);
 }
 
+/* mremap keeps a file mapping a file mapping, grown in place or moved. */
+static void check_mremap(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/page_share_mremap.dat", dir);
+    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+    static char buf[3 * PAGE];
+    memset(buf, 'x', PAGE);
+    memset(buf + PAGE, 'y', PAGE);
+    memset(buf + 2 * PAGE, 'z', PAGE);
+    CHECK(fd >= 0 && write(fd, buf, sizeof buf) == (ssize_t)sizeof buf, "write the mremap file");
+
+    volatile char *m = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(m != MAP_FAILED, "mmap one page");
+    m = mremap((void *)m, PAGE, 3 * PAGE, MREMAP_MAYMOVE);
+    CHECK(m != MAP_FAILED && m[0] == 'x' && m[PAGE] == 'y' && m[2 * PAGE] == 'z',
+          "a grown private file mapping does not show the file");
+    if (m != MAP_FAILED) munmap((void *)m, 3 * PAGE);
+
+    /* A shared mapping with a written page, forced to move by a neighbour. */
+    volatile char *s = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(s != MAP_FAILED, "mmap shared");
+    if (s == MAP_FAILED) return;
+    CHECK(mmap((char *)s + PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED,
+          "map a neighbour");
+    s[0] = 'S';
+    volatile char *moved = mremap((void *)s, PAGE, 3 * PAGE, MREMAP_MAYMOVE);
+    CHECK(moved != MAP_FAILED && moved != s, "mremap did not move the shared mapping");
+    if (moved == MAP_FAILED) return;
+    CHECK(moved[0] == 'S' && moved[PAGE] == 'y', "a moved shared mapping lost its pages");
+    moved[2 * PAGE] = 'T';
+    CHECK(msync((void *)moved, 3 * PAGE, MS_SYNC) == 0, "msync the moved mapping");
+    munmap((void *)moved, 3 * PAGE);
+    munmap((char *)s + PAGE, PAGE);
+    char c0 = 0, c2 = 0;
+    CHECK(pread(fd, &c0, 1, 0) == 1 && pread(fd, &c2, 1, 2 * PAGE) == 1 && c0 == 'S' && c2 == 'T',
+          "stores through a moved shared mapping did not reach the file (%c %c)", c0, c2);
+    close(fd);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
@@ -214,6 +255,7 @@ int main(int argc, char **argv)
     check_text();
     check_private_mappings(argc > 1 ? argv[1] : ".");
     check_shared_mapping(argc > 1 ? argv[1] : ".");
+    check_mremap(argc > 1 ? argv[1] : ".");
     printf(failures ? "page share: %d failed\n" : "page share ok\n", failures);
     return failures != 0;
 }
