@@ -112,9 +112,11 @@ void trap_handler(struct trap_frame *f)
         if (r == 0) return;
         if (r != -EFAULT && from_user) {
             /* A legal access whose page could not be made: Linux kills the
-             * process (SIGKILL when memory is out, SIGBUS for a file error). */
+             * process (SIGKILL when memory is out, SIGBUS past the end of a
+             * mapped file or for a read error). */
             kprintf(r == -ENOMEM ? "pith: out of memory filling address %lx (give the machine more with -m)\n"
-                                 : "pith: cannot read the file mapped at address %lx\n", cr2);
+                    : r == -ENXIO ? "pith: bus error: address %lx is past the end of the file mapped there\n"
+                                  : "pith: bus error: cannot read the file mapped at address %lx\n", cr2);
             process_exit_signal(r == -ENOMEM ? 9 : 7);
         }
         if (!from_user) {

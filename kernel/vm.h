@@ -72,8 +72,9 @@ uint64_t vm_find_free(struct vm *vm, uint64_t len);
 struct vma *vm_find(struct vm *vm, uint64_t addr);
 bool vm_range_free(struct vm *vm, uint64_t start, uint64_t len);
 /* Resolve a fault at addr (x86 error code bits): 0 if handled, -EFAULT
- * if the access is not allowed, -ENOMEM or -EIO if it is but the page could
- * not be filled. Lives in kernel/vm_fault.c with the rest of page filling. */
+ * if the access is not allowed; if it is but the page could not be filled,
+ * -ENOMEM, -EIO (the file could not be read) or -ENXIO (the page is past
+ * the end of the file mapped there). Lives in kernel/vm_fault.c. */
 int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error);
 /* Make the page holding addr present and the program's own (a shared page
  * is copied first), for the kernel to write; its kernel address or NULL. */

@@ -45,13 +45,19 @@ static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa,
 }
 
 /* The page for file offset `offset`, with `bytes` of file at its start:
- * the page cache's own when it may be shared, else a fresh copy. 0 if
- * memory is out (*err = -ENOMEM) or the file cannot be read (-EIO). */
+ * the page cache's own when it may be shared, else a fresh copy. 0 if the
+ * page lies wholly past the end of the file (*err = -ENXIO: Linux raises
+ * SIGBUS), memory is out (-ENOMEM) or the file cannot be read (-EIO). */
 static uint64_t fetch_file_page(struct file *f, uint64_t offset, size_t bytes, bool may_share, bool *shared,
                                 int *err)
 {
     uint64_t pa;
     *shared = false;
+    struct linux_stat st;
+    if (f->ops->stat(f, &st) == 0 && offset >= ALIGN_UP((uint64_t)st.st_size, PAGE_SIZE)) {
+        *err = -ENXIO;
+        return 0;
+    }
     if (may_share && bytes == PAGE_SIZE && f->ops->lend_page && f->ops->lend_page(f, offset, &pa) == 0) {
         *shared = true;
         return pa;
@@ -71,7 +77,7 @@ static uint64_t fetch_file_page(struct file *f, uint64_t offset, size_t bytes, b
  * (flags in *irq); drops and retakes it while a file is read. `for_write`:
  * the caller is about to write, so a file page is read as a private copy
  * rather than shared and copied at once. Returns the page's entry, or NULL
- * with *err: -EFAULT (nothing may be there), -ENOMEM, -EIO. */
+ * with *err: -EFAULT (nothing may be there), -ENOMEM, -EIO, -ENXIO. */
 static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t *irq, int *err)
 {
     for (;;) {
