@@ -73,6 +73,40 @@ static uint64_t fetch_file_page(struct file *f, uint64_t offset, size_t bytes, b
     return pa;
 }
 
+#define FAULT_AROUND 15   /* pages after a faulting file page mapped with it, as Linux's 64 KiB */
+
+/* After a read fault on a page of the page cache, map the cache's pages
+ * that follow it in the same mapping too: they were read ahead with it, and
+ * one fault then serves a run of them. Stops at the first page that is
+ * already there, not whole file, or not in the cache to share. */
+static void map_around(struct vm *vm, uint64_t va, uint64_t *irq)
+{
+    for (int i = 1; i <= FAULT_AROUND; i++) {
+        uint64_t next = va + (uint64_t)i * PAGE_SIZE;
+        struct vma *v = vm_find(vm, next);
+        uint64_t *pte = v ? page_lookup(vm->root, next) : NULL;
+        if (!v || !v->file || !v->file->ops->lend_page || next + PAGE_SIZE > v->file_end ||
+            !(v->flags & VM_PROT_MASK) || (pte && (*pte & (PTE_P | PTE_HIDDEN))))
+            return;
+        struct file *f = v->file;
+        uint64_t offset = v->file_offset + (next - v->start), pa;
+        file_get(f);
+        spin_unlock_irqrestore(&vm->lock, *irq);
+        int r = f->ops->lend_page(f, offset, &pa);
+        *irq = spin_lock_irqsave(&vm->lock);
+        v = vm_find(vm, next);
+        pte = page_lookup(vm->root, next);
+        bool same = v && v->file == f && v->file_offset + (next - v->start) == offset &&
+                    !(pte && (*pte & (PTE_P | PTE_HIDDEN)));
+        file_put(f);
+        if (r < 0) return;
+        if (!same || install(vm, v, next, pa, true) < 0) {
+            page_free(pa);
+            return;
+        }
+    }
+}
+
 /* Make the page at va (page aligned) present. Called with vm->lock held
  * (flags in *irq); drops and retakes it while a file is read. `for_write`:
  * the caller is about to write, so a file page is read as a private copy
@@ -124,6 +158,7 @@ static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t 
             *err = -ENOMEM;
             return NULL;
         }
+        if (shared) map_around(vm, va, irq);
         return page_lookup(vm->root, va);
     }
 }
