@@ -50,6 +50,7 @@ struct tfs_cache {
     struct bio bios[IO_DEPTH];
     uint64_t ra_next;    /* block after the last readahead window */
     bool bounce_busy;    /* bounce/bios hold a batch: evict one block at a time */
+    bool getting;        /* inside get_entry, which may allocate: no shrinking */
     bool (*lent_in_use)(const void *data);   /* NULL: lent blocks may be evicted */
 };
 
@@ -195,7 +196,20 @@ void tfs_cache_watch_lent(struct tfs_cache *c, bool (*lent_in_use)(const void *d
     c->lent_in_use = lent_in_use;
 }
 
+static int find_or_assign(struct tfs_cache *c, uint64_t block, bool fill, struct centry **out);
+
+/* Allocating memory can make the kernel shrink this cache (tfs_cache_shrink)
+ * while an entry is half reassigned: shrinking waits for the next call. */
 static int get_entry(struct tfs_cache *c, uint64_t block, bool fill, struct centry **out)
+{
+    bool outer = !c->getting;
+    c->getting = true;
+    int rc = find_or_assign(c, block, fill, out);
+    if (outer) c->getting = false;
+    return rc;
+}
+
+static int find_or_assign(struct tfs_cache *c, uint64_t block, bool fill, struct centry **out)
 {
     struct centry *e = lookup(c, block);
     if (e) {
@@ -400,7 +414,7 @@ size_t tfs_cache_shrink(struct tfs_cache *c, size_t want)
     /* Only from the cold end: the most recently returned blocks may still
      * be in a caller's hands ("valid until the next cache call"), and a
      * batch in the bounce buffer must not lose its entries. */
-    if (c->bounce_busy) return 0;
+    if (c->bounce_busy || c->getting) return 0;
     size_t freed = 0, seen = 0, limit = c->count > KEEP_RECENT ? c->count - KEEP_RECENT : 0;
     for (struct centry *e = c->lru.prev, *prev; e != &c->lru && freed < want && seen < limit; e = prev) {
         prev = e->prev;
