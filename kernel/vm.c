@@ -241,10 +241,12 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
                 /* PROT_NONE: keep the page, hide it from the program. */
                 *pte = (*pte & ~PTE_P) | PTE_HIDDEN;
             } else {
-                /* A shared page stays read-only: a write copies it first. */
+                /* A page shared with the page cache stays read-only in a
+                 * private mapping: a write copies it first. The dirty bit
+                 * stays: a shared mapping still owes the file that write. */
                 uint64_t flags = vm_pte_flags(v->flags);
                 if (*pte & PTE_FOREIGN) flags = (v->flags & VM_SHARED ? flags : flags & ~PTE_W) | PTE_FOREIGN;
-                *pte = (*pte & PTE_ADDR_MASK) | PTE_P | flags;
+                *pte = (*pte & (PTE_ADDR_MASK | PTE_D | PTE_A)) | PTE_P | flags;
             }
             tlb_flush_page(va);
         }

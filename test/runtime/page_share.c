@@ -177,6 +177,9 @@ static void check_shared_mapping(const char *dir)
         printf("shared and private mappings share one frame: %s\n", frame(sh) == frame(pr) ? "yes" : "no");
     }
     sh[1] = 'S';
+    /* Making a written page read-only must not lose the write. */
+    sh[PAGE + 9] = 'P';
+    CHECK(mprotect((char *)sh + PAGE, PAGE, PROT_READ) == 0, "mprotect shared read-only");
     char c = 0;
     CHECK(pread(fd, &c, 1, 1) == 1 && c == 'S', "read(2) does not see a store through a shared mapping (%c)", c);
     CHECK(pr[1] == 'S', "an untouched private page missed a store through a shared mapping");
@@ -201,6 +204,7 @@ static void check_shared_mapping(const char *dir)
     close(fd);
     fd = open(path, O_RDONLY);
     CHECK(fd >= 0 && pread(fd, buf, 4, 0) == 4 && memcmp(buf, "pSpV", 4) == 0, "the store did not reach the file");
+    CHECK(fd >= 0 && pread(fd, buf, 1, PAGE + 9) == 1 && buf[0] == 'P', "a store before mprotect(PROT_READ) was lost");
     close(fd);
     unlink(path);
 }

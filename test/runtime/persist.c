@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,6 +92,22 @@ static void phase1(void)
     fd = open("/keep/append.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
     CHECK(write(fd, "one\n", 4) == 4 && fdatasync(fd) == 0 && write(fd, "two\n", 4) == 4, "append");
     close(fd);
+    /* Stores through a shared mapping, left for the exit to write back: one
+     * into a page of the page cache, one into a page made read-only after
+     * the store, one into a hole. */
+    static char zeros[8192];
+    write_file("/keep/mapped", zeros, sizeof zeros, 1);
+    fd = open("/keep/mapped", O_RDWR);
+    CHECK(fd >= 0 && ftruncate(fd, 3 * 4096) == 0, "extend mapped");
+    char *m = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(m != MAP_FAILED, "mmap shared");
+    if (m != MAP_FAILED) {
+        memcpy(m, "cached page", 11);
+        memcpy(m + 4096, "then read-only", 14);
+        CHECK(mprotect(m + 4096, 4096, PROT_READ) == 0, "mprotect");
+        memcpy(m + 8192, "in a hole", 9);
+    }
+    close(fd);
     write_file("/keep/marker", "1\n", 2, 0);
     sync();
     printf("phase 1 done\n");
@@ -98,6 +115,12 @@ static void phase1(void)
 
 static void phase2(void)
 {
+    size_t mlen;
+    char *mapped = read_file("/keep/mapped", &mlen);
+    CHECK(mapped && mlen == 3 * 4096 && memcmp(mapped, "cached page", 11) == 0 &&
+          memcmp(mapped + 4096, "then read-only", 14) == 0 && memcmp(mapped + 8192, "in a hole", 9) == 0,
+          "stores through a shared mapping did not survive the reboot");
+    free(mapped);
     expect_text("/keep/synced.txt", "durable by fsync\n");
     expect_text("/keep/unsynced.txt", "durable by the exit sync\n");
     expect_text("/keep/sub/new-name", "renamed\n");
