@@ -206,6 +206,23 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len)
     return r;
 }
 
+void vm_forget_file_range(struct vm *vm, const void *node, uint64_t from, uint64_t to)
+{
+    from = ALIGN_UP(from, PAGE_SIZE);
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    for (struct vma *v = vm->vmas; v; v = v->next) {
+        if (!v->file || v->file->node != node) continue;
+        /* Only pages that are all file: an ELF segment's bss is its own. */
+        for (uint64_t va = v->start; va < v->end && va + PAGE_SIZE <= v->file_end; va += PAGE_SIZE) {
+            uint64_t off = v->file_offset + (va - v->start);
+            if (off < from || off >= to || to - off < PAGE_SIZE) continue;
+            uint64_t pa = page_unmap(vm->root, va);
+            if (pa) page_free(pa);
+        }
+    }
+    spin_unlock_irqrestore(&vm->lock, irq);
+}
+
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
 {
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);

@@ -59,6 +59,11 @@ void vm_attach_file(struct vm *vm, uint64_t start, struct file *f, uint64_t offs
  * first write error. */
 int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mapped);
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
+/* The bytes [from, to) of the file behind `node` (a struct file's node) are
+ * gone: truncated, or a hole punched. Every mapping of it drops its whole
+ * pages of that range, private copies included, as Linux does; touching one
+ * again reads the file anew (zeros in a hole, SIGBUS past the end). */
+void vm_forget_file_range(struct vm *vm, const void *node, uint64_t from, uint64_t to);
 /* Map the kernel's physical page pa at start (one page, VM_PINNED): every
  * mapping of it shares the page, and unmapping never frees it. */
 int vm_map_kernel_page(struct vm *vm, uint64_t start, uint64_t pa, uint32_t flags);

@@ -28,3 +28,6 @@ long resolve_parent(int dirfd, const char *path, struct tfs **fs, struct tfs_nod
 uint32_t vnode_mode(const struct vnode *v);
 void vnode_stat(const struct vnode *v, struct linux_stat *st);
 long vnode_readlink(const struct vnode *v, char *buf, size_t len);
+
+/* Truncate a regular file and drop what mappings had of the lost part. */
+long truncate_file(struct tfs *fs, struct tfs_node *n, uint64_t length);

@@ -113,7 +113,7 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
         if (!f) return err ? err : -ENOMEM;
     } else {
         if ((flags & O_TRUNC) && !(flags & O_PATH) && fmt == S_IFREG && (flags & O_ACCMODE) != O_RDONLY) {
-            r = tfs_truncate(v.fs, v.tfs, 0);
+            r = truncate_file(v.fs, v.tfs, 0);
             if (r < 0) return r;
         }
         f = tfs_file_open(p->heap, v.fs, v.tfs, (uint32_t)flags);

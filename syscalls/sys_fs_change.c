@@ -152,13 +152,20 @@ static long writable_fd(int fd, struct file **out)
     return 0;
 }
 
+long truncate_file(struct tfs *fs, struct tfs_node *n, uint64_t length)
+{
+    long r = tfs_truncate(fs, n, length);
+    if (r == 0) vm_forget_file_range(&current_process()->vm, n, length, UINT64_MAX);
+    return r;
+}
+
 long sys_ftruncate(int fd, int64_t length)
 {
     if (length < 0) return -EINVAL;
     struct file *f;
     long r = writable_fd(fd, &f);
     if (r < 0) return r == -EBADF ? -EINVAL : r;
-    r = tfs_truncate(f->fs, f->node, (uint64_t)length);
+    r = truncate_file(f->fs, f->node, (uint64_t)length);
     file_put(f);
     return r;
 }
@@ -174,7 +181,7 @@ long sys_truncate(uint64_t upath, int64_t length)
     if (v.pseudo) return -EACCES;
     if ((tfs_mode(v.tfs) & S_IFMT) == S_IFDIR) return -EISDIR;
     if ((tfs_mode(v.tfs) & S_IFMT) != S_IFREG) return -EINVAL;
-    return tfs_truncate(v.fs, v.tfs, (uint64_t)length);
+    return truncate_file(v.fs, v.tfs, (uint64_t)length);
 }
 
 long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
@@ -184,6 +191,8 @@ long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
     long r = writable_fd(fd, &f);
     if (r < 0) return r == -EINVAL ? -ENODEV : r;
     r = tfs_fallocate(f->fs, f->node, (uint32_t)mode, (uint64_t)off, (uint64_t)len);
+    if (r == 0 && (mode & TFS_FALLOC_PUNCH_HOLE))
+        vm_forget_file_range(&current_process()->vm, f->node, (uint64_t)off, (uint64_t)off + (uint64_t)len);
     file_put(f);
     return r;
 }
