@@ -236,12 +236,16 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
         spin_unlock_irqrestore(&vm->lock, irq);
         return -ENOMEM;
     }
-    /* Linux: a special mapping ([vvar]) can never be made writable. */
-    for (struct vma *v = vm->vmas; v; v = v->next)
-        if (v->start < end && v->end > start && (v->flags & VM_PINNED) && (prot & VM_WRITE)) {
+    /* Linux: a special mapping ([vvar]) can never be made writable, nor can
+     * a shared mapping of a file not opened for writing. */
+    for (struct vma *v = vm->vmas; v; v = v->next) {
+        if (v->start >= end || v->end <= start || !(prot & VM_WRITE)) continue;
+        bool read_only_file = (v->flags & VM_SHARED) && v->file && (v->file->flags & O_ACCMODE) != O_RDWR;
+        if ((v->flags & VM_PINNED) || read_only_file) {
             spin_unlock_irqrestore(&vm->lock, irq);
             return -EACCES;
         }
+    }
     /* Split at the edges, then retag the regions inside. */
     for (struct vma *v = vm->vmas; v; v = v->next) {
         if (v->end <= start || v->start >= end) continue;

@@ -198,6 +198,13 @@ static void check_shared_mapping(const char *dir)
     unlink(big);
     CHECK(pwrite(fd, "V", 1, 3) == 1 && sh[3] == 'V' && pr[3] == 'V', "after cache pressure a mapping missed a write(2)");
     CHECK(msync((void *)sh, 2 * PAGE, MS_SYNC) == 0, "msync");
+    /* A shared mapping of a file opened read-only cannot be made writable. */
+    int ro = open(path, O_RDONLY);
+    void *rom = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0);
+    CHECK(rom != MAP_FAILED && mprotect(rom, PAGE, PROT_READ | PROT_WRITE) < 0 && errno == EACCES,
+          "mprotect(PROT_WRITE) of a read-only file's shared mapping");
+    if (rom != MAP_FAILED) munmap(rom, PAGE);
+    close(ro);
     CHECK(fsync(fd) == 0, "fsync");
     munmap((void *)sh, 2 * PAGE);
     munmap((void *)pr, 2 * PAGE);
