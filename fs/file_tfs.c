@@ -52,11 +52,11 @@ static int64_t tfs_file_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
     return -ENOTTY;
 }
 
-static int tfs_file_lend_page(struct file *f, uint64_t offset, uint64_t *pa)
+static int tfs_file_lend_page(struct file *f, uint64_t offset, bool fill, uint64_t *pa)
 {
     _Static_assert(TFS_BLOCK_SIZE == PAGE_SIZE, "a TFS block is one page");
     void *page;
-    int r = tfs_lend_page(f->fs, f->node, offset / PAGE_SIZE, &page);
+    int r = tfs_lend_page(f->fs, f->node, offset / PAGE_SIZE, fill, &page);
     if (r < 0) return r;
     if ((uintptr_t)page & (PAGE_SIZE - 1) || !page_ref(virt_to_phys(page))) return -ENODATA;
     *pa = virt_to_phys(page);

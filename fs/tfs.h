@@ -83,9 +83,11 @@ int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, si
  * program mapping to share instead of copying: *page is the cached block's
  * memory, which the cache keeps pointing at file block fb's disk block while
  * it stays cached, and never reuses for anything else (see tfs_cache.c).
- * Bytes past the end of the file read as zero. -ENODATA for a hole or a
- * block past the end (the caller copies instead), -EIO, -ENOMEM. */
-int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, void **page);
+ * Bytes past the end of the file read as zero. A hole is filled with a new
+ * zeroed block first when `fill` (a shared mapping about to write; the file
+ * must be writable), else it is -ENODATA, as is a block past the end (the
+ * caller copies instead). -EIO, -ENOMEM, -ENOSPC, -EROFS. */
+int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, bool fill, void **page);
 /* A program wrote to the lent page of file block fb through its mapping:
  * the block is dirty and the file's mtime moves. Bytes past the end of the
  * file in that page are zeroed again. No-op if the block has left the file. */

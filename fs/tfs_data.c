@@ -34,18 +34,6 @@ static int cached_block(struct tfs *fs, struct tfs_node *n, uint64_t fb, uint64_
     return lend ? tfs_cache_lend(fs->cache, disk, b) : tfs_cache_get(fs->cache, disk, true, b);
 }
 
-int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, void **page)
-{
-    if (!tfs_is_reg(n) || fb >= file_blocks(n)) return -ENODATA;
-    uint64_t run, disk = tfs_extent_map(n, fb, 1, &run);
-    if (!disk) return -ENODATA;
-    uint8_t *b;
-    int rc = cached_block(fs, n, fb, disk, true, &b);
-    if (rc) return rc < 0 ? rc : -EIO;
-    *page = b;
-    return 0;
-}
-
 int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len)
 {
     if (tfs_is_dir(n)) return -EISDIR;
@@ -185,6 +173,29 @@ int64_t tfs_write(struct tfs *fs, struct tfs_node *n, uint64_t off, const void *
     if (off + done > n->size) n->size = off + done;
     touch(fs, n);
     return (int64_t)done;
+}
+
+int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, bool fill, void **page)
+{
+    if (!tfs_is_reg(n) || fb >= file_blocks(n)) return -ENODATA;
+    uint64_t run, disk = tfs_extent_map(n, fb, 1, &run);
+    if (!disk && fill) {
+        /* A shared mapping is about to write into a hole: give it a block,
+         * as write() would, so the mapping and the file share one page. */
+        int rc = check_file(fs, n);
+        if (!rc) rc = tfs_log_reserve(fs, 0);
+        uint64_t got;
+        if (!rc) rc = fill_hole(fs, n, fb, 1, true, 0, &got);
+        if (rc) return rc;
+        touch(fs, n);
+        disk = tfs_extent_map(n, fb, 1, &run);
+    }
+    if (!disk) return -ENODATA;
+    uint8_t *b;
+    int rc = cached_block(fs, n, fb, disk, true, &b);
+    if (rc) return rc < 0 ? rc : -EIO;
+    *page = b;
+    return 0;
 }
 
 int tfs_page_written(struct tfs *fs, struct tfs_node *n, uint64_t fb)

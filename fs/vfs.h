@@ -53,11 +53,11 @@ struct file_ops {
     int64_t (*ioctl)(struct file *f, uint64_t cmd, uint64_t arg);
     void (*release)(struct file *f);
     /* The page of the file at `offset` (page aligned) from the page cache,
-     * for a private mapping to share: *pa is the physical page, with a
-     * reference the caller drops with page_free. -ENODATA: nothing to share
-     * there (a hole, past the end), read a copy instead. NULL for kinds of
-     * file that never share. */
-    int (*lend_page)(struct file *f, uint64_t offset, uint64_t *pa);
+     * for a mapping to share: *pa is the physical page, with a reference the
+     * caller drops with page_free. -ENODATA: nothing to share there (a hole,
+     * past the end), read a copy instead; `fill` (a shared mapping about to
+     * write) fills a hole first. NULL for kinds of file that never share. */
+    int (*lend_page)(struct file *f, uint64_t offset, bool fill, uint64_t *pa);
     /* A shared mapping wrote to a page it got from lend_page. */
     int (*page_written)(struct file *f, uint64_t offset);
     bool seekable;

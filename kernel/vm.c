@@ -156,23 +156,18 @@ void vm_attach_file(struct vm *vm, uint64_t start, struct file *f, uint64_t offs
     spin_unlock_irqrestore(&vm->lock, irq);
 }
 
-/* Write one dirty page of a shared mapping back. A page of the page cache
- * was written in place: the file system only needs to hear of it. A page of
- * its own (a hole when mapped, past the end) is written with write(), never
- * past the file's end (a mapping does not extend its file). Called without
- * vm->lock: the file system may sleep. */
+/* A page of a shared mapping the program wrote: the page cache's own page,
+ * written in place, so the file system only needs to hear of it. (Every
+ * writable page of a shared file mapping is the cache's: vm_fault.c gives a
+ * hole a block before its first write.) Called without vm->lock: the file
+ * system may sleep. */
 static int write_back_page(struct vm *vm, struct file *f, uint64_t va, uint64_t file_off)
 {
     uint64_t *pte = page_lookup(vm->root, va);
-    if (!pte || !(*pte & (PTE_P | PTE_HIDDEN)) || !(*pte & PTE_D)) return 0;
+    if (!pte || !(*pte & (PTE_P | PTE_HIDDEN)) || !(*pte & PTE_D) || !(*pte & PTE_FOREIGN)) return 0;
     *pte &= ~PTE_D;
     tlb_flush_page(va);
-    if (*pte & PTE_FOREIGN) return f->ops->page_written ? f->ops->page_written(f, file_off) : 0;
-    struct linux_stat st;
-    if (f->ops->stat(f, &st) < 0 || (int64_t)file_off >= st.st_size) return 0;
-    size_t len = (size_t)MIN((uint64_t)PAGE_SIZE, (uint64_t)st.st_size - file_off);
-    int64_t r = f->ops->write(f, phys_to_virt(*pte & PTE_ADDR_MASK), len, file_off);
-    return r < 0 ? (int)r : 0;
+    return f->ops->page_written ? f->ops->page_written(f, file_off) : 0;
 }
 
 int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mapped)
@@ -267,6 +262,7 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
                  * stays: a shared mapping still owes the file that write. */
                 uint64_t flags = vm_pte_flags(v->flags);
                 if (*pte & PTE_FOREIGN) flags = (v->flags & VM_SHARED ? flags : flags & ~PTE_W) | PTE_FOREIGN;
+                else if ((v->flags & VM_SHARED) && v->file) flags &= ~PTE_W;   /* a hole: see vm_fault.c */
                 *pte = (*pte & (PTE_ADDR_MASK | PTE_D | PTE_A)) | PTE_P | flags;
             }
             tlb_flush_page(va);

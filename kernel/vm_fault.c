@@ -10,9 +10,11 @@
  * on its behalf, gives the mapping its own copy. A shared mapping writes the
  * page itself, and vm.c tells the file system which pages were written
  * (the dirty bit) on msync, fsync, munmap and exit. Pages that are only
- * partly file (an ELF segment's last page before its bss) and pages the
- * cache has no block for (holes, past the end) are read into a fresh page;
- * in a shared mapping vm.c writes those back with write().
+ * partly file (an ELF segment's last page before its bss) and holes are read
+ * into a fresh page; in a shared mapping a hole's page stays read-only, and
+ * the first write to it gives the hole a block and maps the cache's page
+ * instead (promote_hole_page). Pages wholly past the end of the file raise
+ * SIGBUS, as on Linux.
  *
  * The file is read without vm->lock: reading may wait for the disk, and the
  * region may change meanwhile, so the page is installed only if its slot is
@@ -28,12 +30,15 @@
 #define PF_WRITE 2
 #define PF_FETCH 16
 
-/* Put pa at va with v's permissions; a page shared with the page cache
- * goes in read-only unless the mapping is MAP_SHARED. */
+/* Put pa at va with v's permissions. A page shared with the page cache
+ * goes in read-only unless the mapping is MAP_SHARED; a MAP_SHARED page that
+ * is not the cache's (a hole) goes in read-only too, so its first write
+ * comes here to be given the file's block. */
 static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa, bool shared)
 {
     uint64_t flags = vm_pte_flags(v->flags);
     if (shared) flags = (v->flags & VM_SHARED ? flags : flags & ~PTE_W) | PTE_FOREIGN;
+    else if ((v->flags & VM_SHARED) && v->file) flags &= ~PTE_W;
     if (page_map(vm->root, va, pa, flags) < 0) return -ENOMEM;
     tlb_flush_page(va);
     if (!(v->flags & VM_PROT_MASK)) {
@@ -45,11 +50,12 @@ static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa,
 }
 
 /* The page for file offset `offset`, with `bytes` of file at its start:
- * the page cache's own when it may be shared, else a fresh copy. 0 if the
- * page lies wholly past the end of the file (*err = -ENXIO: Linux raises
- * SIGBUS), memory is out (-ENOMEM) or the file cannot be read (-EIO). */
-static uint64_t fetch_file_page(struct file *f, uint64_t offset, size_t bytes, bool may_share, bool *shared,
-                                int *err)
+ * the page cache's own when it may be shared (`fill`: a hole gets a block
+ * first), else a fresh copy. 0 if the page lies wholly past the end of the
+ * file (*err = -ENXIO: Linux raises SIGBUS), memory is out (-ENOMEM), the
+ * file cannot be read (-EIO) or a hole cannot be filled (-ENOSPC ...). */
+static uint64_t fetch_file_page(struct file *f, uint64_t offset, size_t bytes, bool may_share, bool fill,
+                                bool *shared, int *err)
 {
     uint64_t pa;
     *shared = false;
@@ -58,9 +64,16 @@ static uint64_t fetch_file_page(struct file *f, uint64_t offset, size_t bytes, b
         *err = -ENXIO;
         return 0;
     }
-    if (may_share && bytes == PAGE_SIZE && f->ops->lend_page && f->ops->lend_page(f, offset, &pa) == 0) {
-        *shared = true;
-        return pa;
+    if (may_share && bytes == PAGE_SIZE && f->ops->lend_page) {
+        int r = f->ops->lend_page(f, offset, fill, &pa);
+        if (r == 0) {
+            *shared = true;
+            return pa;
+        }
+        if (fill && r != -ENODATA) {
+            *err = r;   /* a shared mapping's write cannot have its block (-ENOSPC ...) */
+            return 0;
+        }
     }
     pa = page_alloc();   /* zeroed: whatever the file does not cover reads as 0 */
     *err = -ENOMEM;
@@ -92,7 +105,7 @@ static void map_around(struct vm *vm, uint64_t va, uint64_t *irq)
         uint64_t offset = v->file_offset + (next - v->start), pa;
         file_get(f);
         spin_unlock_irqrestore(&vm->lock, *irq);
-        int r = f->ops->lend_page(f, offset, &pa);
+        int r = f->ops->lend_page(f, offset, false, &pa);
         *irq = spin_lock_irqsave(&vm->lock);
         v = vm_find(vm, next);
         pte = page_lookup(vm->root, next);
@@ -111,7 +124,8 @@ static void map_around(struct vm *vm, uint64_t va, uint64_t *irq)
  * (flags in *irq); drops and retakes it while a file is read. `for_write`:
  * the caller is about to write, so a file page is read as a private copy
  * rather than shared and copied at once. Returns the page's entry, or NULL
- * with *err: -EFAULT (nothing may be there), -ENOMEM, -EIO, -ENXIO. */
+ * with *err: -EFAULT (nothing may be there), -ENOMEM, -EIO, -ENXIO, or
+ * why a hole could not be filled. */
 static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t *irq, int *err)
 {
     for (;;) {
@@ -137,9 +151,10 @@ static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t 
         uint64_t offset = v->file_offset + (va - v->start);
         size_t bytes = (size_t)MIN((uint64_t)PAGE_SIZE, v->file_end - va);
         bool may_share = (v->flags & VM_SHARED) || !for_write, shared;
+        bool fill = (v->flags & VM_SHARED) && for_write;
         file_get(f);
         spin_unlock_irqrestore(&vm->lock, *irq);
-        uint64_t pa = fetch_file_page(f, offset, bytes, may_share, &shared, err);
+        uint64_t pa = fetch_file_page(f, offset, bytes, may_share, fill, &shared, err);
         *irq = spin_lock_irqsave(&vm->lock);
 
         /* Still the same empty slot of the same mapping? */
@@ -182,6 +197,37 @@ static uint64_t *unshare_page(struct vm *vm, const struct vma *v, uint64_t va, u
     return pte;
 }
 
+/* The first write to a hole's page in a shared mapping: give the hole a
+ * block and map the cache's page for it instead of the read-only zeros.
+ * Called with vm->lock held; drops it while the file system works. */
+static int promote_hole_page(struct vm *vm, uint64_t va, uint64_t *irq)
+{
+    struct vma *v = vm_find(vm, va);
+    uint64_t *pte = page_lookup(vm->root, va);
+    if (!v || !v->file || !v->file->ops->lend_page || !pte || !(*pte & PTE_P)) return -EFAULT;
+    struct file *f = v->file;
+    uint64_t offset = v->file_offset + (va - v->start), old = *pte & PTE_ADDR_MASK, pa;
+    file_get(f);
+    spin_unlock_irqrestore(&vm->lock, *irq);
+    int r = f->ops->lend_page(f, offset, true, &pa);
+    *irq = spin_lock_irqsave(&vm->lock);
+    v = vm_find(vm, va);
+    pte = page_lookup(vm->root, va);
+    bool same = v && v->file == f && pte && (*pte & PTE_P) && (*pte & PTE_ADDR_MASK) == old;
+    file_put(f);
+    if (r < 0) return r == -ENODATA ? -ENXIO : r;
+    if (!same) {
+        page_free(pa);
+        return 0;   /* changed meanwhile: the write faults again and sees what is there */
+    }
+    if (install(vm, v, va, pa, true) < 0) {
+        page_free(pa);
+        return -ENOMEM;
+    }
+    page_free(old);
+    return 0;
+}
+
 int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
 {
     if (!vm) return -EFAULT;
@@ -209,6 +255,9 @@ int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
         } else {
             r = unshare_page(vm, v, va, pte) ? 0 : -ENOMEM;
         }
+    } else if (allowed && write && (error & PF_PRESENT) && v && (v->flags & VM_SHARED) && v->file && pte &&
+               (*pte & PTE_P) && !(*pte & PTE_W)) {
+        r = promote_hole_page(vm, va, &irq);
     }
     spin_unlock_irqrestore(&vm->lock, irq);
     return r;

@@ -198,6 +198,20 @@ static void check_shared_mapping(const char *dir)
     unlink(big);
     CHECK(pwrite(fd, "V", 1, 3) == 1 && sh[3] == 'V' && pr[3] == 'V', "after cache pressure a mapping missed a write(2)");
     CHECK(msync((void *)sh, 2 * PAGE, MS_SYNC) == 0, "msync");
+    /* Holes (the file grown by ftruncate) are coherent too once written:
+     * one read first, one written straight away. */
+    CHECK(ftruncate(fd, 4 * PAGE) == 0, "ftruncate to grow");
+    volatile char *h = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(h != MAP_FAILED, "mmap the grown file");
+    if (h != MAP_FAILED) {
+        CHECK(h[2 * PAGE] == 0 && h[3 * PAGE + 9] == 0, "a hole does not read as zeros");
+        h[2 * PAGE + 1] = 'h';
+        h[3 * PAGE + 2] = 'j';
+        CHECK(pread(fd, &c, 1, 2 * PAGE + 1) == 1 && c == 'h', "read(2) misses a store into a hole that was read first");
+        CHECK(pread(fd, &c, 1, 3 * PAGE + 2) == 1 && c == 'j', "read(2) misses a store into a hole");
+        CHECK(pwrite(fd, "k", 1, 3 * PAGE + 3) == 1 && h[3 * PAGE + 3] == 'k', "a filled hole's page misses write(2)");
+        munmap((void *)h, 4 * PAGE);
+    }
     /* A shared mapping of a file opened read-only cannot be made writable. */
     int ro = open(path, O_RDONLY);
     void *rom = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0);

@@ -945,7 +945,7 @@ static void test_page_cache(void)
     CHECK(tfs_sync(fs) == 0, "sync");
 
     void *p = NULL;
-    CHECK(tfs_lend_page(fs, f, 3, &p) == 0 && ((uint8_t *)p)[0] == 3, "lend block 3");
+    CHECK(tfs_lend_page(fs, f, 3, false, &p) == 0 && ((uint8_t *)p)[0] == 3, "lend block 3");
     borrowed = p;
     /* Twice the cache's size of other blocks: the mapped one must stay. */
     for (int round = 0; round < 2; round++)
@@ -953,7 +953,7 @@ static void test_page_cache(void)
     CHECK(tfs_write(fs, f, 3 * 4096, "\xab", 1) == 1 && ((uint8_t *)p)[0] == 0xab,
           "a write to a mapped block did not reach the lent memory");
     void *again = NULL;
-    CHECK(tfs_lend_page(fs, f, 3, &again) == 0 && again == p, "lending a mapped block twice gave other memory");
+    CHECK(tfs_lend_page(fs, f, 3, false, &again) == 0 && again == p, "lending a mapped block twice gave other memory");
 
     /* Shrinking frees clean blocks, never the mapped one or recent ones. */
     uint64_t before, after, dirty;
@@ -965,13 +965,17 @@ static void test_page_cache(void)
     CHECK(tfs_write(fs, f, 3 * 4096 + 1, "\xcd", 1) == 1 && ((uint8_t *)p)[1] == 0xcd, "reclaim dropped a mapped block");
 
     /* Holes and blocks past the end are not lent: the caller copies. */
-    CHECK(tfs_lend_page(fs, f, 65, &again) == -ENODATA, "lend past the end");
-    CHECK(tfs_truncate(fs, f, 80 * 4096) == 0 && tfs_lend_page(fs, f, 70, &again) == -ENODATA, "lend a hole");
+    CHECK(tfs_lend_page(fs, f, 65, false, &again) == -ENODATA, "lend past the end");
+    CHECK(tfs_truncate(fs, f, 80 * 4096) == 0 && tfs_lend_page(fs, f, 70, false, &again) == -ENODATA, "lend a hole");
+    /* ... unless a shared mapping is about to write there. */
+    void *filled = NULL;
+    CHECK(tfs_lend_page(fs, f, 71, true, &filled) == 0 && ((uint8_t *)filled)[0] == 0, "fill a hole for a mapping");
+    CHECK(tfs_write(fs, f, 71 * 4096, "H", 1) == 1 && ((uint8_t *)filled)[0] == 'H', "a filled hole is not the file's block");
     CHECK(tfs_truncate(fs, f, 64 * 4096 + 4) == 0, "truncate back");
 
     /* A mapping wrote the last page, also past the end of the file. */
     uint8_t *last = NULL;
-    CHECK(tfs_lend_page(fs, f, 64, (void **)&last) == 0 && memcmp(last, "tail", 4) == 0 && last[4] == 0, "lend the tail");
+    CHECK(tfs_lend_page(fs, f, 64, false, (void **)&last) == 0 && memcmp(last, "tail", 4) == 0 && last[4] == 0, "lend the tail");
     borrowed = last;
     last[1] = 'A';
     last[100] = 'X';
