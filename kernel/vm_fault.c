@@ -32,8 +32,8 @@
 
 /* Put pa at va with v's permissions. A page shared with the page cache
  * goes in read-only unless the mapping is MAP_SHARED; a MAP_SHARED page that
- * is not the cache's (a hole) goes in read-only too, so its first write
- * comes here to be given the file's block. */
+ * is not the cache's (a hole) goes in read-only too, so that its first write
+ * faults and promote_hole_page gives it the file's block. */
 static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa, bool shared)
 {
     uint64_t flags = vm_pte_flags(v->flags);
