@@ -15,13 +15,12 @@ static uint64_t wall_clock(void *ctx) { return clock_realtime_ns(); }
 
 static size_t reclaim_cache(void *fs, size_t want) { return tfs_reclaim(fs, want); }
 
-int mount_writable_tfs(struct heap *h, struct blockdev *dev, uint32_t cache_blocks, struct tfs **out,
-                       char *err, size_t errlen)
+int make_tfs_writable(struct tfs *fs, uint32_t cache_blocks, char *err, size_t errlen)
 {
     struct tfs_mount_options opt = { .cache_blocks = cache_blocks, .clock_ns = wall_clock,
                                      .lent_in_use = kernel_page_shared };
-    int r = tfs_mount_opts(h, dev, &opt, out, err, errlen);
-    if (r == 0) page_alloc_add_reclaimer(reclaim_cache, *out);
+    int r = tfs_make_writable(fs, &opt, err, errlen);
+    if (r == 0) page_alloc_add_reclaimer(reclaim_cache, fs);
     return r;
 }
 
@@ -64,13 +63,12 @@ static struct tfs *mount_volume(struct heap *h, struct blockdev **disks, int ndi
             continue;
         }
         struct tfs_statfs st;
-        bool match = tfs_statfs(fs, &st) == 0 && memcmp(st.uuid, uuid, 16) == 0;
-        tfs_unmount(fs);
-        if (!match) {
+        if (tfs_statfs(fs, &st) != 0 || memcmp(st.uuid, uuid, 16) != 0) {
+            tfs_unmount(fs);
             deallocate(h, part, sizeof *part);
             continue;
         }
-        if (mount_writable_tfs(h, &part->dev, 0, &fs, err, sizeof err) < 0) mount_fail(path, err);
+        if (make_tfs_writable(fs, 0, err, sizeof err) < 0) mount_fail(path, err);
         disks[i] = NULL;   /* one volume per disk */
         return fs;
     }

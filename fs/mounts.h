@@ -24,12 +24,11 @@ struct mount_table {
     struct mount mounts[MAX_MOUNTS];
 };
 
-/* Mount a TFS for the program to write, the way every kernel mount is made:
- * wall-clock timestamps, a block cache of up to cache_blocks (0: a small
- * default) that keeps mapped pages and gives memory back when the machine
- * runs short. As tfs_mount_opts: 0 or a negative errno with a line in err. */
-int mount_writable_tfs(struct heap *h, struct blockdev *dev, uint32_t cache_blocks, struct tfs **out,
-                       char *err, size_t errlen);
+/* Make a read-only TFS mount writable for the program, the way every kernel
+ * mount is: wall-clock timestamps, a block cache of up to cache_blocks (0: a
+ * small default) that keeps mapped pages and gives memory back when the
+ * machine runs short. 0, or a negative errno with a line in err. */
+int make_tfs_writable(struct tfs *fs, uint32_t cache_blocks, char *err, size_t errlen);
 
 /* Mount the volumes the host asked for; a volume that cannot be found or
  * mounted is reported on the console and powers the machine off (a program

@@ -46,6 +46,11 @@ struct tfs_mount_options {
  * zeroes a torn log tail left by a crash. */
 int tfs_mount_opts(struct heap *h, struct blockdev *dev, const struct tfs_mount_options *opt, struct tfs **out,
                    char *err, size_t errlen);
+/* Turn a read-only mount (tfs_mount) into the writable mount opt describes
+ * (its flags aside) without reading the filesystem again: what the kernel
+ * does after reading the boot config. On failure the mount stays read-only
+ * but should be unmounted; err holds the reason. */
+int tfs_make_writable(struct tfs *fs, const struct tfs_mount_options *opt, char *err, size_t errlen);
 /* Sync (writable mounts), then free everything. Nodes become invalid.
  * Returns the sync's result; the memory is freed either way. */
 int tfs_unmount(struct tfs *fs);

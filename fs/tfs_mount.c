@@ -671,6 +671,17 @@ static uint64_t max_ino(struct tfs *fs)
     return m;
 }
 
+/* The writable half of a mount: inode numbers, the free-space bitmap (which
+ * fails if two files claim one block) and the log's tail. */
+static int become_writable(struct tfs *fs, char *err, size_t errlen)
+{
+    fs->writable = true;
+    fs->next_ino = max_ino(fs) + 1;
+    int rc = tfs_alloc_init(fs, err, errlen);
+    if (!rc) rc = tfs_log_open(fs, err, errlen);
+    return rc;
+}
+
 int tfs_mount_opts(struct heap *h, struct blockdev *dev, const struct tfs_mount_options *opt, struct tfs **out,
                    char *err, size_t errlen)
 {
@@ -722,12 +733,7 @@ int tfs_mount_opts(struct heap *h, struct blockdev *dev, const struct tfs_mount_
         if (rc) format_sn(err, errlen, "tfs: out of memory");
         else if (opt && opt->lent_in_use) tfs_cache_watch_lent(fs->cache, opt->lent_in_use);
     }
-    if (!rc && !(opt && (opt->flags & TFS_MOUNT_READONLY))) {
-        fs->writable = true;
-        fs->next_ino = max_ino(fs) + 1;
-        rc = tfs_alloc_init(fs, err, errlen);
-        if (!rc) rc = tfs_log_open(fs, err, errlen);
-    }
+    if (!rc && !(opt && (opt->flags & TFS_MOUNT_READONLY))) rc = become_writable(fs, err, errlen);
     if (rc) {
         fs->writable = false;
         tfs_unmount(fs);
@@ -735,6 +741,27 @@ int tfs_mount_opts(struct heap *h, struct blockdev *dev, const struct tfs_mount_
     }
     *out = fs;
     return 0;
+}
+
+int tfs_make_writable(struct tfs *fs, const struct tfs_mount_options *opt, char *err, size_t errlen)
+{
+    if (fs->writable) return 0;
+    /* The read-only mount's cache holds nothing dirty or lent: swap it for
+     * one of the size asked for. */
+    struct tfs_cache *cache;
+    uint32_t blocks = opt->cache_blocks ? opt->cache_blocks : TFS_DEFAULT_CACHE_BLOCKS;
+    if (tfs_cache_create(fs->heap, fs->dev, blocks, &cache)) {
+        format_sn(err, errlen, "tfs: out of memory");
+        return -ENOMEM;
+    }
+    tfs_cache_destroy(fs->cache);
+    fs->cache = cache;
+    if (opt->lent_in_use) tfs_cache_watch_lent(cache, opt->lent_in_use);
+    fs->clock_ns = opt->clock_ns;
+    fs->clock_ctx = opt->clock_ctx;
+    int rc = become_writable(fs, err, errlen);
+    if (rc) fs->writable = false;
+    return rc;
 }
 
 int tfs_mount(struct heap *h, struct blockdev *dev, struct tfs **out, char *err, size_t errlen)

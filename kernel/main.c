@@ -61,10 +61,9 @@ static struct tfs *mount_root(struct heap *h, struct blockdev *disk)
     if (tfs_mount(h, &part->dev, &fs, err, sizeof err) < 0) boot_fail(EXIT_BAD_IMAGE, "root filesystem", err);
     const struct tfs_config *cfg = tfs_config(fs);
     if (!cfg || !(cfg->flags & TFS_CONFIG_READONLY_ROOT)) {
-        tfs_unmount(fs);
         /* The block cache is the page cache: let it use a quarter of free memory. */
         uint64_t cache_blocks = MAX(pages_free_count() / 4, 256ul);
-        if (mount_writable_tfs(h, &part->dev, (uint32_t)MIN(cache_blocks, 1ul << 24), &fs, err, sizeof err) < 0)
+        if (make_tfs_writable(fs, (uint32_t)MIN(cache_blocks, 1ul << 24), err, sizeof err) < 0)
             boot_fail(EXIT_BAD_IMAGE, "root filesystem", err);
     }
     kernel.root_disk = disk;

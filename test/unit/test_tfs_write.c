@@ -996,9 +996,36 @@ static void test_page_cache(void)
     md_free(&m);
 }
 
+/* The kernel's way in: a read-only mount (to read the boot config) made
+ * writable in place. */
+static void test_make_writable(void)
+{
+    struct memdev m;
+    fresh(&m, 2048, 16);
+    struct tfs *fs = NULL;
+    CHECK(tfs_mount(host_heap(), &m.dev, &fs, err, sizeof(err)) == 0, "mount read-only: %s", err);
+    if (!fs) return;
+    struct tfs_node *f;
+    CHECK(mk(fs, "/before", &f) == -EROFS, "a read-only mount created a file");
+    struct tfs_mount_options opt = { .cache_blocks = 64 };
+    CHECK(tfs_make_writable(fs, &opt, err, sizeof(err)) == 0, "make writable: %s", err);
+    CHECK(tfs_make_writable(fs, &opt, err, sizeof(err)) == 0, "make writable twice");
+    CHECK(mk(fs, "/after", &f) == 0 && tfs_write(fs, f, 0, "upgraded", 8) == 8, "write after the upgrade");
+    CHECK(tfs_unmount(fs) == 0, "unmount");
+    fs = NULL;
+    CHECK(tfs_mount(host_heap(), &m.dev, &fs, err, sizeof(err)) == 0, "mount again: %s", err);
+    char got[9] = { 0 };
+    f = fs ? get(fs, "/after") : NULL;
+    CHECK(f && tfs_read(fs, f, 0, got, 8) == 8 && memcmp(got, "upgraded", 8) == 0, "the write did not last");
+    tfs_unmount(fs);
+    fsck_clean(&m.dev, "make writable");
+    md_free(&m);
+}
+
 int main(void)
 {
     test_namespace();
+    test_make_writable();
     test_page_cache();
     test_data();
     test_open_unlinked();
