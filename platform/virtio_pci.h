@@ -32,6 +32,7 @@ struct virtio_pci {
     uint32_t device_cfg_len;
     uint64_t features;            /* negotiated */
     void *bar_map[6];             /* each BAR mapped once, on first use */
+    uint64_t bar_size[6];
 };
 
 /* Find the modern capabilities and map them. Returns 0, or -ENODEV when the
