@@ -6,6 +6,8 @@
 #include "../kernel/panic.h"
 #include "../kernel/clock.h"
 #include "../kernel/mm.h"
+#include "../kernel/kernel.h"
+#include "../kernel/process.h"
 #include "../klib/string.h"
 
 #define MOUNTS_FILE "opt/pith/mounts"
@@ -15,10 +17,16 @@ static uint64_t wall_clock(void *ctx) { return clock_realtime_ns(); }
 
 static size_t reclaim_cache(void *fs, size_t want) { return tfs_reclaim(fs, want); }
 
+/* Zeros a mapping shows for a hole must give way to the block it got. */
+static void holes_filled(const struct tfs_node *n, uint64_t first, uint64_t count)
+{
+    if (kernel.process) vm_forget_hole_pages(&kernel.process->vm, n, first * PAGE_SIZE, (first + count) * PAGE_SIZE);
+}
+
 int make_tfs_writable(struct tfs *fs, uint32_t cache_blocks, char *err, size_t errlen)
 {
     struct tfs_mount_options opt = { .cache_blocks = cache_blocks, .clock_ns = wall_clock,
-                                     .lent_in_use = kernel_page_shared };
+                                     .lent_in_use = kernel_page_shared, .holes_filled = holes_filled };
     int r = tfs_make_writable(fs, &opt, err, errlen);
     if (r == 0) page_alloc_add_reclaimer(reclaim_cache, fs);
     return r;

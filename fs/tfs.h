@@ -40,6 +40,10 @@ struct tfs_mount_options {
      * mappings and read()/write() share one copy. NULL: lent blocks can be
      * evicted like any other (a mapping then keeps an older copy). */
     bool (*lent_in_use)(const void *block);
+    /* Blocks [first, first+count) of n were holes and now have blocks (a
+     * write, fallocate, a mapping's first store): mappings that stand in
+     * zeros for them must look again. NULL: nobody to tell. */
+    void (*holes_filled)(const struct tfs_node *n, uint64_t first, uint64_t count);
 };
 /* tfs_mount is tfs_mount_opts with TFS_MOUNT_READONLY. A writable mount also
  * builds the free-space bitmap (failing if two files claim one block) and

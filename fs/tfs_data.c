@@ -129,6 +129,7 @@ static int fill_hole(struct tfs *fs, struct tfs_node *n, uint64_t fb, uint64_t m
         return -ENOMEM;
     }
     if (!n->dead) tfs_log_extent(fs, n->ino, fb, db, *got);
+    if (fs->holes_filled) fs->holes_filled(n, fb, *got);
     return 0;
 }
 

@@ -93,6 +93,7 @@ struct tfs {
     bool broken;           /* a device write failed: refuse further changes (-EIO) */
     uint64_t (*clock_ns)(void *ctx);
     void *clock_ctx;
+    void (*holes_filled)(const struct tfs_node *n, uint64_t first, uint64_t count);
     struct tfs_cache *cache;
     uint64_t next_ino;
     struct tfs_node *dead_list;

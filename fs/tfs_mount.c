@@ -704,6 +704,7 @@ int tfs_mount_opts(struct heap *h, struct blockdev *dev, const struct tfs_mount_
     if (opt) {
         fs->clock_ns = opt->clock_ns;
         fs->clock_ctx = opt->clock_ctx;
+        fs->holes_filled = opt->holes_filled;
     }
     struct super sb;
     int rc = choose_super(fs, buf, &sb, err, errlen);
@@ -759,6 +760,7 @@ int tfs_make_writable(struct tfs *fs, const struct tfs_mount_options *opt, char 
     if (opt->lent_in_use) tfs_cache_watch_lent(cache, opt->lent_in_use);
     fs->clock_ns = opt->clock_ns;
     fs->clock_ctx = opt->clock_ctx;
+    fs->holes_filled = opt->holes_filled;
     int rc = become_writable(fs, err, errlen);
     if (rc) fs->writable = false;
     return rc;

@@ -20,6 +20,10 @@
  * never given write access to it, and copies it before writing
  * (kernel/vm_fault.c). */
 #define PTE_FOREIGN (1ul << 10)
+/* Software bit: zeros standing in for a hole of a mapped file, mapped
+ * read-only. When the hole gets a block the page is dropped so the mapping
+ * sees the file again; a private mapping's first write keeps it as its own. */
+#define PTE_HOLE (1ul << 11)
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 
 struct phys_range;

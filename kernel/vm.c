@@ -201,7 +201,9 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len)
     return r;
 }
 
-void vm_forget_file_range(struct vm *vm, const void *node, uint64_t from, uint64_t to)
+/* Drop the whole-file pages of [from, to) (file offsets) from every mapping
+ * of `node`; only hole stand-ins when holes_only. */
+static void forget_pages(struct vm *vm, const void *node, uint64_t from, uint64_t to, bool holes_only)
 {
     from = ALIGN_UP(from, PAGE_SIZE);
     uint64_t irq = spin_lock_irqsave(&vm->lock);
@@ -211,11 +213,23 @@ void vm_forget_file_range(struct vm *vm, const void *node, uint64_t from, uint64
         for (uint64_t va = v->start; va < v->end && va + PAGE_SIZE <= v->file_end; va += PAGE_SIZE) {
             uint64_t off = v->file_offset + (va - v->start);
             if (off < from || off >= to || to - off < PAGE_SIZE) continue;
+            uint64_t *pte = page_lookup(vm->root, va);
+            if (holes_only && !(pte && (*pte & PTE_HOLE))) continue;
             uint64_t pa = page_unmap(vm->root, va);
             if (pa) page_free(pa);
         }
     }
     spin_unlock_irqrestore(&vm->lock, irq);
+}
+
+void vm_forget_file_range(struct vm *vm, const void *node, uint64_t from, uint64_t to)
+{
+    forget_pages(vm, node, from, to, false);
+}
+
+void vm_forget_hole_pages(struct vm *vm, const void *node, uint64_t from, uint64_t to)
+{
+    forget_pages(vm, node, from, to, true);
 }
 
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
@@ -262,8 +276,8 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
                  * stays: a shared mapping still owes the file that write. */
                 uint64_t flags = vm_pte_flags(v->flags);
                 if (*pte & PTE_FOREIGN) flags = (v->flags & VM_SHARED ? flags : flags & ~PTE_W) | PTE_FOREIGN;
-                else if ((v->flags & VM_SHARED) && v->file) flags &= ~PTE_W;   /* a hole: see vm_fault.c */
-                *pte = (*pte & (PTE_ADDR_MASK | PTE_D | PTE_A)) | PTE_P | flags;
+                if (*pte & PTE_HOLE) flags &= ~PTE_W;   /* a hole's zeros: see vm_fault.c */
+                *pte = (*pte & (PTE_ADDR_MASK | PTE_D | PTE_A | PTE_HOLE)) | PTE_P | flags;
             }
             tlb_flush_page(va);
         }

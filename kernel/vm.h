@@ -64,6 +64,9 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
  * pages of that range, private copies included, as Linux does; touching one
  * again reads the file anew (zeros in a hole, SIGBUS past the end). */
 void vm_forget_file_range(struct vm *vm, const void *node, uint64_t from, uint64_t to);
+/* Holes in [from, to) of the file behind `node` got blocks: drop the pages
+ * that stood in zeros for them, so the next touch maps the file's page. */
+void vm_forget_hole_pages(struct vm *vm, const void *node, uint64_t from, uint64_t to);
 /* Map the kernel's physical page pa at start (one page, VM_PINNED): every
  * mapping of it shares the page, and unmapping never frees it. */
 int vm_map_kernel_page(struct vm *vm, uint64_t start, uint64_t pa, uint32_t flags);

@@ -10,11 +10,14 @@
  * on its behalf, gives the mapping its own copy. A shared mapping writes the
  * page itself, and vm.c tells the file system which pages were written
  * (the dirty bit) on msync, fsync, munmap and exit. Pages that are only
- * partly file (an ELF segment's last page before its bss) and holes are read
- * into a fresh page; in a shared mapping a hole's page stays read-only, and
- * the first write to it gives the hole a block and maps the cache's page
- * instead (promote_hole_page). Pages wholly past the end of the file raise
- * SIGBUS, as on Linux.
+ * partly file (an ELF segment's last page before its bss) are read into a
+ * fresh page. A hole has no block to share: it maps fresh zeros read-only
+ * (PTE_HOLE). When the hole gets a block (a write(2), fallocate), the file
+ * system says so and the stand-in is dropped (vm_forget_hole_pages), so the
+ * mapping sees the file again; a private mapping's first write keeps the
+ * zeros as its own page, a shared mapping's gives the hole its block and maps
+ * the cache's page (promote_hole_page). Pages wholly past the end of the
+ * file raise SIGBUS, as on Linux.
  *
  * The file is read without vm->lock: reading may wait for the disk, and the
  * region may change meanwhile, so the page is installed only if its slot is
@@ -30,15 +33,18 @@
 #define PF_WRITE 2
 #define PF_FETCH 16
 
-/* Put pa at va with v's permissions. A page shared with the page cache
- * goes in read-only unless the mapping is MAP_SHARED; a MAP_SHARED page that
- * is not the cache's (a hole) goes in read-only too, so that its first write
- * faults and promote_hole_page gives it the file's block. */
-static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa, bool shared)
+/* What a filled page is: the mapping's own, the page cache's (shared), or
+ * zeros standing in for a hole. */
+enum page_kind { PAGE_OWN, PAGE_CACHE, PAGE_HOLE };
+
+/* Put pa at va with v's permissions. The page cache's page goes in
+ * read-only unless the mapping is MAP_SHARED; a hole's zeros always go in
+ * read-only, so that the first write to them faults. */
+static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa, enum page_kind kind)
 {
     uint64_t flags = vm_pte_flags(v->flags);
-    if (shared) flags = (v->flags & VM_SHARED ? flags : flags & ~PTE_W) | PTE_FOREIGN;
-    else if ((v->flags & VM_SHARED) && v->file) flags &= ~PTE_W;
+    if (kind == PAGE_CACHE) flags = (v->flags & VM_SHARED ? flags : flags & ~PTE_W) | PTE_FOREIGN;
+    if (kind == PAGE_HOLE) flags = (flags & ~PTE_W) | PTE_HOLE;
     if (page_map(vm->root, va, pa, flags) < 0) return -ENOMEM;
     tlb_flush_page(va);
     if (!(v->flags & VM_PROT_MASK)) {
@@ -51,14 +57,15 @@ static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa,
 
 /* The page for file offset `offset`, with `bytes` of file at its start:
  * the page cache's own when it may be shared (`fill`: a hole gets a block
- * first), else a fresh copy. 0 if the page lies wholly past the end of the
- * file (*err = -ENXIO: Linux raises SIGBUS), memory is out (-ENOMEM), the
- * file cannot be read (-EIO) or a hole cannot be filled (-ENOSPC ...). */
+ * first; else a hole gives fresh zeros), otherwise a fresh copy. *kind says
+ * which. 0 if the page lies wholly past the end of the file (*err = -ENXIO:
+ * Linux raises SIGBUS), memory is out (-ENOMEM), the file cannot be read
+ * (-EIO) or a hole cannot be filled (-ENOSPC ...). */
 static uint64_t fetch_file_page(struct file *f, uint64_t offset, size_t bytes, bool may_share, bool fill,
-                                bool *shared, int *err)
+                                enum page_kind *kind, int *err)
 {
     uint64_t pa;
-    *shared = false;
+    *kind = PAGE_OWN;
     struct linux_stat st;
     if (f->ops->stat(f, &st) == 0 && offset >= ALIGN_UP((uint64_t)st.st_size, PAGE_SIZE)) {
         *err = -ENXIO;
@@ -67,10 +74,15 @@ static uint64_t fetch_file_page(struct file *f, uint64_t offset, size_t bytes, b
     if (may_share && bytes == PAGE_SIZE && f->ops->lend_page) {
         int r = f->ops->lend_page(f, offset, fill, &pa);
         if (r == 0) {
-            *shared = true;
+            *kind = PAGE_CACHE;
             return pa;
         }
-        if (fill && r != -ENODATA) {
+        if (r == -ENODATA) {
+            *kind = PAGE_HOLE;
+            *err = -ENOMEM;
+            return page_alloc();
+        }
+        if (fill) {
             *err = r;   /* a shared mapping's write cannot have its block (-ENOSPC ...) */
             return 0;
         }
@@ -113,7 +125,7 @@ static void map_around(struct vm *vm, uint64_t va, uint64_t *irq)
                     !(pte && (*pte & (PTE_P | PTE_HIDDEN)));
         file_put(f);
         if (r < 0) return;
-        if (!same || install(vm, v, next, pa, true) < 0) {
+        if (!same || install(vm, v, next, pa, PAGE_CACHE) < 0) {
             page_free(pa);
             return;
         }
@@ -140,7 +152,7 @@ static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t 
         if (!v->file || va >= v->file_end) {
             uint64_t pa = page_alloc();
             if (!pa) return NULL;
-            if (install(vm, v, va, pa, false) < 0) {
+            if (install(vm, v, va, pa, PAGE_OWN) < 0) {
                 page_free(pa);
                 return NULL;
             }
@@ -150,11 +162,12 @@ static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t 
         struct file *f = v->file;
         uint64_t offset = v->file_offset + (va - v->start);
         size_t bytes = (size_t)MIN((uint64_t)PAGE_SIZE, v->file_end - va);
-        bool may_share = (v->flags & VM_SHARED) || !for_write, shared;
+        bool may_share = (v->flags & VM_SHARED) || !for_write;
         bool fill = (v->flags & VM_SHARED) && for_write;
+        enum page_kind kind;
         file_get(f);
         spin_unlock_irqrestore(&vm->lock, *irq);
-        uint64_t pa = fetch_file_page(f, offset, bytes, may_share, fill, &shared, err);
+        uint64_t pa = fetch_file_page(f, offset, bytes, may_share, fill, &kind, err);
         *irq = spin_lock_irqsave(&vm->lock);
 
         /* Still the same empty slot of the same mapping? */
@@ -168,12 +181,12 @@ static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t 
             page_free(pa);
             continue;   /* look again: someone else filled or changed it */
         }
-        if (install(vm, v, va, pa, shared) < 0) {
+        if (install(vm, v, va, pa, kind) < 0) {
             page_free(pa);
             *err = -ENOMEM;
             return NULL;
         }
-        if (shared) map_around(vm, va, irq);
+        if (kind == PAGE_CACHE) map_around(vm, va, irq);
         return page_lookup(vm->root, va);
     }
 }
@@ -197,14 +210,21 @@ static uint64_t *unshare_page(struct vm *vm, const struct vma *v, uint64_t va, u
     return pte;
 }
 
-/* The first write to a hole's page in a shared mapping: give the hole a
- * block and map the cache's page for it instead of the read-only zeros.
- * Called with vm->lock held; drops it while the file system works. */
-static int promote_hole_page(struct vm *vm, uint64_t va, uint64_t *irq)
+/* The first write to a hole's zeros. A private mapping keeps them as its
+ * own page. A shared one gives the hole a block and maps the cache's page
+ * for it instead (filling the hole drops the zeros through
+ * vm_forget_hole_pages, and the write then faults once more and finds the
+ * block). Called with vm->lock held; drops it while the file system works. */
+static int write_to_hole(struct vm *vm, uint64_t va, uint64_t *irq)
 {
     struct vma *v = vm_find(vm, va);
     uint64_t *pte = page_lookup(vm->root, va);
-    if (!v || !v->file || !v->file->ops->lend_page || !pte || !(*pte & PTE_P)) return -EFAULT;
+    if (!v || !pte || !(*pte & PTE_HOLE)) return -EFAULT;
+    if (!(v->flags & VM_SHARED) || !v->file || !v->file->ops->lend_page) {
+        *pte = (*pte & ~PTE_HOLE) | (vm_pte_flags(v->flags) & PTE_W);
+        tlb_flush_page(va);
+        return 0;
+    }
     struct file *f = v->file;
     uint64_t offset = v->file_offset + (va - v->start), old = *pte & PTE_ADDR_MASK, pa;
     file_get(f);
@@ -220,7 +240,7 @@ static int promote_hole_page(struct vm *vm, uint64_t va, uint64_t *irq)
         page_free(pa);
         return 0;   /* changed meanwhile: the write faults again and sees what is there */
     }
-    if (install(vm, v, va, pa, true) < 0) {
+    if (install(vm, v, va, pa, PAGE_CACHE) < 0) {
         page_free(pa);
         return -ENOMEM;
     }
@@ -255,9 +275,8 @@ int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
         } else {
             r = unshare_page(vm, v, va, pte) ? 0 : -ENOMEM;
         }
-    } else if (allowed && write && (error & PF_PRESENT) && v && (v->flags & VM_SHARED) && v->file && pte &&
-               (*pte & PTE_P) && !(*pte & PTE_W)) {
-        r = promote_hole_page(vm, va, &irq);
+    } else if (allowed && write && v && pte && (*pte & PTE_P) && (*pte & PTE_HOLE)) {
+        r = write_to_hole(vm, va, &irq);
     }
     spin_unlock_irqrestore(&vm->lock, irq);
     return r;
@@ -269,6 +288,7 @@ void *vm_page_for_kernel_write(struct vm *vm, uint64_t addr)
     uint64_t irq = spin_lock_irqsave(&vm->lock);
     int err;
     uint64_t *pte = fill_page(vm, va, true, &irq, &err);
+    if (pte && (*pte & PTE_HOLE) && write_to_hole(vm, va, &irq) == 0) pte = fill_page(vm, va, true, &irq, &err);
     struct vma *v = vm_find(vm, va);
     if (pte && (*pte & PTE_FOREIGN) && v && (v->flags & VM_SHARED))
         *pte |= PTE_D;   /* the kernel's write goes to the file like the program's */

@@ -200,17 +200,27 @@ static void check_shared_mapping(const char *dir)
     CHECK(msync((void *)sh, 2 * PAGE, MS_SYNC) == 0, "msync");
     /* Holes (the file grown by ftruncate) are coherent too once written:
      * one read first, one written straight away. */
-    CHECK(ftruncate(fd, 4 * PAGE) == 0, "ftruncate to grow");
-    volatile char *h = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    CHECK(h != MAP_FAILED, "mmap the grown file");
-    if (h != MAP_FAILED) {
+    CHECK(ftruncate(fd, 6 * PAGE) == 0, "ftruncate to grow");
+    volatile char *h = mmap(NULL, 6 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    volatile char *hp = mmap(NULL, 6 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    CHECK(h != MAP_FAILED && hp != MAP_FAILED, "mmap the grown file");
+    if (h != MAP_FAILED && hp != MAP_FAILED) {
         CHECK(h[2 * PAGE] == 0 && h[3 * PAGE + 9] == 0, "a hole does not read as zeros");
+        /* Holes both mappings have read, then filled by write(2): both see it.
+         * One the private mapping wrote first stays its own. */
+        CHECK(h[4 * PAGE] == 0 && hp[4 * PAGE] == 0 && hp[5 * PAGE] == 0, "holes read as zeros");
+        hp[5 * PAGE + 1] = 'P';
+        CHECK(pwrite(fd, "q", 1, 4 * PAGE + 7) == 1 && pwrite(fd, "r", 1, 5 * PAGE + 7) == 1, "pwrite into holes");
+        CHECK(h[4 * PAGE + 7] == 'q' && hp[4 * PAGE + 7] == 'q', "a hole filled by write(2) still reads zeros in a mapping");
+        CHECK(h[5 * PAGE + 7] == 'r' && h[5 * PAGE + 1] == 0, "the shared mapping misses a write(2) into a hole");
+        CHECK(hp[5 * PAGE + 1] == 'P' && hp[5 * PAGE + 7] == 0, "a private page written before the hole was filled changed");
+        munmap((void *)hp, 6 * PAGE);
         h[2 * PAGE + 1] = 'h';
         h[3 * PAGE + 2] = 'j';
         CHECK(pread(fd, &c, 1, 2 * PAGE + 1) == 1 && c == 'h', "read(2) misses a store into a hole that was read first");
         CHECK(pread(fd, &c, 1, 3 * PAGE + 2) == 1 && c == 'j', "read(2) misses a store into a hole");
         CHECK(pwrite(fd, "k", 1, 3 * PAGE + 3) == 1 && h[3 * PAGE + 3] == 'k', "a filled hole's page misses write(2)");
-        munmap((void *)h, 4 * PAGE);
+        munmap((void *)h, 6 * PAGE);
     }
     /* A shared mapping of a file opened read-only cannot be made writable. */
     int ro = open(path, O_RDONLY);
