@@ -20,7 +20,7 @@ static size_t reclaim_cache(void *fs, size_t want) { return tfs_reclaim(fs, want
 /* Zeros a mapping shows for a hole must give way to the block it got. */
 static void holes_filled(const struct tfs_node *n, uint64_t first, uint64_t count)
 {
-    if (kernel.process) vm_forget_hole_pages(&kernel.process->vm, n, first * PAGE_SIZE, (first + count) * PAGE_SIZE);
+    if (kernel.process) vm_file_holes_filled(&kernel.process->vm, n, first * PAGE_SIZE, (first + count) * PAGE_SIZE);
 }
 
 int make_tfs_writable(struct tfs *fs, uint32_t cache_blocks, char *err, size_t errlen)

@@ -88,6 +88,35 @@ static int carve(struct vm *vm, uint64_t start, uint64_t end)
     return 0;
 }
 
+/* Neighbours that differ in nothing but their bounds: the same flags and
+ * label, and for a file the offsets continue with no bss between. */
+static bool mergeable(const struct vma *a, const struct vma *b)
+{
+    if (a->end != b->start || a->flags != b->flags || (a->flags & VM_PINNED)) return false;
+    if (a->name != b->name || a->ino != b->ino || a->file != b->file) return false;
+    return !a->file || (a->file_end >= a->end && b->file_offset == a->file_offset + (a->end - a->start));
+}
+
+/* Join mergeable neighbours into one region, as Linux does: mremap and
+ * friends work on one region at a time, and /proc/self/maps shows one line
+ * where the program made one mapping (grown, or split by mprotect and made
+ * whole again). */
+static void merge_regions(struct vm *vm)
+{
+    for (struct vma *a = vm->vmas; a && a->next;) {
+        struct vma *b = a->next;
+        if (!mergeable(a, b)) {
+            a = b;
+            continue;
+        }
+        a->end = b->end;
+        a->file_end = b->file_end;
+        a->next = b->next;
+        if (b->file) file_put(b->file);
+        deallocate(vm->heap, b, sizeof *b);
+    }
+}
+
 static void insert_sorted(struct vm *vm, struct vma *n)
 {
     struct vma **link = &vm->vmas;
@@ -96,64 +125,51 @@ static void insert_sorted(struct vm *vm, struct vma *n)
     *link = n;
 }
 
-int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags)
+int vm_map_from(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags, const struct vm_source *src)
 {
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
     if (start & (PAGE_SIZE - 1) || end <= start || end > USER_TOP) return -EINVAL;
     struct vma *n = vma_new(vm, start, end, flags);
     if (!n) return -ENOMEM;
+    if (src) {
+        n->name = src->name;
+        if (src->file) {
+            struct linux_stat st;
+            file_get(src->file);
+            n->file = src->file;
+            n->file_offset = src->offset;
+            n->file_end = src->file_end;
+            n->name = src->file->path;
+            n->ino = src->file->ops->stat && src->file->ops->stat(src->file, &st) == 0 ? st.st_ino : 0;
+        }
+    }
     vm_writeback(vm, start, end - start, false);
     uint64_t irq = spin_lock_irqsave(&vm->lock);
     int r = carve(vm, start, end);
     if (r == 0) {
         release_pages(vm, start, end);
         insert_sorted(vm, n);
+        merge_regions(vm);
     }
     spin_unlock_irqrestore(&vm->lock, irq);
-    if (r) deallocate(vm->heap, n, sizeof *n);
+    if (r) {
+        if (n->file) file_put(n->file);
+        deallocate(vm->heap, n, sizeof *n);
+    }
     return r;
 }
 
-int vm_map_kernel_page(struct vm *vm, uint64_t start, uint64_t pa, uint32_t flags)
+int vm_map_kernel_page(struct vm *vm, uint64_t start, uint64_t pa, uint32_t flags, const char *name)
 {
     flags = (flags & ~VM_WRITE) | VM_PINNED;
-    int r = vm_map(vm, start, PAGE_SIZE, flags);
+    struct vm_source label = { .name = name };
+    int r = vm_map_from(vm, start, PAGE_SIZE, flags, &label);
     if (r < 0) return r;
     uint64_t irq = spin_lock_irqsave(&vm->lock);
     r = page_ref(pa) ? page_map(vm->root, start, pa, vm_pte_flags(flags) | PTE_FOREIGN) : -ENOMEM;
     spin_unlock_irqrestore(&vm->lock, irq);
     if (r < 0) vm_unmap(vm, start, PAGE_SIZE);
     return r;
-}
-
-void vm_set_file(struct vm *vm, uint64_t start, const char *name, uint64_t ino, uint64_t offset)
-{
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
-    struct vma *v = vm_find(vm, start);
-    if (v && v->start == start) {
-        v->name = name;
-        v->ino = ino;
-        v->file_offset = offset;
-    }
-    spin_unlock_irqrestore(&vm->lock, irq);
-}
-
-void vm_attach_file(struct vm *vm, uint64_t start, struct file *f, uint64_t offset, uint64_t file_end, bool shared)
-{
-    struct linux_stat st;
-    uint64_t ino = f->ops->stat && f->ops->stat(f, &st) == 0 ? st.st_ino : 0;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
-    struct vma *v = vm_find(vm, start);
-    if (v && v->start == start && !v->file) {
-        file_get(f);
-        v->file = f;
-        v->file_end = file_end;
-        v->name = f->path;
-        v->ino = ino;
-        v->file_offset = offset;
-        if (shared) v->flags |= VM_SHARED;
-    }
-    spin_unlock_irqrestore(&vm->lock, irq);
 }
 
 /* A page of a shared mapping the program wrote: the page cache's own page,
@@ -202,8 +218,9 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len)
 }
 
 /* Drop the whole-file pages of [from, to) (file offsets) from every mapping
- * of `node`; only hole stand-ins when holes_only. */
-static void forget_pages(struct vm *vm, const void *node, uint64_t from, uint64_t to, bool holes_only)
+ * of `node`: all of them when `only` is 0, else those whose entry has one
+ * of the `only` bits. */
+static void forget_pages(struct vm *vm, const void *node, uint64_t from, uint64_t to, uint64_t only)
 {
     from = ALIGN_UP(from, PAGE_SIZE);
     uint64_t irq = spin_lock_irqsave(&vm->lock);
@@ -214,7 +231,7 @@ static void forget_pages(struct vm *vm, const void *node, uint64_t from, uint64_
             uint64_t off = v->file_offset + (va - v->start);
             if (off < from || off >= to || to - off < PAGE_SIZE) continue;
             uint64_t *pte = page_lookup(vm->root, va);
-            if (holes_only && !(pte && (*pte & PTE_HOLE))) continue;
+            if (only && !(pte && (*pte & only))) continue;
             uint64_t pa = page_unmap(vm->root, va);
             if (pa) page_free(pa);
         }
@@ -222,14 +239,19 @@ static void forget_pages(struct vm *vm, const void *node, uint64_t from, uint64_
     spin_unlock_irqrestore(&vm->lock, irq);
 }
 
-void vm_forget_file_range(struct vm *vm, const void *node, uint64_t from, uint64_t to)
+void vm_file_truncated(struct vm *vm, const void *node, uint64_t size)
 {
-    forget_pages(vm, node, from, to, false);
+    forget_pages(vm, node, size, UINT64_MAX, 0);
 }
 
-void vm_forget_hole_pages(struct vm *vm, const void *node, uint64_t from, uint64_t to)
+void vm_file_punched(struct vm *vm, const void *node, uint64_t from, uint64_t to)
 {
-    forget_pages(vm, node, from, to, true);
+    forget_pages(vm, node, from, to, PTE_FOREIGN | PTE_HOLE);
+}
+
+void vm_file_holes_filled(struct vm *vm, const void *node, uint64_t from, uint64_t to)
+{
+    forget_pages(vm, node, from, to, PTE_HOLE);
 }
 
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
@@ -282,6 +304,7 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
             tlb_flush_page(va);
         }
     }
+    merge_regions(vm);
     spin_unlock_irqrestore(&vm->lock, irq);
     return 0;
 nomem:
@@ -314,6 +337,7 @@ int vm_name_anon(struct vm *vm, uint64_t start, uint64_t len, const char *name)
         if (v->end > end && !vma_split_tail(vm, v, end)) r = -ENOMEM;
         else v->name = name;
     }
+    merge_regions(vm);
     spin_unlock_irqrestore(&vm->lock, irq);
     return r;
 }

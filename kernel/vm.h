@@ -46,30 +46,43 @@ struct vm {
 };
 
 void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top);
-/* Create a mapping of [start, start+len), replacing whatever was there. */
-int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags);
-/* Label the region starting at start as a mapping of file `name` at `offset`. */
-void vm_set_file(struct vm *vm, uint64_t start, const char *name, uint64_t ino, uint64_t offset);
-/* Make the region starting at start a mapping of f (takes a reference) from
- * `offset`, with file bytes up to the address file_end; labels it with f's
- * path. `shared`: MAP_SHARED. */
-void vm_attach_file(struct vm *vm, uint64_t start, struct file *f, uint64_t offset, uint64_t file_end, bool shared);
+
+/* What a new region maps: anonymous memory (zeros) unless `file` is set. */
+struct vm_source {
+    struct file *file;      /* the region takes its own reference */
+    uint64_t offset;        /* file offset of the region's start */
+    uint64_t file_end;      /* address where the file's bytes end; zeros after (bss) */
+    const char *name;       /* label for /proc/self/maps when anonymous ("[vdso]"); interned */
+};
+
+/* Create a mapping of [start, start+len) from src (NULL: anonymous, no
+ * label), replacing whatever was there. VM_SHARED in flags: MAP_SHARED. */
+int vm_map_from(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags, const struct vm_source *src);
+static inline int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags)
+{
+    return vm_map_from(vm, start, len, flags, NULL);
+}
+
 /* Write dirty pages of shared file mappings in [start, start+len) back to
  * their files; returns 0, -ENOMEM if part of the range is unmapped, or the
  * first write error. */
 int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mapped);
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
-/* The bytes [from, to) of the file behind `node` (a struct file's node) are
- * gone: truncated, or a hole punched. Every mapping of it drops its whole
- * pages of that range, private copies included, as Linux does; touching one
- * again reads the file anew (zeros in a hole, SIGBUS past the end). */
-void vm_forget_file_range(struct vm *vm, const void *node, uint64_t from, uint64_t to);
-/* Holes in [from, to) of the file behind `node` got blocks: drop the pages
- * that stood in zeros for them, so the next touch maps the file's page. */
-void vm_forget_hole_pages(struct vm *vm, const void *node, uint64_t from, uint64_t to);
-/* Map the kernel's physical page pa at start (one page, VM_PINNED): every
- * mapping of it shares the page, and unmapping never frees it. */
-int vm_map_kernel_page(struct vm *vm, uint64_t start, uint64_t pa, uint32_t flags);
+/* Events in a mapped file (`node` is a struct file's node), as Linux's page
+ * cache reacts to them:
+ * - truncated to `size`: every mapping drops its pages past the new end,
+ *   private copies included; touching one again is SIGBUS;
+ * - a hole punched in [from, to): mappings drop the file's pages there (the
+ *   page cache's, and hole stand-ins); private copies stay; the rest reads
+ *   zeros again;
+ * - holes in [from, to) got blocks: the zeros standing in for them go, so
+ *   the next touch maps the file's page. */
+void vm_file_truncated(struct vm *vm, const void *node, uint64_t size);
+void vm_file_punched(struct vm *vm, const void *node, uint64_t from, uint64_t to);
+void vm_file_holes_filled(struct vm *vm, const void *node, uint64_t from, uint64_t to);
+/* Map the kernel's physical page pa at start (one page, VM_PINNED, labelled
+ * name): every mapping of it shares the page, and unmapping never frees it. */
+int vm_map_kernel_page(struct vm *vm, uint64_t start, uint64_t pa, uint32_t flags, const char *name);
 /* prctl(PR_SET_VMA_ANON_NAME): label the anonymous regions of [start, start+len)
  * with name (an interned "[anon:...]" string, or NULL to clear). 0, -ENOMEM if
  * part of the range is unmapped, -EBADF if part of it maps a file. */

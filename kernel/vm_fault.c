@@ -13,7 +13,7 @@
  * partly file (an ELF segment's last page before its bss) are read into a
  * fresh page. A hole has no block to share: it maps fresh zeros read-only
  * (PTE_HOLE). When the hole gets a block (a write(2), fallocate), the file
- * system says so and the stand-in is dropped (vm_forget_hole_pages), so the
+ * system says so and the stand-in is dropped (vm_file_holes_filled), so the
  * mapping sees the file again; a private mapping's first write keeps the
  * zeros as its own page, a shared mapping's gives the hole its block and maps
  * the cache's page (promote_hole_page). Pages wholly past the end of the
@@ -213,7 +213,7 @@ static uint64_t *unshare_page(struct vm *vm, const struct vma *v, uint64_t va, u
 /* The first write to a hole's zeros. A private mapping keeps them as its
  * own page. A shared one gives the hole a block and maps the cache's page
  * for it instead (filling the hole drops the zeros through
- * vm_forget_hole_pages, and the write then faults once more and finds the
+ * vm_file_holes_filled, and the write then faults once more and finds the
  * block). Called with vm->lock held; drops it while the file system works. */
 static int write_to_hole(struct vm *vm, uint64_t va, uint64_t *irq)
 {

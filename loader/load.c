@@ -102,7 +102,9 @@ static int map_segments(struct process *p, struct tfs_node *node, struct file *f
         /* Segments may share a page at their boundary: it stays the earlier one's. */
         uint64_t map_from = MAX(start, prev_end);
         if (map_from < end) {
-            int r = vm_map(&p->vm, map_from, end - map_from, flags);
+            struct vm_source src = { .file = f, .offset = ALIGN_DOWN(ph->p_offset, PAGE_SIZE) + (map_from - start),
+                                     .file_end = base + ph->p_vaddr + ph->p_filesz };
+            int r = vm_map_from(&p->vm, map_from, end - map_from, flags, &src);
             if (r < 0) {
                 format_sn(err, errlen, "%s: out of memory mapping segment %d", path, i);
                 return r;
@@ -114,9 +116,6 @@ static int map_segments(struct process *p, struct tfs_node *node, struct file *f
             if ((both & VM_WRITE) && (both & VM_EXEC)) both &= ~VM_EXEC;
             vm_protect(&p->vm, start, PAGE_SIZE, both);
         }
-        if (map_from < end)
-            vm_attach_file(&p->vm, map_from, f, ALIGN_DOWN(ph->p_offset, PAGE_SIZE) + (map_from - start),
-                           base + ph->p_vaddr + ph->p_filesz, false);
         if (start < prev_end && ph->p_filesz) {
             uint64_t va = base + ph->p_vaddr;
             int r = copy_file_to_user(p, node, ph->p_offset, va, MIN(ph->p_filesz, start + PAGE_SIZE - va));
@@ -165,8 +164,9 @@ static int map_vdso(struct process *p, uint64_t *base_out, char *err, size_t err
         format_sn(err, errlen, "out of memory for the vDSO");
         return -ENOMEM;
     }
-    int r = vm_map_kernel_page(&p->vm, at, clock_pa, VM_READ);
-    if (r == 0) r = vm_map(&p->vm, at + PAGE_SIZE, text, VM_READ | VM_EXEC);
+    int r = vm_map_kernel_page(&p->vm, at, clock_pa, VM_READ, name_intern("[vvar]"));
+    struct vm_source vdso = { .name = name_intern("[vdso]") };
+    if (r == 0) r = vm_map_from(&p->vm, at + PAGE_SIZE, text, VM_READ | VM_EXEC, &vdso);
     for (uint64_t off = 0; r == 0 && off < size; off += PAGE_SIZE) {
         void *k = vm_page_for_kernel_write(&p->vm, at + PAGE_SIZE + off);
         if (k) memcpy(k, vdso_image + off, MIN(PAGE_SIZE, size - off));
@@ -176,8 +176,6 @@ static int map_vdso(struct process *p, uint64_t *base_out, char *err, size_t err
         format_sn(err, errlen, "out of memory for the vDSO");
         return r;
     }
-    vm_set_file(&p->vm, at, name_intern("[vvar]"), 0, 0);
-    vm_set_file(&p->vm, at + PAGE_SIZE, name_intern("[vdso]"), 0, 0);
     *base_out = at + PAGE_SIZE;
     return 0;
 }

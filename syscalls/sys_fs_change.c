@@ -155,7 +155,7 @@ static long writable_fd(int fd, struct file **out)
 long truncate_file(struct tfs *fs, struct tfs_node *n, uint64_t length)
 {
     long r = tfs_truncate(fs, n, length);
-    if (r == 0) vm_forget_file_range(&current_process()->vm, n, length, UINT64_MAX);
+    if (r == 0) vm_file_truncated(&current_process()->vm, n, length);
     return r;
 }
 
@@ -192,7 +192,7 @@ long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
     if (r < 0) return r == -EINVAL ? -ENODEV : r;
     r = tfs_fallocate(f->fs, f->node, (uint32_t)mode, (uint64_t)off, (uint64_t)len);
     if (r == 0 && (mode & TFS_FALLOC_PUNCH_HOLE))
-        vm_forget_file_range(&current_process()->vm, f->node, (uint64_t)off, (uint64_t)off + (uint64_t)len);
+        vm_file_punched(&current_process()->vm, f->node, (uint64_t)off, (uint64_t)off + (uint64_t)len);
     file_put(f);
     return r;
 }

@@ -69,8 +69,9 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
         }
     }
     uint32_t vmflags = prot_to_vm(prot) | ((flags & MAP_GROWSDOWN) ? VM_STACK : 0);
-    r = vm_map(&p->vm, addr, size, vmflags);
-    if (r == 0 && f) vm_attach_file(&p->vm, addr, f, off, addr + size, type != MAP_PRIVATE);
+    struct vm_source src = { .file = f, .offset = off, .file_end = addr + size };
+    if (f && type != MAP_PRIVATE) vmflags |= VM_SHARED;
+    r = vm_map_from(&p->vm, addr, size, vmflags, f ? &src : NULL);
     if (r == 0) r = (long)addr;
 out:
     if (f) file_put(f);
@@ -113,7 +114,6 @@ static void move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len)
 struct continuation {
     struct file *file;
     uint64_t offset, file_bytes;
-    bool shared;
 };
 
 static struct continuation continue_mapping(const struct vma *v, uint64_t at, uint64_t len)
@@ -124,14 +124,13 @@ static struct continuation continue_mapping(const struct vma *v, uint64_t at, ui
     c.file = v->file;
     c.offset = v->file_offset + (at - v->start);
     c.file_bytes = v->file_end >= v->end ? len : v->file_end > at ? MIN(v->file_end - at, len) : 0;
-    c.shared = v->flags & VM_SHARED;
     return c;
 }
 
 static long map_continuation(struct vm *vm, uint64_t start, uint64_t len, uint32_t vmflags, struct continuation *c)
 {
-    long r = vm_map(vm, start, len, vmflags);
-    if (r == 0 && c->file) vm_attach_file(vm, start, c->file, c->offset, start + c->file_bytes, c->shared);
+    struct vm_source src = { .file = c->file, .offset = c->offset, .file_end = start + c->file_bytes };
+    long r = vm_map_from(vm, start, len, vmflags, c->file ? &src : NULL);
     if (c->file) file_put(c->file);
     return r;
 }
