@@ -117,6 +117,15 @@ static void merge_regions(struct vm *vm)
     }
 }
 
+/* Whether regions cover every page of [start, end); vm->lock held. */
+static bool covered(struct vm *vm, uint64_t start, uint64_t end)
+{
+    uint64_t reached = start;
+    for (struct vma *v = vm->vmas; v && reached < end; v = v->next)
+        if (v->start <= reached && v->end > reached) reached = v->end;
+    return reached >= end;
+}
+
 static void insert_sorted(struct vm *vm, struct vma *n)
 {
     struct vma **link = &vm->vmas;
@@ -260,10 +269,7 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
     if (start & (PAGE_SIZE - 1) || end < start || end > USER_TOP) return -EINVAL;
     uint64_t irq = spin_lock_irqsave(&vm->lock);
     /* Linux: every page of the range must be mapped. */
-    uint64_t covered = start;
-    for (struct vma *v = vm->vmas; v && covered < end; v = v->next)
-        if (v->start <= covered && v->end > covered) covered = v->end;
-    if (covered < end) {
+    if (!covered(vm, start, end)) {
         spin_unlock_irqrestore(&vm->lock, irq);
         return -ENOMEM;
     }
@@ -347,6 +353,14 @@ struct vma *vm_find(struct vm *vm, uint64_t addr)
     for (struct vma *v = vm->vmas; v; v = v->next)
         if (addr >= v->start && addr < v->end) return v;
     return NULL;
+}
+
+bool vm_range_mapped(struct vm *vm, uint64_t start, uint64_t len)
+{
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    bool r = covered(vm, start, start + ALIGN_UP(len, PAGE_SIZE));
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return r;
 }
 
 bool vm_range_free(struct vm *vm, uint64_t start, uint64_t len)

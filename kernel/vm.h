@@ -92,6 +92,8 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot);
 uint64_t vm_find_free(struct vm *vm, uint64_t len);
 struct vma *vm_find(struct vm *vm, uint64_t addr);
 bool vm_range_free(struct vm *vm, uint64_t start, uint64_t len);
+/* Whether every page of [start, start+len) is in some region. */
+bool vm_range_mapped(struct vm *vm, uint64_t start, uint64_t len);
 /* Resolve a fault at addr (x86 error code bits): 0 if handled, -EFAULT
  * if the access is not allowed; if it is but the page could not be filled,
  * -ENOMEM, -EIO (the file could not be read) or -ENXIO (the page is past

@@ -191,10 +191,13 @@ long sys_brk(uint64_t addr)
 long sys_madvise(uint64_t addr, uint64_t len, int advice)
 {
     if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    if (!len) return 0;
+    struct vm *vm = &current_process()->vm;
+    /* Linux applies the advice to what is mapped and then reports a gap. */
+    long gap = vm_range_mapped(vm, addr, len) ? 0 : -ENOMEM;
     switch (advice) {
     case 4:  /* MADV_DONTNEED: private anonymous pages read back as zeros */
     case 8: { /* MADV_FREE */
-        struct vm *vm = &current_process()->vm;
         /* Shared file pages go back to their file first, private file pages
          * are read from the file again on the next touch; the kernel's own
          * page ([vvar]) is never the program's to drop. */
@@ -205,11 +208,11 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice)
             uint64_t pa = page_unmap(vm->root, a);
             if (pa) page_free(pa);
         }
-        return 0;
+        return gap;
     }
     case 0: case 1: case 2: case 3: case 9: case 10: case 11: case 12:
     case 14: case 15: case 16: case 17: case 18: case 19:
-        return 0;   /* hints with nothing to do in a single address space without swap */
+        return gap;   /* hints with nothing to do in a single address space without swap */
     default:
         return -EINVAL;
     }

@@ -1,15 +1,17 @@
 /* Randomized memory-mapping operations: `vmops_random SEED DIR [OPS] [-v]`
  * performs OPS (default 400) operations chosen by SEED on three files in DIR
  * (created; must not exist) and up to eight mappings of them or of anonymous
- * memory: mmap (private or shared, read-only or read-write, at page offsets
- * inside or past the end), munmap (whole or the tail), mprotect, stores and
- * loads through the mappings, pwrite, ftruncate (down and up), hole punching,
- * msync, madvise(DONTNEED), mremap (grow, moving if it must) and pread into a
- * mapping. Loads and stores only touch bytes inside the file (past its end is
- * SIGBUS, or bytes Linux and Pith may zero at different moments), so every
- * result is defined by Linux's page-cache semantics. It prints a digest of
- * every operation's result and of every byte loaded, then each file's size
- * and content hash and each mapping's contents.
+ * memory: mmap (private or shared, any protection, at page offsets inside or
+ * past the end of the file), MAP_FIXED over part of a mapping, munmap and
+ * mprotect of any part, stores and loads through the mappings, pwrite,
+ * ftruncate (down and up), hole punching, msync, madvise(DONTNEED), mremap
+ * (grow) and pread into a mapping. A model of every page
+ * (mapped? protection, file and offset) keeps loads and stores to pages that
+ * allow them and to bytes inside the file (past its end is SIGBUS, or bytes
+ * Linux and Pith may zero at different moments), so every result is defined
+ * by Linux's semantics. It prints a digest of every operation's result and
+ * every byte loaded, then each file's size and content hash and each
+ * mapping's readable contents.
  * test/run-tests runs it inside the VM and on the host (the same static
  * binary): the two outputs must be identical. `-v` prints each operation
  * and its result, to find where two runs part. Every random choice is its
@@ -23,13 +25,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define PAGE 4096
 #define NFILES 3
 #define NSLOTS 8
+#define MAX_PAGES 16        /* of one slot, grown by mremap */
 #define MAX_FILE_PAGES 6
+/* Each slot lives in its own stretch of addresses, far below where either
+ * kernel places mmaps: a page a slot unmapped is never handed to anything
+ * else, which would make the runs depend on where each kernel puts things. */
+#define ARENA_BASE 0x200000000000ull
+#define ARENA_BYTES (2ull * MAX_PAGES * PAGE)
 
 static uint64_t rng;
 static uint64_t next(void)
@@ -51,24 +63,39 @@ static void fold(const void *p, size_t n)
 static bool verbose;
 
 /* One operation's outcome: the return value, or -errno. */
-static void result(int op, long r)
+static void result(const char *what, long r)
 {
     long v = r < 0 ? -errno : r;
-    fold(&op, sizeof op);
+    fold(what, strlen(what));
     fold(&v, sizeof v);
-    if (verbose) printf("op %d -> %ld\n", op, v);
+    if (verbose) printf("  -> %ld\n", v);
 }
 
+/* What one page of a slot is, as the program asked for it. */
+struct page {
+    bool mapped;
+    int prot;       /* PROT_* */
+    int file;       /* -1: anonymous */
+    off_t off;      /* file offset of this page */
+    bool shared;
+};
+
+/* A range of addresses the program mapped once; parts may since have been
+ * unmapped, re-protected or mapped over. */
 struct slot {
-    char *addr;
-    unsigned pages;
-    int file;        /* -1: anonymous */
-    off_t off;
-    bool shared, writable;
+    char *addr;     /* NULL: free */
+    unsigned npages;
+    /* Still the one region mmap made (only whole-slot mprotects since).
+     * mremap needs one region, and whether Linux joins split regions again
+     * depends on its bookkeeping (VM_ACCOUNT, anon_vma), not on semantics. */
+    bool pristine;
+    struct page pg[MAX_PAGES];
 };
 
 static int fds[NFILES];
 static struct slot slots[NSLOTS];
+
+static int slot_index(const struct slot *s) { return (int)(s - slots); }
 
 static off_t file_size(int f)
 {
@@ -76,78 +103,149 @@ static off_t file_size(int f)
     return fstat(fds[f], &st) == 0 ? st.st_size : 0;
 }
 
-/* How many bytes of page i of slot s may be touched: all of an anonymous
- * page, the part inside the file of a file page (0 past the end). */
-static size_t touchable(const struct slot *s, unsigned i)
+/* How many bytes of page i may be touched with access `prot`: none unless
+ * mapped with that access; all of an anonymous page; the part inside the
+ * file of a file page. */
+static size_t touchable(const struct slot *s, unsigned i, int prot)
 {
-    if (s->file < 0) return PAGE;
-    off_t at = s->off + (off_t)i * PAGE, size = file_size(s->file);
-    return at >= size ? 0 : (size_t)(size - at < PAGE ? size - at : PAGE);
+    const struct page *p = &s->pg[i];
+    if (!p->mapped || (p->prot & prot) != prot) return 0;
+    if (p->file < 0) return PAGE;
+    off_t size = file_size(p->file);
+    return p->off >= size ? 0 : (size_t)(size - p->off < PAGE ? size - p->off : PAGE);
 }
 
-static struct slot *any_slot(void)
+/* A random mapping: its protection, source and flags. */
+struct source {
+    int prot, file;
+    off_t off;
+    bool shared;
+};
+
+static struct source random_source(void)
 {
-    struct slot *s = &slots[pick(NSLOTS)];
-    return s->addr ? s : NULL;
+    struct source src;
+    unsigned p = pick(7);
+    src.prot = p == 0 ? PROT_NONE : p < 3 ? PROT_READ : PROT_READ | PROT_WRITE;
+    src.file = (int)pick(NFILES + 1) - 1;
+    src.off = src.file < 0 ? 0 : (off_t)pick(5) * PAGE;
+    src.shared = src.file >= 0 && pick(2);
+    return src;
+}
+
+static char *arena(const struct slot *s) { return (char *)(uintptr_t)(ARENA_BASE + slot_index(s) * ARENA_BYTES); }
+
+/* Map pages at `at`: over whatever is there when `over`, else only if free. */
+static void *map(void *at, size_t pages, const struct source *src, bool over)
+{
+    int flags = (src->shared ? MAP_SHARED : MAP_PRIVATE) | (src->file < 0 ? MAP_ANONYMOUS : 0) |
+                (over ? MAP_FIXED : MAP_FIXED_NOREPLACE);
+    return mmap(at, pages * PAGE, src->prot, flags, src->file < 0 ? -1 : fds[src->file], src->off);
+}
+
+static void model_map(struct slot *s, unsigned from, unsigned to, const struct source *src)
+{
+    for (unsigned i = from; i < to; i++)
+        s->pg[i] = (struct page){ true, src->prot, src->file, src->file < 0 ? 0 : src->off + (off_t)(i - from) * PAGE,
+                                  src->shared };
+}
+
+static bool any_mapped(const struct slot *s)
+{
+    for (unsigned i = 0; i < s->npages; i++)
+        if (s->pg[i].mapped) return true;
+    return false;
+}
+
+/* A random range [*a, *b) of slot s. */
+static void random_range(const struct slot *s, unsigned *a, unsigned *b)
+{
+    *a = pick(s->npages);
+    *b = *a + 1 + pick(s->npages - *a);
 }
 
 static void op_map(void)
 {
     struct slot *s = &slots[pick(NSLOTS)];
     if (s->addr) return;
-    s->pages = 1 + pick(6);
-    s->file = (int)pick(NFILES + 1) - 1;
-    s->off = s->file < 0 ? 0 : (off_t)pick(5) * PAGE;
-    s->shared = s->file >= 0 && pick(2);
-    s->writable = pick(3) != 0;
-    int prot = PROT_READ | (s->writable ? PROT_WRITE : 0);
-    int flags = (s->shared ? MAP_SHARED : MAP_PRIVATE) | (s->file < 0 ? MAP_ANONYMOUS : 0);
-    void *p = mmap(NULL, (size_t)s->pages * PAGE, prot, flags, s->file < 0 ? -1 : fds[s->file], s->off);
-    if (verbose) printf("map slot %d file %d off %lld pages %u shared %d w %d\n", (int)(s - slots), s->file, (long long)s->off, s->pages, s->shared, s->writable);
-    result(0, p == MAP_FAILED ? -1 : 0);
-    s->addr = p == MAP_FAILED ? NULL : p;
+    unsigned pages = 1 + pick(8);
+    struct source src = random_source();
+    if (verbose) printf("map slot %d: %u pages, file %d at %lld, prot %d, %s\n", slot_index(s), pages, src.file,
+                        (long long)src.off, src.prot, src.shared ? "shared" : "private");
+    void *p = map(arena(s), pages, &src, false);
+    result("mmap", p == MAP_FAILED ? -1 : 0);
+    if (p == MAP_FAILED) return;
+    s->addr = p;
+    s->npages = pages;
+    s->pristine = true;
+    model_map(s, 0, pages, &src);
+}
+
+static void op_map_over(struct slot *s)
+{
+    unsigned a, b;
+    random_range(s, &a, &b);
+    struct source src = random_source();
+    if (verbose) printf("map over slot %d [%u,%u): file %d at %lld, prot %d, %s\n", slot_index(s), a, b, src.file,
+                        (long long)src.off, src.prot, src.shared ? "shared" : "private");
+    void *p = map(s->addr + (size_t)a * PAGE, b - a, &src, true);
+    result("mmap fixed", p == MAP_FAILED ? -1 : 0);
+    s->pristine = false;
+    if (p != MAP_FAILED) model_map(s, a, b, &src);
 }
 
 static void op_unmap(struct slot *s)
 {
-    unsigned keep = s->pages > 1 && pick(2) ? 1 + pick(s->pages - 1) : 0;
-    if (verbose) printf("unmap slot %d keep %u\n", (int)(s - slots), keep);
-    result(1, munmap(s->addr + (size_t)keep * PAGE, (size_t)(s->pages - keep) * PAGE));
-    s->pages = keep;
-    if (!keep) s->addr = NULL;
+    unsigned a, b;
+    random_range(s, &a, &b);
+    if (verbose) printf("munmap slot %d [%u,%u)\n", slot_index(s), a, b);
+    result("munmap", munmap(s->addr + (size_t)a * PAGE, (size_t)(b - a) * PAGE));
+    for (unsigned i = a; i < b; i++) s->pg[i].mapped = false;
+    s->pristine = false;
+    if (!any_mapped(s)) s->addr = NULL;
 }
 
 static void op_protect(struct slot *s)
 {
-    s->writable = pick(2);
-    if (verbose) printf("protect slot %d w %d\n", (int)(s - slots), s->writable);
-    result(2, mprotect(s->addr, (size_t)s->pages * PAGE, PROT_READ | (s->writable ? PROT_WRITE : 0)));
+    unsigned a, b;
+    random_range(s, &a, &b);
+    /* Only wholly mapped ranges: where a hole stops Linux, it has already
+     * changed the part before it. */
+    for (unsigned i = a; i < b; i++)
+        if (!s->pg[i].mapped) return;
+    unsigned p = pick(4);
+    int prot = p == 0 ? PROT_NONE : p == 1 ? PROT_READ : PROT_READ | PROT_WRITE;
+    if (verbose) printf("mprotect slot %d [%u,%u) to %d\n", slot_index(s), a, b, prot);
+    long r = mprotect(s->addr + (size_t)a * PAGE, (size_t)(b - a) * PAGE, prot);
+    result("mprotect", r);
+    if (a != 0 || b != s->npages) s->pristine = false;
+    if (r == 0)
+        for (unsigned i = a; i < b; i++) s->pg[i].prot = prot;
 }
 
 static void op_store(struct slot *s)
 {
-    if (!s->writable) return;
-    unsigned i = pick(s->pages);
-    size_t room = touchable(s, i);
+    unsigned i = pick(s->npages);
+    size_t room = touchable(s, i, PROT_READ | PROT_WRITE);
     if (!room) return;
     size_t at = pick((unsigned)room), n = 1 + pick(64);
     if (n > room - at) n = room - at;
     for (size_t k = 0; k < n; k++) s->addr[(size_t)i * PAGE + at + k] = (char)next();
-    if (verbose) printf("store slot %d page %u at %zu n %zu\n", (int)(s - slots), i, at, n);
-    result(3, (long)n);
+    if (verbose) printf("store slot %d page %u at %zu n %zu\n", slot_index(s), i, at, n);
+    result("store", (long)n);
 }
 
 static void op_load(struct slot *s)
 {
-    unsigned i = pick(s->pages);
-    size_t room = touchable(s, i);
+    unsigned i = pick(s->npages);
+    size_t room = touchable(s, i, PROT_READ);
     if (!room) return;
     size_t at = pick((unsigned)room), n = 1 + pick(256);
     if (n > room - at) n = room - at;
     fold(s->addr + (size_t)i * PAGE + at, n);
-    if (verbose) printf("load slot %d page %u at %zu n %zu: digest now %016llx\n", (int)(s - slots), i, at, n,
+    if (verbose) printf("load slot %d page %u at %zu n %zu: digest now %016llx\n", slot_index(s), i, at, n,
                         (unsigned long long)digest);
-    result(4, (long)n);
+    result("load", (long)n);
 }
 
 static void pwrite_random(int f)
@@ -155,55 +253,73 @@ static void pwrite_random(int f)
     static char buf[3 * PAGE];
     size_t n = 1 + pick(sizeof buf);
     for (size_t k = 0; k < n; k++) buf[k] = (char)next();
-    unsigned o = pick(MAX_FILE_PAGES * PAGE);
-    if (verbose) printf("pwrite file %d off %u n %zu\n", f, o, n);
-    result(5, pwrite(fds[f], buf, n, o));
+    unsigned off = pick(MAX_FILE_PAGES * PAGE);
+    if (verbose) printf("pwrite file %d at %u n %zu\n", f, off, n);
+    result("pwrite", pwrite(fds[f], buf, n, off));
 }
 
 static void op_pwrite(void) { pwrite_random((int)pick(NFILES)); }
 
 static void op_truncate(void)
 {
-    int f = (int)pick(NFILES); unsigned sz = pick(MAX_FILE_PAGES * PAGE);
-    if (verbose) printf("truncate file %d to %u\n", f, sz);
-    result(6, ftruncate(fds[f], sz));
+    int f = (int)pick(NFILES);
+    unsigned size = pick(MAX_FILE_PAGES * PAGE);
+    if (verbose) printf("ftruncate file %d to %u\n", f, size);
+    result("ftruncate", ftruncate(fds[f], size));
 }
 
 static void op_punch(void)
 {
-    int f = (int)pick(NFILES); unsigned o = pick(MAX_FILE_PAGES * PAGE), l = 1 + pick(3 * PAGE);
-    if (verbose) printf("punch file %d off %u len %u\n", f, o, l);
-    result(11, fallocate(fds[f], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, o, l));
+    int f = (int)pick(NFILES);
+    unsigned off = pick(MAX_FILE_PAGES * PAGE), len = 1 + pick(3 * PAGE);
+    if (verbose) printf("punch file %d at %u len %u\n", f, off, len);
+    result("punch", fallocate(fds[f], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len));
 }
 
-static void op_msync(struct slot *s) { if (verbose) printf("msync slot %d\n", (int)(s - slots)); result(7, msync(s->addr, (size_t)s->pages * PAGE, MS_SYNC)); }
+static void op_msync(struct slot *s)
+{
+    unsigned a, b;
+    random_range(s, &a, &b);
+    if (verbose) printf("msync slot %d [%u,%u)\n", slot_index(s), a, b);
+    result("msync", msync(s->addr + (size_t)a * PAGE, (size_t)(b - a) * PAGE, MS_SYNC));
+}
 
-static void op_dontneed(struct slot *s) { if (verbose) printf("dontneed slot %d\n", (int)(s - slots)); result(8, madvise(s->addr, (size_t)s->pages * PAGE, MADV_DONTNEED)); }
+static void op_dontneed(struct slot *s)
+{
+    unsigned a, b;
+    random_range(s, &a, &b);
+    if (verbose) printf("madvise(DONTNEED) slot %d [%u,%u)\n", slot_index(s), a, b);
+    result("madvise", madvise(s->addr + (size_t)a * PAGE, (size_t)(b - a) * PAGE, MADV_DONTNEED));
+}
 
+/* Grow a pristine slot (in place: its arena has room); its first page says
+ * what the new pages are. */
 static void op_remap(struct slot *s)
 {
     unsigned grow = 1 + pick(2);
-    void *p = mremap(s->addr, (size_t)s->pages * PAGE, (size_t)(s->pages + grow) * PAGE, MREMAP_MAYMOVE);
-    if (verbose) printf("remap slot %d grow %u\n", (int)(s - slots), grow);
-    result(9, p == MAP_FAILED ? -1 : 0);
-    if (p != MAP_FAILED) {
-        s->addr = p;
-        s->pages += grow;
-    }
+    if (s->npages + grow > MAX_PAGES || !s->pristine) return;
+    if (verbose) printf("mremap slot %d by %u\n", slot_index(s), grow);
+    void *p = mremap(s->addr, (size_t)s->npages * PAGE, (size_t)(s->npages + grow) * PAGE, MREMAP_MAYMOVE);
+    result("mremap", p == MAP_FAILED ? -1 : 0);
+    if (p == MAP_FAILED) return;
+    s->addr = p;
+    struct source src = { s->pg[0].prot, s->pg[0].file, s->pg[0].off, s->pg[0].shared };
+    s->npages += grow;
+    model_map(s, 0, s->npages, &src);
 }
 
 /* The kernel writing into a mapping: read(2)'s copy-out. */
 static void op_pread_into(struct slot *s)
 {
-    if (!s->writable) return;
-    unsigned i = pick(s->pages);
-    size_t room = touchable(s, i);
+    unsigned i = pick(s->npages);
+    size_t room = touchable(s, i, PROT_READ | PROT_WRITE);
     if (!room) return;
     size_t at = pick((unsigned)room), n = 1 + pick(512);
     if (n > room - at) n = room - at;
-    int f = (int)pick(NFILES); unsigned o = pick(MAX_FILE_PAGES * PAGE);
-    if (verbose) printf("pread_into slot %d page %u at %zu n %zu from file %d off %u\n", (int)(s - slots), i, at, n, f, o);
-    result(10, pread(fds[f], s->addr + (size_t)i * PAGE + at, n, o));
+    int f = (int)pick(NFILES);
+    unsigned off = pick(MAX_FILE_PAGES * PAGE);
+    if (verbose) printf("pread file %d at %u n %zu into slot %d page %u at %zu\n", f, off, n, slot_index(s), i, at);
+    result("pread", pread(fds[f], s->addr + (size_t)i * PAGE + at, n, off));
 }
 
 static void dump(void)
@@ -221,9 +337,12 @@ static void dump(void)
         struct slot *s = &slots[i];
         if (!s->addr) continue;
         digest = 1469598103934665603ull;
-        for (unsigned p = 0; p < s->pages; p++) fold(s->addr + (size_t)p * PAGE, touchable(s, p));
-        printf("mapping %d: %u pages of %s%d at %lld, %s: %016llx\n", i, s->pages, s->file < 0 ? "anon" : "file ",
-               s->file < 0 ? 0 : s->file, (long long)s->off, s->shared ? "shared" : "private",
+        unsigned mapped = 0;
+        for (unsigned p = 0; p < s->npages; p++) {
+            mapped += s->pg[p].mapped;
+            fold(s->addr + (size_t)p * PAGE, touchable(s, p, PROT_READ));
+        }
+        printf("slot %d: %u of %u pages mapped, contents %016llx\n", i, mapped, s->npages,
                (unsigned long long)digest);
     }
 }
@@ -253,24 +372,24 @@ int main(int argc, char **argv)
         pwrite_random(f);
     }
     for (int i = 0; i < ops; i++) {
-        unsigned kind = pick(13);
-        struct slot *s = kind == 0 || kind == 5 || kind == 6 || kind == 11 ? NULL : any_slot();
-        switch (kind) {
-        case 0: op_map(); break;
-        case 5: op_pwrite(); break;
-        case 6: op_truncate(); break;
-        case 11: op_punch(); break;
-        default:
-            if (!s) break;
+        unsigned kind = pick(15);
+        if (kind == 0) op_map();
+        else if (kind == 1) op_pwrite();
+        else if (kind == 2) op_truncate();
+        else if (kind == 3) op_punch();
+        else {
+            struct slot *s = &slots[pick(NSLOTS)];
+            if (!s->addr) continue;
             switch (kind) {
-            case 1: op_unmap(s); break;
-            case 2: op_protect(s); break;
-            case 3: case 12: op_store(s); break;
-            case 4: op_load(s); break;
-            case 7: op_msync(s); break;
-            case 8: op_dontneed(s); break;
-            case 9: op_remap(s); break;
-            case 10: op_pread_into(s); break;
+            case 4: op_map_over(s); break;
+            case 5: op_unmap(s); break;
+            case 6: op_protect(s); break;
+            case 7: case 8: op_store(s); break;
+            case 9: case 10: op_load(s); break;
+            case 11: op_msync(s); break;
+            case 12: op_dontneed(s); break;
+            case 13: op_remap(s); break;
+            case 14: op_pread_into(s); break;
             }
         }
     }
