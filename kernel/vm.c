@@ -1,3 +1,7 @@
+/* The program's regions (struct vma): creating, cutting, merging,
+ * protecting and naming them, and finding room for new ones. Pages are
+ * filled on first touch by vm_fault.c; file mappings meet their files in
+ * vm_file.c. */
 #include "vm.h"
 #include "mm.h"
 #include "paging.h"
@@ -181,39 +185,6 @@ int vm_map_kernel_page(struct vm *vm, uint64_t start, uint64_t pa, uint32_t flag
     return r;
 }
 
-/* A page of a shared mapping the program wrote: the page cache's own page,
- * written in place, so the file system only needs to hear of it. (Every
- * writable page of a shared file mapping is the cache's: vm_fault.c gives a
- * hole a block before its first write.) Called without vm->lock: the file
- * system may sleep. */
-static int write_back_page(struct vm *vm, struct file *f, uint64_t va, uint64_t file_off)
-{
-    uint64_t *pte = page_lookup(vm->root, va);
-    if (!pte || !(*pte & (PTE_P | PTE_HIDDEN)) || !(*pte & PTE_D) || !(*pte & PTE_FOREIGN)) return 0;
-    *pte &= ~PTE_D;
-    tlb_flush_page(va);
-    return f->ops->page_written ? f->ops->page_written(f, file_off) : 0;
-}
-
-int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mapped)
-{
-    uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
-    int first_error = 0;
-    uint64_t covered = start;
-    for (struct vma *v = vm->vmas; v; v = v->next) {
-        if (v->end <= start || v->start >= end) continue;
-        if (v->start > covered) first_error = first_error ? first_error : (require_mapped ? -ENOMEM : 0);
-        covered = MAX(covered, v->end);
-        if (!(v->flags & VM_SHARED) || !v->file) continue;
-        for (uint64_t va = MAX(v->start, start); va < MIN(v->end, end); va += PAGE_SIZE) {
-            int r = write_back_page(vm, v->file, va, v->file_offset + (va - v->start));
-            if (r < 0 && !first_error) first_error = r;
-        }
-    }
-    if (covered < end && require_mapped && !first_error) first_error = -ENOMEM;
-    return first_error;
-}
-
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len)
 {
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
@@ -224,43 +195,6 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len)
     if (r == 0) release_pages(vm, start, end);
     spin_unlock_irqrestore(&vm->lock, irq);
     return r;
-}
-
-/* Drop the whole-file pages of [from, to) (file offsets) from every mapping
- * of `node`: all of them when `only` is 0, else those whose entry has one
- * of the `only` bits. */
-static void forget_pages(struct vm *vm, const void *node, uint64_t from, uint64_t to, uint64_t only)
-{
-    from = ALIGN_UP(from, PAGE_SIZE);
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
-    for (struct vma *v = vm->vmas; v; v = v->next) {
-        if (!v->file || v->file->node != node) continue;
-        /* Only pages that are all file: an ELF segment's bss is its own. */
-        for (uint64_t va = v->start; va < v->end && va + PAGE_SIZE <= v->file_end; va += PAGE_SIZE) {
-            uint64_t off = v->file_offset + (va - v->start);
-            if (off < from || off >= to || to - off < PAGE_SIZE) continue;
-            uint64_t *pte = page_lookup(vm->root, va);
-            if (only && !(pte && (*pte & only))) continue;
-            uint64_t pa = page_unmap(vm->root, va);
-            if (pa) page_free(pa);
-        }
-    }
-    spin_unlock_irqrestore(&vm->lock, irq);
-}
-
-void vm_file_truncated(struct vm *vm, const void *node, uint64_t size)
-{
-    forget_pages(vm, node, size, UINT64_MAX, 0);
-}
-
-void vm_file_punched(struct vm *vm, const void *node, uint64_t from, uint64_t to)
-{
-    forget_pages(vm, node, from, to, PTE_FOREIGN | PTE_HOLE);
-}
-
-void vm_file_holes_filled(struct vm *vm, const void *node, uint64_t from, uint64_t to)
-{
-    forget_pages(vm, node, from, to, PTE_HOLE);
 }
 
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
