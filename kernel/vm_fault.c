@@ -16,7 +16,7 @@
  * system says so and the stand-in is dropped (vm_file_holes_filled), so the
  * mapping sees the file again; a private mapping's first write keeps the
  * zeros as its own page, a shared mapping's gives the hole its block and maps
- * the cache's page (promote_hole_page). Pages wholly past the end of the
+ * the cache's page (write_to_hole). Pages wholly past the end of the
  * file raise SIGBUS, as on Linux.
  *
  * The file is read without vm->lock: reading may wait for the disk, and the
