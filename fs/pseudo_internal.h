@@ -71,7 +71,8 @@ extern struct pseudo_node pseudo_pagemap;        /* /proc/1/pagemap (fs/pseudo_p
 
 /* /proc/cpuinfo (fs/pseudo_cpuinfo.c). */
 void pseudo_gen_cpuinfo(struct pseudo_node *n, struct pseudo_text *t);
-/* Resident user pages of the process, from its page table. */
-uint64_t pseudo_resident_pages(void);
+/* Resident user pages of the process, from its page table, and how many of
+ * them are shared with the page cache (file pages; may be NULL). */
+uint64_t pseudo_resident_pages(uint64_t *file);
 /* Ticks (1/100 s) since boot, the unit of /proc/stat and /proc/self/stat. */
 #define PSEUDO_HZ 100

@@ -50,7 +50,9 @@ static void gen_meminfo(struct pseudo_node *n, struct pseudo_text *t)
 {
     uint64_t total = pages_total_count() * (PAGE_SIZE / 1024);
     uint64_t free = pages_free_count() * (PAGE_SIZE / 1024);
-    uint64_t anon = pseudo_resident_pages() * (PAGE_SIZE / 1024);
+    uint64_t file_pages, anon = pseudo_resident_pages(&file_pages) * (PAGE_SIZE / 1024);
+    uint64_t mapped = file_pages * (PAGE_SIZE / 1024);
+    anon -= mapped;
     uint64_t cached = 0, dirty = 0;
     page_cache_usage(&cached, &dirty);
     kb_line(t, "MemTotal:", total);
@@ -72,8 +74,9 @@ static void gen_meminfo(struct pseudo_node *n, struct pseudo_text *t)
     kb_line(t, "Dirty:", dirty);
     kb_line(t, "Writeback:", 0);
     kb_line(t, "AnonPages:", anon);
+    kb_line(t, "Mapped:", mapped);
     static const char *const zero_c[] = {
-        "Mapped:", "Shmem:", "KReclaimable:", "Slab:", "SReclaimable:", "SUnreclaim:", "KernelStack:",
+        "Shmem:", "KReclaimable:", "Slab:", "SReclaimable:", "SUnreclaim:", "KernelStack:",
         "PageTables:", "SecPageTables:", "NFS_Unstable:", "Bounce:", "WritebackTmp:",
     };
     for (size_t i = 0; i < ARRAY_SIZE(zero_c); i++) kb_line(t, zero_c[i], 0);

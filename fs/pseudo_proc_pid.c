@@ -30,9 +30,9 @@ static void process_comm(struct process *p, char out[16])
     out[n] = 0;
 }
 
-uint64_t pseudo_resident_pages(void)
+uint64_t pseudo_resident_pages(uint64_t *file)
 {
-    uint64_t *pml4 = phys_to_virt(proc()->vm.root & PTE_ADDR_MASK), count = 0;
+    uint64_t *pml4 = phys_to_virt(proc()->vm.root & PTE_ADDR_MASK), count = 0, shared = 0;
     /* Only the lower half is the program's; leaves must be user pages. */
     for (int i = 0; i < 256; i++) {
         if (!(pml4[i] & PTE_P)) continue;
@@ -51,11 +51,15 @@ uint64_t pseudo_resident_pages(void)
                     continue;
                 }
                 uint64_t *pt = phys_to_virt(pd[k] & PTE_ADDR_MASK);
-                for (int l = 0; l < 512; l++)
-                    if ((pt[l] & (PTE_P | PTE_HIDDEN)) && (pt[l] & PTE_U)) count++;
+                for (int l = 0; l < 512; l++) {
+                    if (!(pt[l] & (PTE_P | PTE_HIDDEN)) || !(pt[l] & PTE_U)) continue;
+                    count++;
+                    shared += (pt[l] & PTE_FOREIGN) != 0;
+                }
             }
         }
     }
+    if (file) *file = shared;
     return count;
 }
 
@@ -117,7 +121,7 @@ static void gen_stat(struct pseudo_node *n, struct pseudo_text *t)
                 "18446744073709551615 %lu %lu %lu 0 0 0 %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 "
                 "0 0 %lu 0 0 0 0 0\n",
                 PROCESS_PID, comm, PROCESS_PID, PROCESS_PID, run, ticks(p->start_ns), s.total,
-                pseudo_resident_pages(), s.code_start, s.code_end, s.stack_end,
+                pseudo_resident_pages(NULL), s.code_start, s.code_end, s.stack_end,
                 th ? th->sigmask : 0, ign, cgt, p->vm.brk_start);
 }
 
@@ -125,8 +129,9 @@ static void gen_statm(struct pseudo_node *n, struct pseudo_text *t)
 {
     struct vm_sizes s;
     vm_sizes(proc(), &s);
-    text_printf(t, "%lu %lu 0 %lu 0 %lu 0\n", s.total / PAGE_SIZE, pseudo_resident_pages(),
-                s.exe / PAGE_SIZE, (s.data + s.stack) / PAGE_SIZE);
+    uint64_t file, rss = pseudo_resident_pages(&file);
+    text_printf(t, "%lu %lu %lu %lu 0 %lu 0\n", s.total / PAGE_SIZE, rss, file, s.exe / PAGE_SIZE,
+                (s.data + s.stack) / PAGE_SIZE);
 }
 
 static void cpu_list(struct pseudo_text *t)
@@ -143,7 +148,7 @@ static void gen_status(struct pseudo_node *n, struct pseudo_text *t)
     process_comm(p, comm);
     struct vm_sizes s;
     vm_sizes(p, &s);
-    uint64_t ign, cgt, rss_kb = pseudo_resident_pages() * 4;
+    uint64_t file, ign, cgt, rss_kb = pseudo_resident_pages(&file) * 4, file_kb = file * 4;
     signal_masks(p, &ign, &cgt);
     struct thread *th = current_thread();
     uint32_t ncpus = kernel.ncpus ? kernel.ncpus : 1;
@@ -154,10 +159,10 @@ static void gen_status(struct pseudo_node *n, struct pseudo_text *t)
                 comm, p->umask, PROCESS_PID, PROCESS_PID, FD_MAX, PROCESS_PID, PROCESS_PID,
                 PROCESS_PID, PROCESS_PID);
     text_printf(t, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8u kB\nVmPin:\t%8u kB\n"
-                "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8u kB\n"
+                "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\n"
                 "RssShmem:\t%8u kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\n"
                 "VmLib:\t%8lu kB\nVmPTE:\t%8u kB\nVmSwap:\t%8u kB\nHugetlbPages:\t%8u kB\n",
-                s.total / 1024, s.total / 1024, 0, 0, rss_kb, rss_kb, rss_kb, 0, 0, s.data / 1024,
+                s.total / 1024, s.total / 1024, 0, 0, rss_kb, rss_kb, rss_kb - file_kb, file_kb, 0, s.data / 1024,
                 s.stack / 1024, s.exe / 1024, s.lib / 1024, 0, 0, 0);
     text_printf(t, "CoreDumping:\t0\nTHP_enabled:\t0\nThreads:\t1\nSigQ:\t0/31805\n"
                 "SigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
