@@ -61,6 +61,19 @@ static int mapping_of(const void *addr, char *path, size_t pathlen, off_t *offse
     return found;
 }
 
+/* A field of /proc/self/status in kB, or -1. */
+static long status_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    size_t n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0) v = strtol(line + n, NULL, 10);
+    if (f) fclose(f);
+    return v;
+}
+
 static void check_text(void)
 {
     const volatile char *text = (const volatile char *)(uintptr_t)&check_text;
@@ -68,6 +81,8 @@ static void check_text(void)
     uint64_t e = pagemap(text);
     CHECK(e & PM_PRESENT, "own text page not present in pagemap (%llx)", (unsigned long long)e);
     CHECK(e & PM_FILE, "own text page is not a file page (%llx)", (unsigned long long)e);
+    CHECK(status_kb("RssFile:") > 0 && status_kb("RssAnon:") > 0, "RssFile %ld kB, RssAnon %ld kB",
+          status_kb("RssFile:"), status_kb("RssAnon:"));
     frames_visible = frame(text) != 0;
     if (!frames_visible) {
         printf("skip: frame numbers are hidden from this reader\n");
