@@ -39,7 +39,10 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
     if (!(flags & MAP_ANONYMOUS)) {
         f = fd_get(&p->fds, fd);
         if (!f) return -EBADF;
-        if (!f->node || !f->ops->seekable || (f->flags & O_PATH)) {
+        /* Only regular files have pages to map (Linux: ENODEV for the rest). */
+        struct linux_stat st;
+        if (!f->node || !f->ops->seekable || (f->flags & O_PATH) || f->ops->stat(f, &st) < 0 ||
+            (st.st_mode & 0170000) != 0100000) {
             file_put(f);
             return -ENODEV;
         }

@@ -296,6 +296,46 @@ static void check_mremap(const char *dir)
     unlink(path);
 }
 
+/* Bad arguments get Linux's errors, nothing else. */
+static void check_bad_args(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/page_share_bad.dat", dir);
+    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+    CHECK(fd >= 0 && write(fd, "x", 1) == 1, "create");
+    errno = 0;
+    CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 100) == MAP_FAILED && errno == EINVAL, "unaligned offset");
+    errno = 0;
+    CHECK(mmap(NULL, 0, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED && errno == EINVAL, "zero length");
+    errno = 0;
+    CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, 999, 0) == MAP_FAILED && errno == EBADF, "bad fd");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    errno = 0;
+    CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, dfd, 0) == MAP_FAILED && errno == ENODEV, "a directory");
+    close(dfd);
+    int wo = open(path, O_WRONLY);
+    errno = 0;
+    CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, wo, 0) == MAP_FAILED && errno == EACCES, "write-only fd");
+    close(wo);
+    char *m = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(m != MAP_FAILED, "mmap");
+    if (m == MAP_FAILED) return;
+    CHECK(munmap(m + PAGE, PAGE) == 0, "punch a gap");
+    errno = 0;
+    CHECK(mprotect(m, 3 * PAGE, PROT_READ) < 0 && errno == ENOMEM, "mprotect over a gap");
+    errno = 0;
+    CHECK(madvise(m, 3 * PAGE, MADV_DONTNEED) < 0 && errno == ENOMEM, "madvise over a gap");
+    errno = 0;
+    CHECK(msync(m, 3 * PAGE, MS_SYNC) < 0 && errno == ENOMEM, "msync over a gap");
+    errno = 0;
+    CHECK(mremap(m, 3 * PAGE, 4 * PAGE, MREMAP_MAYMOVE) == MAP_FAILED && errno == EFAULT, "mremap over a gap");
+    errno = 0;
+    CHECK(mremap(m + 1, PAGE, 2 * PAGE, MREMAP_MAYMOVE) == MAP_FAILED && errno == EINVAL, "mremap unaligned");
+    munmap(m, 3 * PAGE);
+    close(fd);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
@@ -306,6 +346,7 @@ int main(int argc, char **argv)
     check_private_mappings(argc > 1 ? argv[1] : ".");
     check_shared_mapping(argc > 1 ? argv[1] : ".");
     check_mremap(argc > 1 ? argv[1] : ".");
+    check_bad_args(argc > 1 ? argv[1] : ".");
     printf(failures ? "page share: %d failed\n" : "page share ok\n", failures);
     return failures != 0;
 }
