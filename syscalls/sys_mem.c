@@ -20,6 +20,7 @@
 #define MAP_GROWSDOWN 0x100
 #define MAP_FIXED_NOREPLACE 0x100000
 #define MREMAP_MAYMOVE 1
+#define DEV_ZERO_RDEV ((1u << 8) | 5)   /* as fs/pseudo_dev.c encodes major 1, minor 5 */
 #define MREMAP_FIXED 2
 
 static uint32_t prot_to_vm(int prot) { return (uint32_t)prot & VM_PROT_MASK; }
@@ -39,13 +40,20 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
     if (!(flags & MAP_ANONYMOUS)) {
         f = fd_get(&p->fds, fd);
         if (!f) return -EBADF;
-        /* Only regular files have pages to map (Linux: ENODEV for the rest). */
+        /* Only regular files have pages to map (Linux: ENODEV for the rest),
+         * and /dev/zero, which old programs map for anonymous memory. */
         struct linux_stat st;
-        if (!f->node || !f->ops->seekable || (f->flags & O_PATH) || f->ops->stat(f, &st) < 0 ||
-            (st.st_mode & 0170000) != 0100000) {
+        bool stat_ok = !(f->flags & O_PATH) && f->ops->stat(f, &st) == 0;
+        if (stat_ok && (st.st_mode & 0170000) == 0020000 && st.st_rdev == DEV_ZERO_RDEV) {
+            file_put(f);
+            f = NULL;
+            flags |= MAP_ANONYMOUS;
+        } else if (!stat_ok || !f->node || !f->ops->seekable || (st.st_mode & 0170000) != 0100000) {
             file_put(f);
             return -ENODEV;
         }
+    }
+    if (f) {
         bool shared_write = type != MAP_PRIVATE && (prot & PROT_WRITE);
         if ((f->flags & O_ACCMODE) == O_WRONLY || (shared_write && (f->flags & O_ACCMODE) != O_RDWR)) {
             file_put(f);

@@ -296,6 +296,23 @@ static void check_mremap(const char *dir)
     unlink(path);
 }
 
+/* /dev/zero maps as anonymous memory, private or shared. */
+static void check_dev_zero(void)
+{
+    int z = open("/dev/zero", O_RDWR);
+    CHECK(z >= 0, "open /dev/zero");
+    volatile char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, z, 0);
+    volatile char *s = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, z, 0);
+    CHECK(p != MAP_FAILED && s != MAP_FAILED, "mmap /dev/zero");
+    if (p != MAP_FAILED && s != MAP_FAILED) {
+        CHECK(p[0] == 0 && p[PAGE + 5] == 0 && s[9] == 0, "/dev/zero mapping is not zeros");
+        p[1] = 'z';
+        s[2] = 'y';
+        CHECK(p[1] == 'z' && s[2] == 'y', "/dev/zero mapping does not keep stores");
+    }
+    close(z);
+}
+
 /* Bad arguments get Linux's errors, nothing else. */
 static void check_bad_args(const char *dir)
 {
@@ -347,6 +364,7 @@ int main(int argc, char **argv)
     check_shared_mapping(argc > 1 ? argv[1] : ".");
     check_mremap(argc > 1 ? argv[1] : ".");
     check_bad_args(argc > 1 ? argv[1] : ".");
+    check_dev_zero();
     printf(failures ? "page share: %d failed\n" : "page share ok\n", failures);
     return failures != 0;
 }
