@@ -68,6 +68,11 @@ static int tfs_file_page_written(struct file *f, uint64_t offset)
     return tfs_page_written(f->fs, f->node, offset / PAGE_SIZE);
 }
 
+static bool tfs_file_page_cached(struct file *f, uint64_t offset)
+{
+    return tfs_page_cached(f->fs, f->node, offset / PAGE_SIZE);
+}
+
 static void tfs_file_release(struct file *f)
 {
     tfs_node_put(f->fs, f->node);
@@ -82,6 +87,7 @@ static const struct file_ops tfs_file_ops = {
     .release = tfs_file_release,
     .lend_page = tfs_file_lend_page,
     .page_written = tfs_file_page_written,
+    .page_cached = tfs_file_page_cached,
     .seekable = true,
 };
 

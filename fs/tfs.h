@@ -101,6 +101,8 @@ int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, bool fill, vo
  * the block is dirty and the file's mtime moves. Bytes past the end of the
  * file in that page are zeroed again. No-op if the block has left the file. */
 int tfs_page_written(struct tfs *fs, struct tfs_node *n, uint64_t fb);
+/* Whether file block fb of n is in the cache (a hole never is). */
+bool tfs_page_cached(struct tfs *fs, struct tfs_node *n, uint64_t fb);
 
 /* Copy a symlink's target (not NUL-terminated, like readlink(2)); returns the
  * number of bytes copied (truncated to len), -EINVAL if not a symlink. */

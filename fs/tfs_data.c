@@ -199,6 +199,13 @@ int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, bool fill, vo
     return 0;
 }
 
+bool tfs_page_cached(struct tfs *fs, struct tfs_node *n, uint64_t fb)
+{
+    if (!tfs_is_reg(n) || fb >= file_blocks(n)) return false;
+    uint64_t run, disk = tfs_extent_map(n, fb, 1, &run);
+    return disk && tfs_cache_has(fs->cache, disk);
+}
+
 int tfs_page_written(struct tfs *fs, struct tfs_node *n, uint64_t fb)
 {
     int rc = check_file(fs, n);

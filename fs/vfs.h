@@ -60,6 +60,8 @@ struct file_ops {
     int (*lend_page)(struct file *f, uint64_t offset, bool fill, uint64_t *pa);
     /* A shared mapping wrote to a page it got from lend_page. */
     int (*page_written)(struct file *f, uint64_t offset);
+    /* Whether the page at `offset` is in the page cache (mincore). */
+    bool (*page_cached)(struct file *f, uint64_t offset);
     bool seekable;
 };
 

@@ -251,10 +251,15 @@ long sys_mincore(uint64_t addr, uint64_t len, uint64_t vec)
     if (addr + pages * PAGE_SIZE < addr || addr + pages * PAGE_SIZE > USER_TOP) return -ENOMEM;
     for (uint64_t i = 0; i < pages; i++) {
         uint64_t va = addr + i * PAGE_SIZE;
-        if (!vm_find(vm, va)) return -ENOMEM;
+        struct vma *v = vm_find(vm, va);
+        if (!v) return -ENOMEM;
         uint64_t *pte = page_lookup(vm->root, va);
-        uint8_t in_core = pte && (*pte & (PTE_P | PTE_HIDDEN)) ? 1 : 0;
-        if (copy_to_user(vec + i, &in_core, 1) < 0) return -EFAULT;
+        bool in_core = pte && (*pte & (PTE_P | PTE_HIDDEN));
+        /* Linux: a file page counts if the page cache has it, mapped here or not. */
+        if (!in_core && v->file && va < v->file_end && v->file->ops->page_cached)
+            in_core = v->file->ops->page_cached(v->file, v->file_offset + (va - v->start));
+        uint8_t byte = in_core;
+        if (copy_to_user(vec + i, &byte, 1) < 0) return -EFAULT;
     }
     return 0;
 }

@@ -296,6 +296,33 @@ static void check_mremap(const char *dir)
     unlink(path);
 }
 
+/* mincore: a file page counts when the page cache has it, touched or not;
+ * an anonymous page once touched. */
+static void check_mincore(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/page_share_mincore.dat", dir);
+    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+    static char buf[3 * PAGE];
+    memset(buf, 'm', sizeof buf);
+    CHECK(fd >= 0 && write(fd, buf, sizeof buf) == (ssize_t)sizeof buf, "write");
+    unsigned char vec[3] = { 9, 9, 9 };
+    void *f = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(f != MAP_FAILED && mincore(f, 3 * PAGE, vec) == 0 && (vec[0] & 1) && (vec[1] & 1) && (vec[2] & 1),
+          "mincore of a just-written file's untouched mapping: %d %d %d", vec[0], vec[1], vec[2]);
+    volatile char *a = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(a != MAP_FAILED, "mmap anon");
+    if (a != MAP_FAILED) {
+        a[0] = 1;
+        CHECK(mincore((void *)a, 2 * PAGE, vec) == 0 && (vec[0] & 1) && !(vec[1] & 1), "mincore of anonymous memory: %d %d",
+              vec[0], vec[1]);
+        munmap((void *)a, 2 * PAGE);
+    }
+    if (f != MAP_FAILED) munmap(f, 3 * PAGE);
+    close(fd);
+    unlink(path);
+}
+
 /* /dev/zero maps as anonymous memory, private or shared. */
 static void check_dev_zero(void)
 {
@@ -365,6 +392,7 @@ int main(int argc, char **argv)
     check_mremap(argc > 1 ? argv[1] : ".");
     check_bad_args(argc > 1 ? argv[1] : ".");
     check_dev_zero();
+    check_mincore(argc > 1 ? argv[1] : ".");
     printf(failures ? "page share: %d failed\n" : "page share ok\n", failures);
     return failures != 0;
 }
