@@ -67,6 +67,8 @@ static inline int vm_map(struct vm *vm, uint64_t start, uint64_t len, uint32_t f
  * their files; returns 0, -ENOMEM if part of the range is unmapped, or the
  * first write error. */
 int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mapped);
+/* The same for every shared mapping of one file (fsync of it). */
+int vm_writeback_file(struct vm *vm, const void *node);
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
 /* Events in a mapped file (`node` is a struct file's node), as Linux's page
  * cache reacts to them:

@@ -42,6 +42,19 @@ int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mappe
     return first_error;
 }
 
+int vm_writeback_file(struct vm *vm, const void *node)
+{
+    int first_error = 0;
+    for (struct vma *v = vm->vmas; v; v = v->next) {
+        if (!(v->flags & VM_SHARED) || !v->file || v->file->node != node) continue;
+        for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
+            int r = write_back_page(vm, v->file, va, v->file_offset + (va - v->start));
+            if (r < 0 && !first_error) first_error = r;
+        }
+    }
+    return first_error;
+}
+
 /* Drop the whole-file pages of [from, to) (file offsets) from every mapping
  * of `node`: all of them when `only` is 0, else those whose entry has one
  * of the `only` bits. */

@@ -205,8 +205,9 @@ static long sync_fd(int fd, bool datasync)
      * shared mappings wrote is part of the file (Linux flushes it too). */
     long r = 0;
     if (file_is_tfs(f)) {
-        vm_writeback(&current_process()->vm, 0, USER_TOP, false);
-        r = tfs_fsync(f->fs, f->node, datasync);
+        r = vm_writeback_file(&current_process()->vm, f->node);
+        long s = tfs_fsync(f->fs, f->node, datasync);
+        if (!r) r = s;
     }
     file_put(f);
     return r;
@@ -214,7 +215,12 @@ static long sync_fd(int fd, bool datasync)
 
 long sys_fsync(int fd) { return sync_fd(fd, false); }
 long sys_fdatasync(int fd) { return sync_fd(fd, true); }
-long sys_syncfs(int fd) { return sync_fd(fd, false); }
+long sys_syncfs(int fd)
+{
+    /* The whole filesystem: what every shared mapping wrote, then the file's volume. */
+    vm_writeback(&current_process()->vm, 0, USER_TOP, false);
+    return sync_fd(fd, false);
+}
 long sys_sync(void) { sync_all_filesystems(); return 0; }
 
 /* The node a dirfd + path names for attribute changes. */
