@@ -5,6 +5,8 @@
 
 RUNTIME_SRCS := $(wildcard test/runtime/*.c)
 RUNTIME_NAMES := $(patsubst test/runtime/%.c,%,$(RUNTIME_SRCS))
+# Headers the runtime programs share (seeded_random.h).
+RUNTIME_HEADERS := $(wildcard test/runtime/*.h)
 RUNTIME_PROGS := $(foreach libc,musl glibc pie,$(patsubst %,$(BUILD)/test/$(libc)/%,$(RUNTIME_NAMES)))
 RUNTIME_CFLAGS := -static -O2 -g -Wall -Wextra
 BAD_FIXTURES := $(BUILD)/test/bad/.made
@@ -18,15 +20,15 @@ $(BUILD)/test/corrupt_image: test/bad/corrupt_image.c $(HOST_LIB)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB)
 
-$(BUILD)/test/musl/%: test/runtime/%.c
+$(BUILD)/test/musl/%: test/runtime/%.c $(RUNTIME_HEADERS)
 	@mkdir -p $(dir $@)
 	musl-gcc $(RUNTIME_CFLAGS) -o $@ $<
 
-$(BUILD)/test/glibc/%: test/runtime/%.c
+$(BUILD)/test/glibc/%: test/runtime/%.c $(RUNTIME_HEADERS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(RUNTIME_CFLAGS) -o $@ $<
 
-$(BUILD)/test/pie/%: test/runtime/%.c
+$(BUILD)/test/pie/%: test/runtime/%.c $(RUNTIME_HEADERS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(RUNTIME_CFLAGS:-static=-static-pie) -fPIE -o $@ $<
 

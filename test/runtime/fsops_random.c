@@ -19,6 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "seeded_random.h"
+
 #ifndef FALLOC_FL_KEEP_SIZE
 #define FALLOC_FL_KEEP_SIZE 1
 #endif
@@ -28,16 +30,6 @@
 #define RENAME_NOREPLACE_FLAG 1
 #define RENAME_EXCHANGE_FLAG 2
 
-static uint64_t rng;
-static uint64_t next(void)
-{
-    /* xorshift64*: the same sequence on every machine and libc. */
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ull;
-}
-static unsigned pick(unsigned n) { return (unsigned)(next() % n); }
 
 static const char *root;
 static uint64_t results = 1469598103934665603ull;   /* FNV-1a over each op's result */

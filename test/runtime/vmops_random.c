@@ -32,6 +32,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "seeded_random.h"
+
 #define PAGE 4096
 #define NFILES 3
 #define NSLOTS 8
@@ -43,16 +45,6 @@
 #define ARENA_BASE 0x200000000000ull
 #define ARENA_BYTES (2ull * MAX_PAGES * PAGE)
 
-static uint64_t rng;
-static uint64_t next(void)
-{
-    /* xorshift64*: the same sequence on every machine and libc. */
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ull;
-}
-static unsigned pick(unsigned n) { return (unsigned)(next() % n); }
 
 static uint64_t digest = 1469598103934665603ull;
 static void fold(const void *p, size_t n)
@@ -113,6 +105,19 @@ static size_t touchable(const struct slot *s, unsigned i, int prot)
     if (p->file < 0) return PAGE;
     off_t size = file_size(p->file);
     return p->off >= size ? 0 : (size_t)(size - p->off < PAGE ? size - p->off : PAGE);
+}
+
+/* A random span of page i (random too) that allows `prot`, at most `max`
+ * bytes: false if the chosen page allows nothing. */
+static bool pick_span(const struct slot *s, int prot, unsigned max, unsigned *i, size_t *at, size_t *n)
+{
+    *i = pick(s->npages);
+    size_t room = touchable(s, *i, prot);
+    if (!room) return false;
+    *at = pick((unsigned)room);
+    *n = 1 + pick(max);
+    if (*n > room - *at) *n = room - *at;
+    return true;
 }
 
 /* A random mapping: its protection, source and flags. */
@@ -225,11 +230,9 @@ static void op_protect(struct slot *s)
 
 static void op_store(struct slot *s)
 {
-    unsigned i = pick(s->npages);
-    size_t room = touchable(s, i, PROT_READ | PROT_WRITE);
-    if (!room) return;
-    size_t at = pick((unsigned)room), n = 1 + pick(64);
-    if (n > room - at) n = room - at;
+    unsigned i;
+    size_t at, n;
+    if (!pick_span(s, PROT_READ | PROT_WRITE, 64, &i, &at, &n)) return;
     for (size_t k = 0; k < n; k++) s->addr[(size_t)i * PAGE + at + k] = (char)next();
     if (verbose) printf("store slot %d page %u at %zu n %zu\n", slot_index(s), i, at, n);
     result("store", (long)n);
@@ -237,11 +240,9 @@ static void op_store(struct slot *s)
 
 static void op_load(struct slot *s)
 {
-    unsigned i = pick(s->npages);
-    size_t room = touchable(s, i, PROT_READ);
-    if (!room) return;
-    size_t at = pick((unsigned)room), n = 1 + pick(256);
-    if (n > room - at) n = room - at;
+    unsigned i;
+    size_t at, n;
+    if (!pick_span(s, PROT_READ, 256, &i, &at, &n)) return;
     fold(s->addr + (size_t)i * PAGE + at, n);
     if (verbose) printf("load slot %d page %u at %zu n %zu: digest now %016llx\n", slot_index(s), i, at, n,
                         (unsigned long long)digest);
@@ -311,11 +312,9 @@ static void op_remap(struct slot *s)
 /* The kernel writing into a mapping: read(2)'s copy-out. */
 static void op_pread_into(struct slot *s)
 {
-    unsigned i = pick(s->npages);
-    size_t room = touchable(s, i, PROT_READ | PROT_WRITE);
-    if (!room) return;
-    size_t at = pick((unsigned)room), n = 1 + pick(512);
-    if (n > room - at) n = room - at;
+    unsigned i;
+    size_t at, n;
+    if (!pick_span(s, PROT_READ | PROT_WRITE, 512, &i, &at, &n)) return;
     int f = (int)pick(NFILES);
     unsigned off = pick(MAX_FILE_PAGES * PAGE);
     if (verbose) printf("pread file %d at %u n %zu into slot %d page %u at %zu\n", f, off, n, slot_index(s), i, at);
