@@ -90,8 +90,8 @@ static void add_symbols(FILE *out, const char *path, int interp, uint64_t seed)
     put_path_arg(out, "add-symbol-file", real, off);
 }
 
-void gdb_hint_print(FILE *out, int port, const char *kernel_path, const char *program, const char *sysroot,
-                    uint64_t seed)
+static void compose_hint(FILE *out, int port, const char *kernel_path, const char *program, const char *sysroot,
+                         uint64_t seed)
 {
     fprintf(out, "pith: QEMU waits for gdb on port %d; attach with:\n", port);
     fprintf(out, "gdb -q -ex 'set confirm off'");
@@ -106,5 +106,21 @@ void gdb_hint_print(FILE *out, int port, const char *kernel_path, const char *pr
         }
     }
     fprintf(out, " -ex 'target remote localhost:%d'\n", port);
+}
+
+void gdb_hint_print(FILE *out, int port, const char *kernel_path, const char *program, const char *sysroot,
+                    uint64_t seed)
+{
+    /* One write: stderr is unbuffered, and a reader (a script, the tests)
+     * must never see half a command line. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *buf = open_memstream(&text, &len);
+    if (buf) compose_hint(buf, port, kernel_path, program, sysroot, seed);
+    if (buf && fclose(buf) == 0)
+        fwrite(text, 1, len, out);
+    else
+        compose_hint(out, port, kernel_path, program, sysroot, seed);
+    free(text);
     fflush(out);
 }
