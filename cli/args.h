@@ -29,6 +29,8 @@ struct pith_args {
     enum boot_mode boot;
     enum accel_mode accel;
     enum disk_mode disk;
+    enum machine_mode machine;   /* --machine microvm|q35 (default auto) */
+    uint64_t timeout_ms;         /* --timeout DURATION: stop the VM after it; 0 = never */
     const char *memory;
     int cpus;
     const char *keep_image;   /* run: keep the built image here */

@@ -7,6 +7,8 @@ enum boot_mode { BOOT_PVH, BOOT_DISK };
 enum accel_mode { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 /* How the image is attached; the kernel finds its root disk on any of them. */
 enum disk_mode { DISK_BLK, DISK_NVME, DISK_SCSI };
+/* auto: microvm unless something asked for needs PCI or firmware (docs/cli.md). */
+enum machine_mode { MACHINE_AUTO, MACHINE_MICROVM, MACHINE_Q35 };
 
 struct qemu_options {
     const char *qemu_binary;   /* NULL: $PITH_QEMU or qemu-system-x86_64 */
