@@ -21,4 +21,11 @@ pith_kernel_start:
 	.incbin "kernel/pith.elf"
 pith_kernel_end:
 
+	/* The program pith boots to find out whether KVM runs Pith (cli/accel.c). */
+	.globl pith_probe_start, pith_probe_end
+	.balign 16
+pith_probe_start:
+	.incbin "cli/probe/accel_probe"
+pith_probe_end:
+
 	.section .note.GNU-stack, "", @progbits

@@ -13,7 +13,9 @@ enum machine_mode { MACHINE_AUTO, MACHINE_MICROVM, MACHINE_Q35 };
 struct qemu_options {
     const char *qemu_binary;   /* NULL: $PITH_QEMU or qemu-system-x86_64 */
     enum boot_mode boot;
-    enum accel_mode accel;
+    int kvm;                   /* 1: -accel kvm (the caller decided it works), 0: TCG */
+    const char *cpu_model;     /* NULL: "host" under KVM, "max" under TCG */
+    enum machine_mode machine; /* MACHINE_MICROVM or MACHINE_Q35 (resolved, never AUTO) */
     enum disk_mode disk;
     const char *memory;        /* as for -m, e.g. "64M" */
     int cpus;
@@ -27,6 +29,7 @@ struct qemu_options {
     const char *const *volume_paths;
     int nvolumes;
     const char *mounts_file;   /* NULL: no fw_cfg mount list */
+    int qmp_fd;                /* QEMU's end of the QMP socket (inherited by QEMU) */
 };
 
 #define QEMU_MAX_ARGS 128
@@ -41,25 +44,39 @@ struct qemu_command {
 /* 0 on success, -1 (with err) if the options do not fit. */
 int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, char *err, size_t errlen);
 
-/* true if KVM can be used by this user. */
-int qemu_kvm_usable(void);
+/* true if this user can open /dev/kvm (whether KVM runs Pith is cli/accel.h's question). */
+int qemu_kvm_present(void);
 
 /* A free TCP port on 127.0.0.1 (for the gdb stub), or -1. */
 int qemu_free_tcp_port(void);
+
+/* How pith watches one QEMU run besides the console. */
+struct qemu_watch {
+    int qmp_sock;          /* pith's end of the QMP socket, or -1 */
+    int gdb;               /* a stop for the debugger does not end the run */
+    unsigned long long timeout_ms;   /* stop QEMU after this long; 0: never */
+    int stderr_fd;         /* QEMU's stderr goes here; -1: pith's own */
+};
 
 struct qemu_result {
     int started;       /* 0: QEMU could not be executed */
     int exit_status;   /* QEMU's own exit status if it exited */
     int term_signal;   /* signal that killed QEMU, or 0 */
     int our_signal;    /* SIGINT/SIGTERM/SIGHUP that pith received (QEMU was stopped), or 0 */
+    int timed_out;     /* the watch's timeout expired and QEMU was stopped */
+    char vm_stopped[40];   /* QEMU's run state if the VM stopped for good (pith then
+                            * stopped QEMU): "internal-error", "guest-panicked"... */
+    const char *vm_stop_text;   /* a phrase describing vm_stopped, for the user */
+    char shutdown_reason[40];   /* QEMU's SHUTDOWN reason, e.g. "guest-reset" */
 };
 
 /* Run the command and relay the console until QEMU exits and its output is
- * drained (cli/console.h): console_sock is pith's end of the COM1 socket,
+ * drained (cli/console.h), or until the VM stops for good (QMP says so) or
+ * the timeout expires, when pith kills QEMU and says which in res: console_sock is pith's end of the COM1 socket,
  * child_fd QEMU's end (kept open in QEMU only). QEMU gets its own process
  * group and /dev/null as stdin, so a Ctrl-C on the terminal reaches pith
  * alone. SIGINT, SIGTERM and SIGHUP sent to pith stop QEMU and are reported
  * in our_signal instead of killing pith. Returns 0, or -1 with err if QEMU
  * could not be started. */
 int qemu_run(const struct qemu_command *cmd, int console_sock, int child_fd,
-             struct qemu_result *res, char *err, size_t errlen);
+             const struct qemu_watch *watch, struct qemu_result *res, char *err, size_t errlen);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accel.h"
 #include "deps.h"
 #include "../fs/tfs.h"
 #include "../fs/mbr.h"
@@ -557,13 +558,90 @@ static int read_exit_status(const char *control_path)
     return status;
 }
 
-static int boot(const struct pith_args *a, struct workdir *w, const char *image_path, uint64_t seed,
-                const struct volume_set *vols)
+/* The kernel writes "load prog ..." to the control channel just before it
+ * enters the program (kernel/main.c): until then nothing of the program ran. */
+static int program_started(const char *control_path)
 {
-    char kernel[PATH_MAX], control[PATH_MAX], mounts[PATH_MAX];
+    FILE *f = fopen(control_path, "r");
+    if (!f)
+        return 0;
+    char line[256];
+    int started = 0;
+    while (!started && fgets(line, sizeof line, f))
+        started = strncmp(line, "load prog ", 10) == 0;
+    fclose(f);
+    return started;
+}
+
+/* microvm has no PCI and no BIOS: NVMe, virtio-scsi and booting through the
+ * image's boot sectors need q35, which pith then picks by itself. */
+static enum machine_mode pick_machine(const struct pith_args *a)
+{
+    if (a->disk != DISK_BLK || a->boot == BOOT_DISK)
+        return MACHINE_Q35;
+    return a->machine == MACHINE_MICROVM ? MACHINE_MICROVM : MACHINE_Q35;
+}
+
+/* Copies what QEMU said on stderr to pith's own (QEMU's errors are the user's
+ * business unless pith explained the failure itself). */
+static void relay_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, stderr);
+    fclose(f);
+}
+
+/* "KVM internal error ... RIP=..." in QEMU's stderr, as a short phrase. */
+static void internal_error_detail(const char *err_path, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    FILE *f = fopen(err_path, "r");
+    if (!f)
+        return;
+    char line[512];
+    char what[64] = "", rip[40] = "";
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!strcmp(line, "emulation failure"))
+            snprintf(what, sizeof what, "%.40s", line);
+        else if (!strncmp(line, "RIP=", 4))
+            snprintf(rip, sizeof rip, "%.16s", line + 4);
+    }
+    fclose(f);
+    if (what[0] || rip[0])
+        snprintf(out, outlen, " (%s%s%s)", what[0] ? what : "KVM", rip[0] ? " at RIP " : "", rip);
+}
+
+static void format_duration(unsigned long long ms, char *out, size_t outlen)
+{
+    if (ms % 1000 == 0)
+        snprintf(out, outlen, "%llus", ms / 1000);
+    else
+        snprintf(out, outlen, "%llu.%03llus", ms / 1000, ms % 1000);
+}
+
+enum { BOOT_DONE, BOOT_KVM_FAILED_EARLY };
+
+struct boot_plan {
+    int kvm;
+    const char *cpu_model;
+    int raw_stderr;     /* the accelerator probe: its parent reads QEMU's stderr */
+};
+
+static int boot_once(const struct pith_args *a, struct workdir *w, const char *image_path, uint64_t seed,
+                     const struct volume_set *vols, const struct boot_plan *plan, int *outcome)
+{
+    char kernel[PATH_MAX], control[PATH_MAX], mounts[PATH_MAX], qemu_err[PATH_MAX];
     workdir_file(w, "kernel.elf", kernel, sizeof kernel);
     workdir_file(w, "control", control, sizeof control);
     workdir_file(w, "mounts", mounts, sizeof mounts);
+    workdir_file(w, "qemu.err", qemu_err, sizeof qemu_err);
+    *outcome = BOOT_DONE;
     if (vols->n && write_mount_list(vols, mounts) != 0)
         return PITH_EXIT_USAGE;
 
@@ -576,27 +654,42 @@ static int boot(const struct pith_args *a, struct workdir *w, const char *image_
             return PITH_EXIT_USAGE;
         }
     }
-    /* COM1: pith keeps sv[0]; QEMU inherits sv[1] (no CLOEXEC) and is told its number. */
-    int sv[2];
+    /* COM1 and QMP: pith keeps [0]; QEMU inherits [1] (no CLOEXEC) and is told its number. */
+    int sv[2], qmp[2] = { -1, -1 };
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
         return complain("socketpair", strerror(errno));
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, qmp) != 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return complain("socketpair", strerror(errno));
+    }
     fcntl(sv[0], F_SETFD, FD_CLOEXEC);
     fcntl(sv[0], F_SETFL, O_NONBLOCK);
+    fcntl(qmp[0], F_SETFD, FD_CLOEXEC);
+    int err_fd = open(qemu_err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     struct qemu_options o = {
-        .boot = a->boot, .accel = a->accel, .disk = a->disk, .memory = a->memory, .cpus = a->cpus,
+        .boot = a->boot, .kvm = plan->kvm, .cpu_model = plan->cpu_model, .machine = pick_machine(a),
+        .disk = a->disk, .memory = a->memory, .cpus = a->cpus,
         .image_path = image_path, .kernel_path = kernel, .control_path = control, .console_fd = sv[1],
         .volume_paths = vols->paths, .nvolumes = vols->n, .mounts_file = vols->n ? mounts : NULL,
+        .qmp_fd = qmp[1],
     };
     static struct qemu_command cmd;
     char why[256];
     int rc = 0;
-    if (a->gdb && (o.gdb_port = qemu_free_tcp_port()) < 0)
+    if (err_fd < 0)
+        rc = complain(qemu_err, strerror(errno));
+    else if (a->gdb && (o.gdb_port = qemu_free_tcp_port()) < 0)
         rc = complain("gdb", "no free TCP port");
     else if (qemu_build_command(&o, &cmd, why, sizeof why) != 0)
         rc = complain("qemu", why);
     if (rc) {
         close(sv[0]);
         close(sv[1]);
+        close(qmp[0]);
+        close(qmp[1]);
+        if (err_fd >= 0)
+            close(err_fd);
         return rc;
     }
     if (getenv("PITH_SHOW_QEMU")) {
@@ -606,9 +699,13 @@ static int boot(const struct pith_args *a, struct workdir *w, const char *image_
     if (a->gdb)
         gdb_hint_print(stderr, o.gdb_port, kernel, a->image ? NULL : a->program, a->sysroot, seed);
 
+    struct qemu_watch watch = { .qmp_sock = qmp[0], .gdb = a->gdb, .timeout_ms = a->timeout_ms, .stderr_fd = err_fd };
     struct qemu_result res;
-    rc = qemu_run(&cmd, sv[0], sv[1], &res, why, sizeof why);
+    rc = qemu_run(&cmd, sv[0], sv[1], &watch, &res, why, sizeof why);
     close(sv[0]);
+    close(qmp[0]);
+    close(qmp[1]);
+    close(err_fd);
     if (rc != 0) {
         fprintf(stderr, "pith: %s\n", why);
         return PITH_EXIT_NO_STATUS;
@@ -617,16 +714,77 @@ static int boot(const struct pith_args *a, struct workdir *w, const char *image_
         fprintf(stderr, "pith: stopped by signal %d\n", res.our_signal);
         return 128 + res.our_signal;
     }
+    if (res.timed_out) {
+        char d[32];
+        format_duration(a->timeout_ms, d, sizeof d);
+        if (plan->raw_stderr)
+            relay_file(qemu_err);
+        fprintf(stderr, "pith: stopped the VM after --timeout %s\n", d);
+        return PITH_EXIT_TIMEOUT;
+    }
     int status = read_exit_status(control);
-    if (status >= 0)
+    if (status >= 0) {
+        if (plan->raw_stderr)
+            relay_file(qemu_err);
         return status;
-    if (res.term_signal)
+    }
+    if (plan->raw_stderr)
+        relay_file(qemu_err);
+    int failed_early = plan->kvm && !plan->raw_stderr && !program_started(control);
+    if (res.vm_stopped[0]) {
+        char detail[96] = "";
+        if (!strcmp(res.vm_stopped, "internal-error"))
+            internal_error_detail(qemu_err, detail, sizeof detail);
+        if (failed_early && !strcmp(res.vm_stopped, "internal-error")) {
+            fprintf(stderr, "pith: KVM stopped the VM with an internal error%s before the program started; "
+                            "running it again under TCG\n", detail);
+            *outcome = BOOT_KVM_FAILED_EARLY;
+            return PITH_EXIT_NO_STATUS;
+        }
+        fprintf(stderr, "pith: %s%s; QEMU stopped (run state %s)\n", res.vm_stop_text, detail, res.vm_stopped);
+        return PITH_EXIT_NO_STATUS;
+    }
+    if (failed_early && (res.term_signal || res.exit_status != 0)) {
+        fprintf(stderr, "pith: QEMU failed under KVM before the program started; running it again under TCG\n");
+        *outcome = BOOT_KVM_FAILED_EARLY;
+        return PITH_EXIT_NO_STATUS;
+    }
+    if (!plan->raw_stderr)
+        relay_file(qemu_err);
+    if (!strcmp(res.shutdown_reason, "guest-reset"))
+        fprintf(stderr, "pith: the guest reset the machine (a triple fault?) without an exit status\n");
+    else if (res.term_signal)
         fprintf(stderr, "pith: guest stopped without an exit status (QEMU killed by signal %d)\n", res.term_signal);
     else if (res.exit_status != 0)
         fprintf(stderr, "pith: guest stopped without an exit status (QEMU exit status %d)\n", res.exit_status);
     else
         fprintf(stderr, "pith: guest stopped without an exit status\n");
     return PITH_EXIT_NO_STATUS;
+}
+
+static int boot(const struct pith_args *a, struct workdir *w, const char *image_path, uint64_t seed,
+                const struct volume_set *vols, const struct accel_choice *accel)
+{
+    const char *probe_cpu = getenv(ACCEL_PROBE_CPU_ENV);
+    struct boot_plan plan = { .kvm = accel->kvm, .cpu_model = accel->kvm ? accel->cpu_model : NULL };
+    if (probe_cpu && *probe_cpu)
+        plan = (struct boot_plan){ .kvm = 1, .cpu_model = probe_cpu, .raw_stderr = 1 };
+    int outcome;
+    int rc = boot_once(a, w, image_path, seed, vols, &plan, &outcome);
+    if (outcome == BOOT_KVM_FAILED_EARLY) {
+        plan = (struct boot_plan){ .kvm = 0 };
+        rc = boot_once(a, w, image_path, seed, vols, &plan, &outcome);
+    }
+    return rc;
+}
+
+/* --accel, else $PITH_ACCEL (how the test runner picks an engine for every run). */
+static enum accel_mode wanted_accel(const struct pith_args *a)
+{
+    const char *env = getenv("PITH_ACCEL");
+    if (a->accel != ACCEL_AUTO || !env)
+        return a->accel;
+    return !strcmp(env, "tcg") ? ACCEL_TCG : !strcmp(env, "kvm") ? ACCEL_KVM : ACCEL_AUTO;
 }
 
 int run_command(struct pith_args *a)
@@ -647,6 +805,11 @@ int run_command(struct pith_args *a)
     static struct volume_set vols;
     if ((rc = check_mounts(a, a->image ? a->image : a->keep_image, &vols)) != 0)
         return rc;
+    /* Before anything is written: a refused --accel kvm leaves nothing behind. */
+    static struct accel_choice accel;
+    memset(&accel, 0, sizeof accel);
+    if (!getenv(ACCEL_PROBE_CPU_ENV) && (rc = accel_choose(wanted_accel(a), &accel)) != 0)
+        return rc;
     if (workdir_create(&w) != 0)
         return PITH_EXIT_USAGE;
     if (a->image)
@@ -660,7 +823,7 @@ int run_command(struct pith_args *a)
     uint64_t seed = a->gdb && !a->image ? gdb_random_seed() : 0;
     rc = a->image ? 0 : write_image(a, image, &w, seed);
     if (rc == 0)
-        rc = boot(a, &w, image, seed, &vols);
+        rc = boot(a, &w, image, seed, &vols, &accel);
     workdir_remove(&w);
     return rc;
 }

@@ -6,6 +6,7 @@
  * input; 125 when the guest or QEMU stopped without reporting a status. */
 #define PITH_EXIT_USAGE 2
 #define PITH_EXIT_NO_STATUS 125
+#define PITH_EXIT_TIMEOUT 124   /* --timeout expired, as timeout(1) */
 
 int run_command(struct pith_args *a);
 int build_command(const struct pith_args *a);

@@ -9,7 +9,14 @@ HOST_LIB_SRCS := $(wildcard klib/*.c fs/tfs*.c fs/mbr.c fs/blockdev.c loader/elf
 HOST_LIB_OBJS := $(patsubst %,$(BUILD)/hobj/%.o,$(HOST_LIB_SRCS))
 HOST_LIB := $(BUILD)/libpith-host.a
 
-BOOT_BLOBS := $(BUILD)/boot/stage1.bin $(BUILD)/boot/stage2.bin $(BUILD)/kernel/pith.elf
+BOOT_BLOBS := $(BUILD)/boot/stage1.bin $(BUILD)/boot/stage2.bin $(BUILD)/kernel/pith.elf \
+              $(BUILD)/cli/probe/accel_probe
+
+# The accelerator probe (cli/accel.h) is a guest program: static, no libc.
+$(BUILD)/cli/probe/accel_probe: cli/probe/accel_probe.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -static -nostdlib -O2 -fno-builtin -fno-tree-loop-distribute-patterns \
+		-fno-stack-protector -fno-pie -no-pie -o $@ $<
 
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_TESTS := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
