@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "image_cmd.h"
+#include "suggest.h"
 
 char *args_keep(struct pith_args *a, char *s)
 {
@@ -95,6 +96,80 @@ static int parse_disk(const char *v, struct pith_args *a, char *err, size_t errl
         return -1;
     }
     return 0;
+}
+
+int args_parse_machine(const char *v, enum machine_mode *out, char *err, size_t errlen)
+{
+    if (strcmp(v, "auto") == 0)
+        *out = MACHINE_AUTO;
+    else if (strcmp(v, "microvm") == 0)
+        *out = MACHINE_MICROVM;
+    else if (strcmp(v, "q35") == 0)
+        *out = MACHINE_Q35;
+    else {
+        snprintf(err, errlen, "--machine: expected auto, microvm or q35, not '%s'", v);
+        return -1;
+    }
+    return 0;
+}
+
+/* Ten years: far beyond any run, small enough that a deadline computed as
+ * now + timeout cannot overflow. */
+#define MAX_TIMEOUT_MS (3650ull * 24 * 3600 * 1000)
+/* Fraction digits kept exactly; later ones only decide rounding up. */
+#define FRACTION_DIGITS 9
+
+/* By hand rather than with strtod, which would also take "inf", "nan", hex
+ * and exponents, and read the decimal point from the locale. */
+int args_parse_duration(const char *v, uint64_t *out_ms, char *err, size_t errlen)
+{
+    const char *p = v;
+    uint64_t whole = 0, frac = 0, frac_scale = 1;
+    int digits = 0, frac_beyond = 0;
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        whole = whole * 10 + (uint64_t)(*p - '0');
+        if (whole > MAX_TIMEOUT_MS)
+            goto too_long;
+    }
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+            if (frac_scale < 1000000000ull) {
+                frac = frac * 10 + (uint64_t)(*p - '0');
+                frac_scale *= 10;
+            } else if (*p != '0') {
+                frac_beyond = 1;
+            }
+        }
+    }
+    uint64_t unit_ms;
+    if (*p == '\0' || strcmp(p, "s") == 0)
+        unit_ms = 1000;
+    else if (strcmp(p, "ms") == 0)
+        unit_ms = 1;
+    else if (strcmp(p, "m") == 0)
+        unit_ms = 60 * 1000;
+    else if (strcmp(p, "h") == 0)
+        unit_ms = 3600 * 1000;
+    else if (strcmp(p, "d") == 0)
+        unit_ms = 24 * 3600 * 1000;
+    else
+        digits = 0;
+    if (digits == 0) {
+        snprintf(err, errlen, "--timeout: expected a duration such as 30s, 1.5m or 2h, not '%s'", v);
+        return -1;
+    }
+    if (whole > MAX_TIMEOUT_MS / unit_ms)
+        goto too_long;
+    /* Round up: a timeout given as nonzero must not become 0, "never". */
+    uint64_t part = frac * unit_ms;
+    uint64_t ms = whole * unit_ms + part / frac_scale + (part % frac_scale != 0 || frac_beyond);
+    if (ms > MAX_TIMEOUT_MS)
+        goto too_long;
+    *out_ms = ms;
+    return 0;
+too_long:
+    snprintf(err, errlen, "--timeout: '%s' is too long, at most 3650d", v);
+    return -1;
 }
 
 /* QEMU's -m syntax: a number of MiB, or a number with a k/M/G suffix. */
@@ -286,6 +361,44 @@ int args_load_env_file(struct pith_args *a, const char *path, char *err, size_t 
     return rc;
 }
 
+/* What "did you mean" chooses from; test_run_options checks that the parser
+ * accepts each. --no-check is left out: it is for tests only. */
+static const char *const run_options[] = {
+    "--help", "-h", "--trace", "--gdb", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--user",
+    "--size", "--mount", "--boot", "--accel", "--disk", "--machine", "--timeout", "-m", "--cpus",
+    "--keep-image", "--image",
+};
+static const char *const build_options[] = {
+    "--help", "-h", "--trace", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--user",
+    "--size", "--mount", "-o",
+};
+
+const char *const *args_option_names(enum pith_command cmd, size_t *n)
+{
+    if (cmd == CMD_BUILD) {
+        *n = sizeof build_options / sizeof build_options[0];
+        return build_options;
+    }
+    *n = sizeof run_options / sizeof run_options[0];
+    return run_options;
+}
+
+/* "unknown option", with the closest known one when it looks like a typo. */
+static int unknown_option(enum pith_command cmd, const char *arg, char *err, size_t errlen)
+{
+    char name[SUGGEST_MAX_LEN + 1];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);   /* --tiemout=30s */
+    size_t n;
+    const char *const *known = args_option_names(cmd, &n);
+    const char *close = suggest_closest(name, known, n);
+    if (!close) {
+        snprintf(err, errlen, "unknown option '%s'", arg);
+        return -1;
+    }
+    snprintf(err, errlen, "unknown option '%s' (did you mean '%s'?)", arg, close);
+    return ARGS_HINTED;
+}
+
 static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char *err, size_t errlen)
 {
     const char *arg = argv[*i], *v;
@@ -350,6 +463,14 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
     } else if (run && VALUE("--disk")) {
         if (r < 0 || parse_disk(v, a, err, errlen) < 0)
             return -1;
+    } else if (run && VALUE("--machine")) {
+        if (r < 0 || args_parse_machine(v, &a->machine, err, errlen) < 0)
+            return -1;
+        a->machine_set = 1;
+    } else if (run && VALUE("--timeout")) {
+        if (r < 0 || args_parse_duration(v, &a->timeout_ms, err, errlen) < 0)
+            return -1;
+        a->timeout_set = 1;
     } else if (run && VALUE("-m")) {
         if (r < 0 || args_check_memory(v, err, errlen) < 0)
             return -1;
@@ -372,8 +493,7 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
             return -1;
         a->image = v;
     } else {
-        snprintf(err, errlen, "unknown option '%s'", arg);
-        return -1;
+        return unknown_option(a->command, arg, err, errlen);
     }
 #undef VALUE
     return 0;
@@ -402,6 +522,7 @@ int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a
     a->boot = BOOT_PVH;
     a->accel = ACCEL_AUTO;
     a->disk = DISK_BLK;
+    a->machine = MACHINE_AUTO;
     a->cpus = 1;
     int i = 1;
     for (; i < argc; i++) {
@@ -411,8 +532,9 @@ int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a
         }
         if (argv[i][0] != '-' || argv[i][1] == '\0')
             break;
-        if (parse_option(argc, argv, &i, a, err, errlen) < 0)
-            return -1;
+        int rc = parse_option(argc, argv, &i, a, err, errlen);
+        if (rc < 0)
+            return rc;
     }
     if (a->help)
         return 0;

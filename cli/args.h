@@ -29,7 +29,7 @@ struct pith_args {
     enum boot_mode boot;
     enum accel_mode accel;
     enum disk_mode disk;
-    enum machine_mode machine;   /* --machine microvm|q35 (default auto) */
+    enum machine_mode machine;   /* --machine auto|microvm|q35 (default auto) */
     uint64_t timeout_ms;         /* --timeout DURATION: stop the VM after it; 0 = never */
     const char *memory;
     int cpus;
@@ -50,16 +50,23 @@ struct pith_args {
     char **prog_args;         /* argv[1..] */
     int prog_argc;
     /* What the command line set explicitly (the config may fill the rest). */
-    int memory_set, boot_set, sysroot_set, args_set, size_set;
+    int memory_set, boot_set, sysroot_set, args_set, size_set, timeout_set, machine_set;
     void **owned;             /* strings allocated while parsing, freed by args_free */
     int nowned, owned_cap;
 };
 
 /* Parse argv (argv[0] is the subcommand word). 0 on success, -1 with a one-line
- * message in err (usage errors: the caller exits 2). */
+ * message in err (usage errors: the caller exits 2 and points at --help), or
+ * ARGS_HINTED when the message already ends in its own hint ("unknown option
+ * '--tiemout' (did you mean '--timeout'?)"). */
+#define ARGS_HINTED (-2)
 int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a,
                char *err, size_t errlen);
 void args_free(struct pith_args *a);
+
+/* The options cmd accepts, as typed ("--timeout", "-m"), for suggestions;
+ * sets *n. */
+const char *const *args_option_names(enum pith_command cmd, size_t *n);
 
 /* Helpers shared with the config reader. Each returns 0, or -1 with err. */
 char *args_keep(struct pith_args *a, char *s);   /* a takes ownership; NULL if s is NULL or out of memory */
@@ -68,6 +75,10 @@ int args_add_file(struct pith_args *a, const char *spec, int dir_only, const cha
                   char *err, size_t errlen);
 int args_check_memory(const char *v, char *err, size_t errlen);
 int args_parse_boot(const char *v, enum boot_mode *out, char *err, size_t errlen);
+/* timeout(1)'s DURATION ("30s", "1.5m", "2h", "1d", "500ms"; no unit:
+ * seconds) in milliseconds, rounded up; "0" is 0 (no timeout). */
+int args_parse_duration(const char *v, uint64_t *out_ms, char *err, size_t errlen);
+int args_parse_machine(const char *v, enum machine_mode *out, char *err, size_t errlen);
 /* "64M", "1G"...: bytes (K/M/G/T are powers of 1024). */
 int args_parse_size(const char *v, uint64_t *out, char *err, size_t errlen);
 /* VOLUME:/PATH, split at the last ":/"; a relative VOLUME is taken relative

@@ -132,6 +132,18 @@ static int apply_key(struct cfg *c, const char *key, const struct json_value *v)
             return v->type == JSON_STRING ? relay(c, v, why) : -1;
         if (!a->boot_set)
             a->boot = b;
+    } else if (strcmp(key, "machine") == 0) {
+        enum machine_mode m;
+        if (want(c, v, JSON_STRING, key) != 0 || args_parse_machine(v->text, &m, why, sizeof why) != 0)
+            return v->type == JSON_STRING ? relay(c, v, why) : -1;
+        if (!a->machine_set)
+            a->machine = m;
+    } else if (strcmp(key, "timeout") == 0) {
+        uint64_t ms;
+        if (want(c, v, JSON_STRING, key) != 0 || args_parse_duration(v->text, &ms, why, sizeof why) != 0)
+            return v->type == JSON_STRING ? relay(c, v, why) : -1;
+        if (!a->timeout_set)
+            a->timeout_ms = ms;
     } else if (strcmp(key, "sysroot") == 0) {
         if (want(c, v, JSON_STRING, key) != 0)
             return -1;
@@ -154,7 +166,7 @@ static int apply_key(struct cfg *c, const char *key, const struct json_value *v)
             if (args_add_mount(a, v->items[i].text, c->dir, why, sizeof why) != 0)
                 return relay(c, &v->items[i], why);
     } else {
-        return bad(c, v, "unknown key \"%s\" (known: args, env, files, dirs, memory, trace, boot, sysroot, size, mounts)", key);
+        return bad(c, v, "unknown key \"%s\" (known: args, env, files, dirs, memory, trace, boot, machine, timeout, sysroot, size, mounts)", key);
     }
     return 0;
 }

@@ -6,7 +6,14 @@
 #include "image_cmd.h"
 #include "ldd.h"
 #include "run.h"
+#include "suggest.h"
 #include "volume.h"
+
+/* mk/cli.mk passes the git description of the tree pith was built from;
+ * a build outside a git checkout gets this. */
+#ifndef PITH_VERSION
+#define PITH_VERSION "0.1-unknown"
+#endif
 
 static const char main_help[] =
     "usage: pith run [options] PROG [ARGS...]   build a temporary image and boot it\n"
@@ -15,6 +22,8 @@ static const char main_help[] =
     "       pith ldd [--sysroot DIR] PROG         list the files an image for PROG holds\n"
     "       pith image ls|cat|cp|fsck|resize ...  look into or grow an image ('pith image --help')\n"
     "       pith volume create PATH SIZE          a new empty volume for 'pith run --mount'\n"
+    "       pith help [COMMAND]                   this text, or COMMAND's ('pith COMMAND --help')\n"
+    "       pith --version                        the version pith was built from\n"
     "\n"
     "PROG's exit status becomes pith's. 'pith run --help' lists the options.\n";
 
@@ -41,8 +50,13 @@ static const char run_help[] =
     "  --gdb              start halted with a gdb stub; prints the gdb command to attach\n"
     "  -m SIZE            guest memory (default 64M)\n"
     "  --cpus N           virtual CPUs (default 1)\n"
-    "  --accel auto|kvm|tcg   auto (default): kvm if /dev/kvm is usable, else tcg\n"
+    "  --accel auto|kvm|tcg\n"
+    "                     auto (default): KVM where a probe boot shows it runs Pith on this host, else TCG\n"
     "  --disk blk|nvme|scsi   attach the image as virtio-blk (default), NVMe or virtio-scsi\n"
+    "  --machine auto|microvm|q35   auto (default): microvm, unless --disk nvme|scsi or\n"
+    "                     --boot disk ask for q35's PCI or firmware\n"
+    "  --timeout DURATION stop the guest after DURATION and exit 124, as timeout(1):\n"
+    "                     a number with unit s (default), ms, m, h or d (1.5s, 2m); 0: never\n"
     "  --mount VOLUME:/PATH   attach a volume ('pith volume create') read-write at PATH\n"
     "                     (repeatable); works with --image too\n"
     COMMON_HELP
@@ -52,8 +66,8 @@ static const char run_help[] =
     "PROG goes into the image at its own path if absolute, else at /BASENAME;\n"
     "argv[0] is PROG as given. Environment: PATH=/bin:/usr/bin HOME=/ TERM=xterm\n"
     "plus -e. stdin is the program's (end of input included). Exit status: the\n"
-    "program's; 2 for bad input; 125 if the guest stopped without reporting one;\n"
-    "130 after Ctrl-C.\n";
+    "program's; 2 for bad input; 124 when --timeout expired; 125 if the guest\n"
+    "stopped without reporting one; 130 after Ctrl-C.\n";
 
 static const char build_help[] =
     "usage: pith build -o IMAGE [options] PROG [ARGS...]\n"
@@ -64,41 +78,95 @@ static const char build_help[] =
     "\n"
     "Boot the result with 'pith run --image IMAGE'.\n";
 
-int main(int argc, char **argv)
-{
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        fputs(main_help, argc < 2 ? stderr : stdout);
-        return argc < 2 ? PITH_EXIT_USAGE : 0;
-    }
-    if (strcmp(argv[1], "ldd") == 0)
-        return ldd_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "image") == 0)
-        return image_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "volume") == 0)
-        return volume_main(argc - 1, argv + 1);
-    enum pith_command cmd;
-    if (strcmp(argv[1], "run") == 0)
-        cmd = CMD_RUN;
-    else if (strcmp(argv[1], "build") == 0)
-        cmd = CMD_BUILD;
-    else {
-        fprintf(stderr, "pith: unknown command '%s' (try 'pith --help')\n", argv[1]);
-        return PITH_EXIT_USAGE;
-    }
+/* The words that may follow `pith`, for "did you mean". */
+static const char *const commands[] = { "run", "build", "ldd", "image", "volume", "help", "version" };
+static const char *const top_options[] = { "--help", "-h", "--version" };
+#define COUNT(a) (sizeof a / sizeof a[0])
 
+/* One line, exit 2: the closest known word when it looks like a typo,
+ * else a pointer to the help. */
+static int unknown_word(const char *word)
+{
+    int option = word[0] == '-';
+    const char *close = option ? suggest_closest(word, top_options, COUNT(top_options))
+                               : suggest_closest(word, commands, COUNT(commands));
+    const char *kind = option ? "option" : "command";
+    if (close)
+        fprintf(stderr, "pith: unknown %s '%s' (did you mean '%s'?)\n", kind, word, close);
+    else
+        fprintf(stderr, "pith: unknown %s '%s' (try 'pith --help')\n", kind, word);
+    return PITH_EXIT_USAGE;
+}
+
+static int is_help(const char *word)
+{
+    return strcmp(word, "help") == 0 || strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0;
+}
+
+static int is_version(const char *word)
+{
+    return strcmp(word, "version") == 0 || strcmp(word, "--version") == 0;
+}
+
+static int run_or_build(enum pith_command cmd, int argc, char **argv)
+{
     struct pith_args a;
     char err[512];
-    int rc;
-    if (args_parse(cmd, argc - 1, argv + 1, &a, err, sizeof err) != 0) {
-        fprintf(stderr, "pith: %s (try 'pith %s --help')\n", err, argv[1]);
+    int rc = args_parse(cmd, argc, argv, &a, err, sizeof err);
+    if (rc == ARGS_HINTED) {
+        fprintf(stderr, "pith: %s\n", err);
+        rc = PITH_EXIT_USAGE;
+    } else if (rc != 0) {
+        fprintf(stderr, "pith: %s (try 'pith %s --help')\n", err, argv[0]);
         rc = PITH_EXIT_USAGE;
     } else if (a.help) {
         fputs(cmd == CMD_RUN ? run_help : build_help, stdout);
-        rc = 0;
     } else {
         rc = cmd == CMD_RUN ? run_command(&a) : build_command(&a);
     }
     args_free(&a);
     return rc;
+}
+
+/* argv[0] is the command word. */
+static int dispatch(int argc, char **argv)
+{
+    const char *word = argv[0];
+    if (is_help(word)) {
+        if (argc < 2 || is_help(argv[1]) || is_version(argv[1])) {
+            fputs(main_help, stdout);
+            return 0;
+        }
+        /* `pith help run` is `pith run --help`: each command keeps its own text. */
+        char *again[] = { argv[1], "--help", NULL };
+        return dispatch(2, again);
+    }
+    if (is_version(word)) {
+        if (argc > 1) {
+            fprintf(stderr, "pith: %s takes no arguments (try 'pith --help')\n", word);
+            return PITH_EXIT_USAGE;
+        }
+        printf("pith %s\n", PITH_VERSION);
+        return 0;
+    }
+    if (strcmp(word, "ldd") == 0)
+        return ldd_main(argc, argv);
+    if (strcmp(word, "image") == 0)
+        return image_main(argc, argv);
+    if (strcmp(word, "volume") == 0)
+        return volume_main(argc, argv);
+    if (strcmp(word, "run") == 0)
+        return run_or_build(CMD_RUN, argc, argv);
+    if (strcmp(word, "build") == 0)
+        return run_or_build(CMD_BUILD, argc, argv);
+    return unknown_word(word);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(main_help, stderr);
+        return PITH_EXIT_USAGE;
+    }
+    return dispatch(argc - 1, argv + 1);
 }

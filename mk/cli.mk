@@ -42,6 +42,24 @@ $(BUILD)/hobj/cli/embedded.S.o: cli/embedded.S $(BOOT_BLOBS)
 $(BUILD)/pith: $(BUILD)/hobj/cli/pith_main.c.o $(BUILD)/hobj/cli/embedded.S.o $(HOST_LIB)
 	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
 
+# `pith --version`: what `git describe --always --dirty` says about the tree
+# pith is built from. Asked in two steps because describe --dirty takes
+# .git/index.lock, which makes a commit made at that instant fail; `git
+# status` with optional locks off tells "dirty" without it. Outside a git
+# checkout it stays empty and cli/pith_main.c falls back to its own.
+PITH_VERSION := $(shell v=$$(git describe --always 2>/dev/null) && \
+    { [ -z "$$(GIT_OPTIONAL_LOCKS=0 git status --porcelain --untracked-files=no 2>/dev/null)" ] || v=$$v-dirty; \
+      echo $$v; })
+
+# Rewritten only when the version changes: pith_main.c is recompiled then and only then.
+.PHONY: pith-version-check
+$(BUILD)/pith-version: pith-version-check
+	@mkdir -p $(dir $@)
+	@[ -f $@ ] && [ "$$(cat $@)" = '$(PITH_VERSION)' ] || echo '$(PITH_VERSION)' > $@
+
+$(BUILD)/hobj/cli/pith_main.c.o: $(BUILD)/pith-version
+$(BUILD)/hobj/cli/pith_main.c.o: HOST_CFLAGS += $(if $(PITH_VERSION),-DPITH_VERSION='"$(PITH_VERSION)"')
+
 $(BUILD)/mkfs: $(BUILD)/hobj/cli/mkfs_main.c.o $(HOST_LIB)
 	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
 
