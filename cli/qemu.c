@@ -135,6 +135,9 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
         rc |= push(cmd, "-device");
         rc |= push(cmd, "scsi-hd,drive=root%s", bootindex);
     } else if (microvm) {
+        /* QEMU 7.2 makes virtio-mmio transports legacy (version 1) unless told. */
+        rc |= push(cmd, "-global");
+        rc |= push(cmd, "virtio-mmio.force-legacy=false");
         rc |= push(cmd, "-device");
         rc |= push(cmd, "virtio-blk-device,drive=root");
     } else {

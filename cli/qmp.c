@@ -78,7 +78,15 @@ static void handle_message(struct qmp_watch *w, const struct json_value *msg)
         }
         return;
     }
-    const char *status = member_text(member(msg, "return"), "status");
+    const struct json_value *ret = member(msg, "return");
+    if (ret && !w->negotiated) {
+        /* Events flow only from here on: a VM that stopped before this
+         * (a guest dying in its first instructions) is found by asking. */
+        w->negotiated = 1;
+        send_command(w, "query-status");
+        return;
+    }
+    const char *status = member_text(ret, "status");
     if (status && ends_the_run(w, status))
         stop_with(w, status);
 }

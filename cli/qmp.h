@@ -19,6 +19,7 @@ enum qmp_state {
 struct qmp_watch {
     int fd;
     int ignore_debug;          /* --gdb: a stop for the debugger is not an end */
+    int negotiated;            /* the capabilities handshake is done */
     enum qmp_state state;
     char status[40];           /* QEMU's run state when it stopped, e.g. "internal-error" */
     char shutdown_reason[40];  /* from a SHUTDOWN event, e.g. "guest-reset" */
