@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "accel.h"
 #include "args.h"
 #include "image_cmd.h"
 #include "ldd.h"
@@ -22,6 +23,7 @@ static const char main_help[] =
     "       pith ldd [--sysroot DIR] PROG         list the files an image for PROG holds\n"
     "       pith image ls|cat|cp|fsck|resize ...  look into or grow an image ('pith image --help')\n"
     "       pith volume create PATH SIZE          a new empty volume for 'pith run --mount'\n"
+    "       pith accel                            which engine 'pith run' uses here, and why\n"
     "       pith help [COMMAND]                   this text, or COMMAND's ('pith COMMAND --help')\n"
     "       pith --version                        the version pith was built from\n"
     "\n"
@@ -79,7 +81,7 @@ static const char build_help[] =
     "Boot the result with 'pith run --image IMAGE'.\n";
 
 /* The words that may follow `pith`, for "did you mean". */
-static const char *const commands[] = { "run", "build", "ldd", "image", "volume", "help", "version" };
+static const char *const commands[] = { "run", "build", "ldd", "image", "volume", "accel", "help", "version" };
 static const char *const top_options[] = { "--help", "-h", "--version" };
 #define COUNT(a) (sizeof a / sizeof a[0])
 
@@ -148,6 +150,13 @@ static int dispatch(int argc, char **argv)
         }
         printf("pith %s\n", PITH_VERSION);
         return 0;
+    }
+    if (strcmp(word, "accel") == 0) {
+        if (argc > 1) {
+            fprintf(stderr, "pith: accel takes no arguments (try 'pith --help')\n");
+            return PITH_EXIT_USAGE;
+        }
+        return accel_report();
     }
     if (strcmp(word, "ldd") == 0)
         return ldd_main(argc, argv);
