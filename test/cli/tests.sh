@@ -146,3 +146,4 @@ if [ -x /usr/bin/python3 ]; then
 else
     SKIPS+=("cli_python42|/usr/bin/python3 does not exist")
 fi
+. test/cli/usability.sh
