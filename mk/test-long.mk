@@ -1,10 +1,14 @@
 # `make test-long`: the crash-consistency test (test/run-tests' fs_crash: QEMU
 # killed at a random instant while a program appends fsync'd records) run
 # PITH_CRASH_RUNS times (default 50) with write(2) and PITH_CRASH_MMAP_RUNS
-# times (default 20) through a shared mapping, then a summary and the usual
-# "N passed, N failed" line. Not part of `make test`, which runs them 3 and 2
-# times.
+# times (default 20) through a shared mapping, then the fresh-machine check
+# (test fresh_machine, test/fresh/tests.sh: scripts/fresh-machine-check runs
+# `make run` and `make test` in a minimal Debian 12 root, as root), then a
+# summary and the usual "N passed, N failed" line, which counts them all.
+# Not part of `make test`, which runs the crash test 3 and 2 times and not
+# the fresh-machine check. PITH_FRESH_MACHINE=0 leaves the check out.
 .PHONY: test-long
-test-long: all unit runtime-progs
+test-long: deps-long all unit runtime-progs
 	PITH_CRASH_RUNS=$${PITH_CRASH_RUNS:-50} PITH_CRASH_MMAP_RUNS=$${PITH_CRASH_MMAP_RUNS:-20} \
-		bash test/run-tests '^fs_crash_'
+	PITH_FRESH_MACHINE=$${PITH_FRESH_MACHINE:-1} \
+		bash test/run-tests '^fs_crash_|^fresh_machine$$'
