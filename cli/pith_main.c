@@ -152,6 +152,14 @@ static int dispatch(int argc, char **argv)
         return 0;
     }
     if (strcmp(word, "accel") == 0) {
+        if (argc == 2 && is_help(argv[1])) {
+            puts("usage: pith accel\n\n"
+                 "Prints the engine 'pith run --accel auto' uses on this host and why: KVM only\n"
+                 "where a probe boot of the Pith kernel passed (cached per host, QEMU binary and\n"
+                 "kernel build under ${XDG_CACHE_HOME:-~/.cache}/pith/; delete it to probe again),\n"
+                 "else TCG. See docs/hosts.md.");
+            return 0;
+        }
         if (argc > 1) {
             fprintf(stderr, "pith: accel takes no arguments (try 'pith --help')\n");
             return PITH_EXIT_USAGE;
