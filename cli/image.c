@@ -5,6 +5,7 @@
 #include "tfs_writer.h"
 #include "../fs/mbr.h"
 #include "../fs/tfs.h"
+#include "../fs/tfs_format.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -105,6 +106,15 @@ static int write_image(int fd, const struct boot_blobs *boot, const struct manif
     return rc;
 }
 
+uint64_t image_room_blocks(uint64_t needed_blocks)
+{
+    uint64_t room = IMAGE_ROOM_BYTES / TFS_BLOCK_SIZE;
+    /* A round 1 GiB for ordinary programs; big contents (python with its
+     * libraries is ~100 MiB, a dataset may be more) still get the full
+     * room on top rather than what is left of 1 GiB. */
+    return needed_blocks <= room / 2 ? room : needed_blocks + room;
+}
+
 int image_write_opts(const char *out_path, const struct boot_blobs *boot, const struct manifest *m,
                      const struct image_options *opt, char *err, size_t errlen)
 {
@@ -124,6 +134,7 @@ int image_write_opts(const char *out_path, const struct boot_blobs *boot, const 
     struct tfs_plan *plan;
     int rc = tfs_plan_build(m, &plan, err, errlen);
     if (rc) return rc;
+    if (!m->min_size) tfs_plan_reserve(plan, image_room_blocks(tfs_plan_blocks(plan)));
 
     size_t tlen = strlen(out_path) + 16;
     char *tmp = malloc(tlen);

@@ -23,6 +23,15 @@ struct boot_blobs {
 #define IMAGE_KERNEL_LBA 64
 #define IMAGE_STAGE2_MAX_SECTORS 63
 
+/* Room to write when the manifest sets no size: the filesystem is
+ * IMAGE_ROOM_BYTES, or the files plus IMAGE_ROOM_BYTES when they alone need
+ * more than half of it. The image file is sparse (ftruncate, free blocks never
+ * written), so the room costs host disk only as the program fills it. */
+#define IMAGE_ROOM_BYTES (1ull << 30)
+/* The filesystem's blocks for a manifest without a size, given the blocks
+ * its files need (tfs_plan_blocks). */
+uint64_t image_room_blocks(uint64_t needed_blocks);
+
 struct image_options {
     /* Test hook: TFS writes that succeed before every further one fails;
      * negative = never fail. */

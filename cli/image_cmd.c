@@ -2,6 +2,7 @@
  * ls, cat and fsck. cp and resize live in image_cp.c and image_resize.c. */
 #include "image_cmd.h"
 #include "host_heap.h"
+#include "image_space.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,11 +11,13 @@
 #include <unistd.h>
 
 static const char image_help[] =
-    "usage: pith image ls IMAGE [PATH]      list a file or directory (like ls -l)\n"
+    "usage: pith image ls IMAGE [PATH]      list a file or directory (like ls -l); without PATH the root,\n"
+    "                                       after a line with the used and free space\n"
     "       pith image cat IMAGE PATH       write a file's contents to stdout\n"
     "       pith image cp IMAGE:PATH DEST   copy a file or directory tree out of the image\n"
-    "       pith image fsck IMAGE           check the filesystem: 'clean' (exit 0) or the problems (exit 1)\n"
-    "       pith image resize IMAGE SIZE    grow the image and its filesystem to SIZE bytes (K/M/G/T)\n"
+    "       pith image fsck IMAGE           check the filesystem: 'clean' and the used space (exit 0),\n"
+    "                                       or the problems (exit 1)\n"
+    "       pith image resize IMAGE SIZE    grow or shrink the image and its filesystem to SIZE bytes (K/M/G/T)\n"
     "\n"
     "Bad input prints one 'pith: ...' line and exits 2.\n";
 
@@ -147,6 +150,13 @@ static int cmd_ls(int argc, char **argv)
         image_close(&img);
         return IMAGE_EXIT_BAD_INPUT;
     }
+    if (argc == 2) {
+        /* The whole image was asked for: say how full it is, as ls -l
+         * starts with its total. */
+        char space[128];
+        image_space_line(img.fs, space, sizeof space);
+        printf("%s\n", space);
+    }
     if ((tfs_mode(n) & 0170000) != 0040000) {
         ls_line(n, path);
     } else {
@@ -222,11 +232,17 @@ static int cmd_fsck(int argc, char **argv)
     static char report[1 << 16];
     report[0] = 0;
     int rc = tfs_fsck(host_heap(), &img.part.dev, report, sizeof report);
-    image_close(&img);
     if (rc == 0) {
-        printf("clean\n");
+        /* fsck has unmounted; a read-only mount of the clean filesystem
+         * gives the space line (the same numbers ls shows). */
+        char space[128] = "";
+        if (tfs_mount(host_heap(), &img.part.dev, &img.fs, report, sizeof report) == 0)
+            image_space_line(img.fs, space, sizeof space);
+        image_close(&img);
+        printf("clean\n%s%s", space, space[0] ? "\n" : "");
         return IMAGE_EXIT_OK;
     }
+    image_close(&img);
     if (!report[0]) snprintf(report, sizeof report, "tfs: %s", strerror(-rc));
     /* The lines as tfs_fsck wrote them: the first is the same message the
      * kernel prints when it refuses to mount the image. */

@@ -1,9 +1,11 @@
 /* `pith image`: look inside and maintain a Pith disk image from the host.
- *   pith image ls IMAGE [PATH]       ls -l of a file or directory in the image
+ *   pith image ls IMAGE [PATH]       ls -l of a file or directory in the image (without
+ *                                    PATH: the root, after a "used U of T (F free)" line)
  *   pith image cat IMAGE PATH        a file's contents to stdout
  *   pith image cp IMAGE:PATH DEST    copy a file or tree out to the host
- *   pith image fsck IMAGE            check the filesystem ("clean", exit 0; else the problems, exit 1)
- *   pith image resize IMAGE SIZE     grow the image file and its filesystem
+ *   pith image fsck IMAGE            check the filesystem ("clean" and the used line, exit 0;
+ *                                    else the problems, exit 1)
+ *   pith image resize IMAGE SIZE     grow or shrink the image file and its filesystem
  * Bad input: one line "pith: CULPRIT: reason" on stderr, exit 2, nothing
  * half-written. Behaviour is described in docs/cli.md. */
 #pragma once

@@ -480,6 +480,11 @@ int tfs_plan_build(const struct manifest *m, struct tfs_plan **out, char *err, s
 
 uint64_t tfs_plan_blocks(const struct tfs_plan *p) { return p->total_blocks; }
 
+void tfs_plan_reserve(struct tfs_plan *p, uint64_t blocks)
+{
+    if (p->total_blocks < blocks) p->total_blocks = blocks;
+}
+
 void tfs_plan_free(struct tfs_plan *p)
 {
     if (!p) return;

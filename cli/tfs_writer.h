@@ -17,6 +17,9 @@ struct tfs_plan;
 int tfs_plan_build(const struct manifest *m, struct tfs_plan **out, char *err, size_t errlen);
 /* Filesystem size in 4 KiB blocks (at least the manifest's `size`). */
 uint64_t tfs_plan_blocks(const struct tfs_plan *p);
+/* Make the filesystem at least `blocks` blocks (free space after the files;
+ * the writer never writes it). */
+void tfs_plan_reserve(struct tfs_plan *p, uint64_t blocks);
 /* Write the filesystem to dev[0 .. blocks*8 sectors). Blocks not used by the
  * superblocks, log area or file data are not written (left as they are). */
 int tfs_plan_write(struct tfs_plan *p, struct blockdev *dev, char *err, size_t errlen);

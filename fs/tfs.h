@@ -234,6 +234,14 @@ int tfs_statfs(struct tfs *fs, struct tfs_statfs *st);
  * superblock rewrite makes it durable. -EINVAL if smaller, -ENOSPC if the
  * device is too small. */
 int tfs_grow(struct tfs *fs, uint64_t new_blocks);
+/* Shrink the filesystem to new_blocks (before the caller shrinks the
+ * device): allowed when no block at or past new_blocks is in use, including
+ * the log areas. A superblock rewrite makes it durable; the device may stay
+ * larger. -EINVAL if larger, -ENOSPC if blocks past the end are in use. */
+int tfs_shrink(struct tfs *fs, uint64_t new_blocks);
+/* One past the highest block in use (writable mounts): the smallest
+ * block count tfs_shrink accepts. */
+uint64_t tfs_blocks_in_use_end(const struct tfs *fs);
 
 /* Check a filesystem offline (the device is only read): everything mount
  * checks, plus no block used twice (extents, log, superblocks), nlink of

@@ -1,4 +1,4 @@
-/* Whole-filesystem operations: fsck (offline check), statfs, grow, and
+/* Whole-filesystem operations: fsck (offline check), statfs, grow/shrink, and
  * mkfs (an empty filesystem, for tests and tools). */
 #include "tfs_internal.h"
 #include "../klib/format.h"
@@ -121,19 +121,17 @@ int tfs_statfs(struct tfs *fs, struct tfs_statfs *st)
     return 0;
 }
 
-int tfs_grow(struct tfs *fs, uint64_t new_blocks)
+/* Rewrite the superblocks with a new block count and give the free-space
+ * map the new size. Blocks between the old and the new end must be free
+ * (a shrink checks it first; grown blocks are new). */
+static int set_block_count(struct tfs *fs, uint64_t new_blocks)
 {
-    if (!fs->writable) return -EROFS;
-    if (fs->broken) return -EIO;
-    if (new_blocks < fs->block_count) return -EINVAL;
-    if (new_blocks > fs->dev->sectors / TFS_SECTORS_PER_BLOCK) return -ENOSPC;
-    if (new_blocks == fs->block_count) return 0;
     int rc = tfs_commit(fs);
     if (rc) return rc;
     uint64_t words = (new_blocks + 63) / 64;
     uint64_t *map = allocate_zero(fs->heap, words * sizeof(uint64_t));
     if (!map) return -ENOMEM;
-    memcpy(map, fs->bitmap, fs->bitmap_words * sizeof(uint64_t));
+    memcpy(map, fs->bitmap, MIN(words, fs->bitmap_words) * sizeof(uint64_t));
     /* Bits of the old padding past block_count were set: clear the new range. */
     for (uint64_t b = fs->block_count; b < new_blocks; b++) map[b / 64] &= ~(1ull << (b % 64));
     for (uint64_t b = new_blocks; b < words * 64; b++) map[b / 64] |= 1ull << (b % 64);
@@ -149,8 +147,45 @@ int tfs_grow(struct tfs *fs, uint64_t new_blocks)
     deallocate(fs->heap, fs->bitmap, fs->bitmap_words * sizeof(uint64_t));
     fs->bitmap = map;
     fs->bitmap_words = words;
-    fs->free_blocks += new_blocks - old;
+    fs->free_blocks = fs->free_blocks + new_blocks - old;
     return 0;
+}
+
+int tfs_grow(struct tfs *fs, uint64_t new_blocks)
+{
+    if (!fs->writable) return -EROFS;
+    if (fs->broken) return -EIO;
+    if (new_blocks < fs->block_count) return -EINVAL;
+    if (new_blocks > fs->dev->sectors / TFS_SECTORS_PER_BLOCK) return -ENOSPC;
+    if (new_blocks == fs->block_count) return 0;
+    return set_block_count(fs, new_blocks);
+}
+
+uint64_t tfs_blocks_in_use_end(const struct tfs *fs)
+{
+    for (uint64_t w = fs->bitmap_words; w > 0; w--) {
+        uint64_t bits = fs->bitmap[w - 1];
+        uint64_t first = (w - 1) * 64;
+        /* The padding past block_count is always set: not a use. */
+        if (first + 64 > fs->block_count) bits &= (1ull << (fs->block_count - first)) - 1;
+        if (bits) return first + 64 - (uint64_t)__builtin_clzll(bits);
+    }
+    return 0;
+}
+
+int tfs_shrink(struct tfs *fs, uint64_t new_blocks)
+{
+    if (!fs->writable) return -EROFS;
+    if (fs->broken) return -EIO;
+    if (new_blocks > fs->block_count) return -EINVAL;
+    if (new_blocks == fs->block_count) return 0;
+    int rc = tfs_commit(fs);
+    if (rc) return rc;
+    /* Committed: blocks the last transaction freed are free in the map now.
+     * The spare log area counts as used, so the next mount finds room for
+     * it again. */
+    if (tfs_blocks_in_use_end(fs) > new_blocks) return -ENOSPC;
+    return set_block_count(fs, new_blocks);
 }
 
 int tfs_mkfs(struct blockdev *dev, uint64_t blocks, uint64_t log_blocks, char *err, size_t errlen)

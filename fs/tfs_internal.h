@@ -9,7 +9,7 @@
  *   tfs_log.c     the pending transaction, commit, compaction, superblocks
  *   tfs_data.c    read/write/truncate/fallocate/seek on file contents
  *   tfs_namei.c   create/mkdir/symlink/link/unlink/rmdir/rename/setattr
- *   tfs_fsck.c    offline consistency check, statfs, grow, mkfs */
+ *   tfs_fsck.c    offline consistency check, statfs, grow, shrink, mkfs */
 #pragma once
 #include "tfs.h"
 #include "tfs_format.h"

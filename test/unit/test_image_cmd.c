@@ -1,11 +1,13 @@
 /* `pith image` (cli/image_cmd.c, image_cp.c, image_resize.c): ls, cat, cp,
  * fsck and resize on images written by image_write, their output and exit
  * statuses, bad input (missing image, not an image, corrupted superblock,
- * missing path, bad size, shrinking) and that failures leave nothing behind. */
+ * missing path, bad size, shrinking below the data) and that failures leave
+ * nothing behind. The test image has no size: it gets 1 GiB of room, sparse. */
 #define _GNU_SOURCE
 #include "../../cli/host_heap.h"
 #include "../../cli/image.h"
 #include "../../cli/image_cmd.h"
+#include "../../cli/image_space.h"
 #include "../../cli/manifest.h"
 #include <fcntl.h>
 #include <stdarg.h>
@@ -140,7 +142,23 @@ static void test_read_commands(const char *img)
           "cat missing: %s", err_text);
     CHECK(run("ls", img, "/nope", NULL) == 2 && lines(err_text) == 1, "ls missing: %s", err_text);
 
-    CHECK(run("fsck", img, NULL) == 0 && strcmp(out_text, "clean\n") == 0, "fsck: %s %s", out_text, err_text);
+    CHECK(run("fsck", img, NULL) == 0 && strncmp(out_text, "clean\nused ", 11) == 0 &&
+              strstr(out_text, " of 1.0 GiB (1023 MiB free)\n") && lines(out_text) == 2,
+          "fsck: %s %s", out_text, err_text);
+}
+
+/* Without a size the filesystem has 1 GiB of room, which costs the host
+ * nothing until written; ls without PATH starts with the space line. */
+static void test_room(const char *img)
+{
+    struct stat st;
+    CHECK(stat(img, &st) == 0 && st.st_size >= (1 << 30) && st.st_blocks * 512 < (4 << 20),
+          "room: %lld bytes, %lld allocated", (long long)st.st_size, (long long)st.st_blocks * 512);
+    CHECK(run("ls", img, NULL) == 0 && strncmp(out_text, "used ", 5) == 0 && strstr(out_text, " of 1.0 GiB ("),
+          "ls space line: %s", out_text);
+    CHECK(run("ls", img, "/", NULL) == 0 && strncmp(out_text, "used ", 5) != 0, "ls / has no space line: %s", out_text);
+    CHECK(image_room_blocks(1000) == (1 << 30) / 4096 && image_room_blocks(200000) == 200000 + (1 << 30) / 4096,
+          "room rule");
 }
 
 static void test_cp(const char *img)
@@ -273,10 +291,12 @@ static void test_resize(const char *good)
     struct stat st;
     stat(img, &st);
     off_t old = st.st_size;
-    CHECK(run("resize", img, "1K", NULL) == 2 && strstr(err_text, "only grows"), "shrink: %s", err_text);
+    CHECK(run("resize", img, "1K", NULL) == 2 && lines(err_text) == 1 && strstr(err_text, "smallest size is"),
+          "shrink below the data: %s", err_text);
     CHECK(run("resize", img, "12Q", NULL) == 2 && lines(err_text) == 1, "bad size: %s", err_text);
     CHECK(run("resize", img, "-5", NULL) == 2, "negative size");
     CHECK(stat(img, &st) == 0 && st.st_size == old, "size changed by a refused resize");
+    /* From the 1 GiB of room down to 16M. */
     CHECK(run("resize", img, "16M", NULL) == 0, "resize: %s", err_text);
     CHECK(stat(img, &st) == 0 && st.st_size == 16 << 20, "size after resize %lld", (long long)st.st_size);
     CHECK(run("fsck", img, NULL) == 0, "fsck after resize: %s", out_text);
@@ -314,11 +334,33 @@ static void test_resize(const char *good)
     /* Grow again; a bare filesystem (no partition table) cannot be resized. */
     CHECK(run("resize", img, "20M", NULL) == 0, "second resize: %s", err_text);
     CHECK(run("fsck", img, NULL) == 0, "fsck after second resize: %s", out_text);
+    /* Down again to just past the data, and back up to 1G. */
+    CHECK(run("resize", img, "12M", NULL) == 2 && strstr(err_text, "smallest size is"), "shrink into the data: %s", err_text);
+    CHECK(run("resize", img, "16M", NULL) == 0 && stat(img, &st) == 0 && st.st_size == 16 << 20, "shrink: %s", err_text);
+    CHECK(run("fsck", img, NULL) == 0 && strstr(out_text, " of 15 MiB ("), "fsck after shrink: %s", out_text);
+    CHECK(run("resize", img, "1G", NULL) == 0 && run("fsck", img, NULL) == 0 && strstr(out_text, " of 1023 MiB ("),
+          "grow to 1G: %s %s", err_text, out_text);
+    CHECK(run("cat", img, "/t/a.txt", NULL) == 0 && strcmp(out_text, "alpha\n") == 0, "data after shrink and grow");
     char p[400];
     snprintf(p, sizeof p, "%s/text", dir);
     write_host(p, "not an image\n");
     CHECK(run("resize", p, "1M", NULL) == 2 && lines(err_text) == 1, "resize a text file: %s", err_text);
     CHECK(stat(p, &st) == 0 && st.st_size == 13, "text file changed");
+}
+
+static void test_human_size(void)
+{
+    char t[32];
+    image_human_size(512, t, sizeof t);
+    CHECK(strcmp(t, "512 B") == 0, "512: %s", t);
+    image_human_size(1258291, t, sizeof t);
+    CHECK(strcmp(t, "1.1 MiB") == 0, "1.2 MiB rounded down: %s", t);
+    image_human_size((1ull << 30) - 1, t, sizeof t);
+    CHECK(strcmp(t, "1023 MiB") == 0, "just under 1 GiB: %s", t);
+    image_human_size(1ull << 30, t, sizeof t);
+    CHECK(strcmp(t, "1.0 GiB") == 0, "1 GiB: %s", t);
+    image_human_size(UINT64_MAX, t, sizeof t);
+    CHECK(strcmp(t, "15 EiB") == 0, "largest: %s", t);
 }
 
 static void test_parse_size(void)
@@ -341,6 +383,7 @@ int main(void)
     snprintf(img, sizeof img, "%s/a.img", dir);
     if (make_image(img)) {
         test_read_commands(img);
+        test_room(img);
         test_cp(img);
         test_bad_images();
         test_corrupt(img);
@@ -349,6 +392,7 @@ int main(void)
         CHECK(false, "could not make the test image");
     }
     test_parse_size();
+    test_human_size();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) printf("cannot remove %s\n", dir);

@@ -598,6 +598,34 @@ static void test_grow(void)
     md_free(&m);
 }
 
+/* Shrinking gives back free blocks at the end only: never a block in use
+ * (file data, the log, the spare log area); a second grow works after it. */
+static void test_shrink(void)
+{
+    struct memdev m;
+    md_init(&m, 2048);
+    CHECK(tfs_mkfs(&m.dev, 2048, 8, err, sizeof(err)) == 0, "mkfs");
+    struct tfs *fs = mount_rw(&m, 64);
+    if (!fs) return;
+    static char chunk[1 << 20];
+    memset(chunk, 's', sizeof(chunk));
+    struct tfs_node *f;
+    CHECK(mk(fs, "/f", &f) == 0 && tfs_write(fs, f, 0, chunk, sizeof(chunk)) == (int64_t)sizeof(chunk), "write 1 MiB");
+    uint64_t end = tfs_blocks_in_use_end(fs);
+    CHECK(end > 256 && end < 400, "in use up to block %llu", (unsigned long long)end);
+    struct tfs_statfs a, b;
+    tfs_statfs(fs, &a);
+    CHECK(tfs_shrink(fs, 4096) == -EINVAL && tfs_shrink(fs, end - 1) == -ENOSPC, "shrink limits");
+    CHECK(tfs_shrink(fs, end) == 0, "shrink to the last block in use");
+    tfs_statfs(fs, &b);
+    CHECK(b.blocks == end && b.free_blocks == a.free_blocks - (2048 - end), "statfs after shrink");
+    CHECK(tfs_grow(fs, 1024) == 0, "grow after shrink");
+    CHECK(tfs_write(fs, f, sizeof(chunk), chunk, sizeof(chunk)) == (int64_t)sizeof(chunk), "use the space again");
+    tfs_unmount(fs);
+    fsck_clean(&m.dev, "shrink");
+    md_free(&m);
+}
+
 /* An image from the host writer, then changed by a writable mount. */
 static void test_writer_image(void)
 {
@@ -1032,6 +1060,7 @@ int main(void)
     test_sparse();
     test_enospc();
     test_grow();
+    test_shrink();
     test_writer_image();
     test_write_failures();
     test_crash();
