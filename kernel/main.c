@@ -40,6 +40,24 @@ static int ram_ranges(const struct pvh_start_info *si, struct phys_range *out)
     return n;
 }
 
+/* The boot loader's kernel command line, where QEMU's microvm lists its
+ * virtio-mmio devices. Firmware keeps it in its own low memory, which the
+ * memory map need not call RAM (qboot and SeaBIOS put it near 0xef000), so it
+ * is read through the boot page tables, which map the whole first GiB, and
+ * copied before anything is allocated. NULL when there is none or it lies
+ * beyond that GiB. */
+static const char *boot_cmdline(const struct pvh_start_info *si)
+{
+    static char copy[4096];
+    const uint64_t boot_mapped = 1ul << 30;
+    uint64_t pa = si->cmdline_paddr;
+    if (!pa || pa >= boot_mapped) return NULL;
+    size_t len = strnlen(phys_to_virt(pa), MIN(boot_mapped - pa, sizeof copy - 1));
+    memcpy(copy, phys_to_virt(pa), len);
+    copy[len] = 0;
+    return copy;
+}
+
 static void boot_fail(int code, const char *what, const char *why)
 {
     kprintf("pith: %s: %s\n", what, why);
@@ -110,6 +128,7 @@ void kmain(uint32_t start_info_pa)
     const struct pvh_start_info *si = phys_to_virt(start_info_pa);
     struct phys_range ram[MAX_RAM_RANGES];
     int nram = ram_ranges(si, ram);
+    const char *cmdline = boot_cmdline(si);
     page_alloc_init(ram, nram, virt_to_phys(_kernel_end));
     paging_init(ram, nram);
     kernel.heap = kheap_init();
@@ -122,7 +141,7 @@ void kmain(uint32_t start_info_pa)
     console_input_init();
     irq_enable();
     struct blockdev *disks[MAX_DISKS];
-    int ndisks = disk_find_all(kernel.heap, disks, MAX_DISKS);
+    int ndisks = disk_find_all(kernel.heap, cmdline, disks, MAX_DISKS);
     if (ndisks <= 0) boot_fail(EXIT_BAD_IMAGE, "no disk", "no virtio-blk, NVMe or virtio-scsi disk was found");
     kernel.root_fs = mount_root(kernel.heap, disks[0]);
     mounts_attach(kernel.heap, &kernel.mounts, disks + 1, ndisks - 1);

@@ -1,5 +1,6 @@
 #include "virtio_blk.h"
 #include "virtio_pci.h"
+#include "virtio_mmio.h"
 #include "virtqueue.h"
 #include "io_slot.h"
 #include "../kernel/io.h"
@@ -57,7 +58,11 @@ struct blk_slot {
 struct virtio_blk {
     struct blockdev bd; /* first: the blockdev callbacks get this pointer */
     struct heap *heap;
-    struct virtio_pci vp;
+    struct virtio_transport *t; /* points into `tr`; all the driver uses */
+    union {
+        struct virtio_pci pci;
+        struct virtio_mmio mmio;
+    } tr;
     struct virtqueue *vq;
     uint64_t slots_phys;
     struct blk_slot slots[SLOT_COUNT];
@@ -141,7 +146,7 @@ static int post(struct virtio_blk *vb, struct blk_slot *slot, uint32_t type, uin
     vb->bufs[ndata + 1] = (struct virtq_buf){slot->dma_phys + offsetof(struct blk_dma, status), 1, true};
     int head = virtq_add(vb->vq, vb->bufs, ndata + 2, slot);
     if (head < 0) return -EIO;
-    virtq_kick(vb->vq);
+    virtio_kick(vb->t, vb->vq);
     return 0;
 }
 
@@ -298,7 +303,7 @@ int virtio_blk_flush(struct blockdev *bd)
 {
     struct virtio_blk *vb = to_vb(bd);
     if (vb->broken) return -EIO;
-    if (!virtio_has_feature(&vb->vp, VIRTIO_BLK_F_FLUSH)) return 0;
+    if (!virtio_has_feature(vb->t, VIRTIO_BLK_F_FLUSH)) return 0;
     return submit_and_wait(vb, VIRTIO_BLK_T_FLUSH, 0, 0);
 }
 
@@ -310,46 +315,37 @@ static void vb_free(struct virtio_blk *vb)
     deallocate(vb->heap, vb, sizeof *vb);
 }
 
-struct blockdev *virtio_blk_probe(struct heap *h, struct pci_device *dev)
+/* Bring up a device whose transport vb->t is attached: features, config,
+ * queue, DMA pages. Returns false (device marked FAILED when it got that
+ * far, message printed) on any failure; the caller frees vb. */
+static bool start_device(struct virtio_blk *vb)
 {
-    if (dev->vendor != VIRTIO_PCI_VENDOR) return NULL;
-    if (dev->device != VIRTIO_BLK_DEVICE_MODERN && dev->device != VIRTIO_BLK_DEVICE_TRANSITIONAL) return NULL;
-
-    struct virtio_blk *vb = allocate_zero(h, sizeof *vb);
-    if (!vb) return NULL;
-    vb->heap = h;
-    /* Transitional devices without modern capabilities are refused here. */
-    if (virtio_pci_attach(&vb->vp, dev) != 0 || !vb->vp.device_cfg) {
-        kprintf("virtio-blk %02x:%02x.%x: no usable virtio 1.0 capabilities (legacy-only devices are not supported)\n",
-                dev->bus, dev->dev, dev->fn);
-        vb_free(vb);
-        return NULL;
-    }
+    struct virtio_transport *t = vb->t;
     uint64_t wanted = (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
                       (1ull << VIRTIO_BLK_F_RO) | (1ull << VIRTIO_BLK_F_FLUSH);
-    if (virtio_pci_negotiate(&vb->vp, wanted) != 0) goto fail;
+    if (virtio_negotiate(t, wanted) != 0) goto fail;
 
-    vb->bd.sectors = virtio_pci_cfg_read64(&vb->vp, BLK_CFG_CAPACITY);
+    vb->bd.sectors = virtio_cfg_read64(t, BLK_CFG_CAPACITY);
     vb->bd.read = vblk_read;
     vb->bd.write = vblk_write;
     vb->bd.flush = virtio_blk_flush;
     vb->bd.submit = vblk_submit;
     vb->bd.poll = vblk_poll;
     vb->bd.name = "virtio-blk";
-    vb->read_only = virtio_has_feature(&vb->vp, VIRTIO_BLK_F_RO);
+    vb->read_only = virtio_has_feature(t, VIRTIO_BLK_F_RO);
 
-    vb->vq = virtio_pci_setup_queue(&vb->vp, h, 0, QUEUE_MAX);
+    vb->vq = virtio_setup_queue(t, vb->heap, 0, QUEUE_MAX);
     if (!vb->vq) goto fail_device;
 
     /* Header + status take two descriptors; the rest may carry data. */
     vb->max_segs = MIN((uint32_t)MAX_DATA_SEGS, (uint32_t)vb->vq->size - 2);
-    if (virtio_has_feature(&vb->vp, VIRTIO_BLK_F_SEG_MAX)) {
-        uint32_t seg_max = virtio_pci_cfg_read32(&vb->vp, BLK_CFG_SEG_MAX);
+    if (virtio_has_feature(t, VIRTIO_BLK_F_SEG_MAX)) {
+        uint32_t seg_max = virtio_cfg_read32(t, BLK_CFG_SEG_MAX);
         if (seg_max >= 1 && seg_max < vb->max_segs) vb->max_segs = seg_max;
     }
     vb->max_seg_bytes = DEFAULT_MAX_SEG_BYTES;
-    if (virtio_has_feature(&vb->vp, VIRTIO_BLK_F_SIZE_MAX)) {
-        uint32_t size_max = virtio_pci_cfg_read32(&vb->vp, BLK_CFG_SIZE_MAX);
+    if (virtio_has_feature(t, VIRTIO_BLK_F_SIZE_MAX)) {
+        uint32_t size_max = virtio_cfg_read32(t, BLK_CFG_SIZE_MAX);
         /* Below one sector we could not make progress; keep whole sectors. */
         if (size_max >= SECTOR_SIZE && size_max < vb->max_seg_bytes)
             vb->max_seg_bytes = ALIGN_DOWN(size_max, SECTOR_SIZE);
@@ -365,19 +361,56 @@ struct blockdev *virtio_blk_probe(struct heap *h, struct pci_device *dev)
         vb->slots[i].dma_phys = vb->slots_phys + i * sizeof(struct blk_dma);
     }
 
-    virtio_pci_driver_ok(&vb->vp);
-    dev_info("virtio-blk %02x:%02x.%x: %llu sectors (%llu MiB)%s, queue %u, %u segs of <= %u bytes\n",
-            dev->bus, dev->dev, dev->fn, (unsigned long long)vb->bd.sectors,
-            (unsigned long long)(vb->bd.sectors >> 11), vb->read_only ? " read-only" : "",
-            vb->vq->size, vb->max_segs, vb->max_seg_bytes);
-    return &vb->bd;
+    virtio_driver_ok(t);
+    dev_info("virtio-blk %s: %llu sectors (%llu MiB)%s, queue %u, %u segs of <= %u bytes\n", t->name,
+             (unsigned long long)vb->bd.sectors, (unsigned long long)(vb->bd.sectors >> 11),
+             vb->read_only ? " read-only" : "", vb->vq->size, vb->max_segs, vb->max_seg_bytes);
+    return true;
 
 fail_device:
-    virtio_pci_fail(&vb->vp);
+    virtio_fail(t);
 fail:
-    kprintf("virtio-blk %02x:%02x.%x: initialisation failed\n", dev->bus, dev->dev, dev->fn);
-    vb_free(vb);
-    return NULL;
+    kprintf("virtio-blk %s: initialisation failed\n", t->name);
+    return false;
+}
+
+struct blockdev *virtio_blk_probe(struct heap *h, struct pci_device *dev)
+{
+    if (dev->vendor != VIRTIO_PCI_VENDOR) return NULL;
+    if (dev->device != VIRTIO_BLK_DEVICE_MODERN && dev->device != VIRTIO_BLK_DEVICE_TRANSITIONAL) return NULL;
+
+    struct virtio_blk *vb = allocate_zero(h, sizeof *vb);
+    if (!vb) return NULL;
+    vb->heap = h;
+    vb->t = &vb->tr.pci.transport;
+    /* Transitional devices without modern capabilities are refused here. */
+    if (virtio_pci_attach(&vb->tr.pci, dev) != 0 || !vb->tr.pci.device_cfg) {
+        kprintf("virtio-blk %02x:%02x.%x: no usable virtio 1.0 capabilities (legacy-only devices are not supported)\n",
+                dev->bus, dev->dev, dev->fn);
+        vb_free(vb);
+        return NULL;
+    }
+    if (!start_device(vb)) {
+        vb_free(vb);
+        return NULL;
+    }
+    return &vb->bd;
+}
+
+struct blockdev *virtio_blk_probe_mmio(struct heap *h, const struct virtio_mmio_entry *e)
+{
+    struct virtio_blk *vb = allocate_zero(h, sizeof *vb);
+    if (!vb) return NULL;
+    vb->heap = h;
+    vb->t = &vb->tr.mmio.transport;
+    /* An empty or broken transport, or another kind of device: not ours
+     * (virtio_mmio_attach has said what is wrong with a broken one). */
+    if (virtio_mmio_attach(&vb->tr.mmio, e) != 0 || vb->tr.mmio.device_id != VIRTIO_ID_BLOCK ||
+        !start_device(vb)) {
+        vb_free(vb);
+        return NULL;
+    }
+    return &vb->bd;
 }
 
 struct blockdev *virtio_blk_find_first(struct heap *h)

@@ -3,6 +3,7 @@
 #include "../kernel/mm.h"
 #include "../kernel/console.h"
 #include "../klib/errno.h"
+#include "../klib/format.h"
 
 /* Vendor capability layout (struct virtio_pci_cap). */
 #define CAP_CFG_TYPE 3
@@ -57,9 +58,12 @@ static void *map_bar(struct virtio_pci *vp, int bar, uint32_t offset, uint32_t l
     return (char *)vp->bar_map[bar] + offset;
 }
 
+static const struct virtio_transport_ops pci_ops;
+
 int virtio_pci_attach(struct virtio_pci *vp, const struct pci_device *dev)
 {
-    *vp = (struct virtio_pci){.pci = *dev};
+    *vp = (struct virtio_pci){.transport.ops = &pci_ops, .pci = *dev};
+    format_sn(vp->transport.name, sizeof vp->transport.name, "%02x:%02x.%x", dev->bus, dev->dev, dev->fn);
     if (dev->vendor != VIRTIO_PCI_VENDOR) return -ENODEV;
 
     bool found_common = false, found_notify = false, found_isr = false, found_device = false;
@@ -112,43 +116,26 @@ int virtio_pci_attach(struct virtio_pci *vp, const struct pci_device *dev)
     return 0;
 }
 
-static uint8_t get_status(struct virtio_pci *vp) { return mmio_read8(vp->common + COMMON_DEVICE_STATUS); }
-static void set_status(struct virtio_pci *vp, uint8_t s) { mmio_write8(vp->common + COMMON_DEVICE_STATUS, s); }
+static struct virtio_pci *to_vp(struct virtio_transport *t) { return container_of(t, struct virtio_pci, transport); }
 
-int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t wanted)
+static uint8_t get_status(struct virtio_transport *t) { return mmio_read8(to_vp(t)->common + COMMON_DEVICE_STATUS); }
+static void set_status(struct virtio_transport *t, uint8_t s) { mmio_write8(to_vp(t)->common + COMMON_DEVICE_STATUS, s); }
+
+static uint32_t device_features(struct virtio_transport *t, uint32_t word)
 {
-    set_status(vp, 0);
-    /* Reset completes when the device reads back 0. */
-    for (int i = 0; get_status(vp) != 0; i++) {
-        if (i > 1000000) return -EIO;
-        cpu_relax();
-    }
-    set_status(vp, VIRTIO_STATUS_ACKNOWLEDGE);
-    set_status(vp, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-
-    mmio_write32(vp->common + COMMON_DEVICE_FEATURE_SELECT, 0);
-    uint64_t offered = mmio_read32(vp->common + COMMON_DEVICE_FEATURE);
-    mmio_write32(vp->common + COMMON_DEVICE_FEATURE_SELECT, 1);
-    offered |= (uint64_t)mmio_read32(vp->common + COMMON_DEVICE_FEATURE) << 32;
-    if (!((offered >> VIRTIO_F_VERSION_1) & 1)) {
-        virtio_pci_fail(vp);
-        return -EIO;
-    }
-
-    vp->features = offered & (wanted | (1ull << VIRTIO_F_VERSION_1));
-    mmio_write32(vp->common + COMMON_DRIVER_FEATURE_SELECT, 0);
-    mmio_write32(vp->common + COMMON_DRIVER_FEATURE, (uint32_t)vp->features);
-    mmio_write32(vp->common + COMMON_DRIVER_FEATURE_SELECT, 1);
-    mmio_write32(vp->common + COMMON_DRIVER_FEATURE, (uint32_t)(vp->features >> 32));
-
-    uint8_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
-    set_status(vp, s);
-    if (!(get_status(vp) & VIRTIO_STATUS_FEATURES_OK)) {
-        virtio_pci_fail(vp);
-        return -EIO;
-    }
-    return 0;
+    struct virtio_pci *vp = to_vp(t);
+    mmio_write32(vp->common + COMMON_DEVICE_FEATURE_SELECT, word);
+    return mmio_read32(vp->common + COMMON_DEVICE_FEATURE);
 }
+
+static void driver_features(struct virtio_transport *t, uint32_t word, uint32_t bits)
+{
+    struct virtio_pci *vp = to_vp(t);
+    mmio_write32(vp->common + COMMON_DRIVER_FEATURE_SELECT, word);
+    mmio_write32(vp->common + COMMON_DRIVER_FEATURE, bits);
+}
+
+int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t wanted) { return virtio_negotiate(&vp->transport, wanted); }
 
 static void write64_split(volatile uint8_t *p, uint64_t v)
 {
@@ -183,42 +170,56 @@ struct virtqueue *virtio_pci_setup_queue(struct virtio_pci *vp, struct heap *h, 
     return vq;
 }
 
-void virtio_pci_driver_ok(struct virtio_pci *vp)
+static struct virtqueue *setup_queue(struct virtio_transport *t, struct heap *h, uint16_t index, uint16_t max_size)
 {
-    set_status(vp, get_status(vp) | VIRTIO_STATUS_DRIVER_OK);
+    return virtio_pci_setup_queue(to_vp(t), h, index, max_size);
 }
 
-void virtio_pci_fail(struct virtio_pci *vp)
+/* The doorbell address is per queue (queue_notify_off); the value written is
+ * the queue index, 16 bits wide. */
+static void notify(struct virtio_transport *t, struct virtqueue *vq)
 {
-    set_status(vp, get_status(vp) | VIRTIO_STATUS_FAILED);
+    (void)t;
+    mmio_write16((volatile void *)vq->notify, vq->index);
 }
+
+void virtio_pci_driver_ok(struct virtio_pci *vp) { virtio_driver_ok(&vp->transport); }
+void virtio_pci_fail(struct virtio_pci *vp) { virtio_fail(&vp->transport); }
 
 uint8_t virtio_pci_isr_ack(struct virtio_pci *vp)
 {
     return mmio_read8(vp->isr);
 }
 
-uint32_t virtio_pci_cfg_read32(struct virtio_pci *vp, uint32_t off)
+/* Read `bytes` (4 or 8) of device config at `off`, again while the device
+ * changes it under us; a device that never stops changing it gets its
+ * last value rather than a hang. */
+static uint64_t cfg_read(struct virtio_pci *vp, uint32_t off, uint32_t bytes)
 {
-    if (!vp->device_cfg || off + 4 > vp->device_cfg_len) return 0;
-    uint8_t gen;
-    uint32_t v;
-    do {
-        gen = mmio_read8(vp->common + COMMON_CONFIG_GENERATION);
+    if (!vp->device_cfg || (uint64_t)off + bytes > vp->device_cfg_len) return 0;
+    uint64_t v = 0;
+    for (int tries = 0; tries < VIRTIO_CFG_READ_TRIES; tries++) {
+        uint8_t gen = mmio_read8(vp->common + COMMON_CONFIG_GENERATION);
         v = mmio_read32(vp->device_cfg + off);
-    } while (gen != mmio_read8(vp->common + COMMON_CONFIG_GENERATION));
+        if (bytes == 8) v |= (uint64_t)mmio_read32(vp->device_cfg + off + 4) << 32;
+        if (gen == mmio_read8(vp->common + COMMON_CONFIG_GENERATION)) break;
+    }
     return v;
 }
 
-uint64_t virtio_pci_cfg_read64(struct virtio_pci *vp, uint32_t off)
-{
-    if (!vp->device_cfg || off + 8 > vp->device_cfg_len) return 0;
-    uint8_t gen;
-    uint64_t v;
-    do {
-        gen = mmio_read8(vp->common + COMMON_CONFIG_GENERATION);
-        v = mmio_read32(vp->device_cfg + off);
-        v |= (uint64_t)mmio_read32(vp->device_cfg + off + 4) << 32;
-    } while (gen != mmio_read8(vp->common + COMMON_CONFIG_GENERATION));
-    return v;
-}
+uint32_t virtio_pci_cfg_read32(struct virtio_pci *vp, uint32_t off) { return (uint32_t)cfg_read(vp, off, 4); }
+uint64_t virtio_pci_cfg_read64(struct virtio_pci *vp, uint32_t off) { return cfg_read(vp, off, 8); }
+
+static uint32_t cfg_read32(struct virtio_transport *t, uint32_t off) { return virtio_pci_cfg_read32(to_vp(t), off); }
+static uint64_t cfg_read64(struct virtio_transport *t, uint32_t off) { return virtio_pci_cfg_read64(to_vp(t), off); }
+
+static const struct virtio_transport_ops pci_ops = {
+    .get_status = get_status,
+    .set_status = set_status,
+    .device_features = device_features,
+    .driver_features = driver_features,
+    .setup_queue = setup_queue,
+    .notify = notify,
+    .cfg_read32 = cfg_read32,
+    .cfg_read64 = cfg_read64,
+};

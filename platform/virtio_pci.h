@@ -7,21 +7,14 @@
 #include "../klib/heap.h"
 #include "pci.h"
 #include "virtqueue.h"
+#include "virtio_transport.h"
 
 #define VIRTIO_PCI_VENDOR 0x1af4
 /* Modern device IDs are 0x1040 + the virtio device type. */
 #define VIRTIO_PCI_MODERN_BASE 0x1040
 
-#define VIRTIO_STATUS_ACKNOWLEDGE 1
-#define VIRTIO_STATUS_DRIVER 2
-#define VIRTIO_STATUS_DRIVER_OK 4
-#define VIRTIO_STATUS_FEATURES_OK 8
-#define VIRTIO_STATUS_NEEDS_RESET 64
-#define VIRTIO_STATUS_FAILED 128
-
-#define VIRTIO_F_VERSION_1 32
-
 struct virtio_pci {
+    struct virtio_transport transport; /* what transport-neutral drivers use */
     struct pci_device pci;
     volatile uint8_t *common;     /* struct virtio_pci_common_cfg */
     volatile uint8_t *notify_base;
@@ -30,7 +23,6 @@ struct virtio_pci {
     volatile uint8_t *isr;
     volatile uint8_t *device_cfg; /* NULL when the device has none */
     uint32_t device_cfg_len;
-    uint64_t features;            /* negotiated */
     void *bar_map[6];             /* each BAR mapped once, on first use */
     uint64_t bar_size[6];
 };
@@ -38,13 +30,8 @@ struct virtio_pci {
 /* Find the modern capabilities and map them. Returns 0, or -ENODEV when the
  * function is not a modern virtio device, -EIO when a BAR cannot be used. */
 int virtio_pci_attach(struct virtio_pci *vp, const struct pci_device *dev);
-/* Reset, acknowledge, offer (device features & `wanted`) plus VERSION_1, and
- * set FEATURES_OK. Returns 0, or -EIO when the device refuses. */
+/* The transport-neutral steps (virtio_transport.h) for PCI-only drivers. */
 int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t wanted);
-static inline bool virtio_has_feature(const struct virtio_pci *vp, unsigned bit)
-{
-    return (vp->features >> bit) & 1;
-}
 /* Create queue `index` with at most `max_size` descriptors and hand it to the
  * device. NULL on failure. */
 struct virtqueue *virtio_pci_setup_queue(struct virtio_pci *vp, struct heap *h, uint16_t index, uint16_t max_size);

@@ -78,13 +78,17 @@ int virtq_add(struct virtqueue *vq, const struct virtq_buf *bufs, int n, void *c
     return head;
 }
 
-void virtq_kick(struct virtqueue *vq)
+bool virtq_kick_needed(struct virtqueue *vq)
 {
     /* The idx store must be visible before we read the device's flags
      * (store->load ordering is the one x86 does not guarantee). */
     mb();
-    if (!(vq->used->flags & VIRTQ_USED_F_NO_NOTIFY))
-        mmio_write16((volatile void *)vq->notify, vq->index);
+    return !(*(volatile uint16_t *)&vq->used->flags & VIRTQ_USED_F_NO_NOTIFY);
+}
+
+void virtq_kick(struct virtqueue *vq)
+{
+    if (virtq_kick_needed(vq)) mmio_write16((volatile void *)vq->notify, vq->index);
 }
 
 bool virtq_pop_used(struct virtqueue *vq, void **cookie, uint32_t *len)

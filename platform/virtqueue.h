@@ -57,7 +57,7 @@ struct virtqueue {
     uint16_t num_free;
     uint16_t last_used;   /* next used-ring slot we have not consumed */
     void **cookies;       /* indexed by chain head */
-    volatile uint16_t *notify; /* doorbell, set by the transport */
+    volatile uint16_t *notify; /* PCI doorbell, set by virtio_pci; NULL on virtio-mmio */
 };
 
 /* Allocate a queue of `size` descriptors (power of two, <= 32768). */
@@ -68,7 +68,12 @@ void virtq_destroy(struct virtqueue *vq);
  * when there are not enough free descriptors (-EINVAL for n == 0). The device
  * is not told until virtq_kick. */
 int virtq_add(struct virtqueue *vq, const struct virtq_buf *bufs, int n, void *cookie);
-/* Ring the doorbell unless the device asked not to be notified. */
+/* Whether the device wants to hear about newly added chains (it may ask not
+ * to be notified while it is already processing the queue). */
+bool virtq_kick_needed(struct virtqueue *vq);
+/* Ring the PCI doorbell (`notify`, 16 bits wide) unless the device asked not
+ * to be notified. Transport-neutral drivers use virtio_kick
+ * (virtio_transport.h) instead: virtio-mmio's doorbell is another register. */
 void virtq_kick(struct virtqueue *vq);
 /* Take one completed chain: returns true and its cookie and written length,
  * freeing its descriptors; false when nothing new has completed. */
