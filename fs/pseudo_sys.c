@@ -1,8 +1,11 @@
 /* /sys: the CPU lists runtimes read to size thread pools (glibc's
  * get_nprocs reads online, sysconf(_SC_NPROCESSORS_CONF) lists cpuN
- * directories) and the transparent huge page settings Go reads. */
+ * directories), the transparent huge page settings Go reads, and which
+ * clock and timer the kernel chose, where Linux shows them. */
 #include "pseudo_internal.h"
 #include "../kernel/kernel.h"
+#include "../kernel/clock.h"
+#include "../kernel/interrupt.h"
 #include "../klib/format.h"
 
 #define MAX_CPUS 64
@@ -28,6 +31,19 @@ static void gen_thp_defrag(struct pseudo_node *n, struct pseudo_text *t)
     text_printf(t, "always defer defer+madvise madvise [never]\n");
 }
 static void gen_thp_pmd_size(struct pseudo_node *n, struct pseudo_text *t) { text_printf(t, "2097152\n"); }
+static void gen_clocksource(struct pseudo_node *n, struct pseudo_text *t)
+{
+    text_printf(t, "%s\n", clock_source_name());
+}
+/* Linux ends each name with a space, the last one too. */
+static void gen_clocksources(struct pseudo_node *n, struct pseudo_text *t)
+{
+    text_printf(t, "%s \n", clock_sources_available());
+}
+static void gen_clockevent(struct pseudo_node *n, struct pseudo_text *t)
+{
+    text_printf(t, "%s\n", lapic_timer_device_name());
+}
 
 #define GEN(var, nm, fn) static struct pseudo_node var = { .name = nm, .kind = PSEUDO_FILE, .generate = fn }
 #define DIR(var, nm, list) static struct pseudo_node var = { .name = nm, .kind = PSEUDO_DIR, .perm = 0755, .children = list }
@@ -61,7 +77,20 @@ static struct pseudo_node *const cpu_children[] = {
 static struct pseudo_node sys_cpu = {
     .name = "cpu", .kind = PSEUDO_DIR, .perm = 0755, .children = cpu_children, .next_child = next_cpu,
 };
-static struct pseudo_node *const system_children[] = { &sys_cpu, NULL };
+GEN(clocksource_available, "available_clocksource", gen_clocksources);
+GEN(clocksource_current, "current_clocksource", gen_clocksource);
+static struct pseudo_node *const clocksource0_children[] = { &clocksource_available, &clocksource_current, NULL };
+DIR(sys_clocksource0, "clocksource0", clocksource0_children);
+static struct pseudo_node *const clocksource_children[] = { &sys_clocksource0, NULL };
+DIR(sys_clocksource, "clocksource", clocksource_children);
+
+GEN(clockevent_current, "current_device", gen_clockevent);
+static struct pseudo_node *const clockevent0_children[] = { &clockevent_current, NULL };
+DIR(sys_clockevent0, "clockevent0", clockevent0_children);
+static struct pseudo_node *const clockevents_children[] = { &sys_clockevent0, NULL };
+DIR(sys_clockevents, "clockevents", clockevents_children);
+
+static struct pseudo_node *const system_children[] = { &sys_clockevents, &sys_clocksource, &sys_cpu, NULL };
 DIR(sys_system, "system", system_children);
 static struct pseudo_node *const devices_children[] = { &sys_system, NULL };
 DIR(sys_devices, "devices", devices_children);

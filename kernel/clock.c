@@ -268,6 +268,12 @@ uint64_t clock_realtime_ns(void)
 
 uint64_t clock_tsc_khz(void) { return tsc_khz; }
 
+const char *clock_source_name(void) { return use_kvmclock ? "kvm-clock" : "tsc"; }
+
+/* Under kvmclock the TSC rate is known too (kvmclock states it), so the TSC
+ * could serve as well, as Linux lists it on KVM. */
+const char *clock_sources_available(void) { return use_kvmclock ? "kvm-clock tsc" : "tsc"; }
+
 /* ---- the vDSO's clock page ---- */
 
 static struct vdso_data *vdso_clock;

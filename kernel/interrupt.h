@@ -12,5 +12,9 @@ void lapic_init(void);
 void lapic_eoi(void);
 uint32_t lapic_id(void);
 void ioapic_init(void);
-/* One-shot timer on this CPU: fires `vector` after `ns` nanoseconds. */
+/* One-shot timer on this CPU: fires LAPIC_TIMER_VECTOR once after `ns`
+ * nanoseconds (at once for 0), replacing any earlier arming. */
 void lapic_timer_oneshot(uint64_t ns);
+/* Which timer arms it, named as Linux's clockevent devices: "lapic-deadline"
+ * (TSC-deadline mode) or "lapic" (one-shot count); "" before lapic_init. */
+const char *lapic_timer_device_name(void);

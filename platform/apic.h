@@ -12,5 +12,12 @@
  * deliver interrupts. Called by lapic_init. */
 void pic_disable(void);
 
-/* LAPIC timer ticks per second measured by lapic_init (0 before). */
+/* The local APIC's registers by their xAPIC offset (0x320 = LVT timer),
+ * in whichever mode lapic_init found it; for the timer code. */
+uint32_t lapic_read(uint32_t reg);
+void lapic_write(uint32_t reg, uint32_t v);
+/* Pick and set up the timer (platform/lapic_timer.c); lapic_init calls it. */
+void lapic_timer_init(void);
+/* Timer ticks per second: the TSC rate in TSC-deadline mode, else the APIC
+ * bus clock / 16, stated by the hypervisor or measured (0 before). */
 uint64_t lapic_timer_hz(void);
