@@ -103,7 +103,7 @@ static void test_qemu(void)
     const char *vols[] = { "/v/a,b", "/v/c" };
     char err[256];
     struct qemu_options o = { .qemu_binary = "qemu", .memory = "64M", .cpus = 1, .image_path = "/i",
-                              .kernel_path = "/k", .control_path = "/c", .console_fd = 5, .accel = ACCEL_TCG,
+                              .kernel_path = "/k", .control_path = "/c", .console_fd = 5, .machine = MACHINE_Q35,
                               .volume_paths = vols, .nvolumes = 2, .mounts_file = "/w/mounts" };
     for (int d = DISK_BLK; d <= DISK_SCSI; d++) {
         o.disk = (enum disk_mode)d;
@@ -115,6 +115,23 @@ static void test_qemu(void)
                         : d == DISK_SCSI ? "scsi-hd,drive=vol1" : "virtio-blk-pci,drive=vol1,disable-legacy=on";
         CHECK(has_arg(&cmd, dev), "disk %d: %s", d, dev);
     }
+    /* microvm: virtio-mmio devices, root first, volumes after it in order. */
+    o.machine = MACHINE_MICROVM;
+    o.disk = DISK_BLK;
+    CHECK(qemu_build_command(&o, &cmd, err, sizeof err) == 0, "microvm build: %s", err);
+    CHECK(has_arg(&cmd, "microvm") && has_arg(&cmd, "virtio-blk-device,drive=root") &&
+          has_arg(&cmd, "virtio-blk-device,drive=vol1") && !has_arg(&cmd, "virtio-blk-pci,drive=vol1,disable-legacy=on"),
+          "microvm: virtio-blk-device for the root and the volumes");
+    CHECK(has_arg(&cmd, "tcg") && has_arg(&cmd, "max"), "TCG with -cpu max unless told KVM");
+    o.kvm = 1;
+    CHECK(qemu_build_command(&o, &cmd, err, sizeof err) == 0 && has_arg(&cmd, "kvm") && has_arg(&cmd, "host"),
+          "KVM with -cpu host by default");
+    o.cpu_model = "host,-arch-capabilities";
+    CHECK(qemu_build_command(&o, &cmd, err, sizeof err) == 0 && has_arg(&cmd, "host,-arch-capabilities"),
+          "KVM with the probed CPU model");
+    o.kvm = 0;
+    o.cpu_model = NULL;
+    o.machine = MACHINE_Q35;
     o.nvolumes = 0;
     o.mounts_file = NULL;
     CHECK(qemu_build_command(&o, &cmd, err, sizeof err) == 0 && !has_arg(&cmd, "-fw_cfg"), "no volumes, no fw_cfg");
