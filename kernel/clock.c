@@ -17,6 +17,8 @@
 
 #define MSR_KVM_SYSTEM_TIME 0x12
 #define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
+#define MSR_KVM_WALL_CLOCK 0x11
+#define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00
 #define KVM_FEATURE_CLOCKSOURCE (1u << 0)
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
 
@@ -32,7 +34,17 @@ struct pvclock_time {
     uint8_t pad[2];
 } PACKED;
 
+/* Layout fixed by the KVM ABI (pvclock_wall_clock): the wall time at which
+ * kvmclock's system_time was 0. */
+struct pvclock_wall_clock {
+    uint32_t version;
+    uint32_t sec;
+    uint32_t nsec;
+} PACKED;
+
 static struct pvclock_time kvm_time __attribute__((aligned(64)));
+static struct pvclock_wall_clock kvm_wall __attribute__((aligned(16)));
+static uint32_t kvm_wall_msr;
 static bool use_kvmclock;
 static uint64_t kvm_base_ns;
 
@@ -83,9 +95,15 @@ static bool kvmclock_start(void)
     if (!hypervisor_is_kvm(&max_leaf) || max_leaf < 0x40000001) return false;
     cpuid(0x40000001, 0, r);
     uint32_t msr;
-    if (r[0] & KVM_FEATURE_CLOCKSOURCE2) msr = MSR_KVM_SYSTEM_TIME_NEW;
-    else if (r[0] & KVM_FEATURE_CLOCKSOURCE) msr = MSR_KVM_SYSTEM_TIME;
-    else return false;
+    if (r[0] & KVM_FEATURE_CLOCKSOURCE2) {
+        msr = MSR_KVM_SYSTEM_TIME_NEW;
+        kvm_wall_msr = MSR_KVM_WALL_CLOCK_NEW;
+    } else if (r[0] & KVM_FEATURE_CLOCKSOURCE) {
+        msr = MSR_KVM_SYSTEM_TIME;
+        kvm_wall_msr = MSR_KVM_WALL_CLOCK;
+    } else {
+        return false;
+    }
     wrmsr(msr, virt_to_phys(&kvm_time) | 1);
     while (kvm_time.version == 0 || (kvm_time.version & 1)) cpu_relax();
     uint32_t mul = kvm_time.tsc_to_system_mul;
@@ -97,6 +115,27 @@ static bool kvmclock_start(void)
     use_kvmclock = true;
     kvm_base_ns = kvmclock_read();
     return true;
+}
+
+/* Wall-clock nanoseconds at monotonic time 0, from the host (the write asks
+ * KVM to fill kvm_wall in once); 0 if the host gave nothing usable. */
+static uint64_t kvmclock_wall_at_boot_ns(void)
+{
+    if (!use_kvmclock || !kvm_wall_msr) return 0;
+    wrmsr(kvm_wall_msr, virt_to_phys(&kvm_wall));
+    volatile struct pvclock_wall_clock *w = &kvm_wall;
+    uint32_t version, sec, nsec;
+    int tries = 0;
+    do {
+        version = w->version;
+        barrier();
+        sec = w->sec;
+        nsec = w->nsec;
+        barrier();
+    } while (((version & 1) || version != w->version) && ++tries < 1000);
+    if (sec == 0 || nsec >= 1000000000u) return 0;
+    /* sec/nsec is when system_time was 0; monotonic 0 is kvm_base_ns later. */
+    return (uint64_t)sec * 1000000000ull + nsec + kvm_base_ns;
 }
 
 /* ---- TSC rate ---- */
@@ -126,6 +165,11 @@ static uint64_t tsc_khz_from_cpuid(void)
     return 0;
 }
 
+/* Channel 2 is timed through port 0x61 (its gate and OUT2), which belongs
+ * to the PC speaker logic. QEMU's microvm has no such port (it reads 0xff,
+ * OUT2 always "high"); the PIT itself is there. */
+static bool port61_present(void) { return inb(0x61) != 0xff; }
+
 /* TSC ticks during one PIT channel-2 countdown, or 0 if it never finished. */
 static uint64_t pit_window_ticks(void)
 {
@@ -146,10 +190,46 @@ static uint64_t pit_window_ticks(void)
     return ticks;
 }
 
+/* Channel 0's current count (latched, so both bytes belong together). */
+static uint16_t pit0_count(void)
+{
+    outb(0x43, 0x00);
+    uint8_t lo = inb(0x40);
+    return (uint16_t)(lo | inb(0x40) << 8);
+}
+
+/* Without port 0x61: TSC ticks per PIT_WINDOW_TICKS PIT ticks, from watching
+ * channel 0 count down (its gate is always on), or 0 if it does not count.
+ * Scaled by the PIT ticks that really passed, since polling overshoots. */
+static uint64_t pit0_window_ticks(void)
+{
+    outb(0x43, 0x30); /* channel 0, lo/hi byte, mode 0: one pass, no reload */
+    outb(0x40, 0xff);
+    outb(0x40, 0xff);
+    uint16_t first = pit0_count();
+    uint64_t start = rdtsc();
+    uint16_t passed = 0;
+    /* Each poll is three port accesses (~1 us or more under emulation); a
+     * PIT that has not moved after many of them is not there (microvm,pit=off). */
+    for (uint32_t spins = 0; passed < PIT_WINDOW_TICKS; spins++) {
+        if (spins > 1000000 || (spins > 20000 && passed == 0)) break;
+        passed = (uint16_t)(first - pit0_count());
+    }
+    uint64_t ticks = rdtsc() - start;
+    /* Mode 0 with no count written stops the counter: no IRQ 0 later. */
+    outb(0x43, 0x30);
+    if (passed < PIT_WINDOW_TICKS) return 0;
+    return ticks * PIT_WINDOW_TICKS / passed;
+}
+
 static uint64_t tsc_khz_from_pit(void)
 {
     uint64_t w[PIT_WINDOWS];
-    for (int i = 0; i < PIT_WINDOWS; i++) w[i] = pit_window_ticks();
+    bool channel2 = port61_present();
+    for (int i = 0; i < PIT_WINDOWS; i++) {
+        w[i] = channel2 ? pit_window_ticks() : pit0_window_ticks();
+        if (w[i] == 0) return 0; /* it did not count once: it will not */
+    }
     /* Median: an emulator can stall any single window. */
     for (int i = 1; i < PIT_WINDOWS; i++)
         for (int j = i; j > 0 && w[j - 1] > w[j]; j--) {
@@ -173,9 +253,15 @@ struct rtc_fields {
     uint8_t sec, min, hour, day, month, year, century;
 };
 
+/* No RTC behind ports 0x70/0x71 (QEMU's microvm leaves it out under KVM):
+ * every register reads 0xff. */
+static bool rtc_present(void) { return cmos_read(0x0a) != 0xff; }
+
 static void rtc_read_raw(struct rtc_fields *f)
 {
-    while (cmos_read(0x0a) & 0x80) cpu_relax(); /* update in progress */
+    /* An update takes under 2 ms; the bound only stops a broken RTC hanging
+     * the boot (the fields then fail the range checks or the compare). */
+    for (int spins = 0; (cmos_read(0x0a) & 0x80) && spins < 1000000; spins++) cpu_relax();
     f->sec = cmos_read(0x00);
     f->min = cmos_read(0x02);
     f->hour = cmos_read(0x04);
@@ -247,11 +333,21 @@ void clock_init(void)
     ns_per_tick_mult = (1000000ull << 32) / tsc_khz;
     tsc_base = rdtsc();
 
-    uint64_t secs = rtc_unix_seconds();
-    rtc_mono_ns = clock_monotonic_ns();
-    rtc_unix_ns = secs * 1000000000ull;
-    dev_info("clock: tsc %llu kHz (%s), rtc %llu\n", (unsigned long long)tsc_khz, source,
-            (unsigned long long)secs);
+    const char *wall = "rtc";
+    if (rtc_present()) {
+        uint64_t secs = rtc_unix_seconds();
+        rtc_mono_ns = clock_monotonic_ns();
+        rtc_unix_ns = secs * 1000000000ull;
+    } else if ((rtc_unix_ns = kvmclock_wall_at_boot_ns()) != 0) {
+        rtc_mono_ns = 0;
+        wall = "kvmclock";
+    } else {
+        rtc_mono_ns = clock_monotonic_ns();
+        wall = "none";
+        kprintf("clock: no CMOS RTC; the wall clock starts at 1970\n");
+    }
+    dev_info("clock: tsc %llu kHz (%s), wall clock %llu s (%s)\n", (unsigned long long)tsc_khz, source,
+             (unsigned long long)(rtc_unix_ns / 1000000000ull), wall);
 }
 
 uint64_t clock_monotonic_ns(void)
