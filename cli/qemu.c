@@ -95,7 +95,9 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
      * guest starts in ~40 ms where q35 takes ~140 ms under TCG and ~2.8 s
      * under nested KVM (docs/hosts.md). q35 is for what needs PCI or a BIOS. */
     rc |= push(cmd, "-M");
-    rc |= push(cmd, "%s", microvm ? "microvm" : "q35");
+    /* acpi=off: QEMU then names each virtio-mmio device on the kernel's
+     * command line (virtio_mmio.device=...) instead of only in ACPI tables. */
+    rc |= push(cmd, "%s", microvm ? "microvm,acpi=off" : "q35");
     rc |= push(cmd, "-accel");
     rc |= push(cmd, "%s", o->kvm ? "kvm" : "tcg");
     rc |= push(cmd, "-cpu");
@@ -119,8 +121,16 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
     rc |= push(cmd, "socket,id=con,fd=%d", o->console_fd);
     rc |= push(cmd, "-serial");
     rc |= push(cmd, "chardev:con");
-    rc |= push(cmd, "-serial");
-    rc |= push(cmd, "file:%s", control);
+    if (microvm) {
+        /* microvm makes one serial port from -serial: COM2 is added by hand. */
+        rc |= push(cmd, "-chardev");
+        rc |= push(cmd, "file,id=ctl,path=%s", control);
+        rc |= push(cmd, "-device");
+        rc |= push(cmd, "isa-serial,chardev=ctl,iobase=0x2f8,irq=3");
+    } else {
+        rc |= push(cmd, "-serial");
+        rc |= push(cmd, "file:%s", control);
+    }
     rc |= push(cmd, "-device");
     rc |= push(cmd, "isa-debug-exit,iobase=0xf4,iosize=4");
     rc |= push(cmd, "-drive");

@@ -579,7 +579,7 @@ static enum machine_mode pick_machine(const struct pith_args *a)
 {
     if (a->disk != DISK_BLK || a->boot == BOOT_DISK)
         return MACHINE_Q35;
-    return a->machine == MACHINE_MICROVM ? MACHINE_MICROVM : MACHINE_Q35;
+    return a->machine == MACHINE_Q35 ? MACHINE_Q35 : MACHINE_MICROVM;
 }
 
 /* Copies what QEMU said on stderr to pith's own (QEMU's errors are the user's

@@ -119,7 +119,7 @@ static void test_qemu(void)
     o.machine = MACHINE_MICROVM;
     o.disk = DISK_BLK;
     CHECK(qemu_build_command(&o, &cmd, err, sizeof err) == 0, "microvm build: %s", err);
-    CHECK(has_arg(&cmd, "microvm") && has_arg(&cmd, "virtio-blk-device,drive=root") &&
+    CHECK(has_arg(&cmd, "microvm,acpi=off") && has_arg(&cmd, "virtio-blk-device,drive=root") &&
           has_arg(&cmd, "virtio-blk-device,drive=vol1") && !has_arg(&cmd, "virtio-blk-pci,drive=vol1,disable-legacy=on"),
           "microvm: virtio-blk-device for the root and the volumes");
     CHECK(has_arg(&cmd, "tcg") && has_arg(&cmd, "max"), "TCG with -cpu max unless told KVM");
