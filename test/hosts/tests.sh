@@ -140,12 +140,12 @@ hosts_machines() {
     for m in microvm q35; do
         PITH_SHOW_QEMU=1 run_pith "$log" "$tmp" run --machine $m "$BUILD/test/musl/hello"
         [ "$rc" -eq 0 ] && grep -q 'hello, world' "$RAW.out" || problems+="$m: exit $rc; "
-        grep -q -- "-M $m " "$RAW.err" || problems+="$m: QEMU was not given -M $m; "
+        grep -qE -- "-M $m[, ]" "$RAW.err" || problems+="$m: QEMU was not given -M $m; "
     done
     PITH_SHOW_QEMU=1 run_pith "$log" "$tmp" run --disk nvme "$BUILD/test/musl/hello"
     [ "$rc" -eq 0 ] && grep -q -- '-M q35 ' "$RAW.err" || problems+="--disk nvme: exit $rc or not on q35; "
     PITH_SHOW_QEMU=1 run_pith "$log" "$tmp" run "$BUILD/test/musl/hello"
-    grep -q -- '-M microvm ' "$RAW.err" || problems+="the default machine is not microvm; "
+    grep -q -- '-M microvm,' "$RAW.err" || problems+="the default machine is not microvm; "
     problems+=$(leftovers "$tmp")
     finish $name "$problems"
 }
