@@ -138,8 +138,9 @@ size_t console_read(char *buf, size_t n)
         }
         bool eof = input.eof;
         if (got || eof) {
-            /* End of file is reported once, like a terminal's ^D. */
-            if (!got) input.eof = false;
+            /* pith stops reading its stdin at its end (cli/console.c), so
+             * end of file stays, as a pipe's does: a program that reads on
+             * after it (busybox cat's second sendfile) must not block. */
             spin_unlock_irqrestore(&input.lock, irq);
             return got;
         }
