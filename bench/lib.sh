@@ -34,3 +34,78 @@ bisect_min() {
     done
     echo "$hi"
 }
+
+# --- cells: commands measured side by side, possibly unable to run here -------
+# A cell is one command in a table (a guest on one machine under one engine).
+# cells_run measures them in rounds, every cell once per round, so that a
+# change in the host's load (other jobs share its cores) hits every row alike
+# and the ratios between rows hold. Needs TIMEOUT (seconds) besides OUT, RUNS.
+#   cell_add KEY MARKER STATUS COMMAND...
+#       a good run exits with STATUS, prints MARKER (if not empty) and writes
+#       nothing on stderr: QEMU reports what it cannot do there, often with the
+#       same status (1) as the floor guest's normal exit.
+#   cells_run
+#       then CELL_SEEN[KEY] and CELL_EXIT[KEY] are medians in ms (SEEN "-"
+#       without a marker), or CELL_WHY[KEY] says why the command cannot run.
+declare -A CELL_CMD CELL_MARKER CELL_STATUS CELL_SEEN CELL_EXIT CELL_WHY
+CELL_KEYS=()
+
+cell_add() {
+    local key=$1
+    CELL_MARKER[$key]=$2 CELL_STATUS[$key]=$3
+    shift 3
+    CELL_CMD[$key]=$(printf '%q ' "$@")
+    CELL_KEYS+=("$key")
+}
+
+# cell_once KEY: one run; its times go to $OUT/KEY.times, "" to CELL_WHY[KEY]
+# if it was good, else the reason.
+cell_once() {
+    local key=$1 marker=${CELL_MARKER[$1]} cmd f s e st err=$OUT/$1.err
+    eval "cmd=(${CELL_CMD[$key]})"
+    # -k: a QEMU that ignores SIGTERM must not hang the bench either.
+    read -r f s e st <<< "$("$OUT/stopwatch" -m "$marker" -o "$OUT/$key.out" -- \
+        timeout -k 5 "$TIMEOUT" "${cmd[@]}" < /dev/null 2> "$err")"
+    if [ "$st" = 124 ] || [ "$st" = 137 ]; then
+        # QEMU keeps a VM that KVM could not run, stopped, until it is killed:
+        # the timeout is what ended it, the error is what to report.
+        if grep -q "KVM internal error" "$err"; then
+            CELL_WHY[$key]="KVM internal error (QEMU kept the stopped VM until the ${TIMEOUT} s timeout)"
+        else
+            CELL_WHY[$key]="no ${marker:+'$marker' or }exit within ${TIMEOUT} s (stopped by the timeout)"
+        fi
+    elif [ -s "$err" ]; then
+        CELL_WHY[$key]=$(grep -m1 -v '^[[:space:]]*$' "$err")
+    elif [ "$st" != "${CELL_STATUS[$key]}" ]; then
+        CELL_WHY[$key]="exit status $st"
+    elif [ -n "$marker" ] && [ "$s" = -1 ]; then
+        CELL_WHY[$key]="exit status $st but no '$marker' on stdout"
+    else
+        CELL_WHY[$key]=""
+        echo "$s $e" >> "$OUT/$key.times"
+    fi
+}
+
+cells_run() {
+    local key round
+    for key in "${CELL_KEYS[@]}"; do rm -f "$OUT/$key.times"; done
+    for ((round = 0; round < RUNS; round++)); do
+        for key in "${CELL_KEYS[@]}"; do
+            # A cell whose first run failed is out: a guest its engine cannot run
+            # fails every time, and each failure may cost the whole timeout.
+            [ "$round" = 0 ] || [ -s "$OUT/$key.times" ] || continue
+            cell_once "$key"
+            [ "$round" = 0 ] || [ -z "${CELL_WHY[$key]}" ] ||
+                echo "bench: $key: a later run failed, left out of the median: ${CELL_WHY[$key]}" >&2
+        done
+    done
+    for key in "${CELL_KEYS[@]}"; do
+        if [ -s "$OUT/$key.times" ]; then
+            CELL_WHY[$key]=""
+            CELL_SEEN[$key]=$(awk '$1 >= 0 { print $1 }' "$OUT/$key.times" | median)
+            CELL_EXIT[$key]=$(awk '{ print $2 }' "$OUT/$key.times" | median)
+        else
+            CELL_SEEN[$key]="-" CELL_EXIT[$key]="-"
+        fi
+    done
+}
