@@ -109,3 +109,13 @@ cells_run() {
         fi
     done
 }
+
+# pith_engine_args: sets ENGINE_ARGS to the -accel/-cpu that `pith run` uses
+# here (pith accel), so a Linux guest compared with Pith runs on the same engine.
+pith_engine_args() {
+    local verdict; verdict=$("$PITH" accel 2> /dev/null < /dev/null)
+    case $verdict in
+        "kvm (cpu "*) local cpu=${verdict#kvm (cpu }; ENGINE_ARGS=(-accel kvm -cpu "${cpu%)}") ;;
+        *) ENGINE_ARGS=(-accel tcg -cpu max) ;;
+    esac
+}
