@@ -633,6 +633,54 @@ struct boot_plan {
     int raw_stderr;     /* the accelerator probe: its parent reads QEMU's stderr */
 };
 
+/* How the run ended, in one line when pith can name it; QEMU's own words
+ * otherwise. Sets *outcome when a KVM run failed before the program started
+ * (the caller re-runs it under TCG). Returns pith's exit status. */
+static int report_end(const struct pith_args *a, const struct boot_plan *plan, const struct qemu_result *res,
+                      const char *control, const char *qemu_err, int *outcome)
+{
+    if (res->timed_out) {
+        char d[32];
+        format_duration(a->timeout_ms, d, sizeof d);
+        fprintf(stderr, "pith: stopped the VM after --timeout %s\n", d);
+        return PITH_EXIT_TIMEOUT;
+    }
+    int status = read_exit_status(control);
+    if (status >= 0)
+        return status;
+    int failed_early = plan->kvm && !plan->raw_stderr && !program_started(control);
+    if (res->vm_stopped[0]) {
+        char detail[96] = "";
+        int internal = !strcmp(res->vm_stopped, "internal-error");
+        if (internal)
+            internal_error_detail(qemu_err, detail, sizeof detail);
+        if (failed_early && internal) {
+            fprintf(stderr, "pith: KVM stopped the VM with an internal error%s before the program started; "
+                            "running it again under TCG\n", detail);
+            *outcome = BOOT_KVM_FAILED_EARLY;
+        } else {
+            fprintf(stderr, "pith: %s%s; QEMU stopped (run state %s)\n", res->vm_stop_text, detail, res->vm_stopped);
+        }
+        return PITH_EXIT_NO_STATUS;
+    }
+    if (failed_early && (res->term_signal || res->exit_status != 0)) {
+        fprintf(stderr, "pith: QEMU failed under KVM before the program started; running it again under TCG\n");
+        *outcome = BOOT_KVM_FAILED_EARLY;
+        return PITH_EXIT_NO_STATUS;
+    }
+    if (!plan->raw_stderr)
+        relay_file(qemu_err);
+    if (!strcmp(res->shutdown_reason, "guest-reset"))
+        fprintf(stderr, "pith: the guest reset the machine (a triple fault?) without an exit status\n");
+    else if (res->term_signal)
+        fprintf(stderr, "pith: guest stopped without an exit status (QEMU killed by signal %d)\n", res->term_signal);
+    else if (res->exit_status != 0)
+        fprintf(stderr, "pith: guest stopped without an exit status (QEMU exit status %d)\n", res->exit_status);
+    else
+        fprintf(stderr, "pith: guest stopped without an exit status\n");
+    return PITH_EXIT_NO_STATUS;
+}
+
 static int boot_once(const struct pith_args *a, struct workdir *w, const char *image_path, uint64_t seed,
                      const struct volume_set *vols, const struct boot_plan *plan, int *outcome)
 {
@@ -714,52 +762,9 @@ static int boot_once(const struct pith_args *a, struct workdir *w, const char *i
         fprintf(stderr, "pith: stopped by signal %d\n", res.our_signal);
         return 128 + res.our_signal;
     }
-    if (res.timed_out) {
-        char d[32];
-        format_duration(a->timeout_ms, d, sizeof d);
-        if (plan->raw_stderr)
-            relay_file(qemu_err);
-        fprintf(stderr, "pith: stopped the VM after --timeout %s\n", d);
-        return PITH_EXIT_TIMEOUT;
-    }
-    int status = read_exit_status(control);
-    if (status >= 0) {
-        if (plan->raw_stderr)
-            relay_file(qemu_err);
-        return status;
-    }
     if (plan->raw_stderr)
-        relay_file(qemu_err);
-    int failed_early = plan->kvm && !plan->raw_stderr && !program_started(control);
-    if (res.vm_stopped[0]) {
-        char detail[96] = "";
-        if (!strcmp(res.vm_stopped, "internal-error"))
-            internal_error_detail(qemu_err, detail, sizeof detail);
-        if (failed_early && !strcmp(res.vm_stopped, "internal-error")) {
-            fprintf(stderr, "pith: KVM stopped the VM with an internal error%s before the program started; "
-                            "running it again under TCG\n", detail);
-            *outcome = BOOT_KVM_FAILED_EARLY;
-            return PITH_EXIT_NO_STATUS;
-        }
-        fprintf(stderr, "pith: %s%s; QEMU stopped (run state %s)\n", res.vm_stop_text, detail, res.vm_stopped);
-        return PITH_EXIT_NO_STATUS;
-    }
-    if (failed_early && (res.term_signal || res.exit_status != 0)) {
-        fprintf(stderr, "pith: QEMU failed under KVM before the program started; running it again under TCG\n");
-        *outcome = BOOT_KVM_FAILED_EARLY;
-        return PITH_EXIT_NO_STATUS;
-    }
-    if (!plan->raw_stderr)
-        relay_file(qemu_err);
-    if (!strcmp(res.shutdown_reason, "guest-reset"))
-        fprintf(stderr, "pith: the guest reset the machine (a triple fault?) without an exit status\n");
-    else if (res.term_signal)
-        fprintf(stderr, "pith: guest stopped without an exit status (QEMU killed by signal %d)\n", res.term_signal);
-    else if (res.exit_status != 0)
-        fprintf(stderr, "pith: guest stopped without an exit status (QEMU exit status %d)\n", res.exit_status);
-    else
-        fprintf(stderr, "pith: guest stopped without an exit status\n");
-    return PITH_EXIT_NO_STATUS;
+        relay_file(qemu_err);   /* the probe's parent reads it */
+    return report_end(a, plan, &res, control, qemu_err, outcome);
 }
 
 static int boot(const struct pith_args *a, struct workdir *w, const char *image_path, uint64_t seed,
