@@ -10,7 +10,6 @@
 #define COM2 0x2f8
 
 static struct spinlock console_lock;
-static void drain_uart(void);
 
 static void uart_init(uint16_t base)
 {
@@ -19,9 +18,12 @@ static void uart_init(uint16_t base)
     outb(base + 0, 0x01);   /* 115200 baud */
     outb(base + 1, 0x00);
     outb(base + 3, 0x03);   /* 8N1 */
-    /* Turning the FIFO on empties it: collect what already arrived first. */
-    if (base == COM1) drain_uart();
-    outb(base + 2, 0x07);   /* FIFO on */
+    /* The receive FIFO stays off: switching it on empties it, and pith's
+     * input may arrive at any instant, also between a drain and that switch
+     * (QEMU delivers bytes from another thread): a byte was lost that way.
+     * Without the FIFO, QEMU hands over one byte at a time and waits until
+     * it is read, so nothing can be dropped. */
+    if (base != COM1) outb(base + 2, 0x07);
 }
 
 static void uart_put(uint16_t base, char c)
