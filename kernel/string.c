@@ -1,10 +1,16 @@
 /* Kernel-only: the memory/string primitives gcc may emit calls to. */
 #include "../klib/string.h"
 
+/* Whole quadwords first: under emulation (QEMU's TCG) each rep iteration
+ * costs about the same whatever its width, so moving 8 bytes at a time makes
+ * zeroing a page or copying a block about 8 times cheaper; on hardware the
+ * two forms run at the same speed. */
 void *memcpy(void *d, const void *s, size_t n)
 {
     void *ret = d;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+    size_t q = n / 8, r = n % 8;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(r) : : "memory");
     return ret;
 }
 
@@ -21,7 +27,10 @@ void *memmove(void *d, const void *s, size_t n)
 void *memset(void *d, int c, size_t n)
 {
     void *ret = d;
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    uint64_t pattern = (uint8_t)c * 0x0101010101010101ull;   /* the byte in all 8 lanes */
+    size_t q = n / 8, r = n % 8;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(pattern) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(r) : "a"(pattern) : "memory");
     return ret;
 }
 
