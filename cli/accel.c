@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "embedded.h"
+#include "kvm_error.h"
 
 #define PROBE_TIMEOUT "20s"
 
@@ -199,37 +200,11 @@ static void read_file(const char *path, char *buf, size_t len)
     fclose(f);
 }
 
-/* The instructions KVM's emulator is known to stop on, named for the user. */
-static const char *name_instruction(const char *code)
-{
-    static const struct { const char *bytes, *name; } known[] = {
-        { "0f 01 cb", "stac" }, { "0f 01 ca", "clac" }, { "0f 01 f8", "swapgs" },
-        { "0f 07", "sysret" }, { "48 0f 07", "sysretq" }, { "f0 48 0f c7", "lock cmpxchg16b" },
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (!strncmp(code, known[i].bytes, strlen(known[i].bytes)))
-            return known[i].name;
-    return NULL;
-}
-
 /* What the failed probe's output says, as a phrase. */
 static void describe_failure(const char *out, const char *err, int status, char *why, size_t whylen)
 {
-    const char *ie = strstr(err, "KVM internal error");
-    if (ie) {
-        const char *rip = strstr(ie, "RIP="), *code = strstr(ie, "Code=");
-        /* QEMU marks the byte at RIP: "Code=... <0f> 01 cb ..." */
-        const char *at = code ? strchr(code, '<') : NULL;
-        char bytes[32] = "";
-        for (size_t i = 0, j = 0; at && at[i + 1] && at[i + 1] != '\n' && j + 1 < sizeof bytes; i++)
-            if (at[i + 1] != '>')
-                bytes[j++] = at[i + 1], bytes[j] = '\0';
-        const char *insn = bytes[0] ? name_instruction(bytes) : NULL;
-        snprintf(why, whylen, "KVM internal error (%s) at guest RIP %.16s%s%s%s",
-                 strstr(ie, "emulation failure") ? "emulation failure" : "not emulated",
-                 rip ? rip + 4 : "?", insn ? " (" : "", insn ? insn : "", insn ? ")" : "");
+    if (kvm_error_describe(err, why, whylen))
         return;
-    }
     const char *msr = strstr(err, "failed to set MSR");
     if (msr) {
         snprintf(why, whylen, "QEMU could not start the CPU under KVM: %.40s", msr);

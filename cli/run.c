@@ -27,6 +27,7 @@
 #include "host_heap.h"
 #include "image.h"
 #include "image_kernel.h"
+#include "kvm_error.h"
 #include "manifest.h"
 #include "runtime_trees.h"
 #include "volume.h"
@@ -596,27 +597,6 @@ static void relay_file(const char *path)
     fclose(f);
 }
 
-/* "KVM internal error ... RIP=..." in QEMU's stderr, as a short phrase. */
-static void internal_error_detail(const char *err_path, char *out, size_t outlen)
-{
-    out[0] = '\0';
-    FILE *f = fopen(err_path, "r");
-    if (!f)
-        return;
-    char line[512];
-    char what[64] = "", rip[40] = "";
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (!strcmp(line, "emulation failure"))
-            snprintf(what, sizeof what, "%.40s", line);
-        else if (!strncmp(line, "RIP=", 4))
-            snprintf(rip, sizeof rip, "%.16s", line + 4);
-    }
-    fclose(f);
-    if (what[0] || rip[0])
-        snprintf(out, outlen, " (%s%s%s)", what[0] ? what : "KVM", rip[0] ? " at RIP " : "", rip);
-}
-
 static void format_duration(unsigned long long ms, char *out, size_t outlen)
 {
     if (ms % 1000 == 0)
@@ -650,16 +630,16 @@ static int report_end(const struct pith_args *a, const struct boot_plan *plan, c
         return status;
     int failed_early = plan->kvm && !plan->raw_stderr && !program_started(control);
     if (res->vm_stopped[0]) {
-        char detail[96] = "";
+        char detail[160] = "";
         int internal = !strcmp(res->vm_stopped, "internal-error");
-        if (internal)
-            internal_error_detail(qemu_err, detail, sizeof detail);
+        if (internal && !kvm_error_describe_file(qemu_err, detail, sizeof detail))
+            snprintf(detail, sizeof detail, "KVM internal error");
         if (failed_early && internal) {
-            fprintf(stderr, "pith: KVM stopped the VM with an internal error%s before the program started; "
-                            "running it again under TCG\n", detail);
+            fprintf(stderr, "pith: %s before the program started; running it again under TCG\n", detail);
             *outcome = BOOT_KVM_FAILED_EARLY;
         } else {
-            fprintf(stderr, "pith: %s%s; QEMU stopped (run state %s)\n", res->vm_stop_text, detail, res->vm_stopped);
+            fprintf(stderr, "pith: %s%s%s%s; QEMU stopped (run state %s)\n", res->vm_stop_text,
+                    detail[0] ? " (" : "", detail, detail[0] ? ")" : "", res->vm_stopped);
         }
         return PITH_EXIT_NO_STATUS;
     }

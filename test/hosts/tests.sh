@@ -86,7 +86,7 @@ hosts_kvm_real() {
     for f in "$cache"/pith/accel-*; do echo "kvm host,-arch-capabilities" > "$f"; done
     XDG_CACHE_HOME=$cache PITH_ACCEL= run_pith "$log" "$tmp" run "$BUILD/test/musl/hello"
     [ "$rc" -eq 0 ] && grep -q 'hello, world' "$RAW.out" || problems+="exit $rc; "
-    grep -q '^pith: KVM stopped the VM with an internal error (emulation failure at RIP [0-9a-f]*) before the program started; running it again under TCG$' "$RAW.err" ||
+    grep -qE '^pith: KVM internal error \(emulation failure\) at guest RIP [0-9a-f]+( \([a-z0-9 ]+\))? before the program started; running it again under TCG$' "$RAW.err" ||
         problems+="no message naming the internal error; "
     [ "$(wc -l < "$RAW.err")" -eq 1 ] || problems+="$(wc -l < "$RAW.err") lines on stderr, expected 1; "
     problems+=$(leftovers "$tmp")
