@@ -9,7 +9,9 @@
 #                      program starts: pith says so and re-runs under TCG.
 #  hosts_kvm_real      where this host's KVM cannot run Pith: force it through
 #                      the cache and meet the real internal error; pith names
-#                      it and re-runs under TCG.
+#                      it and re-runs under TCG. The kernel's control channel
+#                      of the KVM start (kept by qemu-keep-control) shows it
+#                      took kvmclock and the TSC-deadline timer before that.
 #  hosts_qmp_stop      the VM is paused through QMP while the program runs:
 #                      one line, exit 125, never re-run.
 #  hosts_timeout       --timeout 2s on a program sleeping 60 s: exit 124.
@@ -82,13 +84,25 @@ hosts_kvm_real() {
     cat "$SCRATCH/$name.accel" >> "$log"
     grep -q 'KVM internal error' "$SCRATCH/$name.accel" ||
         { record $name skip "this host's KVM does not stop Pith with an internal error: $(cat "$SCRATCH/$name.accel")"; rm -rf "$cache"; return; }
-    local f
+    local f control=$SCRATCH/$name.control
+    rm -f "$control"
     for f in "$cache"/pith/accel-*; do echo "kvm host,-arch-capabilities" > "$f"; done
-    XDG_CACHE_HOME=$cache PITH_ACCEL= run_pith "$log" "$tmp" run "$BUILD/test/musl/hello"
+    # The wrapper's cache key differs: the forced verdict goes there too.
+    XDG_CACHE_HOME=$cache PITH_QEMU=test/hosts/qemu-keep-control "$PITH" accel > /dev/null 2>&1 < /dev/null
+    for f in "$cache"/pith/accel-*; do echo "kvm host,-arch-capabilities" > "$f"; done
+    XDG_CACHE_HOME=$cache PITH_ACCEL= HOSTS_CONTROL=$control PITH_QEMU=test/hosts/qemu-keep-control \
+        run_pith "$log" "$tmp" run "$BUILD/test/musl/hello"
     [ "$rc" -eq 0 ] && grep -q 'hello, world' "$RAW.out" || problems+="exit $rc; "
     grep -qE '^pith: KVM internal error \(emulation failure\) at guest RIP [0-9a-f]+( \([a-z0-9 ]+\))? before the program started; running it again under TCG$' "$RAW.err" ||
         problems+="no message naming the internal error; "
     [ "$(wc -l < "$RAW.err")" -eq 1 ] || problems+="$(wc -l < "$RAW.err") lines on stderr, expected 1; "
+    # Before it stopped, the kernel took what KVM offers: kvmclock, and the
+    # TSC-deadline timer where the CPU has it (CPUID is the host's here).
+    { echo "--- control channel of the KVM start"; cat "$control"; } >> "$log" 2>&1
+    grep -q '^clock kvm-clock ' "$control" 2> /dev/null || problems+="the KVM start did not use kvmclock; "
+    if grep -qw tsc_deadline_timer /proc/cpuinfo; then
+        grep -q ' timer lapic-deadline$' "$control" 2> /dev/null || problems+="the KVM start did not use the TSC-deadline timer; "
+    fi
     problems+=$(leftovers "$tmp")
     rm -rf "$cache"
     finish $name "$problems"
