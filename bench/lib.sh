@@ -116,6 +116,8 @@ pith_engine_args() {
     local verdict; verdict=$("$PITH" accel 2> /dev/null < /dev/null)
     case $verdict in
         "kvm (cpu "*) local cpu=${verdict#kvm (cpu }; ENGINE_ARGS=(-accel kvm -cpu "${cpu%)}") ;;
-        *) ENGINE_ARGS=(-accel tcg -cpu max) ;;
+        *) ENGINE_ARGS=(-accel tcg -cpu max)
+           # pith has said why once (pith accel); no warning line per run.
+           export PITH_ACCEL=tcg ;;
     esac
 }
