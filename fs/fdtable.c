@@ -48,6 +48,15 @@ struct file *fd_get(struct fdtable *t, int fd)
     return f;
 }
 
+/* What closing a descriptor does to the file it named, however it was closed
+ * (close, close_range, dup2/dup3 over it): the process's POSIX record locks
+ * on that file go with any descriptor, not only the one that took them. */
+static void fd_release(struct file *f)
+{
+    if (f->node) file_locks_close(f);
+    file_put(f);
+}
+
 int fd_close(struct fdtable *t, int fd)
 {
     if (fd < 0 || fd >= FD_MAX) return -EBADF;
@@ -56,7 +65,19 @@ int fd_close(struct fdtable *t, int fd)
     t->files[fd] = NULL;
     spin_unlock_irqrestore(&t->lock, irq);
     if (!f) return -EBADF;
-    if (f->node) file_locks_close(f);
-    file_put(f);
+    fd_release(f);
     return 0;
+}
+
+int fd_replace(struct fdtable *t, int fd, struct file *f, bool cloexec)
+{
+    if (fd < 0 || fd >= FD_MAX) return -EBADF;
+    file_get(f);
+    uint64_t irq = spin_lock_irqsave(&t->lock);
+    struct file *old = t->files[fd];
+    t->files[fd] = f;
+    t->cloexec[fd] = cloexec;
+    spin_unlock_irqrestore(&t->lock, irq);
+    if (old) fd_release(old);
+    return fd;
 }

@@ -92,6 +92,9 @@ int fd_install(struct fdtable *t, struct file *f, int min, bool cloexec);
 /* The file at fd with a new reference (drop it with file_put), or NULL. */
 struct file *fd_get(struct fdtable *t, int fd);
 int fd_close(struct fdtable *t, int fd);
+/* Install f at exactly fd (dup2/dup3), taking a reference; whatever fd held
+ * is closed as fd_close would close it. Returns fd or -EBADF. */
+int fd_replace(struct fdtable *t, int fd, struct file *f, bool cloexec);
 void file_put(struct file *f);
 static inline void file_get(struct file *f) { __atomic_add_fetch(&f->refs, 1, __ATOMIC_ACQ_REL); }
 struct file *file_new(struct heap *h, const struct file_ops *ops, uint32_t flags);

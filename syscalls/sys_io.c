@@ -291,13 +291,9 @@ long sys_dup3(int fd, int newfd, int flags)
     struct fdtable *t = fds();
     struct file *f = fd_get(t, fd);
     if (!f) return -EBADF;
-    uint64_t irq = spin_lock_irqsave(&t->lock);
-    struct file *old = t->files[newfd];
-    t->files[newfd] = f;    /* our reference moves into the table */
-    t->cloexec[newfd] = (flags & O_CLOEXEC) != 0;
-    spin_unlock_irqrestore(&t->lock, irq);
-    if (old) file_put(old);
-    return newfd;
+    long r = fd_replace(t, newfd, f, (flags & O_CLOEXEC) != 0);
+    file_put(f);
+    return r;
 }
 
 long sys_dup2(int fd, int newfd)
