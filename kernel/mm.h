@@ -52,3 +52,5 @@ void *mmio_map(uint64_t pa, size_t size);
  * an overflow faults instead of overwriting its neighbours. Returns the
  * lowest usable address, or 0. */
 uint64_t kstack_alloc(size_t pages);
+/* Give back the pages of a stack kstack_alloc returned (same count). */
+void kstack_free(uint64_t base, size_t pages);

@@ -110,9 +110,23 @@ uint64_t kstack_alloc(size_t pages)
     spin_unlock_irqrestore(&kstack_lock, flags);
     for (size_t i = 0; i < pages; i++) {
         uint64_t pa = page_alloc();
-        if (!pa || page_map(kernel_root, va + i * PAGE_SIZE, pa, PTE_W | PTE_NX | PTE_G) < 0) return 0;
+        if (!pa || page_map(kernel_root, va + i * PAGE_SIZE, pa, PTE_W | PTE_NX | PTE_G) < 0) {
+            if (pa) page_free(pa);
+            kstack_free(va, i);
+            return 0;
+        }
     }
     return va;
+}
+
+void kstack_free(uint64_t base, size_t pages)
+{
+    /* Only the pages come back: stack addresses are handed out once, and
+     * the kernel half has room enough never to need them again. */
+    for (size_t i = 0; i < pages; i++) {
+        uint64_t pa = page_unmap(kernel_root, base + i * PAGE_SIZE);
+        if (pa) page_free(pa);
+    }
 }
 
 void *mmio_map(uint64_t pa, size_t size)

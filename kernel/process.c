@@ -39,6 +39,7 @@ struct thread *thread_create(struct process *p, int tid)
     }
     t->io_buffer = allocate(p->heap, THREAD_IO_BUFFER);
     if (!t->io_buffer) {
+        kstack_free(stack, KERNEL_STACK_PAGES);
         deallocate(p->heap, t, sizeof *t);
         return NULL;
     }
