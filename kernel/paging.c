@@ -59,6 +59,37 @@ uint64_t *page_lookup(uint64_t root, uint64_t va)
     return walk(root, va, 1, false);
 }
 
+uint64_t *page_next(uint64_t root, uint64_t *va, uint64_t end)
+{
+    uint64_t a = *va;
+    while (a < end) {
+        uint64_t *t = phys_to_virt(root);
+        int l = 4;
+        for (; l > 1; l--) {
+            uint64_t e = t[(a >> (12 + 9 * (l - 1))) & 511];
+            if (!(e & PTE_P) || (e & PTE_PS)) break;
+            t = table(e);
+        }
+        if (l == 1) {
+            /* The rest of this page table, then walk down afresh. */
+            for (unsigned i = (a >> 12) & 511; i < 512 && a < end; i++, a += PAGE_SIZE) {
+                if (t[i]) {
+                    *va = a;
+                    return &t[i];
+                }
+            }
+            continue;
+        }
+        /* No table below this entry: nothing in all the space it covers
+         * (512 GiB, 1 GiB or 2 MiB), so step over it whole. */
+        uint64_t span = 1ul << (12 + 9 * (l - 1));
+        uint64_t next = (a & ~(span - 1)) + span;
+        if (next <= a) break;
+        a = next;
+    }
+    return NULL;
+}
+
 uint64_t page_unmap(uint64_t root, uint64_t va)
 {
     uint64_t *e = walk(root, va, 1, false);

@@ -35,6 +35,12 @@ uint64_t paging_root(void);
 int page_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags);
 /* The leaf entry for va, or NULL when no table reaches it. */
 uint64_t *page_lookup(uint64_t root, uint64_t va);
+/* The first leaf entry in [*va, end) that is not empty, *va moved to its
+ * page; NULL when there is none. Missing tables are skipped whole, so the
+ * cost follows what is mapped in the range, not its size: reserving,
+ * protecting or unmapping terabytes of PROT_NONE must stay cheap (Go and
+ * the JVM reserve that much at start-up). For the program's half only. */
+uint64_t *page_next(uint64_t root, uint64_t *va, uint64_t end);
 /* Remove the mapping of va; returns the physical page it had, or 0. */
 uint64_t page_unmap(uint64_t root, uint64_t va);
 void tlb_flush_page(uint64_t va);

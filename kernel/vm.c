@@ -55,7 +55,7 @@ static struct vma *vma_split_tail(struct vm *vm, struct vma *v, uint64_t at)
  * page cache's, the clock page) loses one owner; the others keep it. */
 static void release_pages(struct vm *vm, uint64_t start, uint64_t end)
 {
-    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+    for (uint64_t va = start; page_next(vm->root, &va, end); va += PAGE_SIZE) {
         uint64_t pa = page_unmap(vm->root, va);
         if (pa) page_free(pa);
     }
@@ -226,9 +226,9 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
         }
         if (v->end > end && !vma_split_tail(vm, v, end)) goto nomem;
         v->flags = (v->flags & ~VM_PROT_MASK) | (prot & VM_PROT_MASK);
-        for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
-            uint64_t *pte = page_lookup(vm->root, va);
-            if (!pte || !(*pte & (PTE_P | PTE_HIDDEN))) continue;
+        uint64_t *pte;
+        for (uint64_t va = v->start; (pte = page_next(vm->root, &va, v->end)); va += PAGE_SIZE) {
+            if (!(*pte & (PTE_P | PTE_HIDDEN))) continue;
             if (!(prot & VM_PROT_MASK)) {
                 /* PROT_NONE: keep the page, hide it from the program. */
                 *pte = (*pte & ~PTE_P) | PTE_HIDDEN;

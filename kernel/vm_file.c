@@ -33,7 +33,8 @@ int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mappe
         if (v->start > covered) first_error = first_error ? first_error : (require_mapped ? -ENOMEM : 0);
         covered = MAX(covered, v->end);
         if (!(v->flags & VM_SHARED) || !v->file) continue;
-        for (uint64_t va = MAX(v->start, start); va < MIN(v->end, end); va += PAGE_SIZE) {
+        uint64_t to = MIN(v->end, end);
+        for (uint64_t va = MAX(v->start, start); page_next(vm->root, &va, to); va += PAGE_SIZE) {
             int r = write_back_page(vm, v->file, va, v->file_offset + (va - v->start));
             if (r < 0 && !first_error) first_error = r;
         }
@@ -47,7 +48,7 @@ int vm_writeback_file(struct vm *vm, const void *node)
     int first_error = 0;
     for (struct vma *v = vm->vmas; v; v = v->next) {
         if (!(v->flags & VM_SHARED) || !v->file || v->file->node != node) continue;
-        for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
+        for (uint64_t va = v->start; page_next(vm->root, &va, v->end); va += PAGE_SIZE) {
             int r = write_back_page(vm, v->file, va, v->file_offset + (va - v->start));
             if (r < 0 && !first_error) first_error = r;
         }
@@ -65,11 +66,11 @@ static void forget_pages(struct vm *vm, const void *node, uint64_t from, uint64_
     for (struct vma *v = vm->vmas; v; v = v->next) {
         if (!v->file || v->file->node != node) continue;
         /* Only pages that are all file: an ELF segment's bss is its own. */
-        for (uint64_t va = v->start; va < v->end && va + PAGE_SIZE <= v->file_end; va += PAGE_SIZE) {
+        uint64_t last = MIN(v->end, ALIGN_DOWN(v->file_end, PAGE_SIZE)), *pte;
+        for (uint64_t va = v->start; (pte = page_next(vm->root, &va, last)); va += PAGE_SIZE) {
             uint64_t off = v->file_offset + (va - v->start);
             if (off < from || off >= to || to - off < PAGE_SIZE) continue;
-            uint64_t *pte = page_lookup(vm->root, va);
-            if (only && !(pte && (*pte & only))) continue;
+            if (only && !(*pte & only)) continue;
             uint64_t pa = page_unmap(vm->root, va);
             if (pa) page_free(pa);
         }

@@ -106,9 +106,10 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot)
 /* Move the pages of [from, from+len) to [to, to+len); the target is empty. */
 static void move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len)
 {
-    for (uint64_t o = 0; o < len; o += PAGE_SIZE) {
-        uint64_t *pte = page_lookup(vm->root, from + o);
-        if (!pte || !(*pte & (PTE_P | PTE_HIDDEN))) continue;
+    uint64_t *pte;
+    for (uint64_t va = from; (pte = page_next(vm->root, &va, from + len)); va += PAGE_SIZE) {
+        uint64_t o = va - from;
+        if (!(*pte & (PTE_P | PTE_HIDDEN))) continue;
         uint64_t entry = *pte;
         *pte = 0;
         tlb_flush_page(from + o);
@@ -213,7 +214,8 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice)
          * are read from the file again on the next touch; the kernel's own
          * page ([vvar]) is never the program's to drop. */
         vm_writeback(vm, addr, len, false);
-        for (uint64_t a = addr; a < addr + ALIGN_UP(len, PAGE_SIZE); a += PAGE_SIZE) {
+        uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+        for (uint64_t a = addr; page_next(vm->root, &a, end); a += PAGE_SIZE) {
             struct vma *v = vm_find(vm, a);
             if (!v || (v->flags & VM_PINNED)) continue;
             uint64_t pa = page_unmap(vm->root, a);
