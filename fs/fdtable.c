@@ -25,7 +25,7 @@ void file_put(struct file *f)
 int fd_install(struct fdtable *t, struct file *f, int min, bool cloexec)
 {
     uint64_t irq = spin_lock_irqsave(&t->lock);
-    for (int fd = MAX(min, 0); fd < FD_MAX; fd++) {
+    for (int fd = MAX(min, 0); fd < MIN(t->nofile, FD_MAX); fd++) {
         if (!t->files[fd]) {
             __atomic_add_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
             t->files[fd] = f;

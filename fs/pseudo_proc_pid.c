@@ -257,29 +257,27 @@ static void gen_mountinfo(struct pseudo_node *n, struct pseudo_text *t)
 static void gen_cgroup(struct pseudo_node *n, struct pseudo_text *t) { text_printf(t, "0::/\n"); }
 static void gen_zero(struct pseudo_node *n, struct pseudo_text *t) { text_printf(t, "0\n"); }
 
+/* The process's limits table (getrlimit/setrlimit), in Linux's rows and order. */
 static void gen_limits(struct pseudo_node *n, struct pseudo_text *t)
 {
-    static const struct { const char *name, *soft, *hard, *unit; } rows[] = {
-        { "Max cpu time", "unlimited", "unlimited", "seconds" },
-        { "Max file size", "unlimited", "unlimited", "bytes" },
-        { "Max data size", "unlimited", "unlimited", "bytes" },
-        { "Max stack size", "8388608", "unlimited", "bytes" },
-        { "Max core file size", "0", "unlimited", "bytes" },
-        { "Max resident set", "unlimited", "unlimited", "bytes" },
-        { "Max processes", "1", "1", "processes" },
-        { "Max open files", "1024", "1024", "files" },
-        { "Max locked memory", "8388608", "8388608", "bytes" },
-        { "Max address space", "unlimited", "unlimited", "bytes" },
-        { "Max file locks", "unlimited", "unlimited", "locks" },
-        { "Max pending signals", "31805", "31805", "signals" },
-        { "Max msgqueue size", "819200", "819200", "bytes" },
-        { "Max nice priority", "0", "0", "" },
-        { "Max realtime priority", "0", "0", "" },
-        { "Max realtime timeout", "unlimited", "unlimited", "us" },
+    static const struct { const char *name, *unit; } rows[RLIMIT_NLIMITS] = {
+        { "Max cpu time", "seconds" }, { "Max file size", "bytes" }, { "Max data size", "bytes" },
+        { "Max stack size", "bytes" }, { "Max core file size", "bytes" }, { "Max resident set", "bytes" },
+        { "Max processes", "processes" }, { "Max open files", "files" }, { "Max locked memory", "bytes" },
+        { "Max address space", "bytes" }, { "Max file locks", "locks" }, { "Max pending signals", "signals" },
+        { "Max msgqueue size", "bytes" }, { "Max nice priority", "" }, { "Max realtime priority", "" },
+        { "Max realtime timeout", "us" },
     };
     text_printf(t, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
-    for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
-        text_printf(t, "%-25s %-20s %-20s %-10s\n", rows[i].name, rows[i].soft, rows[i].hard, rows[i].unit);
+    for (int i = 0; i < RLIMIT_NLIMITS; i++) {
+        char v[2][24];
+        uint64_t lim[2] = { proc()->rlimits[i].cur, proc()->rlimits[i].max };
+        for (int k = 0; k < 2; k++) {
+            if (lim[k] == RLIM_INFINITY) memcpy(v[k], "unlimited", 10);
+            else format_sn(v[k], sizeof v[k], "%lu", lim[k]);
+        }
+        text_printf(t, "%-25s %-20s %-20s %-10s\n", rows[i].name, v[0], v[1], rows[i].unit);
+    }
 }
 
 static const char *link_exe(struct pseudo_node *n, char *s) { return proc()->exe_path; }

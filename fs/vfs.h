@@ -85,6 +85,8 @@ struct fdtable {
     struct spinlock lock;
     struct file *files[FD_MAX];
     uint8_t cloexec[FD_MAX];
+    /* RLIMIT_NOFILE's soft limit (at most FD_MAX): no fd at or above it is handed out. */
+    int nofile;
 };
 
 /* Install f at the lowest free fd >= min; returns the fd or -EMFILE. Takes a reference. */

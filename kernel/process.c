@@ -25,6 +25,7 @@ struct process *process_create(struct heap *h, struct tfs *fs, uint64_t page_roo
     p->cwd_path[0] = '/';
     p->umask = 022;
     p->start_ns = clock_monotonic_ns();
+    rlimits_init(p);
     return p;
 }
 

@@ -32,6 +32,30 @@ struct thread {
 
 #define THREAD_IO_BUFFER (64 * 1024)
 
+/* Resource limits (getrlimit/setrlimit/prlimit64), Linux's numbering. */
+#define RLIMIT_CPU 0
+#define RLIMIT_FSIZE 1
+#define RLIMIT_DATA 2
+#define RLIMIT_STACK 3
+#define RLIMIT_CORE 4
+#define RLIMIT_RSS 5
+#define RLIMIT_NPROC 6
+#define RLIMIT_NOFILE 7
+#define RLIMIT_MEMLOCK 8
+#define RLIMIT_AS 9
+#define RLIMIT_LOCKS 10
+#define RLIMIT_SIGPENDING 11
+#define RLIMIT_MSGQUEUE 12
+#define RLIMIT_NICE 13
+#define RLIMIT_RTPRIO 14
+#define RLIMIT_RTTIME 15
+#define RLIMIT_NLIMITS 16
+#define RLIM_INFINITY (~0ul)
+
+struct rlimit_k {
+    uint64_t cur, max;      /* soft, hard; the layout of Linux's struct rlimit64 */
+};
+
 struct process {
     struct heap *heap;
     struct vm vm;
@@ -47,12 +71,15 @@ struct process {
     uint32_t umask;
     char name[16];
     uint64_t start_ns;
+    struct rlimit_k rlimits[RLIMIT_NLIMITS];
 };
 
 /* The kernel's shared copy of a path (never freed). */
 const char *name_intern(const char *s);
 
 struct process *process_create(struct heap *h, struct tfs *fs, uint64_t page_root);
+/* The limits a process starts with, as Linux gives them (syscalls/sys_process.c). */
+void rlimits_init(struct process *p);
 struct thread *thread_create(struct process *p, int tid);
 static inline struct vm *process_vm(struct process *p) { return &p->vm; }
 struct thread *current_thread(void);

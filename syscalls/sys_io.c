@@ -287,7 +287,7 @@ long sys_dup3(int fd, int newfd, int flags)
 {
     if (flags & ~O_CLOEXEC) return -EINVAL;
     if (fd == newfd) return -EINVAL;
-    if (newfd < 0 || newfd >= FD_MAX) return -EBADF;
+    if (newfd < 0 || newfd >= MIN(fds()->nofile, FD_MAX)) return -EBADF;   /* Linux: the limit, not the table */
     struct fdtable *t = fds();
     struct file *f = fd_get(t, fd);
     if (!f) return -EBADF;
@@ -372,7 +372,7 @@ long sys_fcntl(int fd, int cmd, uint64_t arg)
     switch (cmd) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
-        r = (long)arg >= FD_MAX ? -EINVAL : fd_install(t, f, (int)arg, cmd == F_DUPFD_CLOEXEC);
+        r = (long)arg >= MIN(t->nofile, FD_MAX) ? -EINVAL : fd_install(t, f, (int)arg, cmd == F_DUPFD_CLOEXEC);
         break;
     case F_GETFD: r = t->cloexec[fd] ? FD_CLOEXEC : 0; break;
     case F_SETFD: t->cloexec[fd] = arg & FD_CLOEXEC; r = 0; break;

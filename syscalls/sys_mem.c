@@ -25,6 +25,31 @@
 
 static uint32_t prot_to_vm(int prot) { return (uint32_t)prot & VM_PROT_MASK; }
 
+/* What Linux counts against RLIMIT_DATA: private writable memory that is
+ * not a stack (the heap, data segments, anonymous and private file memory). */
+static bool is_data(uint32_t flags) { return (flags & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE; }
+
+/* Whether mapping [start, start+len) with these flags keeps the program
+ * within RLIMIT_AS and RLIMIT_DATA (Linux's may_expand_vm: whole pages,
+ * ENOMEM past either). What the range maps now is replaced, so it is not
+ * counted twice. */
+static bool within_limits(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags)
+{
+    const struct rlimit_k *lim = current_process()->rlimits;
+    if (lim[RLIMIT_AS].cur == RLIM_INFINITY && lim[RLIMIT_DATA].cur == RLIM_INFINITY) return true;
+    uint64_t total = len, data = is_data(flags) ? len : 0;
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    for (const struct vma *v = vm->vmas; v; v = v->next) {
+        uint64_t size = v->end - v->start;
+        uint64_t lo = MAX(v->start, start), hi = MIN(v->end, start + len);
+        if (lo < hi) size -= hi - lo;
+        total += size;
+        if (is_data(v->flags)) data += size;
+    }
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return total / PAGE_SIZE <= lim[RLIMIT_AS].cur / PAGE_SIZE && data / PAGE_SIZE <= lim[RLIMIT_DATA].cur / PAGE_SIZE;
+}
+
 long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
 {
     struct process *p = current_process();
@@ -82,6 +107,10 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
     uint32_t vmflags = prot_to_vm(prot) | ((flags & MAP_GROWSDOWN) ? VM_STACK : 0);
     struct vm_source src = { .file = f, .offset = off, .file_end = addr + size };
     if (f && type != MAP_PRIVATE) vmflags |= VM_SHARED;
+    if (!within_limits(&p->vm, addr, size, vmflags)) {
+        r = -ENOMEM;
+        goto out;
+    }
     r = vm_map_from(&p->vm, addr, size, vmflags, f ? &src : NULL);
     if (r == 0) r = (long)addr;
 out:
@@ -162,6 +191,7 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uin
         if (new_len < old_len) vm_unmap(vm, old + new_len, old_len - new_len);
         return (long)old;
     }
+    if (new_len > old_len && !within_limits(vm, old + old_len, new_len - old_len, vmflags)) return -ENOMEM;
     if (!(flags & MREMAP_FIXED) && vm_range_free(vm, old + old_len, new_len - old_len)) {
         struct continuation c = continue_mapping(v, old + old_len, new_len - old_len);
         long r = map_continuation(vm, old + old_len, new_len - old_len, vmflags, &c);
@@ -192,6 +222,7 @@ long sys_brk(uint64_t addr)
     uint64_t old_top = ALIGN_UP(vm->brk, PAGE_SIZE), new_top = ALIGN_UP(addr, PAGE_SIZE);
     if (new_top > old_top) {
         if (!vm_range_free(vm, old_top, new_top - old_top)) return (long)vm->brk;
+        if (!within_limits(vm, old_top, new_top - old_top, VM_READ | VM_WRITE | VM_HEAP)) return (long)vm->brk;
         if (vm_map(vm, old_top, new_top - old_top, VM_READ | VM_WRITE | VM_HEAP) < 0) return (long)vm->brk;
     } else if (new_top < old_top) {
         vm_unmap(vm, new_top, old_top - new_top);

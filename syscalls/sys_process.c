@@ -15,10 +15,6 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
-#define RLIM_INFINITY (~0ul)
-#define RLIMIT_STACK 3
-#define RLIMIT_NOFILE 7
-#define RLIMIT_NLIMITS 16
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
 #define PR_SET_VMA 0x53564d41
@@ -112,36 +108,61 @@ long sys_set_robust_list(uint64_t head, uint64_t len)
     return 0;
 }
 
-struct rlimit_k {
-    uint64_t cur, max;
-};
-
-static struct rlimit_k limit_of(int resource)
+/* Linux's defaults for the first process (INIT_RLIMITS), except that the
+ * fd table's size FD_MAX caps RLIMIT_NOFILE (Linux: 1024 soft, 4096 hard). */
+void rlimits_init(struct process *p)
 {
-    switch (resource) {
-    case RLIMIT_STACK: return (struct rlimit_k){ 8ul << 20, RLIM_INFINITY };
-    case RLIMIT_NOFILE: return (struct rlimit_k){ FD_MAX, FD_MAX };
-    default: return (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
-    }
+    for (int r = 0; r < RLIMIT_NLIMITS; r++) p->rlimits[r] = (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
+    /* The loader maps a fixed stack of this size (loader/layout.h). */
+    p->rlimits[RLIMIT_STACK].cur = 8ul << 20;
+    p->rlimits[RLIMIT_CORE].cur = 0;
+    p->rlimits[RLIMIT_NOFILE] = (struct rlimit_k){ FD_MAX, FD_MAX };
+    /* Linux sizes these from memory: half its thread limit, one thread per 32 pages. */
+    uint64_t tasks = MAX(pages_total_count() / 64, 10);
+    p->rlimits[RLIMIT_NPROC] = (struct rlimit_k){ tasks, tasks };
+    p->rlimits[RLIMIT_SIGPENDING] = (struct rlimit_k){ tasks, tasks };
+    p->rlimits[RLIMIT_MEMLOCK] = (struct rlimit_k){ 8ul << 20, 8ul << 20 };
+    p->rlimits[RLIMIT_MSGQUEUE] = (struct rlimit_k){ 819200, 819200 };
+    p->rlimits[RLIMIT_NICE] = (struct rlimit_k){ 0, 0 };
+    p->rlimits[RLIMIT_RTPRIO] = (struct rlimit_k){ 0, 0 };
+    p->fds.nofile = FD_MAX;
 }
 
+/* getrlimit, setrlimit and prlimit64 are this one call. The program runs as
+ * root with every capability, so raising a hard limit is allowed, as
+ * CAP_SYS_RESOURCE allows it on Linux. */
 long sys_prlimit64(int pid, int resource, uint64_t new_rlim, uint64_t old_rlim)
 {
-    if (pid != 0 && pid != PROCESS_PID) return -ESRCH;
+    struct rlimit_k want;
+    /* Linux reads the new limits before it looks at anything else. */
+    if (new_rlim && copy_from_user(&want, new_rlim, sizeof want) < 0) return -EFAULT;
+    if (pid != 0 && pid != PROCESS_PID && pid != current_thread()->tid) return -ESRCH;
     if (resource < 0 || resource >= RLIMIT_NLIMITS) return -EINVAL;
-    struct rlimit_k cur = limit_of(resource);
-    if (old_rlim && copy_to_user(old_rlim, &cur, sizeof cur) < 0) return -EFAULT;
+    struct process *p = current_process();
+    struct rlimit_k old = p->rlimits[resource];
     if (new_rlim) {
-        struct rlimit_k want;
-        if (copy_from_user(&want, new_rlim, sizeof want) < 0) return -EFAULT;
         if (want.cur > want.max) return -EINVAL;
-        /* Limits are fixed for now; only a request that changes nothing succeeds. */
-        if (want.cur != cur.cur || want.max != cur.max) return -EPERM;
+        /* Linux refuses a hard NOFILE above fs.nr_open; ours is the table's size. */
+        if (resource == RLIMIT_NOFILE && want.max > FD_MAX) return -EPERM;
+        p->rlimits[resource] = want;
+        if (resource == RLIMIT_NOFILE) p->fds.nofile = (int)want.cur;
     }
+    /* As on Linux, a bad old pointer fails the call after the change is made. */
+    if (old_rlim && copy_to_user(old_rlim, &old, sizeof old) < 0) return -EFAULT;
     return 0;
 }
 
-long sys_getrlimit(int resource, uint64_t rlim) { return sys_prlimit64(0, resource, 0, rlim); }
+long sys_getrlimit(int resource, uint64_t rlim)
+{
+    if (!rlim) return -EFAULT;  /* prlimit64 treats NULL as "not wanted"; getrlimit has to write */
+    return sys_prlimit64(0, resource, 0, rlim);
+}
+
+long sys_setrlimit(int resource, uint64_t rlim)
+{
+    if (!rlim) return -EFAULT;
+    return sys_prlimit64(0, resource, rlim, 0);
+}
 
 long sys_sched_getaffinity(int pid, uint64_t len, uint64_t mask)
 {

@@ -138,6 +138,7 @@ long sys_set_tid_address(uint64_t addr);
 long sys_set_robust_list(uint64_t head, uint64_t len);
 long sys_prlimit64(int pid, int resource, uint64_t new_rlim, uint64_t old_rlim);
 long sys_getrlimit(int resource, uint64_t rlim);
+long sys_setrlimit(int resource, uint64_t rlim);
 long sys_sched_getaffinity(int pid, uint64_t len, uint64_t mask);
 long sys_sched_yield(void);
 long sys_umask(int mask);

@@ -84,6 +84,7 @@ const struct syscall_def syscall_table[SYSCALL_COUNT] = {
     [138] = S(sys_fstatfs, "fp"),
     [157] = S(sys_prctl, "dxxxx"),
     [158] = S(sys_arch_prctl, "xp"),
+    [160] = S(sys_setrlimit, "dp"),
     [162] = S(sys_sync, ""),
     [186] = S(sys_gettid, ""),
     [200] = S(sys_tkill, "dd"),
