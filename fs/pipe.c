@@ -1,8 +1,9 @@
-/* Pipes. A reader of an empty pipe with live writers waits (halting until
- * an interrupt) — with one thread that is the same deadlock Linux would
- * give; the threads issue turns this into a real wait queue. */
+/* Pipes. A reader of an empty pipe with live writers waits on the pipe's
+ * queue until a writer adds data or the last one goes; a writer of a full
+ * pipe until a reader makes room or the last one goes. (With one thread
+ * that wait is the deadlock Linux would give too.) */
 #include "pipe.h"
-#include "../kernel/io.h"
+#include "../kernel/wait.h"
 #include "../klib/errno.h"
 #include "../klib/string.h"
 
@@ -16,13 +17,28 @@ struct pipe {
     size_t head, len;
     uint32_t readers, writers;
     uint64_t ino;
+    struct wait_queue readable;     /* readers waiting for data or EOF */
+    struct wait_queue writable;     /* writers waiting for room or EPIPE */
 };
 
 static struct pipe *pipe_of(struct file *f) { return f->priv; }
 
-static void wait_for_change(void)
+static bool can_read(void *arg)
 {
-    __asm__ volatile("sti; hlt" ::: "memory");
+    struct pipe *p = arg;
+    uint64_t irq = spin_lock_irqsave(&p->lock);
+    bool ready = p->len || !p->writers;
+    spin_unlock_irqrestore(&p->lock, irq);
+    return ready;
+}
+
+static bool can_write(void *arg)
+{
+    struct pipe *p = arg;
+    uint64_t irq = spin_lock_irqsave(&p->lock);
+    bool ready = p->len < PIPE_SIZE || !p->readers;
+    spin_unlock_irqrestore(&p->lock, irq);
+    return ready;
 }
 
 static int64_t pipe_read(struct file *f, void *out, size_t n, uint64_t off)
@@ -40,13 +56,14 @@ static int64_t pipe_read(struct file *f, void *out, size_t n, uint64_t off)
                 got += chunk;
             }
             spin_unlock_irqrestore(&p->lock, irq);
+            wake_all(&p->writable);
             return (int64_t)got;
         }
         bool eof = p->writers == 0;
         spin_unlock_irqrestore(&p->lock, irq);
         if (eof) return 0;
         if (f->flags & O_NONBLOCK) return -EAGAIN;
-        wait_for_change();
+        wait_until(&p->readable, can_read, p, WAIT_FOREVER);
     }
 }
 
@@ -60,6 +77,7 @@ static int64_t pipe_write(struct file *f, const void *in, size_t n, uint64_t off
             spin_unlock_irqrestore(&p->lock, irq);
             return put ? (int64_t)put : -EPIPE;   /* SIGPIPE arrives with signal delivery */
         }
+        size_t before = put;
         while (put < n && p->len < PIPE_SIZE) {
             size_t tail = (p->head + p->len) % PIPE_SIZE;
             size_t chunk = MIN(n - put, MIN(PIPE_SIZE - p->len, PIPE_SIZE - tail));
@@ -68,9 +86,10 @@ static int64_t pipe_write(struct file *f, const void *in, size_t n, uint64_t off
             put += chunk;
         }
         spin_unlock_irqrestore(&p->lock, irq);
+        if (put > before) wake_all(&p->readable);
         if (put < n) {
             if (f->flags & O_NONBLOCK) return put ? (int64_t)put : -EAGAIN;
-            wait_for_change();
+            wait_until(&p->writable, can_write, p, WAIT_FOREVER);
         }
     }
     return (int64_t)put;
@@ -93,6 +112,12 @@ static void pipe_release(struct file *f)
     if ((f->flags & O_ACCMODE) == O_RDONLY) p->readers--;
     else p->writers--;
     bool last = !p->readers && !p->writers;
+    /* The last writer gone is EOF for readers, the last reader EPIPE for
+     * writers. Woken under the pipe's lock: once it drops, the other end's
+     * release may free p. (Waiters hold their own end open, so none waits
+     * on a pipe being freed.) */
+    if (!p->writers) wake_all(&p->readable);
+    if (!p->readers) wake_all(&p->writable);
     spin_unlock_irqrestore(&p->lock, irq);
     if (last) {
         deallocate(p->heap, p->buf, PIPE_SIZE);

@@ -5,6 +5,7 @@
 #include "spinlock.h"
 #include "../klib/format.h"
 #include "interrupt.h"
+#include "wait.h"
 
 #define COM1 0x3f8
 #define COM2 0x2f8
@@ -90,6 +91,7 @@ static struct {
     uint8_t ring[INPUT_RING];
     uint32_t head, len;
     bool escape_pending, eof;
+    struct wait_queue readers;      /* console_read waiting for a byte or EOF */
 } input;
 
 /* Move whatever the UART holds into the ring; called with input.lock held. */
@@ -115,7 +117,21 @@ static void com1_interrupt(void *arg)
 {
     spin_lock(&input.lock);
     drain_uart();
+    bool ready = input.len || input.eof;
     spin_unlock(&input.lock);
+    if (ready) wake_all(&input.readers);
+}
+
+/* Also drains: a byte that came before console_input_init routed the
+ * interrupt raised none, and must not wait for a second one. */
+static bool input_ready(void *unused)
+{
+    (void)unused;
+    uint64_t irq = spin_lock_irqsave(&input.lock);
+    drain_uart();
+    bool ready = input.len || input.eof;
+    spin_unlock_irqrestore(&input.lock, irq);
+    return ready;
 }
 
 void console_input_init(void)
@@ -147,7 +163,7 @@ size_t console_read(char *buf, size_t n)
             return got;
         }
         spin_unlock_irqrestore(&input.lock, irq);
-        /* Nothing yet: sleep until the next interrupt (the UART's or the timer's). */
-        __asm__ volatile("sti; hlt" ::: "memory");
+        /* Nothing yet: COM1's interrupt wakes us when a byte (or EOF) comes. */
+        wait_until(&input.readers, input_ready, NULL, WAIT_FOREVER);
     }
 }

@@ -6,6 +6,8 @@ typedef void (*irq_handler_fn)(void *arg);
 
 /* Allocate a free vector (>= 48) and attach a handler; returns the vector or -1. */
 int irq_alloc_vector(irq_handler_fn fn, void *arg);
+/* Attach a handler to a fixed vector (the APIC timer's). */
+void irq_set_handler(int vector, irq_handler_fn fn, void *arg);
 /* Route an IOAPIC global system interrupt to a vector on the boot CPU. */
 void ioapic_route(int gsi, int vector, bool level_triggered, bool active_low);
 void lapic_init(void);
@@ -13,8 +15,11 @@ void lapic_eoi(void);
 uint32_t lapic_id(void);
 void ioapic_init(void);
 /* One-shot timer on this CPU: fires LAPIC_TIMER_VECTOR once after `ns`
- * nanoseconds (at once for 0), replacing any earlier arming. */
+ * nanoseconds (at once for 0), replacing any earlier arming. Only the timer
+ * service (kernel/timer.c) calls these two: it owns the deadline. */
 void lapic_timer_oneshot(uint64_t ns);
+/* Disarm this CPU's timer: nothing is pending. */
+void lapic_timer_stop(void);
 /* Which timer arms it, named as Linux's clockevent devices: "lapic-deadline"
  * (TSC-deadline mode) or "lapic" (one-shot count); "" before lapic_init. */
 const char *lapic_timer_device_name(void);

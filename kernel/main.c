@@ -11,6 +11,7 @@
 #include "cpu.h"
 #include "clock.h"
 #include "interrupt.h"
+#include "timer.h"
 #include "process.h"
 #include "percpu.h"
 #include "io.h"
@@ -137,6 +138,7 @@ void kmain(uint32_t start_info_pa)
     cpu_init_boot();
     clock_init();
     lapic_init();
+    timer_init_cpu();
     /* For the host: which clock and timer this machine gave us (the tests
      * check the KVM paths on hosts where KVM stops before any program). */
     control_printf("clock %s timer %s\n", clock_source_name(), lapic_timer_device_name());

@@ -9,6 +9,7 @@
 
 #ifndef __ASSEMBLER__
 #include "../klib/types.h"
+#include "timer.h"
 
 struct thread;
 
@@ -22,6 +23,7 @@ struct cpu {
     uint32_t apic_id;
     struct tss *tss;
     uint64_t *gdt;
+    struct timer_queue timers;  /* this CPU's deadlines (kernel/timer.c) */
 };
 
 static inline struct cpu *this_cpu(void)

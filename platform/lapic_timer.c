@@ -1,4 +1,5 @@
-/* The local APIC timer, which wakes a sleeping program. Two ways to run it:
+/* The local APIC timer, which the timer service (kernel/timer.c) arms for
+ * its earliest deadline. Two ways to run it:
  *
  * - TSC-deadline mode (CPUID.01H:ECX[24]): the timer fires when the TSC
  *   reaches the value in IA32_TSC_DEADLINE. One MSR write arms it, in the
@@ -35,9 +36,9 @@
 #define CALIBRATION_NS 1000000ull
 /* QEMU's APIC runs at 1 GHz; used only if the clock was not calibrated. */
 #define FALLBACK_TIMER_HZ (1000000000ull / 16)
-/* The longest interval armed at once; sleepers re-arm after waking. KVM
- * turns a deadline into nanoseconds as ticks * 10^6 / kHz in 64 bits, so
- * one far beyond an hour could wrap there. */
+/* The longest interval armed at once (the timer service re-arms when it
+ * fires before the deadline). KVM turns a deadline into nanoseconds as
+ * ticks * 10^6 / kHz in 64 bits, so one far beyond an hour could wrap there. */
 #define MAX_ARM_NS (3600ull * 1000000000ull)
 
 enum timer_mode { TIMER_NONE, TIMER_ONESHOT, TIMER_TSC_DEADLINE };
@@ -179,4 +180,10 @@ void lapic_timer_oneshot(uint64_t ns)
     if (ns > MAX_ARM_NS) ns = MAX_ARM_NS;
     if (mode == TIMER_TSC_DEADLINE) tsc_deadline_arm(ns);
     else if (mode == TIMER_ONESHOT) oneshot_arm(ns);
+}
+
+void lapic_timer_stop(void)
+{
+    if (mode == TIMER_TSC_DEADLINE) wrmsr(IA32_TSC_DEADLINE, 0);
+    else if (mode == TIMER_ONESHOT) lapic_write(REG_TIMER_INITIAL, 0);
 }

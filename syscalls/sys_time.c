@@ -3,8 +3,7 @@
 #include "../kernel/process.h"
 #include "../kernel/usercopy.h"
 #include "../kernel/clock.h"
-#include "../kernel/io.h"
-#include "../kernel/interrupt.h"
+#include "../kernel/wait.h"
 
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
@@ -84,18 +83,11 @@ long sys_time(uint64_t t)
     return now;
 }
 
-/* Sleep until the monotonic clock reaches deadline. With one thread there
- * is nothing else to run: arm the local APIC timer and halt. Interrupts are
- * enabled by "sti; hlt" as one step so the timer cannot fire in between. */
+/* Sleep until the monotonic clock reaches deadline: a wait on nothing but
+ * the deadline, which always comes. */
 static void sleep_until(uint64_t deadline)
 {
-    for (;;) {
-        uint64_t now = clock_monotonic_ns();
-        if (now >= deadline) return;
-        irq_disable();
-        lapic_timer_oneshot(deadline - now);
-        __asm__ volatile("sti; hlt" ::: "memory");
-    }
+    wait_until(NULL, NULL, NULL, deadline);
 }
 
 static long read_timespec(uint64_t uts, uint64_t *ns)

@@ -1,0 +1,57 @@
+/* Blocking: the one way kernel code waits for something to happen. A wait
+ * queue is a list of waiters; whoever makes the awaited thing happen wakes
+ * the queue. Rules (docs/locking.md): a waiter enqueues itself, then checks
+ * its condition, then sleeps; a waker changes the condition, then wakes.
+ * Then a wake can never fall between the check and the sleep. */
+#pragma once
+#include "../klib/types.h"
+#include "spinlock.h"
+#include "timer.h"
+
+/* A deadline that never comes. */
+#define WAIT_FOREVER UINT64_MAX
+
+struct thread;
+
+struct waiter {
+    struct waiter *next;        /* in queue, oldest first */
+    struct wait_queue *queue;   /* the queue it is on; NULL once a waker took it off */
+    struct thread *thread;      /* whom a wake makes runnable (the scheduler's) */
+    bool wake_pending;          /* woken (or deadline passed) since it last enqueued */
+    uint64_t deadline_ns;       /* monotonic; WAIT_FOREVER for none */
+    struct timer timeout;       /* fires at deadline_ns */
+};
+
+struct wait_queue {
+    struct spinlock lock;       /* guards the list and every member's queue/wake_pending */
+    struct waiter *first;
+};
+
+/* The whole wait, for most callers: returns 0 once cond(arg) holds,
+ * -ETIMEDOUT when the monotonic clock reaches deadline_ns first (and later
+ * -EINTR for a signal). cond runs with interrupts on and no wait lock held;
+ * it takes the locks its data needs. q may be NULL with cond NULL: a plain
+ * sleep until the deadline. */
+int wait_until(struct wait_queue *q, bool (*cond)(void *), void *arg, uint64_t deadline_ns);
+
+/* The same in steps, for callers whose condition is "a waker took me off
+ * the queue" (futex): wait_begin; wait_enqueue; check; then wait_sleep until
+ * it says stop or waiter_dequeued; wait_end always. */
+void wait_begin(struct waiter *w, uint64_t deadline_ns);
+/* (Re)join q unless already on it, and forget earlier wakes: the caller
+ * checks its condition after this, never before. */
+void wait_enqueue(struct wait_queue *q, struct waiter *w);
+/* Sleep unless woken since wait_enqueue: 0 after any wake (the caller
+ * re-checks; it may be spurious), -ETIMEDOUT once the deadline has passed,
+ * without sleeping. */
+int wait_sleep(struct waiter *w);
+/* True once a waker took w off its queue (wake_up). */
+bool waiter_dequeued(struct waiter *w);
+/* Leave q (if still on it) and cancel the deadline: w may then go away. */
+void wait_end(struct wait_queue *q, struct waiter *w);
+
+/* Wake up to max waiters, oldest first, that match(w, arg) accepts (all
+ * when match is NULL), taking them off q; returns how many. Safe from
+ * interrupt handlers. */
+unsigned wake_up(struct wait_queue *q, unsigned max, bool (*match)(struct waiter *, void *), void *arg);
+static inline void wake_all(struct wait_queue *q) { wake_up(q, UINT32_MAX, NULL, NULL); }
