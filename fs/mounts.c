@@ -112,19 +112,11 @@ void mounts_attach(struct heap *h, struct mount_table *t, struct blockdev **disk
     }
 }
 
-struct tfs *mount_lookup(struct mount_table *t, const char *abs, const char **rest)
+struct tfs *mount_at(struct mount_table *t, const char *abs)
 {
-    struct mount *best = NULL;
-    for (int i = 0; i < t->count; i++) {
-        struct mount *m = &t->mounts[i];
-        if (strncmp(abs, m->path, m->len) == 0 && (abs[m->len] == '/' || abs[m->len] == 0) &&
-            (!best || m->len > best->len))
-            best = m;
-    }
-    if (!best) return NULL;
-    *rest = abs + best->len;
-    while (**rest == '/') (*rest)++;
-    return best->fs;
+    for (int i = 0; i < t->count; i++)
+        if (strcmp(abs, t->mounts[i].path) == 0) return t->mounts[i].fs;
+    return NULL;
 }
 
 void mounts_sync(struct mount_table *t)

@@ -1,8 +1,8 @@
 /* Extra TFS volumes mounted beside the root (`pith run --mount VOL:/data`).
  * The host tool names each volume by its filesystem UUID and mount point in
  * the fw_cfg file "opt/pith/mounts" ("UUIDHEX /path" per line); the kernel
- * finds the disks, mounts the matching filesystems and routes every path
- * under a mount point to its volume. */
+ * finds the disks and mounts the matching filesystems; the path walker
+ * (fs/walk.c) enters a volume when it walks into its mount point. */
 #pragma once
 #include "../klib/types.h"
 #include "../klib/heap.h"
@@ -34,8 +34,8 @@ int make_tfs_writable(struct tfs *fs, uint32_t cache_blocks, char *err, size_t e
  * mounted is reported on the console and powers the machine off (a program
  * must not run with its data missing). */
 void mounts_attach(struct heap *h, struct mount_table *t, struct blockdev **disks, int ndisks);
-/* The volume holding canonical absolute path `abs`, or NULL for the root
- * filesystem; *rest points at the path inside the volume ("" for its root). */
-struct tfs *mount_lookup(struct mount_table *t, const char *abs, const char **rest);
+/* The volume mounted exactly at canonical absolute path `abs`, or NULL
+ * (fs/walk.c asks at each name it walks into). */
+struct tfs *mount_at(struct mount_table *t, const char *abs);
 /* Write every mounted volume back (at exit). */
 void mounts_sync(struct mount_table *t);

@@ -1,5 +1,5 @@
-/* The synthetic trees under /dev, /proc and /sys: path lookup, stat,
- * readlink and open. The trees themselves live in pseudo_dev.c,
+/* The synthetic trees under /dev, /proc and /sys: lookup of a name in a
+ * directory, stat, readlink and open (fs/walk.c walks paths through them). The trees themselves live in pseudo_dev.c,
  * pseudo_proc*.c and pseudo_sys.c; this file only walks them. */
 #include "pseudo_internal.h"
 #include "tfs.h"
@@ -14,7 +14,6 @@
 #define DEV_DEVTMPFS 0x05
 #define DEV_PROC 0x16
 #define DEV_SYSFS 0x15
-#define MAX_LINK_DEPTH 8
 
 /* ---- text builder ------------------------------------------------------ */
 
@@ -127,81 +126,26 @@ static int find_child(struct pseudo_node *dir, const char *name, size_t len, str
     return -ENOENT;
 }
 
-static int lookup_abs(const char *path, bool follow_last, int depth, struct pseudo_node **out);
-
-/* Walk path's components from dir. Links in the middle (and at the end with
- * follow_last) are followed while they stay inside the pseudo trees. */
-static int walk(struct pseudo_node *dir, const char *path, bool follow_last, int depth, struct pseudo_node **out)
+int pseudo_lookup(struct pseudo_node *dir, const char *name, size_t len, struct pseudo_node **out)
 {
-    struct pseudo_node *cur = dir;
-    const char *s = path;
-    for (;;) {
-        while (*s == '/') s++;
-        if (!*s) {
-            *out = cur;
-            return 0;
-        }
-        if (cur->kind != PSEUDO_DIR) return -ENOTDIR;
-        const char *e = s;
-        while (*e && *e != '/') e++;
-        const char *rest = e;
-        while (*rest == '/') rest++;
-        bool last = !*rest, trailing_slash = last && *e == '/';
-        struct pseudo_node *child;
-        size_t len = (size_t)(e - s);
-        if (len == 1 && s[0] == '.') {
-            child = cur;
-        } else if (len == 2 && s[0] == '.' && s[1] == '.') {
-            child = cur->parent ? cur->parent : cur;
-        } else {
-            int r = find_child(cur, s, len, &child);
-            if (r < 0) return r;
-        }
-        if (child->kind == PSEUDO_LINK && (!last || follow_last || trailing_slash)) {
-            if (depth >= MAX_LINK_DEPTH) return -ELOOP;
-            char scratch[PSEUDO_SCRATCH];
-            const char *target = child->target(child, scratch);
-            if (!target) return -ENOENT;
-            int r = target[0] == '/' ? lookup_abs(target, true, depth + 1, &child)
-                                     : walk(cur, target, true, depth + 1, &child);
-            /* A link out to the real filesystem (/proc/self/cwd/x) cannot be
-             * continued from here. */
-            if (r == PSEUDO_NOT_MINE) return last ? -ENOENT : -ENOTDIR;
-            if (r < 0) return r;
-        }
-        if (trailing_slash && child->kind != PSEUDO_DIR) return -ENOTDIR;
-        cur = child;
-        s = e;
-    }
+    if (dir->kind != PSEUDO_DIR) return -ENOTDIR;
+    return find_child(dir, name, len, out);
 }
 
-static struct pseudo_node *root_for(const char *path, size_t *skip)
+struct pseudo_node *pseudo_parent(struct pseudo_node *n) { return n->parent; }
+
+struct pseudo_node *pseudo_mount_root(const char *abs)
 {
-    static const struct { const char *prefix; struct pseudo_node *root; } roots[] = {
+    static const struct { const char *path; struct pseudo_node *root; } mounts[] = {
         { "/dev", &pseudo_dev_root }, { "/proc", &pseudo_proc_root }, { "/sys", &pseudo_sys_root },
     };
-    for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
-        size_t n = strlen(roots[i].prefix);
-        if (strncmp(path, roots[i].prefix, n) == 0 && (path[n] == 0 || path[n] == '/')) {
-            *skip = n;
-            return roots[i].root;
+    for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
+        if (strcmp(abs, mounts[i].path) == 0) {
+            tree_init();
+            return mounts[i].root;
         }
     }
     return NULL;
-}
-
-static int lookup_abs(const char *path, bool follow_last, int depth, struct pseudo_node **out)
-{
-    size_t skip;
-    struct pseudo_node *root = root_for(path, &skip);
-    if (!root) return PSEUDO_NOT_MINE;
-    return walk(root, path + skip, follow_last, depth, out);
-}
-
-int pseudo_lookup(const char *path, struct pseudo_node **out)
-{
-    tree_init();
-    return lookup_abs(path, false, 0, out);
 }
 
 /* ---- attributes -------------------------------------------------------- */
@@ -335,6 +279,12 @@ static const struct file_ops dir_ops = {
 static const struct file_ops path_ops = {
     .read = bad_read, .write = no_write, .stat = pseudo_file_stat, .ioctl = pseudo_no_ioctl, .release = pseudo_release,
 };
+
+struct pseudo_node *pseudo_file_node(struct file *f)
+{
+    bool ours = f->ops == &dir_ops || f->ops == &path_ops || f->ops == &text_ops || f->ops == &live_ops;
+    return ours ? opened(f)->node : NULL;
+}
 
 static struct file *open_with(struct heap *h, const struct file_ops *ops, uint32_t flags,
                               struct pseudo_open *o, size_t size, int *err)

@@ -8,14 +8,16 @@
 
 struct pseudo_node;
 
-#define PSEUDO_NOT_MINE 1
-
-/* path must be absolute and canonical (no ".", "..", "//"; "/proc/self" may
- * appear as is). Returns 0 and *out, -ENOENT (or -ENOTDIR) for a missing
- * path under one of the pseudo roots, or PSEUDO_NOT_MINE for any other path
- * (then the caller looks in TFS). A final symlink is NOT followed: the
- * caller calls pseudo_readlink and resolves the target itself. */
-int pseudo_lookup(const char *path, struct pseudo_node **out);
+/* The root of the tree mounted at absolute path abs ("/dev", "/proc" or
+ * "/sys"), or NULL: fs/walk.c enters the trees there as mounts of their own. */
+struct pseudo_node *pseudo_mount_root(const char *abs);
+/* One name in directory dir; "." and ".." are the walker's. -ENOENT, -ENOTDIR.
+ * Symlinks are not followed: the walker reads them with pseudo_readlink. */
+int pseudo_lookup(struct pseudo_node *dir, const char *name, size_t len, struct pseudo_node **out);
+/* n's directory, or NULL for the root of its tree. */
+struct pseudo_node *pseudo_parent(struct pseudo_node *n);
+/* The node an open pseudo file (or O_PATH handle) is on, or NULL if f is none. */
+struct pseudo_node *pseudo_file_node(struct file *f);
 void pseudo_stat(struct pseudo_node *n, struct linux_stat *st);
 uint32_t pseudo_mode(struct pseudo_node *n);
 /* Bytes copied (no NUL), or -EINVAL if n is not a symlink. */

@@ -65,7 +65,9 @@ struct tfs_node *tfs_root(struct tfs *fs);
 int tfs_lookup(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen,
                struct tfs_node **out);
 
-/* Walk a path from `cwd` (or the root if it starts with '/'), following
+/* For the host tools, which see one image and nothing mounted in it (the
+ * kernel walks paths with fs/walk.c, across mounts, using tfs_lookup).
+ * Walk a path from `cwd` (or the root if it starts with '/'), following
  * symlinks in the middle and, if follow_last, at the end. At most 40 symlinks
  * are followed (-ELOOP). A trailing '/' requires a directory. Empty path or
  * missing component: -ENOENT; component not a directory: -ENOTDIR. */

@@ -11,6 +11,7 @@
 #define PROCESS_PID 1
 
 struct tfs;
+struct pseudo_node;
 struct tfs_node;
 
 struct sigaction_k {
@@ -61,8 +62,9 @@ struct process {
     struct vm vm;
     struct fdtable fds;
     struct tfs *fs;
-    struct tfs_node *cwd;
+    struct tfs_node *cwd;       /* NULL while cwd_pseudo is the working directory */
     struct tfs *cwd_fs;         /* the volume cwd is on */
+    struct pseudo_node *cwd_pseudo;   /* a directory under /dev, /proc or /sys */
     char cwd_path[PATH_MAX_LEN];
     char exe_path[PATH_MAX_LEN];
     struct thread *main_thread;

@@ -9,6 +9,7 @@
 #include "../kernel/clock.h"
 #include "../fs/tfs.h"
 #include "../fs/vfs.h"
+#include "../fs/walk.h"
 #include "../klib/errno.h"
 #include "../klib/format.h"
 #include "../klib/string.h"
@@ -53,7 +54,14 @@ static int copy_file_to_user(struct process *p, struct tfs_node *node, uint64_t 
 static int open_elf(struct process *p, const char *path, struct tfs_node **node, struct elf_image *img,
                     char *err, size_t errlen)
 {
-    int r = tfs_resolve(p->fs, p->cwd, path, true, node);
+    /* Programs and interpreters are read from the image: a path that leads
+     * onto a volume or a synthetic tree names nothing the loader can map. */
+    static struct walk_pos pos;   /* the boot stack is small; the loader runs once */
+    pos.node = (struct vnode){ .fs = p->cwd_fs, .tfs = p->cwd, .pseudo = p->cwd_pseudo };
+    memcpy(pos.path, p->cwd_path, strlen(p->cwd_path) + 1);
+    int r = walk_path(&pos, path, WALK_FOLLOW, NULL);
+    if (r == 0 && (pos.node.pseudo || pos.node.fs != p->fs)) r = -ENOENT;
+    *node = pos.node.tfs;
     if (r < 0) {
         format_sn(err, errlen, "%s: %s", path, r == -ENOENT ? "no such file in the image" : "cannot open");
         return r;

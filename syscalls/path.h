@@ -1,33 +1,22 @@
-/* Path resolution for the path-based system calls. */
+/* From the paths system calls take to the path walker (fs/walk.h): where a
+ * relative path starts (the working directory or a dirfd), AT_EMPTY_PATH,
+ * and the parent-plus-name form the calls that make or remove names use. */
 #pragma once
 #include "syscalls.h"
 #include "../kernel/process.h"
-#include "../fs/tfs.h"
-#include "../fs/pseudo.h"
-
-/* What a path names: a file in TFS or a synthetic one under /dev, /proc, /sys. */
-struct vnode {
-    struct tfs *fs;             /* the volume holding tfs */
-    struct tfs_node *tfs;
-    struct pseudo_node *pseudo;
-};
+#include "../fs/walk.h"
 
 /* Copy a user path into buf (PATH_MAX_LEN bytes): its length or -EFAULT/-ENAMETOOLONG. */
 long user_path(char *buf, uint64_t upath);
-/* Lexically join a directory and a path into a canonical absolute path. */
-void join_path(const char *dir, const char *path, char *out, size_t size);
-/* The absolute path a dirfd-relative path names (lexically). */
-void absolute_path(struct process *p, int dirfd, const char *path, char *out, size_t size);
-/* Resolve dirfd + path (AT_EMPTY_PATH in flags allows ""). */
-long resolve_at(int dirfd, const char *path, int flags, bool follow, struct vnode *out);
-/* The directory that would hold path's last component, and that component
- * (pointing into path). -EEXIST-like cases ("/", "." or "..") give -EINVAL
- * unless the caller checks; a trailing slash sets *must_be_dir. */
-long resolve_parent(int dirfd, const char *path, struct tfs **fs, struct tfs_node **dir, const char **name,
-                    size_t *namelen, bool *must_be_dir);
-uint32_t vnode_mode(const struct vnode *v);
-void vnode_stat(const struct vnode *v, struct linux_stat *st);
-long vnode_readlink(const struct vnode *v, char *buf, size_t len);
+/* Walk dirfd + path to what it names (following a final symlink if
+ * `follow`); AT_EMPTY_PATH in at_flags lets "" name dirfd itself. */
+long resolve_at(int dirfd, const char *path, int at_flags, bool follow, struct walk_pos *out);
+/* The directory that would hold path's last component (a TFS directory:
+ * nothing is made under /dev, /proc or /sys, -EACCES) and that name in
+ * *last; a trailing slash sets last->trailing_slash. "/" or a mount point
+ * as the name is -EBUSY. With `follow`, a last component that is a symlink
+ * is followed to the name it points at (open with O_CREAT). */
+long resolve_parent(int dirfd, const char *path, bool follow, struct walk_pos *dir, struct walk_last *last);
 
 /* Truncate a regular file and drop what mappings had of the lost part. */
 long truncate_file(struct tfs *fs, struct tfs_node *n, uint64_t length);

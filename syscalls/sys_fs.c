@@ -15,11 +15,10 @@
 #define S_IFREG 0100000
 #define W_OK 2
 
-static long install_file(struct process *p, struct file *f, int dirfd, const char *path, int flags)
+/* Give the program a descriptor for f, named by the path the walk reached. */
+static long install_file(struct process *p, struct file *f, const char *walked, int flags)
 {
-    char abs[PATH_MAX_LEN];
-    absolute_path(p, dirfd, path, abs, sizeof abs);
-    f->path = name_intern(abs);
+    f->path = name_intern(walked);
     long r = fd_install(&p->fds, f, 0, (flags & O_CLOEXEC) != 0);
     file_put(f);
     return r;
@@ -29,9 +28,10 @@ static long install_file(struct process *p, struct file *f, int dirfd, const cha
 static long open_tmpfile(struct process *p, int dirfd, const char *path, int flags, int mode)
 {
     if ((flags & O_ACCMODE) == O_RDONLY) return -EINVAL;
-    struct vnode v;
-    long r = resolve_at(dirfd, path, 0, true, &v);
+    struct walk_pos w;
+    long r = resolve_at(dirfd, path, 0, true, &w);
     if (r < 0) return r;
+    const struct vnode v = w.node;
     if (v.pseudo || (tfs_mode(v.tfs) & S_IFMT) != S_IFDIR) return v.pseudo ? -EOPNOTSUPP : -ENOTDIR;
     char name[40];
     format_sn(name, sizeof name, ".pith-tmpfile-%lx", cpu_random64());
@@ -41,32 +41,7 @@ static long open_tmpfile(struct process *p, int dirfd, const char *path, int fla
     struct file *f = tfs_file_open(p->heap, v.fs, n, (uint32_t)(flags & ~O_TMPFILE));
     tfs_unlink(v.fs, v.tfs, name, strlen(name));
     if (!f) return -ENOMEM;
-    return install_file(p, f, dirfd, path, flags);
-}
-
-/* If path (from dirfd) ends in a chain of symlinks that leads nowhere,
- * replace it with the absolute path the chain ends at and return 1; 0 if
- * the last component is not a symlink. */
-static long dangling_link_target(int dirfd, char *path, size_t size)
-{
-    struct process *p = current_process();
-    long changed = 0;
-    for (int hops = 0; hops < 40; hops++) {
-        struct vnode v;
-        if (resolve_at(hops ? AT_FDCWD : dirfd, path, 0, false, &v) < 0) return changed;
-        if ((vnode_mode(&v) & S_IFMT) != S_IFLNK) return changed;
-        char target[PATH_MAX_LEN], abs[PATH_MAX_LEN];
-        long n = vnode_readlink(&v, target, sizeof target - 1);
-        if (n < 0) return n;
-        target[n] = 0;
-        absolute_path(p, hops ? AT_FDCWD : dirfd, path, abs, sizeof abs);
-        char *slash = abs + strlen(abs);
-        while (slash > abs && *slash != '/') slash--;
-        slash[slash == abs ? 1 : 0] = 0;   /* the link's directory */
-        join_path(abs, target, path, size);
-        changed = 1;
-    }
-    return -ELOOP;
+    return install_file(p, f, w.path, flags);
 }
 
 long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
@@ -76,30 +51,27 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
     long r = user_path(path, upath);
     if (r < 0) return r;
     if ((flags & O_TMPFILE) == O_TMPFILE) return open_tmpfile(p, dirfd, path, flags, mode);
-    struct vnode v;
-    r = resolve_at(dirfd, path, 0, !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL)), &v);
+    struct walk_pos w;
+    r = resolve_at(dirfd, path, 0, !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL)), &w);
     if (r == -ENOENT && (flags & O_CREAT)) {
         /* O_CREAT through a dangling symlink creates the file it points at. */
-        if (!(flags & (O_EXCL | O_NOFOLLOW))) {
-            r = dangling_link_target(dirfd, path, sizeof path);
-            if (r < 0) return r;
-            if (r > 0) dirfd = AT_FDCWD;
-        }
-        struct tfs *fs;
-        struct tfs_node *dir, *n;
-        const char *name;
-        size_t namelen;
-        bool must_be_dir;
-        r = resolve_parent(dirfd, path, &fs, &dir, &name, &namelen, &must_be_dir);
+        struct walk_last last;
+        r = resolve_parent(dirfd, path, !(flags & (O_EXCL | O_NOFOLLOW)), &w, &last);
+        if (r < 0) return r == -EBUSY ? -EISDIR : r;
+        if (last.trailing_slash) return -EISDIR;
+        struct tfs_node *n;
+        r = tfs_create(w.node.fs, w.node.tfs, last.name, last.len, (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
         if (r < 0) return r;
-        if (must_be_dir) return -EISDIR;
-        r = tfs_create(fs, dir, name, namelen, (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
-        if (r < 0) return r;
-        struct file *f = tfs_file_open(p->heap, fs, n, (uint32_t)flags);
+        struct file *f = tfs_file_open(p->heap, w.node.fs, n, (uint32_t)flags);
         if (!f) return -ENOMEM;
-        return install_file(p, f, dirfd, path, flags);
+        if ((r = walk_path(&w, last.name, 0, NULL)) < 0) {
+            file_put(f);
+            return r;
+        }
+        return install_file(p, f, w.path, flags);
     }
     if (r < 0) return r;
+    struct vnode v = w.node;
     uint32_t fmt = vnode_mode(&v) & S_IFMT;
     if ((flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
     if (fmt == S_IFLNK && !(flags & O_PATH)) return -ELOOP;
@@ -119,7 +91,7 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
         f = tfs_file_open(p->heap, v.fs, v.tfs, (uint32_t)flags);
         if (!f) return -ENOMEM;
     }
-    return install_file(p, f, dirfd, path, flags);
+    return install_file(p, f, w.path, flags);
 }
 
 long sys_open(uint64_t path, int flags, int mode) { return sys_openat(AT_FDCWD, path, flags, mode); }
@@ -140,9 +112,9 @@ static long stat_path(int dirfd, uint64_t upath, int flags, struct linux_stat *s
         file_put(f);
         return r;
     }
-    struct vnode v;
-    r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &v);
-    if (r == 0) vnode_stat(&v, st);
+    struct walk_pos w;
+    r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &w);
+    if (r == 0) vnode_stat(&w.node, st);
     return r;
 }
 
@@ -201,9 +173,10 @@ long sys_faccessat2(int dirfd, uint64_t upath, int mode, int flags)
     long r = user_path(path, upath);
     if (r < 0) return r;
     if (mode & ~7) return -EINVAL;
-    struct vnode v;
-    r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &v);
+    struct walk_pos w;
+    r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &w);
     if (r < 0) return r;
+    const struct vnode v = w.node;
     uint32_t m = vnode_mode(&v);
     if ((mode & W_OK) && !v.pseudo) {
         struct tfs_statfs sf;
@@ -223,10 +196,10 @@ long sys_readlinkat(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t len)
     long r = user_path(path, upath);
     if (r < 0) return r;
     if ((int64_t)len <= 0) return -EINVAL;
-    struct vnode v;
-    r = resolve_at(dirfd, path, 0, false, &v);
+    struct walk_pos w;
+    r = resolve_at(dirfd, path, 0, false, &w);
     if (r < 0) return r;
-    r = vnode_readlink(&v, target, sizeof target);
+    r = vnode_readlink(&w.node, target, sizeof target);
     if (r < 0) return r;
     r = MIN(r, (long)len);
     return copy_to_user(ubuf, target, (size_t)r) < 0 ? -EFAULT : r;
@@ -242,15 +215,15 @@ long sys_getcwd(uint64_t buf, uint64_t len)
     return copy_to_user(buf, p->cwd_path, n) < 0 ? -EFAULT : (long)n;
 }
 
-static void set_cwd(struct process *p, struct tfs *fs, struct tfs_node *n, const char *path)
+/* The working directory becomes v, reached by the absolute path `walked`. */
+static void set_cwd(struct process *p, const struct vnode *v, const char *walked)
 {
-    char joined[PATH_MAX_LEN];
-    join_path(p->cwd_path, path, joined, sizeof joined);
-    memcpy(p->cwd_path, joined, sizeof joined);
-    tfs_node_get(n);
-    tfs_node_put(p->cwd_fs, p->cwd);
-    p->cwd = n;
-    p->cwd_fs = fs;
+    memmove(p->cwd_path, walked, strlen(walked) + 1);
+    if (v->tfs) tfs_node_get(v->tfs);
+    if (p->cwd) tfs_node_put(p->cwd_fs, p->cwd);
+    p->cwd = v->tfs;
+    p->cwd_fs = v->tfs ? v->fs : NULL;
+    p->cwd_pseudo = v->pseudo;
 }
 
 long sys_chdir(uint64_t upath)
@@ -259,26 +232,28 @@ long sys_chdir(uint64_t upath)
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
-    struct vnode v;
-    r = resolve_at(AT_FDCWD, path, 0, true, &v);
+    struct walk_pos w;
+    r = resolve_at(AT_FDCWD, path, 0, true, &w);
     if (r < 0) return r;
-    if (v.pseudo) return -EACCES;   /* the synthetic trees are not working directories yet */
-    if ((tfs_mode(v.tfs) & S_IFMT) != S_IFDIR) return -ENOTDIR;
-    set_cwd(p, v.fs, v.tfs, path);
+    if (!vnode_is_dir(&w.node)) return -ENOTDIR;
+    set_cwd(p, &w.node, w.path);
     return 0;
 }
 
 long sys_fchdir(int fd)
 {
     struct process *p = current_process();
-    struct file *f = fd_get(&p->fds, fd);
-    if (!f) return -EBADF;
-    long r = 0;
-    if (!f->node || !file_is_tfs(f) || !f->path) r = -ENOTDIR;
-    else if ((tfs_mode(f->node) & S_IFMT) != S_IFDIR) r = -ENOTDIR;
-    else set_cwd(p, f->fs, f->node, f->path);
-    file_put(f);
-    return r;
+    struct walk_pos w;
+    long r = resolve_at(fd, "", AT_EMPTY_PATH, false, &w);
+    if (r == -EBADF && fd >= 0 && fd < FD_MAX) {
+        struct file *f = fd_get(&p->fds, fd);
+        if (f) r = -ENOTDIR;   /* open, but on no directory (the console, a pipe) */
+        if (f) file_put(f);
+    }
+    if (r < 0) return r;
+    if (!vnode_is_dir(&w.node) || !w.path[0]) return -ENOTDIR;
+    set_cwd(p, &w.node, w.path);
+    return 0;
 }
 
 struct open_how_k {
@@ -319,13 +294,13 @@ long sys_openat2(int dirfd, uint64_t upath, uint64_t uhow, uint64_t size)
     if (how.resolve & (RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT)) return -EINVAL;
     if (how.resolve & RESOLVE_CACHED) return -EAGAIN;   /* Linux's answer when the lookup would need I/O */
     if (how.resolve & (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS)) {
-        char path[PATH_MAX_LEN], abs[PATH_MAX_LEN];
+        /* Only the synthetic trees hold magic links and other mounts here. */
+        char path[PATH_MAX_LEN];
+        struct walk_pos w;
         long r = user_path(path, upath);
         if (r < 0) return r;
-        absolute_path(current_process(), dirfd, path, abs, sizeof abs);
-        struct pseudo_node *pn;
-        if (pseudo_lookup(abs, &pn) != PSEUDO_NOT_MINE)
-            return (how.resolve & RESOLVE_NO_XDEV) ? -EXDEV : -ELOOP;
+        r = resolve_at(dirfd, path, 0, !(how.flags & O_NOFOLLOW), &w);
+        if (r == 0 && w.node.pseudo) return (how.resolve & RESOLVE_NO_XDEV) ? -EXDEV : -ELOOP;
     }
     return sys_openat(dirfd, upath, (int)how.flags, (int)how.mode);
 }

@@ -24,15 +24,14 @@ long sys_mkdirat(int dirfd, uint64_t upath, int mode)
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
-    struct tfs *fs;
-    struct tfs_node *dir, *n;
-    const char *name;
-    size_t len;
-    bool must_be_dir;
-    r = resolve_parent(dirfd, path, &fs, &dir, &name, &len, &must_be_dir);
+    struct walk_pos dir;
+    struct walk_last last;
+    struct tfs_node *n;
+    r = resolve_parent(dirfd, path, false, &dir, &last);
     if (r == -EBUSY) return -EEXIST;
     if (r < 0) return r;
-    return tfs_mkdir(fs, dir, name, len, (uint32_t)mode & ~current_process()->umask & 07777, 0, 0, &n);
+    return tfs_mkdir(dir.node.fs, dir.node.tfs, last.name, last.len, (uint32_t)mode & ~current_process()->umask & 07777,
+                     0, 0, &n);
 }
 
 long sys_mkdir(uint64_t path, int mode) { return sys_mkdirat(AT_FDCWD, path, mode); }
@@ -43,21 +42,19 @@ long sys_unlinkat(int dirfd, uint64_t upath, int flags)
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
-    struct tfs *fs;
-    struct tfs_node *dir;
-    const char *name;
-    size_t len;
-    bool must_be_dir;
-    r = resolve_parent(dirfd, path, &fs, &dir, &name, &len, &must_be_dir);
+    struct walk_pos dir;
+    struct walk_last last;
+    r = resolve_parent(dirfd, path, false, &dir, &last);
     if (r < 0) return r;
-    if (flags & AT_REMOVEDIR) return tfs_rmdir(fs, dir, name, len);
-    if (must_be_dir) {
+    struct tfs *fs = dir.node.fs;
+    if (flags & AT_REMOVEDIR) return tfs_rmdir(fs, dir.node.tfs, last.name, last.len);
+    if (last.trailing_slash) {
         struct tfs_node *n;
-        r = tfs_lookup(fs, dir, name, len, &n);
+        r = tfs_lookup(fs, dir.node.tfs, last.name, last.len, &n);
         if (r < 0) return r;
         return (tfs_mode(n) & S_IFMT) == S_IFDIR ? -EISDIR : -ENOTDIR;
     }
-    return tfs_unlink(fs, dir, name, len);
+    return tfs_unlink(fs, dir.node.tfs, last.name, last.len);
 }
 
 long sys_unlink(uint64_t path) { return sys_unlinkat(AT_FDCWD, path, 0); }
@@ -72,23 +69,21 @@ long sys_renameat2(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uns
     long r = user_path(oldp, uold);
     if (r < 0) return r;
     if ((r = user_path(newp, unew)) < 0) return r;
-    struct tfs *ofs, *nfs;
-    struct tfs_node *od, *nd;
-    const char *on, *nn;
-    size_t ol, nl;
-    bool odir, ndir;
-    if ((r = resolve_parent(olddirfd, oldp, &ofs, &od, &on, &ol, &odir)) < 0) return r;
-    if ((r = resolve_parent(newdirfd, newp, &nfs, &nd, &nn, &nl, &ndir)) < 0) return r;
-    if (ofs != nfs) return -EXDEV;
-    if (odir || ndir) {
+    struct walk_pos od, nd;
+    struct walk_last on, nn;
+    if ((r = resolve_parent(olddirfd, oldp, false, &od, &on)) < 0) return r;
+    if ((r = resolve_parent(newdirfd, newp, false, &nd, &nn)) < 0) return r;
+    struct tfs *fs = od.node.fs;
+    if (fs != nd.node.fs) return -EXDEV;
+    if (on.trailing_slash || nn.trailing_slash) {
         /* A trailing slash on either name requires the source to be a directory. */
         struct tfs_node *src;
-        if ((r = tfs_lookup(ofs, od, on, ol, &src)) < 0) return r;
+        if ((r = tfs_lookup(fs, od.node.tfs, on.name, on.len, &src)) < 0) return r;
         if ((tfs_mode(src) & S_IFMT) != S_IFDIR) return -ENOTDIR;
     }
     unsigned tflags = ((flags & RENAME_NOREPLACE) ? TFS_RENAME_NOREPLACE : 0) |
                       ((flags & RENAME_EXCHANGE) ? TFS_RENAME_EXCHANGE : 0);
-    return tfs_rename(ofs, od, on, ol, nd, nn, nl, tflags);
+    return tfs_rename(fs, od.node.tfs, on.name, on.len, nd.node.tfs, nn.name, nn.len, tflags);
 }
 
 long sys_renameat(int od, uint64_t o, int nd, uint64_t n) { return sys_renameat2(od, o, nd, n, 0); }
@@ -101,18 +96,14 @@ long sys_linkat(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, int fl
     long r = user_path(oldp, uold);
     if (r < 0) return r;
     if ((r = user_path(newp, unew)) < 0) return r;
-    struct vnode src;
+    struct walk_pos src, dir;
+    struct walk_last last;
     if ((r = resolve_at(olddirfd, oldp, flags, (flags & AT_SYMLINK_FOLLOW) != 0, &src)) < 0) return r;
-    if (src.pseudo) return -EXDEV;
-    struct tfs *fs;
-    struct tfs_node *dir;
-    const char *name;
-    size_t len;
-    bool must_be_dir;
-    if ((r = resolve_parent(newdirfd, newp, &fs, &dir, &name, &len, &must_be_dir)) < 0) return r == -EBUSY ? -EEXIST : r;
-    if (must_be_dir) return (tfs_mode(src.tfs) & S_IFMT) == S_IFDIR ? -EPERM : -ENOENT;
-    if (fs != src.fs) return -EXDEV;
-    return tfs_link(fs, src.tfs, dir, name, len);
+    if (src.node.pseudo) return -EXDEV;
+    if ((r = resolve_parent(newdirfd, newp, false, &dir, &last)) < 0) return r == -EBUSY ? -EEXIST : r;
+    if (last.trailing_slash) return (tfs_mode(src.node.tfs) & S_IFMT) == S_IFDIR ? -EPERM : -ENOENT;
+    if (dir.node.fs != src.node.fs) return -EXDEV;
+    return tfs_link(dir.node.fs, src.node.tfs, dir.node.tfs, last.name, last.len);
 }
 
 long sys_link(uint64_t o, uint64_t n) { return sys_linkat(AT_FDCWD, o, AT_FDCWD, n, 0); }
@@ -123,14 +114,12 @@ long sys_symlinkat(uint64_t utarget, int dirfd, uint64_t upath)
     long r = user_path(target, utarget);
     if (r < 0) return r;
     if ((r = user_path(path, upath)) < 0) return r;
-    struct tfs *fs;
-    struct tfs_node *dir, *n;
-    const char *name;
-    size_t len;
-    bool must_be_dir;
-    if ((r = resolve_parent(dirfd, path, &fs, &dir, &name, &len, &must_be_dir)) < 0) return r == -EBUSY ? -EEXIST : r;
-    if (must_be_dir) return -ENOENT;
-    return tfs_symlink(fs, dir, name, len, target, strlen(target), 0, 0, &n);
+    struct walk_pos dir;
+    struct walk_last last;
+    struct tfs_node *n;
+    if ((r = resolve_parent(dirfd, path, false, &dir, &last)) < 0) return r == -EBUSY ? -EEXIST : r;
+    if (last.trailing_slash) return -ENOENT;
+    return tfs_symlink(dir.node.fs, dir.node.tfs, last.name, last.len, target, strlen(target), 0, 0, &n);
 }
 
 long sys_symlink(uint64_t target, uint64_t path) { return sys_symlinkat(target, AT_FDCWD, path); }
@@ -176,8 +165,9 @@ long sys_truncate(uint64_t upath, int64_t length)
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
-    struct vnode v;
-    if ((r = resolve_at(AT_FDCWD, path, 0, true, &v)) < 0) return r;
+    struct walk_pos w;
+    if ((r = resolve_at(AT_FDCWD, path, 0, true, &w)) < 0) return r;
+    const struct vnode v = w.node;
     if (v.pseudo) return -EACCES;
     if ((tfs_mode(v.tfs) & S_IFMT) == S_IFDIR) return -EISDIR;
     if ((tfs_mode(v.tfs) & S_IFMT) != S_IFREG) return -EINVAL;
@@ -229,11 +219,11 @@ static long attr_target(int dirfd, uint64_t upath, int flags, struct tfs **fs, s
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
     if (r < 0) return r;
-    struct vnode v;
-    if ((r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &v)) < 0) return r;
-    if (v.pseudo) return -EPERM;
-    *fs = v.fs;
-    *out = v.tfs;
+    struct walk_pos w;
+    if ((r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &w)) < 0) return r;
+    if (w.node.pseudo) return -EPERM;
+    *fs = w.node.fs;
+    *out = w.node.tfs;
     return 0;
 }
 

@@ -10,6 +10,10 @@
 #                  cat/ls/fsck` on the volume; rename across volumes is EXDEV
 #                  (volume_rw.c checks it).
 #  cli_volume_bad_* bad volumes and mount points: exit 2, one line, nothing left.
+#  cli_path_walk   path_walk.c: symlinks between the root, a volume and /proc
+#                  open (one made on the host travels in with -f DIR), ".."
+#                  out of mounts; its "common" cases, run in /tmp and on the
+#                  volume, print what they print on the host.
 #  cli_python42    the literal `pith run /usr/bin/python3 -c 'print(6*7)'`:
 #                  the standard library comes along without -d.
 
@@ -65,6 +69,55 @@ cli_volume() {
     problems+=$(leftovers "$tmp")
     rm -f "$vol"
     finish "$name" "$problems"
+}
+
+cli_path_walk() {
+    local name=cli_path_walk log=$LOGS/cli_path_walk.log tmp=$SCRATCH/cli_path_walk.tmp problems=""
+    local prog=$BUILD/test/musl/path_walk vol=$SCRATCH/cli_path_walk.vol dir=$SCRATCH/cli_path_walk.d
+    mkdir -p "$tmp"; : > "$log"; rm -rf "$vol" "$dir"; mkdir -p "$dir/links"
+    ln -s /proc/self/status "$dir/links/status_link"
+    local absprog absdir
+    absprog=$(realpath "$prog"); absdir=$(realpath "$dir")
+    (cd "$absdir" && "$absprog" common "$absdir/host") > "$dir/host.out" 2>&1
+    run_pith "$log" "$tmp" volume create "$vol" 8M
+    local where
+    for where in /tmp/pw /data/pw; do
+        run_pith "$log" "$tmp" run --mount "$vol:/data" "$prog" common "$where"
+        [ "$rc" -eq 0 ] || problems+="common in $where: exit $rc; "
+        diff <(tr -d '\r' < "$RAW.out") "$dir/host.out" >> "$log" || problems+="common in $where differs from the host; "
+    done
+    run_pith "$log" "$tmp" run --mount "$vol:/data" -f "$dir/links:/links" "$prog" guest
+    [ "$rc" -eq 0 ] || problems+="guest: exit $rc; "
+    local want
+    while IFS= read -r want; do
+        grep -qxF "$want" <(tr -d '\r' < "$RAW.out") || problems+="no '$want'; "
+    done <<'EOF'
+image symlink to /proc/self/status: Name:	path_walk
+root symlink to /proc/self/status: Name:	path_walk
+root symlink to a volume file: on the volume
+volume symlink to /etc/passwd: root:x:0:0:root:/:/bin/sh
+volume relative symlink to ../etc/passwd: root:x:0:0:root:/:/bin/sh
+dotdot out of the volume: same
+dotdot out of /proc: same
+dotdot out of /proc/self: same
+dotdot across a mount: on the volume
+/proc/self/../self/status: Name:	path_walk
+readlink /proc/self/exe: ok
+O_NOFOLLOW on /proc/self: Symbolic link loop
+/proc/self/missing: No such file or directory
+trailing slash on /proc/self/status: Not a directory
+relative dotdot from the volume: root:x:0:0:root:/:/bin/sh
+status relative to /proc/self: Name:	path_walk
+getcwd in /proc/self: /proc/1
+dotdot from /proc/1 to the root: on the volume
+openat from a /proc dirfd: ok
+rmdir of a mount point: Resource busy
+bad path pointer: Bad address
+EOF
+    problems+=$(fs_check_clean "$log" "$vol")
+    problems+=$(leftovers "$tmp")
+    rm -rf "$vol" "$dir"
+    finish $name "$problems"
 }
 
 # Two volumes at once, and the mount points show in the root.
@@ -131,6 +184,7 @@ add cli_volume_disk cli_volume cli_volume_disk --boot disk
 add cli_volume_image cli_volume cli_volume_image
 add cli_volume_remembered cli_volume cli_volume_remembered
 add cli_volume_two cli_volume_two
+add cli_path_walk cli_path_walk
 add cli_volume_bad_create cli_volume_bad_create
 CLI_VOL_FIX=$SCRATCH/cli_volume_fixture.vol
 mkdir -p "$SCRATCH"; rm -f "$CLI_VOL_FIX"
