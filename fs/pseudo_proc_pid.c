@@ -117,10 +117,10 @@ static void gen_stat(struct pseudo_node *n, struct pseudo_text *t)
     signal_masks(p, &ign, &cgt);
     struct thread *th = current_thread();
     uint64_t run = ticks(clock_monotonic_ns() - p->start_ns);
-    text_printf(t, "%d (%s) R 0 %d %d 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 1 0 %lu %lu %lu "
+    text_printf(t, "%d (%s) R 0 %d %d 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 %u 0 %lu %lu %lu "
                 "18446744073709551615 %lu %lu %lu 0 0 0 %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 "
                 "0 0 %lu 0 0 0 0 0\n",
-                PROCESS_PID, comm, PROCESS_PID, PROCESS_PID, run, ticks(p->start_ns), s.total,
+                PROCESS_PID, comm, PROCESS_PID, PROCESS_PID, run, p->live_threads, ticks(p->start_ns), s.total,
                 pseudo_resident_pages(NULL), s.code_start, s.code_end, s.stack_end,
                 th ? th->sigmask : 0, ign, cgt, p->vm.brk_start);
 }
@@ -164,13 +164,13 @@ static void gen_status(struct pseudo_node *n, struct pseudo_text *t)
                 "VmLib:\t%8lu kB\nVmPTE:\t%8u kB\nVmSwap:\t%8u kB\nHugetlbPages:\t%8u kB\n",
                 s.total / 1024, s.total / 1024, 0, 0, rss_kb, rss_kb, rss_kb - file_kb, file_kb, 0, s.data / 1024,
                 s.stack / 1024, s.exe / 1024, s.lib / 1024, 0, 0, 0);
-    text_printf(t, "CoreDumping:\t0\nTHP_enabled:\t0\nThreads:\t1\nSigQ:\t0/31805\n"
+    text_printf(t, "CoreDumping:\t0\nTHP_enabled:\t0\nThreads:\t%u\nSigQ:\t0/31805\n"
                 "SigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
                 "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
                 "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
                 "Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tnot vulnerable\n"
                 "SpeculationIndirectBranch:\tnot affected\n",
-                0, 0, th ? th->sigmask : 0, ign, cgt);
+                p->live_threads, 0, 0, th ? th->sigmask : 0, ign, cgt);
     text_printf(t, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", cpumask);
     cpu_list(t);
     text_printf(t, "Mems_allowed:\t1\nMems_allowed_list:\t0\n"

@@ -13,6 +13,7 @@
 #include "interrupt.h"
 #include "timer.h"
 #include "process.h"
+#include "sched.h"
 #include "percpu.h"
 #include "io.h"
 #include "../boot/pvh/start_info.h"
@@ -99,6 +100,9 @@ static NORETURN void start_program(struct heap *h, struct tfs *fs)
     struct thread *t = p ? thread_create(p, PROCESS_PID) : NULL;
     if (!t) panic("out of memory creating the process");
     p->main_thread = t;
+    p->next_tid = PROCESS_PID + 1;
+    t->state = THREAD_RUNNING;
+    process_add_thread(p, t);
     p->cwd = tfs_root(fs);
     p->cwd_fs = fs;
     tfs_node_get(p->cwd);
@@ -139,6 +143,7 @@ void kmain(uint32_t start_info_pa)
     clock_init();
     lapic_init();
     timer_init_cpu();
+    sched_init_cpu();
     /* For the host: which clock and timer this machine gave us (the tests
      * check the KVM paths on hosts where KVM stops before any program). */
     control_printf("clock %s timer %s\n", clock_source_name(), lapic_timer_device_name());

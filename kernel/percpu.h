@@ -10,6 +10,7 @@
 #ifndef __ASSEMBLER__
 #include "../klib/types.h"
 #include "timer.h"
+#include "sched.h"
 
 struct thread;
 
@@ -24,6 +25,7 @@ struct cpu {
     struct tss *tss;
     uint64_t *gdt;
     struct timer_queue timers;  /* this CPU's deadlines (kernel/timer.c) */
+    struct run_queue run_queue; /* this CPU's threads (kernel/sched.c) */
 };
 
 static inline struct cpu *this_cpu(void)

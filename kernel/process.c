@@ -10,6 +10,9 @@
 #include "clock.h"
 #include "../klib/string.h"
 #include "../fs/tfs.h"
+#include "usercopy.h"
+#include "sched.h"
+#include "../syscalls/futex.h"
 
 /* Path lookups keep a few PATH_MAX buffers on the stack. */
 #define KERNEL_STACK_PAGES 16
@@ -29,26 +32,94 @@ struct process *process_create(struct heap *h, struct tfs *fs, uint64_t page_roo
     return p;
 }
 
+/* FXSAVE's area: 512 bytes, 16-byte aligned (the heap's 512-byte class
+ * is 512-aligned). The program sees no XSAVE (CR4.OSXSAVE stays clear), so
+ * this is all of its FPU/SSE state. */
+#define FPU_AREA_SIZE 512
+
 struct thread *thread_create(struct process *p, int tid)
 {
     struct thread *t = allocate_zero(p->heap, sizeof *t);
     if (!t) return NULL;
-    uint64_t stack = kstack_alloc(KERNEL_STACK_PAGES);
-    if (!stack) {
-        deallocate(p->heap, t, sizeof *t);
-        return NULL;
-    }
-    t->io_buffer = allocate(p->heap, THREAD_IO_BUFFER);
-    if (!t->io_buffer) {
-        kstack_free(stack, KERNEL_STACK_PAGES);
-        deallocate(p->heap, t, sizeof *t);
-        return NULL;
-    }
     t->proc = p;
     t->tid = tid;
+    t->cpu = this_cpu();
+    t->state = THREAD_BLOCKED;
+    t->io_buffer = allocate(p->heap, THREAD_IO_BUFFER);
+    t->fpu = allocate_zero(p->heap, FPU_AREA_SIZE);
+    uint64_t stack = kstack_alloc(KERNEL_STACK_PAGES);
+    if (!t->io_buffer || !t->fpu || ((uint64_t)t->fpu & 15) || !stack) {
+        if (stack) kstack_free(stack, KERNEL_STACK_PAGES);
+        thread_destroy(t);
+        return NULL;
+    }
     t->kstack_base = stack;
     t->kstack_top = t->kstack_base + KERNEL_STACK_PAGES * PAGE_SIZE;
     return t;
+}
+
+void thread_destroy(struct thread *t)
+{
+    struct heap *h = t->proc->heap;
+    if (t->kstack_base) kstack_free(t->kstack_base, KERNEL_STACK_PAGES);
+    deallocate(h, t->fpu, FPU_AREA_SIZE);
+    deallocate(h, t->io_buffer, THREAD_IO_BUFFER);
+    deallocate(h, t, sizeof *t);
+}
+
+struct trap_frame *thread_user_frame(struct thread *t)
+{
+    return (struct trap_frame *)(t->kstack_top - sizeof(struct trap_frame));
+}
+
+void process_add_thread(struct process *p, struct thread *t)
+{
+    uint64_t flags = spin_lock_irqsave(&p->threads_lock);
+    t->proc_next = p->threads;
+    p->threads = t;
+    p->live_threads++;
+    spin_unlock_irqrestore(&p->threads_lock, flags);
+}
+
+void process_for_each_thread(struct process *p, void (*fn)(struct thread *, void *), void *arg)
+{
+    uint64_t flags = spin_lock_irqsave(&p->threads_lock);
+    for (struct thread *t = p->threads; t; t = t->proc_next) fn(t, arg);
+    spin_unlock_irqrestore(&p->threads_lock, flags);
+}
+
+bool process_has_thread(struct process *p, int tid)
+{
+    bool found = false;
+    uint64_t flags = spin_lock_irqsave(&p->threads_lock);
+    for (struct thread *t = p->threads; t && !found; t = t->proc_next) found = t->tid == tid;
+    spin_unlock_irqrestore(&p->threads_lock, flags);
+    return found;
+}
+
+/* The other threads never learn of the exit except through the futex word
+ * (pthread_join waits on it), so clear it and wake them before leaving. */
+void thread_exit(int status)
+{
+    struct thread *t = current_thread();
+    struct process *p = t->proc;
+    if (t->clear_child_tid) {
+        uint32_t zero = 0;
+        if (copy_to_user(t->clear_child_tid, &zero, sizeof zero) == 0)
+            futex_wake_address(process_vm(p), t->clear_child_tid, 1);
+    }
+    uint64_t flags = spin_lock_irqsave(&p->threads_lock);
+    for (struct thread **pp = &p->threads; *pp; pp = &(*pp)->proc_next) {
+        if (*pp == t) {
+            *pp = t->proc_next;
+            break;
+        }
+    }
+    bool last = --p->live_threads == 0;
+    if (p->main_thread == t) p->main_thread = NULL;
+    spin_unlock_irqrestore(&p->threads_lock, flags);
+    if (last) process_exit(status);
+    sched_exit_current();
 }
 
 struct thread *current_thread(void) { return this_cpu()->current; }

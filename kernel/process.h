@@ -5,6 +5,7 @@
 #include "../klib/heap.h"
 #include "vm.h"
 #include "../fs/vfs.h"
+#include "sched.h"
 
 #define PATH_MAX_LEN 4096
 #define NSIG 64
@@ -19,9 +20,19 @@ struct sigaction_k {
 };
 
 struct thread {
-    struct process *proc;
+    struct process *proc;       /* NULL for a CPU's idle thread */
     int tid;
     uint64_t kstack_base, kstack_top;
+    /* The scheduler's (kernel/sched.c), under the run queue lock of cpu. */
+    enum thread_state state;
+    struct cpu *cpu;            /* whose run queue it belongs to */
+    struct thread *run_next;    /* in that run queue */
+    uint64_t saved_rsp;         /* while switched out: where context_switch left it */
+    uint64_t usercopy_fixup;    /* while switched out: its cpu's fixup, blocked mid-copy */
+    /* The program's x87/SSE state (FXSAVE layout, 16-byte aligned), saved
+     * on every switch away and restored on every switch in. */
+    uint8_t *fpu;
+    struct thread *proc_next;   /* in proc->threads, under proc->threads_lock */
     uint64_t clear_child_tid;
     uint64_t robust_list, robust_len;
     uint64_t sigmask;
@@ -68,6 +79,10 @@ struct process {
     char cwd_path[PATH_MAX_LEN];
     char exe_path[PATH_MAX_LEN];
     struct thread *main_thread;
+    struct spinlock threads_lock;   /* threads, live_threads, next_tid */
+    struct thread *threads;         /* every live thread, newest first */
+    unsigned live_threads;
+    int next_tid;
     struct spinlock sig_lock;
     struct sigaction_k sigactions[NSIG];
     uint32_t umask;
@@ -82,7 +97,19 @@ const char *name_intern(const char *s);
 struct process *process_create(struct heap *h, struct tfs *fs, uint64_t page_root);
 /* The limits a process starts with, as Linux gives them (syscalls/sys_process.c). */
 void rlimits_init(struct process *p);
+/* A thread of p, not yet runnable; NULL (and nothing kept) when memory is
+ * short. thread_destroy gives back all it holds. */
 struct thread *thread_create(struct process *p, int tid);
+void thread_destroy(struct thread *t);
+/* The frame of the system call or trap that entered the kernel from ring 3. */
+struct trap_frame *thread_user_frame(struct thread *t);
+/* Count t among p's threads (for exit, tkill, /proc/self/task). */
+void process_add_thread(struct process *p, struct thread *t);
+/* Call fn for each live thread of p, under its lock (fn must not block). */
+void process_for_each_thread(struct process *p, void (*fn)(struct thread *, void *), void *arg);
+bool process_has_thread(struct process *p, int tid);
+/* exit(2): this thread ends; the last one ends the program with status. */
+NORETURN void thread_exit(int status);
 static inline struct vm *process_vm(struct process *p) { return &p->vm; }
 struct thread *current_thread(void);
 /* Run the thread in ring 3 from a fresh frame. */

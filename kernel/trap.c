@@ -2,6 +2,7 @@
  * signal Linux would send (for now: the program dies with 128+signal);
  * exceptions in the kernel are bugs and panic; interrupts go to drivers. */
 #include "trap.h"
+#include "sched.h"
 #include "percpu.h"
 #include "panic.h"
 #include "console.h"
@@ -103,6 +104,8 @@ void trap_handler(struct trap_frame *f)
     bool from_user = (f->cs & 3) == 3;
     if (f->vector >= 32) {
         irq_dispatch((int)f->vector);
+        /* Only on the way to ring 3: the kernel itself is never preempted. */
+        if (from_user) sched_preempt_point();
         return;
     }
     uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;

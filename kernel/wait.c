@@ -3,16 +3,22 @@
 #include "wait.h"
 #include "clock.h"
 #include "percpu.h"
+#include "sched.h"
 #include "../klib/errno.h"
 
 /* A pending wake is the waiter's own flag, set under its queue's lock (or
- * by its deadline timer on its CPU) and read here with interrupts off: if
- * it is still clear, halting is safe, since the wake that would set it has
- * to come as an interrupt, and "sti; hlt" lets one in only once the CPU
- * halts. Without a scheduler there is nothing else to run; with one, this
- * becomes "switch away unless woken", under the run queue lock. */
+ * by its deadline timer) before the waker makes the thread runnable. The
+ * scheduler tests it under the run queue lock, which sched_wake also takes:
+ * either the sleeper sees the flag and stays, or the wake finds it blocked
+ * and queues it. Before the program's first thread exists there is nothing
+ * to switch to: halt, with the flag tested with interrupts off and "sti;
+ * hlt" letting a wake's interrupt in only once the CPU halts. */
 static void sleep_point(struct waiter *w)
 {
+    if (w->thread) {
+        sched_block_unless(&w->wake_pending);
+        return;
+    }
     uint64_t flags = irq_save();
     if (!__atomic_load_n(&w->wake_pending, __ATOMIC_ACQUIRE))
         __asm__ volatile("sti; hlt; cli" ::: "memory");
@@ -27,6 +33,7 @@ static void deadline_passed(struct timer *t)
 {
     struct waiter *w = container_of(t, struct waiter, timeout);
     __atomic_store_n(&w->wake_pending, true, __ATOMIC_RELEASE);
+    sched_wake(w->thread);
 }
 
 void wait_begin(struct waiter *w, uint64_t deadline_ns)
@@ -119,8 +126,7 @@ unsigned wake_up(struct wait_queue *q, unsigned max, bool (*match)(struct waiter
         w->next = NULL;
         __atomic_store_n(&w->queue, NULL, __ATOMIC_RELEASE);
         __atomic_store_n(&w->wake_pending, true, __ATOMIC_RELEASE);
-        /* Today the wake is the interrupt that ended the waiter's halt;
-         * with a scheduler, make w->thread runnable here. */
+        sched_wake(w->thread);
         woken++;
     }
     spin_unlock_irqrestore(&q->lock, flags);

@@ -1,6 +1,7 @@
 /* From the SYSCALL instruction to a handler, and --trace's log line. */
 #include "syscalls.h"
 #include "../kernel/trap.h"
+#include "../kernel/sched.h"
 #include "../kernel/kernel.h"
 #include "../kernel/console.h"
 #include "../kernel/usercopy.h"
@@ -59,4 +60,5 @@ void syscall_dispatch(struct trap_frame *f)
         ret = syscall_table[nr].fn(a[0], a[1], a[2], a[3], a[4], a[5]);
     if (kernel.trace) trace(nr, a, ret);
     f->rax = (uint64_t)ret;
+    sched_preempt_point();
 }

@@ -1,13 +1,13 @@
 /* futex: waiters sleep on a queue hashed from their address, and WAKE
- * wakes the ones waiting on that address. With one thread nobody can call
- * WAKE while another waits, so a WAIT whose value matches ends by its
- * timeout (or never: the deadlock Linux would give too); the queues are
- * what threads will need. Requeue and bitset matching come with them. */
+ * wakes the ones waiting on that address (threads: pthread mutexes,
+ * condvars, join). REQUEUE wakes instead of moving; bitset matching is
+ * not kept (every waiter on the word matches: a spurious wake at worst). */
 #include "syscalls.h"
 #include "../kernel/process.h"
 #include "../kernel/usercopy.h"
 #include "../kernel/clock.h"
 #include "../kernel/wait.h"
+#include "futex.h"
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
@@ -88,11 +88,16 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t utimeout, bool abs
     return r;
 }
 
-static long futex_wake(uint64_t uaddr, uint32_t max)
+long futex_wake_address(struct vm *vm, uint64_t uaddr, uint32_t max)
 {
     if (uaddr & 3) return -EINVAL;
-    struct futex_waiter key = { .vm = process_vm(current_process()), .uaddr = uaddr };
+    struct futex_waiter key = { .vm = vm, .uaddr = uaddr };
     return wake_up(futex_queue(uaddr), max, same_futex, &key);
+}
+
+static long futex_wake(uint64_t uaddr, uint32_t max)
+{
+    return futex_wake_address(process_vm(current_process()), uaddr, max);
 }
 
 long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout, uint64_t uaddr2, uint32_t val3)
@@ -117,7 +122,12 @@ long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout, uint64_t 
             if (copy_from_user(&cur, uaddr, sizeof cur) < 0) return -EFAULT;
             if (cur != val3) return -EAGAIN;
         }
-        return 0;
+        /* Waking those it would move instead is allowed (every futex
+         * waiter re-checks its word: wakes may be spurious) and keeps a
+         * waiter on the queue it entered. The count is Linux's: woken +
+         * requeued. */
+        uint64_t both = (uint64_t)val + (uint32_t)timeout;
+        return futex_wake(uaddr, (uint32_t)MIN(both, 0x7ffffffful));
     }
     default:
         return -ENOSYS;

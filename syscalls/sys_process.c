@@ -1,5 +1,5 @@
 /* Identity, limits and the end of the program. There is one process
- * (pid 1), one user (root) and, for now, one thread. */
+ * (pid 1) and one user (root); threads come from sys_thread.c. */
 #include "syscalls.h"
 #include "../kernel/process.h"
 #include "../kernel/usercopy.h"
@@ -8,6 +8,7 @@
 #include "../kernel/mm.h"
 #include "../kernel/clock.h"
 #include "../kernel/percpu.h"
+#include "../kernel/sched.h"
 #include "../klib/string.h"
 #include "../klib/format.h"
 
@@ -27,7 +28,7 @@ NORETURN static void exit_now(int status)
     process_exit(status);
 }
 
-long sys_exit(int status) { exit_now(status); }  /* one thread: the last one out ends the program */
+/* exit (one thread) is in sys_thread.c. */
 long sys_exit_group(int status) { exit_now(status); }
 
 long sys_getpid(void) { return PROCESS_PID; }
@@ -175,7 +176,11 @@ long sys_sched_getaffinity(int pid, uint64_t len, uint64_t mask)
     return copy_to_user(mask, set, bytes) < 0 ? -EFAULT : (long)bytes;
 }
 
-long sys_sched_yield(void) { return 0; }
+long sys_sched_yield(void)
+{
+    sched_yield();
+    return 0;
+}
 
 long sys_umask(int mask)
 {
