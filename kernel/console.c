@@ -29,8 +29,13 @@ static void uart_init(uint16_t base)
 
 static void uart_put(uint16_t base, char c)
 {
-    /* QEMU's UART is always ready; real hardware needs the wait. */
-    for (int spins = 0; !(inb(base + 5) & 0x20) && spins < 100000; spins++)
+    /* THRE says the previous byte was taken. QEMU takes it only when the
+     * host side (pith's relay) reads, which on a loaded host can take far
+     * longer than a spin count guesses; writing anyway overwrites that byte
+     * (output lost under load). Bounded in time, not spins, so a host that
+     * never reads cannot stop the kernel: 2^33 TSC ticks, seconds. */
+    uint64_t start = rdtsc();
+    while (!(inb(base + 5) & 0x20) && rdtsc() - start < (1ull << 33))
         cpu_relax();
     outb(base, (uint8_t)c);
 }
