@@ -1,5 +1,6 @@
 #include "vfs.h"
 #include "locks.h"
+#include "epoll.h"
 #include "../klib/errno.h"
 
 struct file *file_new(struct heap *h, const struct file_ops *ops, uint32_t flags)
@@ -16,6 +17,7 @@ struct file *file_new(struct heap *h, const struct file_ops *ops, uint32_t flags
 void file_put(struct file *f)
 {
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        if (f->epoll_items) epoll_file_closing(f);
         if (f->node) file_locks_release(f);
         if (f->ops->release) f->ops->release(f);
         deallocate(f->heap, f, sizeof *f);

@@ -30,7 +30,18 @@ static int64_t console_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
     return -ENOTTY;
 }
 
+/* Always writable; readable once input is buffered or at its end (then
+ * read returns 0 at once, as /dev/null's, which is what pith's stdin is
+ * when the host gives none). */
+static uint32_t console_poll(struct file *f, struct poll_table *pt)
+{
+    uint32_t mask = POLLOUT | POLLWRNORM;
+    if (console_input_poll(pt)) mask |= POLLIN | POLLRDNORM;
+    return mask;
+}
+
 static const struct file_ops console_ops = {
+    .poll = console_poll,
     .read = console_file_read,
     .write = console_file_write,
     .stat = console_stat,

@@ -125,7 +125,29 @@ static void pipe_release(struct file *f)
     }
 }
 
+/* Linux's pipe_poll: each end reports its own direction; the other end
+ * gone is HUP for a reader (after the data) and ERR for a writer. The
+ * queues are the ones blocked readers and writers already wait on. */
+static uint32_t pipe_poll(struct file *f, struct poll_table *pt)
+{
+    struct pipe *p = pipe_of(f);
+    bool reader = (f->flags & O_ACCMODE) == O_RDONLY;
+    poll_wait(pt, reader ? &p->readable : &p->writable);
+    uint64_t irq = spin_lock_irqsave(&p->lock);
+    uint32_t mask = 0;
+    if (reader) {
+        if (p->len) mask |= POLLIN | POLLRDNORM;
+        if (!p->writers) mask |= POLLHUP;
+    } else {
+        if (p->len < PIPE_SIZE) mask |= POLLOUT | POLLWRNORM;
+        if (!p->readers) mask |= POLLERR;
+    }
+    spin_unlock_irqrestore(&p->lock, irq);
+    return mask;
+}
+
 static const struct file_ops pipe_ops = {
+    .poll = pipe_poll,
     .read = pipe_read,
     .write = pipe_write,
     .stat = pipe_stat,

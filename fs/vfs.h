@@ -6,6 +6,7 @@
 #include "../klib/types.h"
 #include "../klib/heap.h"
 #include "../kernel/spinlock.h"
+#include "../kernel/poll.h"
 
 /* open(2) flags, Linux x86_64 values. */
 #define O_ACCMODE 3
@@ -33,6 +34,7 @@ struct file;
 struct tfs;
 struct tfs_node;
 struct tfs_dirent;
+struct epoll_item;
 
 /* Linux's struct stat on x86_64. */
 struct linux_stat {
@@ -62,6 +64,12 @@ struct file_ops {
     int (*page_written)(struct file *f, uint64_t offset);
     /* Whether the page at `offset` is in the page cache (mincore). */
     bool (*page_cached)(struct file *f, uint64_t offset);
+    /* The POLL* bits that hold now, as Linux reports them for this kind of
+     * file; with pt, also poll_wait(pt, q) for every queue the file's
+     * producers wake when that may change (its notification list). NULL:
+     * always readable and writable, as Linux's regular files, and epoll
+     * refuses it (EPERM). */
+    uint32_t (*poll)(struct file *f, struct poll_table *pt);
     bool seekable;
 };
 
@@ -77,6 +85,7 @@ struct file {
     /* Per-kind state a file kind owns (e.g. a /proc file's text), freed by its release. */
     void *priv;
     size_t priv_len;
+    struct epoll_item *epoll_items;   /* the epolls watching it (fs/epoll.c) */
 };
 
 #define FD_MAX 1024
@@ -100,6 +109,12 @@ int fd_replace(struct fdtable *t, int fd, struct file *f, bool cloexec);
 void file_put(struct file *f);
 static inline void file_get(struct file *f) { __atomic_add_fetch(&f->refs, 1, __ATOMIC_ACQ_REL); }
 struct file *file_new(struct heap *h, const struct file_ops *ops, uint32_t flags);
+
+#define POLL_ALWAYS_READY (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+static inline uint32_t file_poll(struct file *f, struct poll_table *pt)
+{
+    return f->ops->poll ? f->ops->poll(f, pt) : POLL_ALWAYS_READY;
+}
 
 struct file *console_file_open(struct heap *h, uint32_t flags);
 /* A TFS node as an open file (regular file, directory or symlink with O_PATH). */

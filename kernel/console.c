@@ -6,6 +6,7 @@
 #include "../klib/format.h"
 #include "interrupt.h"
 #include "wait.h"
+#include "poll.h"
 
 #define COM1 0x3f8
 #define COM2 0x2f8
@@ -137,6 +138,12 @@ static bool input_ready(void *unused)
     bool ready = input.len || input.eof;
     spin_unlock_irqrestore(&input.lock, irq);
     return ready;
+}
+
+bool console_input_poll(struct poll_table *pt)
+{
+    poll_wait(pt, &input.readers);
+    return input_ready(NULL);
 }
 
 void console_input_init(void)

@@ -8,6 +8,10 @@ void console_write(const char *s, size_t n);
 void console_input_init(void);
 /* Block until input arrives; returns the bytes read, 0 at end of input. */
 size_t console_read(char *buf, size_t n);
+struct poll_table;
+/* Whether console_read would return now (a byte or end of input); with pt,
+ * also watch the queue the COM1 interrupt wakes. */
+bool console_input_poll(struct poll_table *pt);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Debug/control channel to the host tool (COM2): "exit N", load addresses. */
 void control_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -112,12 +112,23 @@ int wait_until(struct wait_queue *q, bool (*cond)(void *), void *arg, uint64_t d
     return r;
 }
 
+void wake_waiter(struct waiter *w)
+{
+    __atomic_store_n(&w->wake_pending, true, __ATOMIC_RELEASE);
+    sched_wake(w->thread);
+}
+
 unsigned wake_up(struct wait_queue *q, unsigned max, bool (*match)(struct waiter *, void *), void *arg)
 {
     unsigned woken = 0;
     uint64_t flags = spin_lock_irqsave(&q->lock);
     for (struct waiter **p = &q->first; *p && woken < max;) {
         struct waiter *w = *p;
+        if (w->notify) {
+            w->notify(w);
+            p = &w->next;
+            continue;
+        }
         if (match && !match(w, arg)) {
             p = &w->next;
             continue;
@@ -125,8 +136,7 @@ unsigned wake_up(struct wait_queue *q, unsigned max, bool (*match)(struct waiter
         *p = w->next;
         w->next = NULL;
         __atomic_store_n(&w->queue, NULL, __ATOMIC_RELEASE);
-        __atomic_store_n(&w->wake_pending, true, __ATOMIC_RELEASE);
-        sched_wake(w->thread);
+        wake_waiter(w);
         woken++;
     }
     spin_unlock_irqrestore(&q->lock, flags);

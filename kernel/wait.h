@@ -20,6 +20,10 @@ struct waiter {
     bool wake_pending;          /* woken (or deadline passed) since it last enqueued */
     uint64_t deadline_ns;       /* monotonic; WAIT_FOREVER for none */
     struct timer timeout;       /* fires at deadline_ns */
+    /* Set: a listener. wake_up calls notify (under the queue lock, so it
+     * must not sleep) and leaves it on the queue, not counted in max: poll
+     * and epoll watch many queues this way (kernel/poll.h). */
+    void (*notify)(struct waiter *w);
 };
 
 struct wait_queue {
@@ -55,3 +59,6 @@ void wait_end(struct wait_queue *q, struct waiter *w);
  * interrupt handlers. */
 unsigned wake_up(struct wait_queue *q, unsigned max, bool (*match)(struct waiter *, void *), void *arg);
 static inline void wake_all(struct wait_queue *q) { wake_up(q, UINT32_MAX, NULL, NULL); }
+/* Wake one waiter that is on no queue (a poll table's sleeper, from a
+ * listener's notify): it stops sleeping, or does not start. */
+void wake_waiter(struct waiter *w);

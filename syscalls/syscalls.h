@@ -157,6 +157,18 @@ long sys_clock_gettime(int clk, uint64_t ts);
 long sys_clock_getres(int clk, uint64_t ts);
 long sys_gettimeofday(uint64_t tv, uint64_t tz);
 long sys_time(uint64_t t);
+long sys_poll(uint64_t fds, unsigned nfds, int timeout_ms);
+long sys_ppoll(uint64_t fds, unsigned nfds, uint64_t ts, uint64_t sigmask, uint64_t sigsetsize);
+long sys_select(int n, uint64_t in, uint64_t out, uint64_t ex, uint64_t tv);
+long sys_pselect6(int n, uint64_t in, uint64_t out, uint64_t ex, uint64_t ts, uint64_t sig);
+long sys_epoll_create(int size);
+long sys_epoll_create1(int flags);
+long sys_epoll_ctl(int epfd, int op, int fd, uint64_t event);
+long sys_epoll_wait(int epfd, uint64_t events, int max, int timeout_ms);
+long sys_epoll_pwait(int epfd, uint64_t events, int max, int timeout_ms, uint64_t sigmask, uint64_t size);
+long sys_epoll_pwait2(int epfd, uint64_t events, int max, uint64_t ts, uint64_t sigmask, uint64_t size);
+long sys_eventfd(unsigned initval);
+long sys_eventfd2(unsigned initval, int flags);
 long sys_nanosleep(uint64_t req, uint64_t rem);
 long sys_clock_nanosleep(int clk, int flags, uint64_t req, uint64_t rem);
 
