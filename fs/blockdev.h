@@ -31,6 +31,7 @@ struct bio {
     uint64_t saved_sector;
     bio_done_fn saved_done;
     void *saved_ctx;
+    void *dev_priv;      /* the bottom driver's while in flight (virtio-scsi: the disk) */
 };
 
 struct blockdev {
@@ -48,7 +49,9 @@ struct blockdev {
      * retry). NULL when the device has no asynchronous path. */
     int (*submit)(struct blockdev *dev, struct bio *b);
     /* Reap finished requests and run their done callbacks; returns how many
-     * completed. Callbacks run only from here, never inside submit. */
+     * completed. Callbacks run only from here, never inside submit. The
+     * kernel's drivers (platform/blk_engine.c) first wait for one when
+     * requests are out and none has finished. */
     int (*poll)(struct blockdev *dev);
 };
 

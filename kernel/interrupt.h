@@ -8,8 +8,9 @@ typedef void (*irq_handler_fn)(void *arg);
 int irq_alloc_vector(irq_handler_fn fn, void *arg);
 /* Attach a handler to a fixed vector (the APIC timer's). */
 void irq_set_handler(int vector, irq_handler_fn fn, void *arg);
-/* Route an IOAPIC global system interrupt to a vector on the boot CPU. */
-void ioapic_route(int gsi, int vector, bool level_triggered, bool active_low);
+/* Route an IOAPIC global system interrupt to a vector on the boot CPU;
+ * false when this IOAPIC has no such input (e.g. microvm's second IOAPIC). */
+bool ioapic_route(int gsi, int vector, bool level_triggered, bool active_low);
 void lapic_init(void);
 void lapic_eoi(void);
 uint32_t lapic_id(void);

@@ -43,11 +43,11 @@ void ioapic_init(void)
     dev_info("ioapic: %d inputs\n", redirect_count);
 }
 
-void ioapic_route(int gsi, int vector, bool level_triggered, bool active_low)
+bool ioapic_route(int gsi, int vector, bool level_triggered, bool active_low)
 {
     if (!ioapic_mmio || gsi < 0 || gsi >= redirect_count || vector < 32 || vector > 254) {
-        kprintf("ioapic: cannot route gsi %d to vector %d\n", gsi, vector);
-        return;
+        dev_info("ioapic: cannot route gsi %d to vector %d\n", gsi, vector);
+        return false;
     }
     uint32_t low = (uint32_t)vector | (level_triggered ? RED_LEVEL : 0) | (active_low ? RED_ACTIVE_LOW : 0);
     /* Keep it masked while the destination changes; fixed delivery, physical
@@ -55,4 +55,5 @@ void ioapic_route(int gsi, int vector, bool level_triggered, bool active_low)
     ioapic_write(REG_REDIRECT + 2 * gsi, RED_MASKED);
     ioapic_write(REG_REDIRECT + 2 * gsi + 1, lapic_id() << 24);
     ioapic_write(REG_REDIRECT + 2 * gsi, low);
+    return true;
 }

@@ -1,6 +1,7 @@
 #include "nvme.h"
 #include "lba_io.h"
-#include "io_slot.h"
+#include "blk_engine.h"
+#include "../klib/format.h"
 #include "../kernel/io.h"
 #include "../kernel/mm.h"
 #include "../kernel/clock.h"
@@ -91,15 +92,19 @@ struct nvme_cqe {
 };
 _Static_assert(sizeof(struct nvme_cqe) == 16, "completion entry");
 
-/* A command slot: its command id is its index. `done` is set by whoever
- * drains the completion queue (the poll loop now, an interrupt later). */
-struct nvme_slot {
-    struct io_slot io;        /* first: claim, finish, timeout (platform/io_slot.h) */
-    uint16_t status;
-    uint64_t prp_list_phys; /* one page, for transfers over two pages */
+/* What the driver hands the engine for one command: the entry itself
+ * (command id and PRPs filled in by submit) and, for reads and writes, the
+ * buffer whose PRPs submit builds. */
+struct nvme_request {
+    struct nvme_cmd cmd;
+    char *buf;
+    uint32_t bytes;
 };
 
+/* A submission/completion queue pair and the engine that owns its command
+ * ids: a command's id is its engine tag. */
 struct nvme_qpair {
+    struct nvme *n;
     uint16_t qid;
     uint16_t entries;
     struct nvme_cmd *sq;
@@ -109,7 +114,10 @@ struct nvme_qpair {
     uint8_t cq_phase;
     volatile uint32_t *sq_doorbell, *cq_doorbell;
     uint16_t nslots;
-    struct nvme_slot slots[IO_SLOTS];
+    uint16_t status[IO_SLOTS];        /* per tag, from its completion entry */
+    uint64_t prp_list_phys[IO_SLOTS]; /* per tag, one page for transfers over two pages */
+    struct blk_engine engine;
+    char engine_name[40];
 };
 
 struct nvme {
@@ -123,9 +131,6 @@ struct nvme {
     struct lba_io lio;
     uint64_t bounce_phys;
     bool volatile_cache;
-    bool broken; /* a command timed out: the controller may still use our memory */
-    int async_busy; /* I/O slots held by asynchronous commands */
-    struct bio_list finished; /* asynchronous commands waiting for poll */
 };
 
 static struct nvme *to_nvme(struct blockdev *bd) { return container_of(bd, struct nvme, bd); }
@@ -143,8 +148,11 @@ static void reg_write64(struct nvme *n, uint32_t off, uint64_t v)
     reg_write32(n, off + 4, (uint32_t)(v >> 32));
 }
 
+static const struct blk_engine_ops nvme_engine_ops;
+
 static int qpair_init(struct nvme *n, struct nvme_qpair *q, uint16_t qid, uint16_t entries, uint16_t nslots)
 {
+    q->n = n;
     q->qid = qid;
     q->entries = entries;
     q->nslots = MIN(nslots, (uint16_t)(entries - 1));
@@ -158,9 +166,12 @@ static int qpair_init(struct nvme *n, struct nvme_qpair *q, uint16_t qid, uint16
     q->cq_phase = 1; /* the zeroed queue holds phase 0: nothing posted yet */
     q->sq_doorbell = (volatile uint32_t *)(n->regs + REG_DOORBELLS + (2u * qid) * n->doorbell_stride);
     q->cq_doorbell = (volatile uint32_t *)(n->regs + REG_DOORBELLS + (2u * qid + 1) * n->doorbell_stride);
+    format_sn(q->engine_name, sizeof q->engine_name, "nvme %02x:%02x.%x %s queue", n->pci.bus, n->pci.dev,
+              n->pci.fn, qid ? "I/O" : "admin");
+    blk_engine_init(&q->engine, &nvme_engine_ops, q->engine_name, q->nslots, COMMAND_TIMEOUT_NS);
     for (int i = 0; i < q->nslots; i++) {
-        q->slots[i].prp_list_phys = page_alloc();
-        if (!q->slots[i].prp_list_phys) return -ENOMEM;
+        q->prp_list_phys[i] = page_alloc();
+        if (!q->prp_list_phys[i]) return -ENOMEM;
     }
     return 0;
 }
@@ -170,22 +181,25 @@ static void qpair_free(struct nvme_qpair *q)
     if (q->sq_phys) pages_free(q->sq_phys, ALIGN_UP(q->entries * sizeof(struct nvme_cmd), PAGE_SIZE) / PAGE_SIZE);
     if (q->cq_phys) pages_free(q->cq_phys, ALIGN_UP(q->entries * sizeof(struct nvme_cqe), PAGE_SIZE) / PAGE_SIZE);
     for (int i = 0; i < q->nslots; i++)
-        if (q->slots[i].prp_list_phys) page_free(q->slots[i].prp_list_phys);
+        if (q->prp_list_phys[i]) page_free(q->prp_list_phys[i]);
 }
 
-/* Consume every posted completion and mark its slot done. */
-static void qpair_drain(struct nvme_qpair *q)
+static struct nvme_qpair *engine_qpair(struct blk_engine *e) { return container_of(e, struct nvme_qpair, engine); }
+
+/* Consume every posted completion and tell the engine. */
+static void qpair_drain(struct blk_engine *e)
 {
+    struct nvme_qpair *q = engine_qpair(e);
     bool moved = false;
     for (;;) {
-        volatile struct nvme_cqe *e = &q->cq[q->cq_head];
-        uint16_t status = e->status;
+        volatile struct nvme_cqe *c = &q->cq[q->cq_head];
+        uint16_t status = c->status;
         if ((status & 1) != q->cq_phase) break;
         barrier(); /* read the rest of the entry only after its phase */
-        uint16_t cid = e->cid;
-        if (cid < q->nslots && q->slots[cid].io.busy) {
-            q->slots[cid].status = status >> 1;
-            q->slots[cid].io.done = true;
+        uint16_t cid = c->cid;
+        if (cid < q->nslots) {
+            q->status[cid] = status >> 1;
+            blk_engine_finished(e, cid);
         }
         if (++q->cq_head == q->entries) {
             q->cq_head = 0;
@@ -196,110 +210,48 @@ static void qpair_drain(struct nvme_qpair *q)
     if (moved) mmio_write32(q->cq_doorbell, q->cq_head);
 }
 
-void nvme_complete(struct blockdev *bd)
+static int qpair_complete(struct blk_engine *e, unsigned tag, void *cmd)
 {
-    qpair_drain(&to_nvme(bd)->io);
+    (void)cmd;
+    return engine_qpair(e)->status[tag] == 0 ? 0 : -EIO;
 }
 
-static struct nvme_slot *slot_get(struct nvme_qpair *q, uint16_t *cid)
-{
-    for (uint16_t i = 0; i < q->nslots; i++)
-        if (io_slot_claim(&q->slots[i].io)) {
-            *cid = i;
-            return &q->slots[i];
-        }
-    return NULL;
-}
+static void build_prps(struct nvme_cmd *cmd, uint64_t prp_list_phys, char *buf, uint32_t bytes);
 
-/* Move finished asynchronous commands to the finished list (callbacks run
- * from poll). One past the timeout disables the controller and fails every
- * asynchronous command still out; their slots stay busy because the
- * controller may still use the memory. */
-static void reap(struct nvme *n)
+/* Write the command (its id and PRPs filled in here) into the queue and
+ * ring. One tag per queue entry short of the queue's size, so there is
+ * always room. */
+static int qpair_submit(struct blk_engine *e, unsigned tag, void *arg)
 {
-    struct nvme_qpair *q = &n->io;
-    qpair_drain(q);
-    uint64_t now = 0;
-    for (int i = 0; i < q->nslots; i++) {
-        struct nvme_slot *s = &q->slots[i];
-        if (!s->io.busy || !s->io.bio) continue;
-        if (s->io.done) {
-            io_slot_finish(&s->io, s->status == 0 ? 0 : -EIO, &n->finished, &n->async_busy);
-            continue;
-        }
-        if (!now) now = clock_monotonic_ns();
-        if (!n->broken && io_slot_overdue(&s->io, now, COMMAND_TIMEOUT_NS)) {
-            n->broken = true;
-            kprintf("nvme %02x:%02x.%x: I/O command timed out; device disabled\n", n->pci.bus, n->pci.dev, n->pci.fn);
-        }
-        if (n->broken) io_slot_abandon(&s->io, &n->finished);
-    }
-}
-
-/* An I/O slot for a synchronous command, waiting for asynchronous ones to
- * finish if they hold them all. NULL when the controller is broken. */
-static struct nvme_slot *io_slot_wait(struct nvme *n, uint16_t *cid)
-{
-    for (;;) {
-        if (n->broken) return NULL;
-        struct nvme_slot *slot = slot_get(&n->io, cid);
-        if (slot || n->async_busy == 0) return slot;
-        reap(n);
-        cpu_relax();
-    }
-}
-
-/* Write `cmd` (its command id filled in here) into the queue and ring. */
-static void post(struct nvme_qpair *q, struct nvme_cmd *cmd, uint16_t cid)
-{
-    cmd->cdw0 = (cmd->cdw0 & 0xffff) | ((uint32_t)cid << 16);
-    q->sq[q->sq_tail] = *cmd;
+    struct nvme_qpair *q = engine_qpair(e);
+    struct nvme_request *r = arg;
+    struct nvme_cmd cmd = r->cmd;
+    if (r->bytes) build_prps(&cmd, q->prp_list_phys[tag], r->buf, r->bytes);
+    cmd.cdw0 = (cmd.cdw0 & 0xffff) | ((uint32_t)tag << 16);
+    q->sq[q->sq_tail] = cmd;
     if (++q->sq_tail == q->entries) q->sq_tail = 0;
     /* x86 keeps stores ordered, so the entry is visible before the doorbell
      * (an uncached write); only the compiler must not reorder. */
     barrier();
     mmio_write32(q->sq_doorbell, q->sq_tail);
+    return 0;
 }
 
-/* Post `cmd` and wait for its completion.
- * Returns 0, -EIO for an error status or a timeout. */
-static int submit_and_wait(struct nvme *n, struct nvme_qpair *q, struct nvme_cmd *cmd, struct nvme_slot *slot, uint16_t cid)
-{
-    if (n->broken) {
-        slot->io.busy = false;
-        return -EIO;
-    }
-    post(q, cmd, cid);
-
-    uint64_t start = clock_monotonic_ns();
-    while (!slot->io.done) {
-        qpair_drain(q);
-        if (slot->io.done) break;
-        if (clock_monotonic_ns() - start > COMMAND_TIMEOUT_NS) {
-            /* The slot stays busy: the controller may still complete it. */
-            n->broken = true;
-            kprintf("nvme %02x:%02x.%x: command %#x timed out; device disabled\n",
-                    n->pci.bus, n->pci.dev, n->pci.fn, cmd->cdw0 & 0xff);
-            return -EIO;
-        }
-        cpu_relax();
-    }
-    uint16_t status = slot->status;
-    slot->io.busy = false;
-    return status == 0 ? 0 : -EIO;
-}
+static const struct blk_engine_ops nvme_engine_ops = {
+    .submit = qpair_submit,
+    .drain = qpair_drain,
+    .complete = qpair_complete,
+};
 
 static int admin_command(struct nvme *n, struct nvme_cmd *cmd)
 {
-    uint16_t cid;
-    struct nvme_slot *slot = slot_get(&n->admin, &cid);
-    if (!slot) return -EBUSY;
-    return submit_and_wait(n, &n->admin, cmd, slot, cid);
+    struct nvme_request r = {.cmd = *cmd};
+    return blk_engine_run(&n->admin.engine, &r);
 }
 
 /* Describe `bytes` at `buf` (linear, 4-byte aligned) with PRP1/PRP2, using
- * the slot's list page when more than two pages are touched. */
-static void build_prps(struct nvme_cmd *cmd, struct nvme_slot *slot, char *buf, uint32_t bytes)
+ * the tag's list page when more than two pages are touched. */
+static void build_prps(struct nvme_cmd *cmd, uint64_t prp_list_phys, char *buf, uint32_t bytes)
 {
     uint64_t first = virt_to_phys(buf);
     uint32_t first_len = PAGE_SIZE - (first & (PAGE_SIZE - 1));
@@ -313,33 +265,28 @@ static void build_prps(struct nvme_cmd *cmd, struct nvme_slot *slot, char *buf, 
         return;
     }
     /* Each page of a virtually contiguous buffer may live anywhere. */
-    uint64_t *list = phys_to_virt(slot->prp_list_phys);
+    uint64_t *list = phys_to_virt(prp_list_phys);
     uint32_t i = 0;
     for (uint32_t off = 0; off < rest; off += PAGE_SIZE) list[i++] = virt_to_phys(next + off);
-    cmd->prp2 = slot->prp_list_phys;
+    cmd->prp2 = prp_list_phys;
 }
 
-static void rw_command(struct nvme_cmd *cmd, struct nvme_slot *slot, uint64_t lba, uint32_t nlba, uint32_t lba_size,
-                       char *buf, bool write)
+static void rw_request(struct nvme_request *r, uint64_t lba, uint32_t nlba, uint32_t lba_size, char *buf, bool write)
 {
-    *cmd = (struct nvme_cmd){0};
-    cmd->cdw0 = write ? NVM_WRITE : NVM_READ;
-    cmd->nsid = NSID;
-    build_prps(cmd, slot, buf, nlba * lba_size);
-    cmd->cdw10 = (uint32_t)lba;
-    cmd->cdw11 = (uint32_t)(lba >> 32);
-    cmd->cdw12 = nlba - 1; /* 0-based count */
+    *r = (struct nvme_request){.buf = buf, .bytes = nlba * lba_size};
+    r->cmd.cdw0 = write ? NVM_WRITE : NVM_READ;
+    r->cmd.nsid = NSID;
+    r->cmd.cdw10 = (uint32_t)lba;
+    r->cmd.cdw11 = (uint32_t)(lba >> 32);
+    r->cmd.cdw12 = nlba - 1; /* 0-based count */
 }
 
 static int nvme_raw(struct lba_io *io, uint64_t lba, uint32_t nlba, char *buf, bool write)
 {
     struct nvme *n = container_of(io, struct nvme, lio);
-    uint16_t cid;
-    struct nvme_slot *slot = io_slot_wait(n, &cid);
-    if (!slot) return -EIO;
-    struct nvme_cmd cmd;
-    rw_command(&cmd, slot, lba, nlba, io->lba_size, buf, write);
-    return submit_and_wait(n, &n->io, &cmd, slot, cid);
+    struct nvme_request r;
+    rw_request(&r, lba, nlba, io->lba_size, buf, write);
+    return blk_engine_run(&n->io.engine, &r);
 }
 
 /* A request the controller can take as one command (whole blocks, a
@@ -352,31 +299,19 @@ static int nvme_submit(struct blockdev *bd, struct bio *b)
     struct lba_io *io = &n->lio;
     uint32_t per_lba = io->lba_size / SECTOR_SIZE;
     uint64_t bytes = (uint64_t)b->count * SECTOR_SIZE;
-    if (!n->broken && b->count && b->sector < bd->sectors && b->count <= bd->sectors - b->sector &&
+    if (b->count && b->sector < bd->sectors && b->count <= bd->sectors - b->sector &&
         b->sector % per_lba == 0 && b->count % per_lba == 0 && bytes <= io->max_bytes &&
         ((uint64_t)b->buf & (io->align - 1)) == 0 && dma_linear(b->buf, bytes)) {
-        uint16_t cid;
-        struct nvme_slot *slot = slot_get(&n->io, &cid);
-        if (!slot) return -EAGAIN;
-        struct nvme_cmd cmd;
-        rw_command(&cmd, slot, b->sector / per_lba, b->count / per_lba, io->lba_size, b->buf, b->write);
-        slot->io.bio = b;
-        slot->io.started_ns = clock_monotonic_ns();
-        n->async_busy++;
-        post(&n->io, &cmd, cid);
-        return 0;
+        struct nvme_request r;
+        rw_request(&r, b->sector / per_lba, b->count / per_lba, io->lba_size, b->buf, b->write);
+        int rc = blk_engine_submit(&n->io.engine, b, &r);
+        if (rc == 0 || rc == -EAGAIN) return rc;
     }
-    b->status = n->broken ? -EIO : lba_io_transfer(io, b->sector, b->buf, b->count, b->write);
-    bio_list_add(&n->finished, b);
+    blk_engine_finish_bio(&n->io.engine, b, lba_io_transfer(io, b->sector, b->buf, b->count, b->write));
     return 0;
 }
 
-static int nvme_poll(struct blockdev *bd)
-{
-    struct nvme *n = to_nvme(bd);
-    reap(n);
-    return bio_list_complete(&n->finished);
-}
+static int nvme_poll(struct blockdev *bd) { return blk_engine_poll(&to_nvme(bd)->io.engine); }
 
 static int nvme_read(struct blockdev *bd, uint64_t sector, void *buf, uint32_t count)
 {
@@ -391,13 +326,9 @@ static int nvme_write(struct blockdev *bd, uint64_t sector, const void *buf, uin
 int nvme_flush(struct blockdev *bd)
 {
     struct nvme *n = to_nvme(bd);
-    if (n->broken) return -EIO;
     if (!n->volatile_cache) return 0;
-    uint16_t cid;
-    struct nvme_slot *slot = io_slot_wait(n, &cid);
-    if (!slot) return -EIO;
-    struct nvme_cmd cmd = {.cdw0 = NVM_FLUSH, .nsid = NSID};
-    return submit_and_wait(n, &n->io, &cmd, slot, cid);
+    struct nvme_request r = {.cmd = {.cdw0 = NVM_FLUSH, .nsid = NSID}};
+    return blk_engine_run(&n->io.engine, &r);
 }
 
 /* Wait until CSTS.RDY equals `ready`; false on timeout or a fatal status. */
@@ -568,7 +499,7 @@ fail_disable:
      * will not stop may still own it, so leak rather than free then. */
     if (!n->ready_timeout_ns) n->ready_timeout_ns = 1000000000ull;
     reg_write32(n, REG_CC, reg_read32(n, REG_CC) & ~CC_EN);
-    if (!wait_ready(n, false) || n->broken) {
+    if (!wait_ready(n, false) || n->admin.engine.broken) {
         kprintf("nvme %02x:%02x.%x: %s\n", dev->bus, dev->dev, dev->fn, why);
         return NULL;
     }

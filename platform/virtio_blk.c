@@ -2,7 +2,9 @@
 #include "virtio_pci.h"
 #include "virtio_mmio.h"
 #include "virtqueue.h"
-#include "io_slot.h"
+#include "blk_engine.h"
+#include "../klib/format.h"
+#include "../kernel/interrupt.h"
 #include "../kernel/io.h"
 #include "../kernel/mm.h"
 #include "../kernel/clock.h"
@@ -47,12 +49,17 @@ struct blk_dma {
 _Static_assert(sizeof(struct blk_dma) == 32, "blk_dma layout");
 _Static_assert(SLOT_COUNT * sizeof(struct blk_dma) <= 4096, "slots fit one page");
 
-/* Driver-side bookkeeping for one in-flight request; its address is the
- * virtqueue cookie, so a completion (polled or from an interrupt) finds it. */
-struct blk_slot {
-    struct io_slot io;        /* first: claim, finish, timeout (platform/io_slot.h) */
-    struct blk_dma *dma;
-    uint64_t dma_phys;
+/* What the driver hands the engine (blk_engine_run/submit) for one request.
+ * The data is either described in place (physical segments) or, for memory
+ * that has no linear physical address, copied through the bounce page. */
+struct vblk_cmd {
+    uint32_t type;
+    uint64_t sector;
+    char *buf;          /* NULL for a flush */
+    uint64_t bytes;     /* wanted; submit may post fewer unless `whole` */
+    bool whole;         /* all of it as one request, or refuse with -E2BIG */
+    bool bounced;       /* the data is in vb->bounce */
+    uint64_t posted;    /* set by submit: bytes this request covers */
 };
 
 struct virtio_blk {
@@ -64,118 +71,73 @@ struct virtio_blk {
         struct virtio_mmio mmio;
     } tr;
     struct virtqueue *vq;
+    struct blk_engine engine; /* tags, waiting, timeouts (platform/blk_engine.h) */
+    char engine_name[48];
     uint64_t slots_phys;
-    struct blk_slot slots[SLOT_COUNT];
+    struct blk_dma *dma; /* one per tag, in the page at slots_phys */
     uint64_t bounce_phys;
     char *bounce; /* one page, for buffers we cannot translate to physical */
     uint32_t max_segs;
     uint32_t max_seg_bytes;
     bool read_only;
-    bool broken; /* a request timed out: the device still owns descriptors */
-    int async_busy; /* slots held by asynchronous requests */
-    struct bio_list finished; /* asynchronous requests waiting for poll */
-    struct virtq_buf bufs[MAX_DATA_SEGS + 2];
+    struct virtq_buf bufs[MAX_DATA_SEGS + 2]; /* scratch for submit, under the engine lock */
 };
 
 static struct virtio_blk *to_vb(struct blockdev *bd) { return container_of(bd, struct virtio_blk, bd); }
+static struct virtio_blk *engine_vb(struct blk_engine *e) { return container_of(e, struct virtio_blk, engine); }
 
-void virtio_blk_complete(struct blockdev *bd)
+/* The virtqueue cookie is the tag plus one: NULL stays "no request". */
+static void vblk_drain(struct blk_engine *e)
 {
-    struct virtio_blk *vb = to_vb(bd);
+    struct virtio_blk *vb = engine_vb(e);
     void *cookie;
     while (virtq_pop_used(vb->vq, &cookie, NULL))
-        if (cookie) ((struct blk_slot *)cookie)->io.done = true;
+        if (cookie) blk_engine_finished(e, (unsigned)((uintptr_t)cookie - 1));
 }
 
-static struct blk_slot *slot_get(struct virtio_blk *vb)
+static int vblk_complete(struct blk_engine *e, unsigned tag, void *cmd)
 {
-    for (int i = 0; i < SLOT_COUNT; i++)
-        if (io_slot_claim(&vb->slots[i].io)) return &vb->slots[i];
-    return NULL;
+    (void)cmd;
+    return *(volatile uint8_t *)&engine_vb(e)->dma[tag].status == VIRTIO_BLK_S_OK ? 0 : -EIO;
 }
 
-/* Move finished asynchronous requests to the finished list (no callbacks
- * here: they run from poll). A request past the timeout disables the
- * device and fails every asynchronous request still out; their slots stay
- * busy because the device may still write into them. */
-static void reap(struct virtio_blk *vb)
+static uint64_t build_segments(struct virtio_blk *vb, char *p, uint64_t max_bytes, bool device_writes, int *nsegs);
+
+/* Put header + data + status in the ring and notify the device. */
+static int vblk_submit_tag(struct blk_engine *e, unsigned tag, void *arg)
 {
-    virtio_blk_complete(&vb->bd);
-    uint64_t now = 0;
-    for (int i = 0; i < SLOT_COUNT; i++) {
-        struct blk_slot *s = &vb->slots[i];
-        if (!s->io.busy || !s->io.bio) continue;
-        if (s->io.done) {
-            int status = *(volatile uint8_t *)&s->dma->status == VIRTIO_BLK_S_OK ? 0 : -EIO;
-            io_slot_finish(&s->io, status, &vb->finished, &vb->async_busy);
-            continue;
-        }
-        if (!now) now = clock_monotonic_ns();
-        if (!vb->broken && io_slot_overdue(&s->io, now, REQUEST_TIMEOUT_NS)) {
-            vb->broken = true;
-            kprintf("virtio-blk: request timed out; device disabled\n");
-        }
-        if (vb->broken) io_slot_abandon(&s->io, &vb->finished);
+    struct virtio_blk *vb = engine_vb(e);
+    struct vblk_cmd *c = arg;
+    int ndata = 0;
+    uint64_t bytes = 0;
+    if (c->bounced) {
+        bytes = MIN(c->bytes, (uint64_t)PAGE_SIZE);
+        vb->bufs[1] = (struct virtq_buf){vb->bounce_phys, (uint32_t)bytes, c->type == VIRTIO_BLK_T_IN};
+        ndata = 1;
+    } else if (c->bytes) {
+        bytes = build_segments(vb, c->buf, c->bytes, c->type == VIRTIO_BLK_T_IN, &ndata);
+        if (bytes == 0 || (c->whole && bytes != c->bytes)) return -E2BIG;
     }
-}
-
-/* A slot and `ndesc` descriptors for a synchronous request, waiting for
- * asynchronous ones to finish if they hold everything. */
-static struct blk_slot *slot_wait(struct virtio_blk *vb, int ndesc)
-{
-    for (;;) {
-        if (vb->broken) return NULL;
-        if (vb->vq->num_free >= ndesc) {
-            struct blk_slot *slot = slot_get(vb);
-            if (slot) return slot;
-        }
-        if (vb->async_busy == 0) return NULL; /* nothing will free up */
-        reap(vb);
-        cpu_relax();
-    }
-}
-
-/* Put header + bufs[1..ndata] + status in the ring and notify the device. */
-static int post(struct virtio_blk *vb, struct blk_slot *slot, uint32_t type, uint64_t sector, int ndata)
-{
-    slot->dma->type = type;
-    slot->dma->reserved = 0;
-    slot->dma->sector = sector;
-    slot->dma->status = 0xff;
-    vb->bufs[0] = (struct virtq_buf){slot->dma_phys, 16, false};
-    vb->bufs[ndata + 1] = (struct virtq_buf){slot->dma_phys + offsetof(struct blk_dma, status), 1, true};
-    int head = virtq_add(vb->vq, vb->bufs, ndata + 2, slot);
-    if (head < 0) return -EIO;
+    if (vb->vq->num_free < ndata + 2) return -EAGAIN;
+    struct blk_dma *d = &vb->dma[tag];
+    uint64_t d_phys = vb->slots_phys + tag * sizeof(struct blk_dma);
+    d->type = c->type;
+    d->reserved = 0;
+    d->sector = c->sector;
+    d->status = 0xff;
+    vb->bufs[0] = (struct virtq_buf){d_phys, 16, false};
+    vb->bufs[ndata + 1] = (struct virtq_buf){d_phys + offsetof(struct blk_dma, status), 1, true};
+    if (virtq_add(vb->vq, vb->bufs, ndata + 2, (void *)(uintptr_t)(tag + 1)) < 0) return -EIO;
     virtio_kick(vb->t, vb->vq);
+    c->posted = bytes;
     return 0;
 }
 
-/* Submit header + bufs[1..ndata] + status and wait for the device. */
-static int submit_and_wait(struct virtio_blk *vb, uint32_t type, uint64_t sector, int ndata)
-{
-    struct blk_slot *slot = slot_wait(vb, ndata + 2);
-    if (!slot) return -EIO;
-    if (post(vb, slot, type, sector, ndata) != 0) {
-        slot->io.busy = false;
-        return -EIO;
-    }
-
-    uint64_t start = clock_monotonic_ns();
-    while (!slot->io.done) {
-        virtio_blk_complete(&vb->bd);
-        if (slot->io.done) break;
-        if (clock_monotonic_ns() - start > REQUEST_TIMEOUT_NS) {
-            /* The slot stays busy: the device may still write its status. */
-            vb->broken = true;
-            kprintf("virtio-blk: request timed out; device disabled\n");
-            return -EIO;
-        }
-        cpu_relax();
-    }
-    uint8_t status = *(volatile uint8_t *)&slot->dma->status;
-    slot->io.busy = false;
-    return status == VIRTIO_BLK_S_OK ? 0 : -EIO;
-}
+static const struct blk_engine_ops vblk_engine_ops = {
+    .submit = vblk_submit_tag,
+    .drain = vblk_drain,
+    .complete = vblk_complete,
+};
 
 /* Kernel addresses that map linearly to physical memory. Anything else (user
  * memory, MMIO windows) goes through the bounce page. */
@@ -221,31 +183,35 @@ static uint64_t build_segments(struct virtio_blk *vb, char *p, uint64_t max_byte
     return bytes;
 }
 
+/* One request for up to `bytes` at p: in place when the memory allows,
+ * else through the bounce page (one page at a time; the bounce page is the
+ * driver's, so these are synchronous). Returns bytes done or an errno. */
+static int64_t transfer_chunk(struct virtio_blk *vb, uint32_t type, uint64_t sector, char *p, uint64_t bytes)
+{
+    struct vblk_cmd c = {.type = type, .sector = sector, .buf = p, .bytes = bytes};
+    int rc = blk_engine_run(&vb->engine, &c);
+    if (rc != -E2BIG) return rc ? rc : (int64_t)c.posted;
+    c = (struct vblk_cmd){.type = type, .sector = sector, .buf = p, .bytes = MIN(bytes, (uint64_t)PAGE_SIZE),
+                          .bounced = true};
+    if (type == VIRTIO_BLK_T_OUT) memcpy(vb->bounce, p, c.bytes);
+    rc = blk_engine_run(&vb->engine, &c);
+    if (rc) return rc;
+    if (type == VIRTIO_BLK_T_IN) memcpy(p, vb->bounce, c.posted);
+    return (int64_t)c.posted;
+}
+
 static int transfer(struct virtio_blk *vb, uint64_t sector, char *p, uint32_t count, bool write)
 {
-    if (vb->broken) return -EIO;
     if (count == 0) return 0;
     if (sector >= vb->bd.sectors || count > vb->bd.sectors - sector) return -EINVAL;
     if (write && vb->read_only) return -EROFS;
     uint32_t type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
-
     while (count > 0) {
-        int nsegs;
-        uint64_t bytes = build_segments(vb, p, (uint64_t)count * SECTOR_SIZE, !write, &nsegs);
-        int rc;
-        if (bytes > 0) {
-            rc = submit_and_wait(vb, type, sector, nsegs);
-        } else {
-            bytes = MIN((uint64_t)count * SECTOR_SIZE, PAGE_SIZE);
-            if (write) memcpy(vb->bounce, p, bytes);
-            vb->bufs[1] = (struct virtq_buf){vb->bounce_phys, (uint32_t)bytes, !write};
-            rc = submit_and_wait(vb, type, sector, 1);
-            if (rc == 0 && !write) memcpy(p, vb->bounce, bytes);
-        }
-        if (rc) return rc;
-        p += bytes;
-        sector += bytes / SECTOR_SIZE;
-        count -= bytes / SECTOR_SIZE;
+        int64_t done = transfer_chunk(vb, type, sector, p, (uint64_t)count * SECTOR_SIZE);
+        if (done < 0) return (int)done;
+        p += done;
+        sector += (uint64_t)done / SECTOR_SIZE;
+        count -= (uint32_t)((uint64_t)done / SECTOR_SIZE);
     }
     return 0;
 }
@@ -267,44 +233,24 @@ static int vblk_write(struct blockdev *bd, uint64_t sector, const void *buf, uin
 static int vblk_submit(struct blockdev *bd, struct bio *b)
 {
     struct virtio_blk *vb = to_vb(bd);
-    uint64_t bytes = (uint64_t)b->count * SECTOR_SIZE;
-    if (!vb->broken && b->count && b->sector < bd->sectors && b->count <= bd->sectors - b->sector &&
-        !(b->write && vb->read_only)) {
-        struct blk_slot *slot = NULL;
-        for (int i = 0; i < SLOT_COUNT && !slot; i++)
-            if (!vb->slots[i].io.busy) slot = &vb->slots[i];
-        if (!slot) return -EAGAIN;
-        int nsegs;
-        if (build_segments(vb, b->buf, bytes, !b->write, &nsegs) == bytes) {
-            if (vb->vq->num_free < nsegs + 2) return -EAGAIN;
-            slot = slot_get(vb);
-            if (post(vb, slot, b->write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, b->sector, nsegs) == 0) {
-                slot->io.bio = b;
-                slot->io.started_ns = clock_monotonic_ns();
-                vb->async_busy++;
-                return 0;
-            }
-            slot->io.busy = false;
-        }
+    if (b->count && b->sector < bd->sectors && b->count <= bd->sectors - b->sector && !(b->write && vb->read_only)) {
+        struct vblk_cmd c = {.type = b->write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, .sector = b->sector,
+                             .buf = b->buf, .bytes = (uint64_t)b->count * SECTOR_SIZE, .whole = true};
+        int rc = blk_engine_submit(&vb->engine, b, &c);
+        if (rc == 0 || rc == -EAGAIN) return rc;
     }
-    b->status = transfer(vb, b->sector, b->buf, b->count, b->write);
-    bio_list_add(&vb->finished, b);
+    blk_engine_finish_bio(&vb->engine, b, transfer(vb, b->sector, b->buf, b->count, b->write));
     return 0;
 }
 
-static int vblk_poll(struct blockdev *bd)
-{
-    struct virtio_blk *vb = to_vb(bd);
-    reap(vb);
-    return bio_list_complete(&vb->finished);
-}
+static int vblk_poll(struct blockdev *bd) { return blk_engine_poll(&to_vb(bd)->engine); }
 
 int virtio_blk_flush(struct blockdev *bd)
 {
     struct virtio_blk *vb = to_vb(bd);
-    if (vb->broken) return -EIO;
     if (!virtio_has_feature(vb->t, VIRTIO_BLK_F_FLUSH)) return 0;
-    return submit_and_wait(vb, VIRTIO_BLK_T_FLUSH, 0, 0);
+    struct vblk_cmd c = {.type = VIRTIO_BLK_T_FLUSH};
+    return blk_engine_run(&vb->engine, &c);
 }
 
 static void vb_free(struct virtio_blk *vb)
@@ -355,11 +301,9 @@ static bool start_device(struct virtio_blk *vb)
     vb->bounce_phys = page_alloc();
     if (!vb->slots_phys || !vb->bounce_phys) goto fail_device;
     vb->bounce = phys_to_virt(vb->bounce_phys);
-    struct blk_dma *dma = phys_to_virt(vb->slots_phys);
-    for (int i = 0; i < SLOT_COUNT; i++) {
-        vb->slots[i].dma = &dma[i];
-        vb->slots[i].dma_phys = vb->slots_phys + i * sizeof(struct blk_dma);
-    }
+    vb->dma = phys_to_virt(vb->slots_phys);
+    format_sn(vb->engine_name, sizeof vb->engine_name, "virtio-blk %s", t->name);
+    blk_engine_init(&vb->engine, &vblk_engine_ops, vb->engine_name, SLOT_COUNT, REQUEST_TIMEOUT_NS);
 
     virtio_driver_ok(t);
     dev_info("virtio-blk %s: %llu sectors (%llu MiB)%s, queue %u, %u segs of <= %u bytes\n", t->name,
@@ -397,6 +341,27 @@ struct blockdev *virtio_blk_probe(struct heap *h, struct pci_device *dev)
     return &vb->bd;
 }
 
+/* virtio-mmio raises a level-triggered line until its interrupt is
+ * acknowledged, so acknowledge first, then reap: an answer posted after the
+ * acknowledgement raises the line again. */
+static void vblk_mmio_interrupt(void *arg)
+{
+    struct virtio_blk *vb = arg;
+    virtio_mmio_ack_interrupt(&vb->tr.mmio);
+    blk_engine_interrupt(&vb->engine);
+}
+
+/* Completions by interrupt where the host named the transport's GSI (the
+ * command line, or microvm's second IOAPIC); otherwise the engine polls. */
+static void wire_mmio_interrupt(struct virtio_blk *vb)
+{
+    uint32_t gsi = vb->tr.mmio.irq;
+    if (gsi == VIRTIO_MMIO_IRQ_UNKNOWN) return;
+    int vector = irq_alloc_vector(vblk_mmio_interrupt, vb);
+    if (vector < 0) return;
+    if (ioapic_route((int)gsi, vector, true, false)) blk_engine_use_interrupts(&vb->engine);
+}
+
 struct blockdev *virtio_blk_probe_mmio(struct heap *h, const struct virtio_mmio_entry *e)
 {
     struct virtio_blk *vb = allocate_zero(h, sizeof *vb);
@@ -410,6 +375,7 @@ struct blockdev *virtio_blk_probe_mmio(struct heap *h, const struct virtio_mmio_
         vb_free(vb);
         return NULL;
     }
+    wire_mmio_interrupt(vb);
     return &vb->bd;
 }
 

@@ -1,8 +1,8 @@
 /* virtio-blk over either virtio transport (modern PCI, or virtio-mmio on
  * microvm; virtio_transport.h), exposed as a struct blockdev.
  * read/write/flush are synchronous; submit/poll keep up to 32 requests in
- * the ring at once. Completion bookkeeping is per request slot, so an
- * interrupt path can reuse it. */
+ * the ring at once. Tags, waiting and timeouts are the block request
+ * engine's (blk_engine.h); this driver encodes requests and reads answers. */
 #pragma once
 #include "../klib/types.h"
 #include "../klib/heap.h"
@@ -21,6 +21,3 @@ struct blockdev *virtio_blk_find_first(struct heap *h);
 /* Ask the device to make completed writes durable (a no-op returning 0 when it
  * has no volatile cache). 0 or a negative errno. */
 int virtio_blk_flush(struct blockdev *bd);
-/* Mark finished requests done; what an interrupt handler would call
- * (callbacks of asynchronous requests run later, from poll). */
-void virtio_blk_complete(struct blockdev *bd);

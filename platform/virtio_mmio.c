@@ -19,6 +19,8 @@
 #define REG_QUEUE_NUM 0x038
 #define REG_QUEUE_READY 0x044
 #define REG_QUEUE_NOTIFY 0x050
+#define REG_INTERRUPT_STATUS 0x060
+#define REG_INTERRUPT_ACK 0x064
 #define REG_STATUS 0x070
 #define REG_QUEUE_DESC 0x080
 #define REG_QUEUE_DRIVER 0x090
@@ -155,6 +157,13 @@ static uint64_t cfg_read(struct virtio_transport *t, uint32_t off, uint32_t byte
 
 static uint32_t cfg_read32(struct virtio_transport *t, uint32_t off) { return (uint32_t)cfg_read(t, off, 4); }
 static uint64_t cfg_read64(struct virtio_transport *t, uint32_t off) { return cfg_read(t, off, 8); }
+
+uint32_t virtio_mmio_ack_interrupt(struct virtio_mmio *vm)
+{
+    uint32_t why = reg_read(vm, REG_INTERRUPT_STATUS);
+    if (why) reg_write(vm, REG_INTERRUPT_ACK, why);
+    return why;
+}
 
 static const struct virtio_transport_ops mmio_ops = {
     .get_status = get_status,

@@ -29,6 +29,9 @@ struct virtio_mmio {
  * one-line message for a bad magic, a legacy or unknown version. Nothing is
  * written to the device. */
 int virtio_mmio_attach(struct virtio_mmio *vm, const struct virtio_mmio_entry *e);
+/* In the interrupt handler: read why the device interrupted (bit 0 used
+ * ring, bit 1 config change) and acknowledge it, which lowers its line. */
+uint32_t virtio_mmio_ack_interrupt(struct virtio_mmio *vm);
 
 /* Collect the virtio-mmio transports that have a device plugged in, in the
  * order the host attached them (the root disk first), up to `max`. They come

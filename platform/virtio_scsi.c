@@ -1,7 +1,8 @@
 #include "virtio_scsi.h"
 #include "virtio_pci.h"
 #include "virtqueue.h"
-#include "io_slot.h"
+#include "blk_engine.h"
+#include "../klib/format.h"
 #include "lba_io.h"
 #include "../kernel/io.h"
 #include "../kernel/mm.h"
@@ -87,13 +88,25 @@
 
 struct vscsi_disk;
 
+/* Each engine tag's DMA page. */
 struct scsi_slot {
-    struct io_slot io;        /* first: claim, finish, timeout (platform/io_slot.h) */
     uint8_t *dma;
     uint64_t dma_phys;
     uint32_t resp_len;
-    struct vscsi_disk *disk;  /* ... and the disk it is for */
-    bool retry;               /* it finished but not GOOD: redo it synchronously */
+};
+
+/* What the driver hands the engine for one command: one CDB to LUN 0 of
+ * `target`; `data` (linear, or NULL when `len` is 0) is read by the device
+ * when `write`, else filled by it. A synchronous caller gets the answer in
+ * *res. */
+struct scsi_request {
+    uint8_t target;
+    const uint8_t *cdb;
+    uint32_t cdb_len;
+    char *data;
+    uint32_t len;
+    bool write;
+    struct scsi_result *res;
 };
 
 struct vscsi_ctrl {
@@ -108,10 +121,9 @@ struct vscsi_ctrl {
     uint32_t max_data_segs;
     uint32_t max_bytes;
     uint64_t next_tag;
-    bool broken; /* a request timed out: the device still owns descriptors */
-    int async_busy; /* slots held by asynchronous commands */
-    struct bio_list finished; /* asynchronous commands waiting for poll */
-    struct virtq_buf bufs[MAX_DATA_SEGS + 2];
+    struct blk_engine engine; /* the request queue's tags, waits, timeouts */
+    char engine_name[40];
+    struct virtq_buf bufs[MAX_DATA_SEGS + 2]; /* scratch for submit, under the engine lock */
 };
 
 struct vscsi_disk {
@@ -136,27 +148,7 @@ static void put_be64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] 
 static uint32_t get_be32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]; }
 static uint64_t get_be64(const uint8_t *p) { return ((uint64_t)get_be32(p) << 32) | get_be32(p + 4); }
 
-static void ctrl_drain(struct vscsi_ctrl *c)
-{
-    void *cookie;
-    while (virtq_pop_used(c->requestq, &cookie, NULL))
-        if (cookie) ((struct scsi_slot *)cookie)->io.done = true;
-}
-
-void virtio_scsi_complete(struct blockdev *bd)
-{
-    ctrl_drain(to_disk(bd)->ctrl);
-}
-
-static struct scsi_slot *slot_get(struct vscsi_ctrl *c)
-{
-    for (int i = 0; i < SLOT_COUNT; i++)
-        if (io_slot_claim(&c->slots[i].io)) {
-            c->slots[i].retry = false;
-            return &c->slots[i];
-        }
-    return NULL;
-}
+static struct vscsi_ctrl *engine_ctrl(struct blk_engine *e) { return container_of(e, struct vscsi_ctrl, engine); }
 
 /* Describe a linear buffer as merged physical segments in c->bufs[first..].
  * Returns the segment count, or -EINVAL when it needs more than allowed. */
@@ -178,21 +170,27 @@ static int data_segments(struct vscsi_ctrl *c, int first, char *p, uint32_t byte
     return n;
 }
 
-/* Fill the slot's header for one CDB to LUN 0 of `target` and put it in the
- * request queue. `data` (linear, or NULL when `len` is 0) is read by the
- * device when `write`, else filled by it. 0, -ENOSPC when the queue lacks
- * descriptors (nothing posted), -EINVAL when the buffer is too fragmented. */
-static int post(struct vscsi_ctrl *c, struct scsi_slot *slot, uint8_t target, const uint8_t *cdb, uint32_t cdb_len,
-                char *data, uint32_t len, bool write)
+/* Fill tag's header for the request and put it in the request queue.
+ * 0, -EAGAIN when the queue lacks descriptors (nothing posted), -E2BIG when
+ * the buffer is too fragmented. */
+static int post(struct blk_engine *e, unsigned tag, void *arg)
 {
+    struct vscsi_ctrl *c = engine_ctrl(e);
+    struct scsi_request *r = arg;
+    struct scsi_slot *slot = &c->slots[tag];
+    uint8_t target = r->target;
+    const uint8_t *cdb = r->cdb;
+    uint32_t cdb_len = r->cdb_len, len = r->len;
+    char *data = r->data;
+    bool write = r->write;
     uint8_t *hdr = slot->dma + SLOT_HEADER, *resp = slot->dma + SLOT_RESPONSE;
     memset(hdr, 0, REQ_CDB + c->cdb_size);
     /* Single-level LUN structure: flat addressing of LUN 0 on `target`. */
     hdr[REQ_LUN] = 1;
     hdr[REQ_LUN + 1] = target;
     hdr[REQ_LUN + 2] = 0x40;
-    uint64_t tag = ++c->next_tag;
-    memcpy(hdr + REQ_TAG, &tag, 8);
+    uint64_t scsi_tag = ++c->next_tag;
+    memcpy(hdr + REQ_TAG, &scsi_tag, 8);
     hdr[REQ_TASK_ATTR] = 0; /* SIMPLE */
     memcpy(hdr + REQ_CDB, cdb, cdb_len);
     slot->resp_len = MIN((uint32_t)RESP_SENSE + c->sense_size, (uint32_t)SLOT_RESPONSE_MAX);
@@ -214,9 +212,9 @@ static int post(struct vscsi_ctrl *c, struct scsi_slot *slot, uint8_t target, co
             n += segs;
         }
     }
-    if (segs < 0) return -EINVAL;
-    int rc = virtq_add(c->requestq, c->bufs, n, slot);
-    if (rc < 0) return rc == -ENOSPC ? -ENOSPC : -EIO;
+    if (segs < 0) return -E2BIG;
+    int rc = virtq_add(c->requestq, c->bufs, n, (void *)(uintptr_t)(tag + 1));
+    if (rc < 0) return rc == -ENOSPC ? -EAGAIN : -EIO;
     virtq_kick(c->requestq);
     return 0;
 }
@@ -254,93 +252,46 @@ static int read_result(struct scsi_slot *slot, struct scsi_result *res)
     }
 }
 
-/* Move finished asynchronous commands on: GOOD ones to the finished list,
- * the others are marked for a synchronous retry (callbacks and retries run
- * from poll). One past the timeout disables the controller and fails every
- * asynchronous command still out; their slots stay busy (the device may
- * still write). */
-static void reap(struct vscsi_ctrl *c)
+/* The virtqueue cookie is the tag plus one: NULL stays "no request". */
+static void ctrl_drain(struct blk_engine *e)
 {
-    ctrl_drain(c);
-    uint64_t now = 0;
-    for (int i = 0; i < SLOT_COUNT; i++) {
-        struct scsi_slot *s = &c->slots[i];
-        if (!s->io.busy || !s->io.bio || s->retry) continue;
-        if (s->io.done) {
-            struct scsi_result res;
-            if (read_result(s, &res) != 0 || res.status != SAM_GOOD || res.resid != 0) {
-                s->retry = true;
-                continue;
-            }
-            io_slot_finish(&s->io, 0, &c->finished, &c->async_busy);
-            continue;
-        }
-        if (!now) now = clock_monotonic_ns();
-        if (!c->broken && io_slot_overdue(&s->io, now, REQUEST_TIMEOUT_NS)) {
-            c->broken = true;
-            kprintf("virtio-scsi %02x:%02x.%x: request timed out; device disabled\n", c->vp.pci.bus, c->vp.pci.dev,
-                    c->vp.pci.fn);
-        }
-        if (c->broken) io_slot_abandon(&s->io, &c->finished);
-    }
+    void *cookie;
+    while (virtq_pop_used(engine_ctrl(e)->requestq, &cookie, NULL))
+        if (cookie) blk_engine_finished(e, (unsigned)((uintptr_t)cookie - 1));
 }
 
-static void run_retries(struct vscsi_ctrl *c);
-
-/* A slot for a synchronous command, waiting for asynchronous ones to finish
- * if they hold them all. NULL when the controller is broken. */
-static struct scsi_slot *slot_wait(struct vscsi_ctrl *c)
+/* A synchronous caller gets the decoded answer. An asynchronous command
+ * that did not end GOOD is redone synchronously from poll (scsi_redo), where
+ * the retry policy and error messages of scsi_exec apply. */
+static int ctrl_complete(struct blk_engine *e, unsigned tag, void *arg)
 {
-    for (;;) {
-        if (c->broken) return NULL;
-        struct scsi_slot *slot = slot_get(c);
-        if (slot || c->async_busy == 0) return slot;
-        reap(c);
-        bool in_progress = false;
-        for (int i = 0; i < SLOT_COUNT; i++)
-            if (c->slots[i].io.busy && c->slots[i].io.bio && !c->slots[i].retry) in_progress = true;
-        /* Only retries hold slots: doing one frees the slot it needs. */
-        if (!in_progress) run_retries(c);
-        cpu_relax();
-    }
+    struct scsi_slot *slot = &engine_ctrl(e)->slots[tag];
+    struct scsi_request *r = arg;
+    if (r) return read_result(slot, r->res);
+    struct scsi_result res;
+    if (read_result(slot, &res) != 0 || res.status != SAM_GOOD || res.resid != 0) return BLK_STATUS_REDO;
+    return 0;
 }
 
-/* Send one CDB to LUN 0 of `target` and wait (see post for the data).
+static int scsi_redo(struct blk_engine *e, struct bio *b);
+
+static const struct blk_engine_ops scsi_engine_ops = {
+    .submit = post,
+    .drain = ctrl_drain,
+    .complete = ctrl_complete,
+    .redo = scsi_redo,
+};
+
+/* Send one CDB to LUN 0 of `target` and wait (see struct scsi_request).
  * 0 with *res filled when the command reached the target; -ENODEV for a
  * missing target, -EAGAIN for a transient transport answer, -EIO otherwise. */
 static int scsi_command(struct vscsi_ctrl *c, uint8_t target, const uint8_t *cdb, uint32_t cdb_len,
                         char *data, uint32_t len, bool write, struct scsi_result *res)
 {
-    if (c->broken) return -EIO;
-    struct scsi_slot *slot = slot_wait(c);
-    if (!slot) return -EIO;
-    int rc = post(c, slot, target, cdb, cdb_len, data, len, write);
-    /* Asynchronous commands may hold the descriptors: wait for them. */
-    while (rc == -ENOSPC && c->async_busy > 0 && !c->broken) {
-        reap(c);
-        cpu_relax();
-        rc = post(c, slot, target, cdb, cdb_len, data, len, write);
-    }
-    if (rc) {
-        slot->io.busy = false;
-        return -EIO;
-    }
-
-    uint64_t start = clock_monotonic_ns();
-    while (!slot->io.done) {
-        ctrl_drain(c);
-        if (slot->io.done) break;
-        if (clock_monotonic_ns() - start > REQUEST_TIMEOUT_NS) {
-            c->broken = true;
-            kprintf("virtio-scsi %02x:%02x.%x: request timed out; device disabled\n",
-                    c->vp.pci.bus, c->vp.pci.dev, c->vp.pci.fn);
-            return -EIO;
-        }
-        cpu_relax();
-    }
-    rc = read_result(slot, res);
-    slot->io.busy = false;
-    return rc;
+    struct scsi_request r = {.target = target, .cdb = cdb, .cdb_len = cdb_len, .data = data, .len = len,
+                             .write = write, .res = res};
+    int rc = blk_engine_run(&c->engine, &r);
+    return rc == -E2BIG ? -EIO : rc;
 }
 
 /* scsi_command plus the retry policy: unit attentions (reported once after a
@@ -414,8 +365,7 @@ static int vscsi_write(struct blockdev *bd, uint64_t sector, const void *buf, ui
 /* A request the device can take as one command (whole blocks, a linear
  * buffer within the transfer and segment limits) goes into the queue and
  * returns at once; anything else goes through lba_io synchronously here.
- * A command that does not end GOOD is redone synchronously by poll, where
- * the retry policy and error messages of scsi_exec apply. */
+ * Either way its callback runs from poll. */
 static int vscsi_submit(struct blockdev *bd, struct bio *b)
 {
     struct vscsi_disk *d = to_disk(bd);
@@ -423,55 +373,31 @@ static int vscsi_submit(struct blockdev *bd, struct bio *b)
     struct lba_io *io = &d->lio;
     uint32_t per_lba = io->lba_size / SECTOR_SIZE;
     uint64_t bytes = (uint64_t)b->count * SECTOR_SIZE;
-    if (!c->broken && b->count && b->sector < bd->sectors && b->count <= bd->sectors - b->sector &&
+    if (b->count && b->sector < bd->sectors && b->count <= bd->sectors - b->sector &&
         b->sector % per_lba == 0 && b->count % per_lba == 0 && bytes <= io->max_bytes && dma_linear(b->buf, bytes)) {
-        struct scsi_slot *slot = slot_get(c);
-        if (!slot) return -EAGAIN;
         uint8_t cdb[16] = {b->write ? OP_WRITE_16 : OP_READ_16};
         put_be64(cdb + 2, b->sector / per_lba);
         put_be32(cdb + 10, b->count / per_lba);
-        int rc = post(c, slot, d->target, cdb, sizeof cdb, b->buf, (uint32_t)bytes, b->write);
-        if (rc == 0) {
-            slot->io.bio = b;
-            slot->disk = d;
-            slot->io.started_ns = clock_monotonic_ns();
-            c->async_busy++;
-            return 0;
-        }
-        slot->io.busy = false;
-        if (rc == -ENOSPC && c->async_busy > 0) return -EAGAIN;
+        struct scsi_request r = {.target = d->target, .cdb = cdb, .cdb_len = sizeof cdb, .data = b->buf,
+                                 .len = (uint32_t)bytes, .write = b->write};
+        b->dev_priv = d; /* for scsi_redo */
+        int rc = blk_engine_submit(&c->engine, b, &r);
+        if (rc == 0) return 0;
+        /* Out of descriptors with nothing in flight: it will never fit. */
+        if (rc == -EAGAIN && blk_engine_busy(&c->engine)) return -EAGAIN;
     }
-    b->status = c->broken ? -EIO : lba_io_transfer(io, b->sector, b->buf, b->count, b->write);
-    bio_list_add(&c->finished, b);
+    blk_engine_finish_bio(&c->engine, b, lba_io_transfer(io, b->sector, b->buf, b->count, b->write));
     return 0;
 }
 
-/* Redo, synchronously and with scsi_exec's retry policy, the asynchronous
- * commands that did not end GOOD (unit attention, busy, errors). Each slot
- * is freed first, so the synchronous path always finds one. */
-static void run_retries(struct vscsi_ctrl *c)
+static int scsi_redo(struct blk_engine *e, struct bio *b)
 {
-    for (int i = 0; i < SLOT_COUNT; i++) {
-        struct scsi_slot *s = &c->slots[i];
-        if (!s->io.busy || !s->retry) continue;
-        struct bio *b = s->io.bio;
-        struct vscsi_disk *d = s->disk;
-        s->io.bio = NULL;
-        s->retry = false;
-        s->io.busy = false;
-        c->async_busy--;
-        b->status = c->broken ? -EIO : lba_io_transfer(&d->lio, b->sector, b->buf, b->count, b->write);
-        bio_list_add(&c->finished, b);
-    }
+    (void)e;
+    struct vscsi_disk *d = b->dev_priv;
+    return lba_io_transfer(&d->lio, b->sector, b->buf, b->count, b->write);
 }
 
-static int vscsi_poll(struct blockdev *bd)
-{
-    struct vscsi_ctrl *c = to_disk(bd)->ctrl;
-    reap(c);
-    run_retries(c);
-    return bio_list_complete(&c->finished);
-}
+static int vscsi_poll(struct blockdev *bd) { return blk_engine_poll(&to_disk(bd)->ctrl->engine); }
 
 int virtio_scsi_flush(struct blockdev *bd)
 {
@@ -623,6 +549,9 @@ static const char *ctrl_setup(struct vscsi_ctrl *c, struct heap *h)
         c->slots[i].dma_phys = c->slots_phys + i * PAGE_SIZE;
         c->slots[i].dma = phys_to_virt(c->slots[i].dma_phys);
     }
+    format_sn(c->engine_name, sizeof c->engine_name, "virtio-scsi %02x:%02x.%x", c->vp.pci.bus, c->vp.pci.dev,
+              c->vp.pci.fn);
+    blk_engine_init(&c->engine, &scsi_engine_ops, c->engine_name, SLOT_COUNT, REQUEST_TIMEOUT_NS);
     virtio_pci_driver_ok(&c->vp);
     return NULL;
 }
@@ -650,7 +579,7 @@ int virtio_scsi_probe(struct heap *h, struct pci_device *dev, struct blockdev **
 
     uint32_t max_target = virtio_pci_cfg_read32(&c->vp, CFG_MAX_CHANNEL_TARGET) >> 16;
     int found = 0;
-    for (uint32_t t = 0; t <= MIN(max_target, (uint32_t)MAX_TARGET_SCANNED) && found < max && !c->broken; t++) {
+    for (uint32_t t = 0; t <= MIN(max_target, (uint32_t)MAX_TARGET_SCANNED) && found < max && !c->engine.broken; t++) {
         struct vscsi_disk *d = scan_target(c, (uint8_t)t);
         if (d) out[found++] = &d->bd;
     }
@@ -660,7 +589,7 @@ int virtio_scsi_probe(struct heap *h, struct pci_device *dev, struct blockdev **
          * timed out and the device may still write into it. */
         dev_info("virtio-scsi %02x:%02x.%x: no disks\n", dev->bus, dev->dev, dev->fn);
         virtio_pci_fail(&c->vp);
-        if (!c->broken) ctrl_free(c);
+        if (!c->engine.broken) ctrl_free(c);
         return 0;
     }
     post_event_buffers(c);

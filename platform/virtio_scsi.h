@@ -1,8 +1,8 @@
 /* virtio-scsi over the modern PCI transport (0x1af4:0x1048): each direct-access
  * disk found at LUN 0 of targets 0..max_target becomes a struct blockdev.
  * Commands go to the first request queue: synchronously through read/write,
- * up to 32 at once through submit/poll; completions are polled, and
- * virtio_scsi_complete is the drain an interrupt handler would call. */
+ * up to 32 at once through submit/poll. Tags, waiting and timeouts are the
+ * block request engine's (blk_engine.h); completions are polled. */
 #pragma once
 #include "../klib/types.h"
 #include "../klib/heap.h"
@@ -15,6 +15,3 @@
 int virtio_scsi_probe(struct heap *h, struct pci_device *dev, struct blockdev **out, int max);
 /* SYNCHRONIZE CACHE for the whole disk. 0 or a negative errno. */
 int virtio_scsi_flush(struct blockdev *bd);
-/* Mark finished requests of the disk's controller done (callbacks run
- * later, from poll). */
-void virtio_scsi_complete(struct blockdev *bd);
