@@ -73,7 +73,7 @@ static void vm_sizes(struct process *p, struct vm_sizes *s)
 {
     *s = (struct vm_sizes){ 0 };
     uint64_t irq = spin_lock_irqsave(&p->vm.lock);
-    for (struct vma *v = p->vm.vmas; v; v = v->next) {
+    for (struct vma *v = vma_first(&p->vm); v; v = vma_next(v)) {
         uint64_t len = v->end - v->start;
         s->total += len;
         if (v->flags & VM_STACK) {
@@ -182,7 +182,7 @@ static void gen_maps(struct pseudo_node *n, struct pseudo_text *t)
 {
     struct process *p = proc();
     uint64_t irq = spin_lock_irqsave(&p->vm.lock);
-    for (struct vma *v = p->vm.vmas; v; v = v->next) {
+    for (struct vma *v = vma_first(&p->vm); v; v = vma_next(v)) {
         const char *name = v->flags & VM_HEAP ? "[heap]" : v->flags & VM_STACK ? "[stack]" : v->name;
         /* [vdso], [vvar] and [anon:...] are names, not files: no device or inode. */
         bool file = name == v->name && name && name[0] != '[';

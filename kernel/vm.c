@@ -12,7 +12,7 @@ void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top)
 {
     vm->heap = h;
     vm->root = root;
-    vm->vmas = NULL;
+    vm->regions = (struct avl_tree){ .root = NULL, .update = vm_region_update };
     vm->mmap_top = mmap_top;
     vm->brk_start = vm->brk = 0;
     vm->lock.locked = 0;
@@ -24,6 +24,44 @@ uint64_t vm_pte_flags(uint32_t flags)
     if (flags & VM_WRITE) f |= PTE_W;
     if (!(flags & VM_EXEC)) f |= PTE_NX;
     return f;
+}
+
+struct vma *vma_ending_after(struct vm *vm, uint64_t addr)
+{
+    /* Regions do not overlap, so their ends are in the same order as their starts. */
+    struct vma *found = NULL;
+    for (struct avl_node *n = vm->regions.root; n;) {
+        if (vma_of(n)->end > addr) {
+            found = vma_of(n);
+            n = n->left;
+        } else {
+            n = n->right;
+        }
+    }
+    return found;
+}
+
+static void insert_sorted(struct vm *vm, struct vma *n)
+{
+    struct avl_node **link = &vm->regions.root, *parent = NULL;
+    while (*link) {
+        parent = *link;
+        link = n->start < vma_of(parent)->start ? &parent->left : &parent->right;
+    }
+    avl_link(&vm->regions, &n->node, parent, link);
+}
+
+/* v's bounds moved without passing a neighbour: its summaries follow. */
+static void resized(struct vm *vm, struct vma *v)
+{
+    avl_changed(&vm->regions, &v->node);
+}
+
+static void vma_delete(struct vm *vm, struct vma *v)
+{
+    avl_erase(&vm->regions, &v->node);
+    if (v->file) file_put(v->file);
+    deallocate(vm->heap, v, sizeof *v);
 }
 
 static struct vma *vma_new(struct vm *vm, uint64_t start, uint64_t end, uint32_t flags)
@@ -45,9 +83,9 @@ static struct vma *vma_split_tail(struct vm *vm, struct vma *v, uint64_t at)
     tail->file = v->file;
     tail->file_end = v->file_end;
     if (tail->file) file_get(tail->file);
-    tail->next = v->next;
-    v->next = tail;
     v->end = at;
+    resized(vm, v);
+    insert_sorted(vm, tail);
     return tail;
 }
 
@@ -61,32 +99,29 @@ static void release_pages(struct vm *vm, uint64_t start, uint64_t end)
     }
 }
 
-/* Cut [start, end) out of the VMA list, splitting regions at the edges. */
+/* Cut [start, end) out of the regions, splitting regions at the edges. */
 static int carve(struct vm *vm, uint64_t start, uint64_t end)
 {
-    struct vma **link = &vm->vmas;
-    while (*link) {
-        struct vma *v = *link;
-        if (v->end <= start || v->start >= end) {
-            link = &v->next;
-            continue;
-        }
+    struct vma *v = vma_ending_after(vm, start);
+    while (v && v->start < end) {
         if (v->start < start && v->end > end) {
-            struct vma *tail = vma_split_tail(vm, v, end);
-            if (!tail) return -ENOMEM;
+            if (!vma_split_tail(vm, v, end)) return -ENOMEM;
             v->end = start;
-            link = &tail->next;
+            resized(vm, v);
+            break;
         } else if (v->start < start) {
             v->end = start;
-            link = &v->next;
+            resized(vm, v);
+            v = vma_next(v);
         } else if (v->end > end) {
             v->file_offset += end - v->start;
             v->start = end;
-            link = &v->next;
+            resized(vm, v);
+            break;
         } else {
-            *link = v->next;
-            if (v->file) file_put(v->file);
-            deallocate(vm->heap, v, sizeof *v);
+            struct vma *next = vma_next(v);
+            vma_delete(vm, v);
+            v = next;
         }
     }
     return 0;
@@ -104,20 +139,25 @@ static bool mergeable(const struct vma *a, const struct vma *b)
 /* Join mergeable neighbours into one region, as Linux does: mremap and
  * friends work on one region at a time, and /proc/self/maps shows one line
  * where the program made one mapping (grown, or split by mprotect and made
- * whole again). */
-static void merge_regions(struct vm *vm)
+ * whole again). Every change ends here, so no two regions outside the
+ * range just changed [start, end) can be mergeable: only the regions
+ * touching it, and their neighbours on either side, are looked at. */
+static void merge_regions(struct vm *vm, uint64_t start, uint64_t end)
 {
-    for (struct vma *a = vm->vmas; a && a->next;) {
-        struct vma *b = a->next;
+    struct vma *a = vma_ending_after(vm, start);
+    struct vma *before = a ? vma_prev(a) : vma_of(avl_last(&vm->regions));
+    if (before) a = before;
+    while (a && a->start <= end) {
+        struct vma *b = vma_next(a);
+        if (!b) break;
         if (!mergeable(a, b)) {
             a = b;
             continue;
         }
         a->end = b->end;
         a->file_end = b->file_end;
-        a->next = b->next;
-        if (b->file) file_put(b->file);
-        deallocate(vm->heap, b, sizeof *b);
+        vma_delete(vm, b);
+        resized(vm, a);
     }
 }
 
@@ -125,17 +165,9 @@ static void merge_regions(struct vm *vm)
 static bool covered(struct vm *vm, uint64_t start, uint64_t end)
 {
     uint64_t reached = start;
-    for (struct vma *v = vm->vmas; v && reached < end; v = v->next)
-        if (v->start <= reached && v->end > reached) reached = v->end;
+    for (struct vma *v = vma_ending_after(vm, start); v && reached < end && v->start <= reached; v = vma_next(v))
+        reached = v->end;
     return reached >= end;
-}
-
-static void insert_sorted(struct vm *vm, struct vma *n)
-{
-    struct vma **link = &vm->vmas;
-    while (*link && (*link)->start < n->start) link = &(*link)->next;
-    n->next = *link;
-    *link = n;
 }
 
 int vm_map_from(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags, const struct vm_source *src)
@@ -162,7 +194,7 @@ int vm_map_from(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags, con
     if (r == 0) {
         release_pages(vm, start, end);
         insert_sorted(vm, n);
-        merge_regions(vm);
+        merge_regions(vm, start, end);
     }
     spin_unlock_irqrestore(&vm->lock, irq);
     if (r) {
@@ -209,8 +241,7 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
     }
     /* Linux: a special mapping ([vvar]) can never be made writable, nor can
      * a shared mapping of a file not opened for writing. */
-    for (struct vma *v = vm->vmas; v; v = v->next) {
-        if (v->start >= end || v->end <= start || !(prot & VM_WRITE)) continue;
+    for (struct vma *v = vma_ending_after(vm, start); v && v->start < end && (prot & VM_WRITE); v = vma_next(v)) {
         bool read_only_file = (v->flags & VM_SHARED) && v->file && (v->file->flags & O_ACCMODE) != O_RDWR;
         if ((v->flags & VM_PINNED) || read_only_file) {
             spin_unlock_irqrestore(&vm->lock, irq);
@@ -218,8 +249,7 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
         }
     }
     /* Split at the edges, then retag the regions inside. */
-    for (struct vma *v = vm->vmas; v; v = v->next) {
-        if (v->end <= start || v->start >= end) continue;
+    for (struct vma *v = vma_ending_after(vm, start); v && v->start < end; v = vma_next(v)) {
         if (v->start < start) {
             if (!vma_split_tail(vm, v, start)) goto nomem;
             continue;
@@ -244,10 +274,12 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
             tlb_flush_page(va);
         }
     }
-    merge_regions(vm);
+    merge_regions(vm, start, end);
     spin_unlock_irqrestore(&vm->lock, irq);
     return 0;
 nomem:
+    /* Pieces already split and retagged may match their neighbours. */
+    merge_regions(vm, start, end);
     spin_unlock_irqrestore(&vm->lock, irq);
     return -ENOMEM;
 }
@@ -259,8 +291,7 @@ int vm_name_anon(struct vm *vm, uint64_t start, uint64_t len, const char *name)
     uint64_t irq = spin_lock_irqsave(&vm->lock);
     int r = 0;
     uint64_t covered = start;
-    for (struct vma *v = vm->vmas; v && covered < end; v = v->next) {
-        if (v->end <= covered || v->start >= end) continue;
+    for (struct vma *v = vma_ending_after(vm, start); v && covered < end && v->start < end; v = vma_next(v)) {
         if (v->start > covered) r = -ENOMEM;
         covered = v->end;
         bool anon = !v->file && !v->ino && !(v->flags & VM_PINNED) &&
@@ -268,8 +299,7 @@ int vm_name_anon(struct vm *vm, uint64_t start, uint64_t len, const char *name)
         if (!anon && !r) r = -EBADF;
     }
     if (covered < end && !r) r = -ENOMEM;
-    for (struct vma *v = vm->vmas; v && !r; v = v->next) {
-        if (v->end <= start || v->start >= end) continue;
+    for (struct vma *v = vma_ending_after(vm, start); v && !r && v->start < end; v = vma_next(v)) {
         if (v->start < start) {
             if (!vma_split_tail(vm, v, start)) r = -ENOMEM;
             continue;
@@ -277,16 +307,15 @@ int vm_name_anon(struct vm *vm, uint64_t start, uint64_t len, const char *name)
         if (v->end > end && !vma_split_tail(vm, v, end)) r = -ENOMEM;
         else v->name = name;
     }
-    merge_regions(vm);
+    merge_regions(vm, start, end);
     spin_unlock_irqrestore(&vm->lock, irq);
     return r;
 }
 
 struct vma *vm_find(struct vm *vm, uint64_t addr)
 {
-    for (struct vma *v = vm->vmas; v; v = v->next)
-        if (addr >= v->start && addr < v->end) return v;
-    return NULL;
+    struct vma *v = vma_ending_after(vm, addr);
+    return v && v->start <= addr ? v : NULL;
 }
 
 bool vm_range_mapped(struct vm *vm, uint64_t start, uint64_t len)
@@ -301,24 +330,6 @@ bool vm_range_free(struct vm *vm, uint64_t start, uint64_t len)
 {
     uint64_t end = start + len;
     if (end < start || end > USER_TOP) return false;
-    for (struct vma *v = vm->vmas; v; v = v->next)
-        if (v->start < end && v->end > start) return false;
-    return true;
-}
-
-uint64_t vm_find_free(struct vm *vm, uint64_t len)
-{
-    len = ALIGN_UP(len, PAGE_SIZE);
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
-    /* Walk gaps from the top down: collect the highest gap below mmap_top. */
-    uint64_t best = 0, prev_end = PAGE_SIZE * 16;
-    for (struct vma *v = vm->vmas;; v = v->next) {
-        uint64_t gap_end = v ? MIN(v->start, vm->mmap_top) : vm->mmap_top;
-        if (gap_end > prev_end && gap_end - prev_end >= len) best = gap_end - len;
-        if (!v) break;
-        prev_end = MAX(prev_end, v->end);
-        if (prev_end >= vm->mmap_top) break;
-    }
-    spin_unlock_irqrestore(&vm->lock, irq);
-    return best;
+    struct vma *v = vma_ending_after(vm, start);
+    return !v || v->start >= end;
 }

@@ -1,8 +1,10 @@
-/* The program's address space: a sorted list of regions (VMAs) over the
- * shared page table. Pages are filled lazily by vm_handle_fault. */
+/* The program's address space: regions (VMAs) in a balanced tree ordered
+ * by address, over the shared page table. Pages are filled lazily by
+ * vm_handle_fault. */
 #pragma once
 #include "../klib/types.h"
 #include "../klib/heap.h"
+#include "../klib/avl.h"
 #include "spinlock.h"
 
 #define VM_READ 1u
@@ -19,7 +21,12 @@ struct file;
 struct vma {
     uint64_t start, end;    /* page aligned, end exclusive */
     uint32_t flags;         /* VM_* */
-    struct vma *next;
+    /* In vm->regions by start. Each node also sums up its subtree: where
+     * its first region starts, where its last ends, and the largest gap
+     * between two of its regions, so finding room for a new mapping skips
+     * every subtree without one big enough (kernel/vm_gap.c). */
+    struct avl_node node;
+    uint64_t sub_start, sub_end, sub_gap;
     /* What /proc/self/maps shows: the file a mapping came from (an interned
      * path, see klib/intern.h) and where in it, or NULL for anonymous memory. */
     const char *name;
@@ -40,12 +47,20 @@ struct vm {
     struct heap *heap;
     uint64_t root;          /* page table (physical) */
     struct spinlock lock;
-    struct vma *vmas;
+    struct avl_tree regions;
     uint64_t mmap_top;      /* new mappings are placed below this */
     uint64_t brk_start, brk;
 };
 
 void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top);
+
+/* The regions in address order (vm->lock held, or the program stopped). */
+static inline struct vma *vma_of(struct avl_node *n) { return n ? container_of(n, struct vma, node) : NULL; }
+static inline struct vma *vma_first(struct vm *vm) { return vma_of(avl_first(&vm->regions)); }
+static inline struct vma *vma_next(struct vma *v) { return vma_of(avl_next(&v->node)); }
+static inline struct vma *vma_prev(struct vma *v) { return vma_of(avl_prev(&v->node)); }
+/* The lowest region ending above addr: the one holding addr if any. */
+struct vma *vma_ending_after(struct vm *vm, uint64_t addr);
 
 /* What a new region maps: anonymous memory (zeros) unless `file` is set. */
 struct vm_source {
@@ -105,5 +120,7 @@ int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error);
  * is copied first), for the kernel to write; its kernel address or NULL. */
 void *vm_page_for_kernel_write(struct vm *vm, uint64_t addr);
 
+/* For the region tree (kernel/vm_gap.c): recompute a node's summary. */
+void vm_region_update(struct avl_node *n);
 /* For vm_fault.c: the page-table bits for a region's flags. */
 uint64_t vm_pte_flags(uint32_t flags);

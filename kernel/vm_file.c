@@ -28,8 +28,7 @@ int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mappe
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
     int first_error = 0;
     uint64_t covered = start;
-    for (struct vma *v = vm->vmas; v; v = v->next) {
-        if (v->end <= start || v->start >= end) continue;
+    for (struct vma *v = vma_ending_after(vm, start); v && v->start < end; v = vma_next(v)) {
         if (v->start > covered) first_error = first_error ? first_error : (require_mapped ? -ENOMEM : 0);
         covered = MAX(covered, v->end);
         if (!(v->flags & VM_SHARED) || !v->file) continue;
@@ -46,7 +45,7 @@ int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mappe
 int vm_writeback_file(struct vm *vm, const void *node)
 {
     int first_error = 0;
-    for (struct vma *v = vm->vmas; v; v = v->next) {
+    for (struct vma *v = vma_first(vm); v; v = vma_next(v)) {
         if (!(v->flags & VM_SHARED) || !v->file || v->file->node != node) continue;
         for (uint64_t va = v->start; page_next(vm->root, &va, v->end); va += PAGE_SIZE) {
             int r = write_back_page(vm, v->file, va, v->file_offset + (va - v->start));
@@ -63,7 +62,7 @@ static void forget_pages(struct vm *vm, const void *node, uint64_t from, uint64_
 {
     from = ALIGN_UP(from, PAGE_SIZE);
     uint64_t irq = spin_lock_irqsave(&vm->lock);
-    for (struct vma *v = vm->vmas; v; v = v->next) {
+    for (struct vma *v = vma_first(vm); v; v = vma_next(v)) {
         if (!v->file || v->file->node != node) continue;
         /* Only pages that are all file: an ELF segment's bss is its own. */
         uint64_t last = MIN(v->end, ALIGN_DOWN(v->file_end, PAGE_SIZE)), *pte;

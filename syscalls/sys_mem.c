@@ -39,7 +39,7 @@ static bool within_limits(struct vm *vm, uint64_t start, uint64_t len, uint32_t 
     if (lim[RLIMIT_AS].cur == RLIM_INFINITY && lim[RLIMIT_DATA].cur == RLIM_INFINITY) return true;
     uint64_t total = len, data = is_data(flags) ? len : 0;
     uint64_t irq = spin_lock_irqsave(&vm->lock);
-    for (const struct vma *v = vm->vmas; v; v = v->next) {
+    for (struct vma *v = vma_first(vm); v; v = vma_next(v)) {
         uint64_t size = v->end - v->start;
         uint64_t lo = MAX(v->start, start), hi = MIN(v->end, start + len);
         if (lo < hi) size -= hi - lo;
