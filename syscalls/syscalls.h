@@ -178,3 +178,7 @@ long sys_kill(int pid, int sig);
 long sys_tkill(int tid, int sig);
 long sys_tgkill(int tgid, int tid, int sig);
 long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout, uint64_t uaddr2, uint32_t val3);
+long sys_futex_waitv(uint64_t uwaiters, unsigned nr, unsigned flags, uint64_t utimeout, int clockid);
+long sys_timerfd_create(int clock, int flags);
+long sys_timerfd_settime(int fd, int flags, uint64_t unew, uint64_t uold);
+long sys_timerfd_gettime(int fd, uint64_t ucur);

@@ -122,8 +122,11 @@ const struct syscall_def syscall_table[SYSCALL_COUNT] = {
     [273] = S(sys_set_robust_list, "pu"),
     [280] = S(sys_utimensat, "fspx"),
     [281] = S(sys_epoll_pwait, "fpddpu"),
+    [283] = S(sys_timerfd_create, "dx"),
     [284] = S(sys_eventfd, "u"),
     [285] = S(sys_fallocate, "fxdd"),
+    [286] = S(sys_timerfd_settime, "fxpp"),
+    [287] = S(sys_timerfd_gettime, "fp"),
     [290] = S(sys_eventfd2, "ux"),
     [291] = S(sys_epoll_create1, "x"),
     [292] = S(sys_dup3, "ffx"),
@@ -146,4 +149,5 @@ const struct syscall_def syscall_table[SYSCALL_COUNT] = {
     [437] = S(sys_openat2, "fspu"),
     [439] = S(sys_faccessat2, "fsox"),
     [441] = S(sys_epoll_pwait2, "fpdppu"),
+    [449] = S(sys_futex_waitv, "puxpd"),
 };

@@ -1,0 +1,58 @@
+/* Shared by the futex system calls (sys_futex.c, futex_pi.c,
+ * sys_futex_waitv.c): the waiter, its bucket and the word checks.
+ *
+ * Atomicity of the word: the kernel is not preempted and runs one CPU, so
+ * a read followed by a write of a user word, with nothing between them that
+ * can sleep, is atomic to the program's threads. WAKE_OP and the PI
+ * operations rely on that (futex_word_update); SMP needs a user cmpxchg
+ * with a fault fixup in its place. */
+#pragma once
+#include "../klib/types.h"
+#include "../kernel/wait.h"
+
+#define FUTEX_BITSET_ANY 0xffffffffu
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK 0x3fffffffu
+
+struct vm;
+
+struct futex_waiter {
+    struct waiter w;
+    struct vm *vm;              /* the key: (address space, address) */
+    uint64_t uaddr;
+    uint32_t bitset;            /* WAIT_BITSET's; ANY for the rest */
+    /* The bucket it is on, or was on when a waker took it off. Requeue
+     * changes it (and uaddr) holding both buckets' locks; read under the
+     * lock it names. */
+    struct wait_queue *bucket;
+    /* futex_waitv: the one waiter that sleeps for all of the thread's
+     * entries (woken with each); NULL when w sleeps for itself. */
+    struct waiter *sleeper;
+    bool pi;                    /* LOCK_PI waiter: only UNLOCK_PI hands it the word */
+    int tid;                    /* PI: the owner TID it will get */
+};
+
+/* The bucket a word hashes to. */
+struct wait_queue *futex_bucket(uint64_t uaddr);
+/* The address rules of Linux's futex key: misaligned EINVAL, outside the
+ * user range EFAULT, and (shared futexes only) unmapped EFAULT. */
+long futex_check_address(uint64_t uaddr, bool shared);
+/* A timeout as the futex calls take it: NULL none; else validated, then a
+ * monotonic deadline (absolute ones on the realtime or monotonic clock). */
+long futex_deadline(uint64_t utimeout, bool absolute, bool realtime, uint64_t *deadline);
+/* Join fw's bucket (fw->vm, uaddr, bitset set by the caller; after
+ * wait_begin). */
+void futex_enqueue(struct futex_waiter *fw);
+/* Leave whatever bucket fw is on now; true when a waker took it off first
+ * (it was woken, or handed a PI lock). Afterwards no waker touches fw. */
+bool futex_unqueue(struct futex_waiter *fw);
+/* Make a waiter that a waker just unlinked runnable (and its waitv sleeper). */
+void futex_wake_one(struct futex_waiter *fw);
+/* Read the word, let update compute the new value (return false: leave it
+ * alone), write it back; *old gets the value read. 0 or -EFAULT. See the
+ * atomicity note above. */
+long futex_word_update(uint64_t uaddr, uint32_t *old, bool (*update)(uint32_t old, uint32_t *new, void *arg), void *arg);
+
+long futex_lock_pi(uint64_t uaddr, uint64_t utimeout, bool realtime, bool trylock, bool shared);
+long futex_unlock_pi(uint64_t uaddr, bool shared);

@@ -1,0 +1,97 @@
+/* The PI futex operations: the word holds the owner's TID, with
+ * FUTEX_WAITERS set while someone waits in the kernel, so the owner's
+ * user-space unlock (a cmpxchg of TID to 0) fails and comes here. One CPU
+ * and one priority for every thread leave nothing to inherit: the lock is
+ * handed to the oldest waiter (FIFO), which Linux's PI does among equals.
+ * Not done: robust-list OWNER_DIED recovery when an owner exits holding
+ * the lock, and the requeue-to-PI pair (WAIT_REQUEUE_PI, CMP_REQUEUE_PI:
+ * ENOSYS). */
+#include "syscalls.h"
+#include "../kernel/process.h"
+#include "../kernel/usercopy.h"
+#include "futex_internal.h"
+
+struct take {
+    int tid;
+    bool taken;       /* the word had no owner: now ours */
+    int owner;        /* else its owner */
+};
+
+/* Free: take it (keeping OWNER_DIED, as Linux, for the new owner to see;
+ * WAITERS if others already wait in the kernel). Owned: mark WAITERS. */
+static bool take_or_mark(uint32_t old, uint32_t *new, void *arg)
+{
+    struct take *t = arg;
+    t->owner = (int)(old & FUTEX_TID_MASK);
+    t->taken = t->owner == 0;
+    if (t->taken) *new = (uint32_t)t->tid | (old & (FUTEX_OWNER_DIED | FUTEX_WAITERS));
+    else *new = old | FUTEX_WAITERS;
+    return t->taken || (t->owner != t->tid && !(old & FUTEX_WAITERS));
+}
+
+long futex_lock_pi(uint64_t uaddr, uint64_t utimeout, bool realtime, bool trylock, bool shared)
+{
+    long r = futex_check_address(uaddr, shared);
+    if (r < 0) return r;
+    uint64_t deadline;
+    r = futex_deadline(utimeout, true, realtime, &deadline);
+    if (r < 0) return r;
+    struct process *p = current_process();
+    struct take t = { .tid = current_thread()->tid };
+    struct futex_waiter fw = { .vm = process_vm(p), .uaddr = uaddr, .bitset = FUTEX_BITSET_ANY, .pi = true, .tid = t.tid };
+    wait_begin(&fw.w, deadline);
+    /* Queued before the word is marked: an unlock that sees WAITERS finds us. */
+    futex_enqueue(&fw);
+    uint32_t old;
+    if (futex_word_update(uaddr, &old, take_or_mark, &t) < 0) r = -EFAULT;
+    else if (t.taken) r = 0;
+    else if (t.owner == t.tid) r = -EDEADLK;
+    else if (!process_has_thread(p, t.owner)) r = -ESRCH;
+    else if (trylock) r = -EAGAIN;   /* EWOULDBLOCK */
+    else {
+        while (!waiter_dequeued(&fw.w) && (r = wait_sleep(&fw.w)) == 0) {}
+    }
+    /* Taken off the queue by UNLOCK_PI: it wrote our TID into the word. */
+    if (futex_unqueue(&fw) && !t.taken) r = 0;
+    wait_end(NULL, &fw.w);
+    return r;
+}
+
+long futex_unlock_pi(uint64_t uaddr, bool shared)
+{
+    long r = futex_check_address(uaddr, shared);
+    if (r < 0) return r;
+    int tid = current_thread()->tid;
+    uint32_t word;
+    if (copy_from_user(&word, uaddr, sizeof word) < 0) return -EFAULT;
+    if ((int)(word & FUTEX_TID_MASK) != tid) return -EPERM;
+    /* Written back unchanged first, so the write under the bucket lock
+     * below finds the page present and writable and cannot fault. */
+    if (copy_to_user(uaddr, &word, sizeof word) < 0) return -EFAULT;
+    struct vm *vm = process_vm(current_process());
+    struct wait_queue *q = futex_bucket(uaddr);
+    uint64_t flags = spin_lock_irqsave(&q->lock);
+    struct futex_waiter *next = NULL;
+    bool more = false;
+    struct waiter **link = NULL;
+    for (struct waiter **pp = &q->first; *pp; pp = &(*pp)->next) {
+        struct futex_waiter *fw = container_of(*pp, struct futex_waiter, w);
+        if (!fw->pi || fw->vm != vm || fw->uaddr != uaddr) continue;
+        if (next) {
+            more = true;
+            break;
+        }
+        next = fw;
+        link = pp;
+    }
+    uint32_t now = next ? (uint32_t)next->tid | (more ? FUTEX_WAITERS : 0) : 0;
+    r = copy_to_user(uaddr, &now, sizeof now) < 0 ? -EFAULT : 0;
+    if (next && r == 0) {
+        *link = next->w.next;
+        next->w.next = NULL;
+        __atomic_store_n(&next->w.queue, NULL, __ATOMIC_RELEASE);
+        futex_wake_one(next);
+    }
+    spin_unlock_irqrestore(&q->lock, flags);
+    return r;
+}
