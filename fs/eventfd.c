@@ -40,7 +40,8 @@ static int64_t eventfd_read(struct file *f, void *buf, size_t n, uint64_t off)
         }
         spin_unlock_irqrestore(&e->lock, irq);
         if (f->flags & O_NONBLOCK) return -EAGAIN;
-        wait_until(&e->changed, readable, e, WAIT_FOREVER);
+        int r = wait_until(&e->changed, readable, e, WAIT_FOREVER);
+        if (r) return r;    /* a signal: EINTR or a restart (kernel/signal.c) */
     }
 }
 
@@ -73,7 +74,8 @@ static int64_t eventfd_write(struct file *f, const void *buf, size_t n, uint64_t
         spin_unlock_irqrestore(&e->lock, irq);
         if (f->flags & O_NONBLOCK) return -EAGAIN;
         struct room r = { e, add };
-        wait_until(&e->changed, has_room, &r, WAIT_FOREVER);
+        int w = wait_until(&e->changed, has_room, &r, WAIT_FOREVER);
+        if (w) return w;    /* a signal: EINTR or a restart (kernel/signal.c) */
     }
 }
 

@@ -4,6 +4,8 @@
  * that wait is the deadlock Linux would give too.) */
 #include "pipe.h"
 #include "../kernel/wait.h"
+#include "../kernel/process.h"
+#include "../kernel/signal.h"
 #include "../klib/errno.h"
 #include "../klib/string.h"
 
@@ -63,7 +65,8 @@ static int64_t pipe_read(struct file *f, void *out, size_t n, uint64_t off)
         spin_unlock_irqrestore(&p->lock, irq);
         if (eof) return 0;
         if (f->flags & O_NONBLOCK) return -EAGAIN;
-        wait_until(&p->readable, can_read, p, WAIT_FOREVER);
+        int r = wait_until(&p->readable, can_read, p, WAIT_FOREVER);
+        if (r) return r;    /* a signal: EINTR or a restart (kernel/signal.c) */
     }
 }
 
@@ -75,7 +78,11 @@ static int64_t pipe_write(struct file *f, const void *in, size_t n, uint64_t off
         uint64_t irq = spin_lock_irqsave(&p->lock);
         if (!p->readers) {
             spin_unlock_irqrestore(&p->lock, irq);
-            return put ? (int64_t)put : -EPIPE;   /* SIGPIPE arrives with signal delivery */
+            if (put) return (int64_t)put;
+            /* Linux's pair: the writer gets SIGPIPE (default: death), and
+             * EPIPE if it handles or ignores it. */
+            signal_send_thread(current_thread(), &(struct ksiginfo){ .signo = SIGPIPE, .code = SI_USER, .w2 = PROCESS_PID });
+            return -EPIPE;
         }
         size_t before = put;
         while (put < n && p->len < PIPE_SIZE) {
@@ -89,7 +96,8 @@ static int64_t pipe_write(struct file *f, const void *in, size_t n, uint64_t off
         if (put > before) wake_all(&p->readable);
         if (put < n) {
             if (f->flags & O_NONBLOCK) return put ? (int64_t)put : -EAGAIN;
-            wait_until(&p->writable, can_write, p, WAIT_FOREVER);
+            int r = wait_until(&p->writable, can_write, p, WAIT_FOREVER);
+            if (r) return put ? (int64_t)put : r;
         }
     }
     return (int64_t)put;

@@ -176,6 +176,7 @@ size_t console_read(char *buf, size_t n)
         }
         spin_unlock_irqrestore(&input.lock, irq);
         /* Nothing yet: COM1's interrupt wakes us when a byte (or EOF) comes. */
-        wait_until(&input.readers, input_ready, NULL, WAIT_FOREVER);
+        int r = wait_until(&input.readers, input_ready, NULL, WAIT_FOREVER);
+        if (r) return r;    /* a signal: EINTR or a restart (kernel/signal.c) */
     }
 }

@@ -6,6 +6,7 @@
 #include "vm.h"
 #include "../fs/vfs.h"
 #include "sched.h"
+#include "signal.h"
 
 #define PATH_MAX_LEN 4096
 #define NSIG 64
@@ -36,6 +37,12 @@ struct thread {
     uint64_t clear_child_tid;
     uint64_t robust_list, robust_len;
     uint64_t sigmask;
+    /* Signals (kernel/signal.c), under proc->sig_lock: those sent to this
+     * thread, its alternate stack, and the wait a signal must end. */
+    struct sig_queue sigq;
+    struct sig_altstack altstack;
+    struct waiter *waiting;
+    uint64_t fault_trapno, fault_err, fault_addr;   /* the fault a queued SIGSEGV etc. came from */
     uint64_t fs_base;
     /* Data moving between the program and a file passes through here: big
      * enough that a large read or write reaches the file system in few calls. */
@@ -83,8 +90,9 @@ struct process {
     struct thread *threads;         /* every live thread, newest first */
     unsigned live_threads;
     int next_tid;
-    struct spinlock sig_lock;
+    struct spinlock sig_lock;       /* sigactions, shared_sig, every thread's sigq/altstack/waiting/sigmask */
     struct sigaction_k sigactions[NSIG];
+    struct sig_queue shared_sig;    /* sent to the process (kill), for any thread */
     uint32_t umask;
     char name[16];
     uint64_t start_ns;

@@ -1,5 +1,5 @@
 /* What happens when the CPU traps: exceptions from the program become the
- * signal Linux would send (for now: the program dies with 128+signal);
+ * signal Linux would send (a handler's, or the default: exit 128+signal);
  * exceptions in the kernel are bugs and panic; interrupts go to drivers. */
 #include "trap.h"
 #include "sched.h"
@@ -10,6 +10,7 @@
 #include "process.h"
 #include "mm.h"
 #include "usercopy.h"
+#include "signal.h"
 #include "../klib/errno.h"
 #include "../syscalls/syscalls.h"
 
@@ -23,7 +24,6 @@ static const char *const exception_names[32] = {
     "SIMD floating point", "virtualization", "control protection",
 };
 
-enum { SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11 };
 
 static int signal_for_exception(uint64_t vector)
 {
@@ -63,9 +63,42 @@ static NORETURN void kernel_fault(struct trap_frame *f, uint64_t cr2)
     machine_exit(EXIT_KERNEL_PANIC);
 }
 
+/* si_code and si_addr of a fault, as Linux fills them. */
+static int fault_code(const struct trap_frame *f, int sig, uint64_t cr2, uint64_t *addr)
+{
+    *addr = f->rip;
+    switch (f->vector) {
+    case 0: return FPE_INTDIV;
+    case 19: case 16: {
+        uint32_t st = 0;
+        if (f->vector == 19) __asm__ volatile("stmxcsr %0" : "=m"(st));
+        else __asm__ volatile("fnstsw %w0" : "=a"(st));
+        return (st & 1) ? FPE_FLTINV : (st & 4) ? FPE_FLTDIV : (st & 8) ? FPE_FLTOVF
+             : (st & 16) ? FPE_FLTUND : (st & 32) ? FPE_FLTRES : 0;
+    }
+    case 1: return TRAP_TRACE;
+    case 6: return ILL_ILLOPN;
+    case 17: *addr = cr2; return BUS_ADRALN;
+    case 14: {
+        *addr = cr2;
+        /* Access to a mapped region it may not touch vs nothing there. */
+        struct vm *vm = kernel.process ? process_vm(kernel.process) : NULL;
+        return (f->error & 1) || (vm && cr2 < USER_TOP && vm_range_mapped(vm, cr2 & ~(PAGE_SIZE - 1), PAGE_SIZE))
+                   ? SEGV_ACCERR : SEGV_MAPERR;
+    }
+    default:
+        (void)sig;
+        *addr = 0;
+        return SI_KERNEL;   /* general protection, int3 */
+    }
+}
+
 static void user_fault(struct trap_frame *f, uint64_t cr2)
 {
     int sig = signal_for_exception(f->vector);
+    uint64_t addr;
+    int code = fault_code(f, sig, cr2, &addr);
+    if (signal_fault(sig, code, addr, f)) return;   /* a handler takes it on the way out */
     const char *name = exception_names[f->vector] ? exception_names[f->vector] : "exception";
     if (f->vector == 14)
         kprintf("pith: segmentation fault: %s of address %lx at ip %lx\n",
@@ -104,9 +137,7 @@ void trap_handler(struct trap_frame *f)
     bool from_user = (f->cs & 3) == 3;
     if (f->vector >= 32) {
         irq_dispatch((int)f->vector);
-        /* Only on the way to ring 3: the kernel itself is never preempted. */
-        if (from_user) sched_preempt_point();
-        return;
+        return;     /* to ring 3 through user_return (kernel/signal.c): preemption, signals */
     }
     uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
     if (f->vector == 14) {

@@ -72,6 +72,10 @@ trap_common:
         cld
         movq %rsp, %rdi
         call trap_handler
+        testb $3, 144(%rsp)             /* frame's CS: back to ring 3? */
+        jz trap_exit
+        movq %rsp, %rdi
+        call user_return                /* the one return-to-user point: preemption, signals */
         jmp trap_exit
 
         .globl trap_exit
@@ -109,6 +113,8 @@ syscall_entry:
         sti
         movq %rsp, %rdi
         call syscall_dispatch
+        movq %rsp, %rdi
+        call user_return
         jmp trap_exit
 
 /* Table of the 256 stubs for idt_init. */

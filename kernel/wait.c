@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "percpu.h"
 #include "sched.h"
+#include "signal.h"
 #include "../klib/errno.h"
 
 /* A pending wake is the waiter's own flag, set under its queue's lock (or
@@ -25,9 +26,9 @@ static void sleep_point(struct waiter *w)
     irq_restore(flags);
 }
 
-/* The EINTR hook: a signal for this thread ends any wait. No signals are
- * delivered yet. */
-static bool signal_pending(void) { return false; }
+/* The EINTR hook: a signal this thread does not block ends any wait; the
+ * sender wakes the waiter signal_wait_begin recorded. */
+static bool signal_pending(void) { return signal_pending_current(); }
 
 static void deadline_passed(struct timer *t)
 {
@@ -40,6 +41,7 @@ void wait_begin(struct waiter *w, uint64_t deadline_ns)
 {
     *w = (struct waiter){ .thread = this_cpu()->current, .deadline_ns = deadline_ns };
     if (deadline_ns != WAIT_FOREVER) timer_add(&w->timeout, deadline_ns, deadline_passed);
+    signal_wait_begin(w);
 }
 
 void wait_enqueue(struct wait_queue *q, struct waiter *w)
@@ -78,6 +80,7 @@ bool waiter_dequeued(struct waiter *w)
 void wait_end(struct wait_queue *q, struct waiter *w)
 {
     if (w->deadline_ns != WAIT_FOREVER) timer_cancel(&w->timeout);
+    signal_wait_end(w);
     if (!q) return;
     /* Taken even when a waker already unlinked w: its unlock then
      * guarantees that waker is done touching w before w goes away. */

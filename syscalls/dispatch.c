@@ -56,9 +56,11 @@ void syscall_dispatch(struct trap_frame *f)
     uint64_t nr = f->rax;
     uint64_t a[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
     long ret = -ENOSYS;
+    /* The unused error slot keeps the number, for restarting the call
+     * after a signal (kernel/signal.c), as Linux's orig_ax. */
+    f->error = nr;
     if (nr < SYSCALL_COUNT && syscall_table[nr].fn)
         ret = syscall_table[nr].fn(a[0], a[1], a[2], a[3], a[4], a[5]);
     if (kernel.trace) trace(nr, a, ret);
     f->rax = (uint64_t)ret;
-    sched_preempt_point();
 }

@@ -1,0 +1,482 @@
+/* Signals: sending, the EINTR hook for waits, and delivery on the one way
+ * back to ring 3 (user_return, called from kernel/trap_entry.S for system
+ * calls and traps from ring 3). A handler runs on a Linux x86_64
+ * rt_sigframe built on the user stack (or the alternate stack): programs,
+ * libcs and debuggers read its ucontext and siginfo, so their layout is
+ * Linux's ABI exactly; rt_sigreturn reads the context back.
+ *
+ * Locking: the process's sig_lock guards dispositions, every pending set,
+ * masks, alternate stacks and the waiter a signal must wake. Order:
+ * sig_lock -> threads_lock, and sig_lock -> wait_queue/run_queue (a send
+ * wakes the target's waiter under it). No user memory is touched under it. */
+#include "signal.h"
+#include "process.h"
+#include "trap.h"
+#include "sched.h"
+#include "wait.h"
+#include "percpu.h"
+#include "console.h"
+#include "segments.h"
+#include "usercopy.h"
+#include "mm.h"
+#include "../klib/string.h"
+#include "../klib/errno.h"
+
+/* --- The frame a handler sees: Linux's UAPI layouts (asm/sigcontext.h,
+ * asm/ucontext.h, asm-generic/siginfo.h), x86_64 only. --- */
+struct user_sigcontext {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2;
+    uint64_t fpstate;           /* user address of the 512-byte FXSAVE image */
+    uint64_t reserved1[8];
+};
+
+struct user_stack {
+    uint64_t ss_sp;
+    int32_t ss_flags;
+    int32_t pad;
+    uint64_t ss_size;
+};
+
+struct user_ucontext {
+    uint64_t uc_flags, uc_link;
+    struct user_stack uc_stack;
+    struct user_sigcontext uc_mcontext;
+    uint64_t uc_sigmask;        /* the kernel's sigset: 64 bits */
+};
+
+struct user_siginfo {
+    struct ksiginfo head;
+    uint8_t rest[128 - sizeof(struct ksiginfo)];
+};
+
+struct rt_sigframe {
+    uint64_t pretcode;          /* the restorer: where the handler's ret goes */
+    struct user_ucontext uc;
+    struct user_siginfo info;
+};
+
+_Static_assert(sizeof(struct user_sigcontext) == 256, "sigcontext is Linux's");
+_Static_assert(sizeof(struct user_ucontext) == 304, "ucontext is Linux's");
+_Static_assert(sizeof(struct rt_sigframe) == 440, "rt_sigframe is Linux's");
+_Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "siginfo follows ucontext");
+
+#define FPSTATE_SIZE 512
+#define UC_SIGCONTEXT_SS 0x2
+#define UC_STRICT_RESTORE_SS 0x4
+#define RED_ZONE 128
+/* A syscall frame's error slot holds the call's number (Linux's orig_ax);
+ * this value there means "do not restart". */
+#define SYSCALL_NO_RESTART UINT64_MAX
+/* The flag bits a program may change through sigreturn (Linux's FIX_EFLAGS). */
+#define RFLAGS_USER 0x50dd5ul   /* CF PF AF ZF SF TF DF OF RF AC */
+#define RFLAGS_TF 0x100ul
+#define RFLAGS_DF 0x400ul
+#define RFLAGS_RF 0x10000ul
+
+static const uint64_t UNBLOCKABLE = SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP);
+/* Faults are taken before anything else pending, as Linux does. */
+static const uint64_t SYNCHRONOUS = SIG_BIT(SIGSEGV) | SIG_BIT(SIGBUS) | SIG_BIT(SIGILL) |
+                                    SIG_BIT(SIGTRAP) | SIG_BIT(SIGFPE);
+
+static bool default_ignores(int sig)
+{
+    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+static bool default_stops(int sig)
+{
+    return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* Whether sig would be thrown away on arrival, under sig_lock. Stop
+ * signals count: there is no job control to stop for. */
+static bool ignored(struct process *p, int sig)
+{
+    if (sig == SIGKILL) return false;
+    uint64_t h = p->sigactions[sig - 1].handler;
+    return h == SIG_IGN || (h == SIG_DFL && (default_ignores(sig) || default_stops(sig)));
+}
+
+static void queue_signal(struct sig_queue *q, const struct ksiginfo *info)
+{
+    int sig = info->signo;
+    if (q->pending & SIG_BIT(sig)) return;      /* standard signals do not queue */
+    q->pending |= SIG_BIT(sig);
+    q->info[sig - 1] = *info;
+}
+
+/* End t's wait, if it is in one: it sees signal_pending and returns EINTR. */
+static void kick(struct thread *t)
+{
+    if (t->waiting) wake_waiter(t->waiting);
+}
+
+static void note_dropped(int sig, const char *why)
+{
+    if (kernel.trace) kprintf("[trace] signal %d %s\n", sig, why);
+}
+
+void signal_send_thread(struct thread *t, const struct ksiginfo *info)
+{
+    struct process *p = t->proc;
+    int sig = info->signo;
+    if (sig == SIGKILL) process_exit_signal(SIGKILL);
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    if (ignored(p, sig) && !(t->sigmask & SIG_BIT(sig))) {
+        spin_unlock_irqrestore(&p->sig_lock, flags);
+        if (default_stops(sig)) note_dropped(sig, "would stop the program: ignored (no job control)");
+        return;
+    }
+    queue_signal(&t->sigq, info);
+    if (!(t->sigmask & SIG_BIT(sig))) kick(t);
+    spin_unlock_irqrestore(&p->sig_lock, flags);
+}
+
+struct pick {
+    int sig;
+    struct thread *chosen;
+};
+
+static void pick_unblocking(struct thread *t, void *arg)
+{
+    struct pick *k = arg;
+    if (!k->chosen && !(t->sigmask & SIG_BIT(k->sig))) k->chosen = t;
+}
+
+void signal_send_process(struct process *p, const struct ksiginfo *info)
+{
+    int sig = info->signo;
+    if (sig == SIGKILL) process_exit_signal(SIGKILL);
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    if (ignored(p, sig)) {
+        spin_unlock_irqrestore(&p->sig_lock, flags);
+        if (default_stops(sig)) note_dropped(sig, "would stop the program: ignored (no job control)");
+        return;
+    }
+    queue_signal(&p->shared_sig, info);
+    /* Prefer the sender (it is running and delivers on its way out), else
+     * any thread that does not block the signal. */
+    struct thread *self = current_thread();
+    struct pick k = { .sig = sig, .chosen = NULL };
+    if (self && self->proc == p && !(self->sigmask & SIG_BIT(sig))) k.chosen = self;
+    else process_for_each_thread(p, pick_unblocking, &k);
+    if (k.chosen) kick(k.chosen);
+    spin_unlock_irqrestore(&p->sig_lock, flags);
+}
+
+bool signal_fault(int sig, int code, uint64_t addr, const struct trap_frame *f)
+{
+    struct thread *t = current_thread();
+    struct process *p = t->proc;
+    struct ksiginfo info = { .signo = sig, .code = code, .w2 = addr };
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    struct sigaction_k *a = &p->sigactions[sig - 1];
+    /* A fault cannot wait: blocked or ignored, it gets the default action
+     * (Linux's force_sig), which also ends a handler that faults again. */
+    if ((t->sigmask & SIG_BIT(sig)) || a->handler == SIG_IGN) {
+        a->handler = SIG_DFL;
+        t->sigmask &= ~SIG_BIT(sig);
+    }
+    bool handled = a->handler != SIG_DFL;
+    if (handled) {
+        queue_signal(&t->sigq, &info);
+        t->fault_trapno = f->vector;
+        t->fault_err = f->error;
+        t->fault_addr = addr;
+    }
+    spin_unlock_irqrestore(&p->sig_lock, flags);
+    return handled;
+}
+
+static uint64_t pending_unblocked(struct thread *t)
+{
+    return (t->sigq.pending | t->proc->shared_sig.pending) & ~t->sigmask;
+}
+
+bool signal_pending_current(void)
+{
+    struct thread *t = current_thread();
+    if (!t || !t->proc) return false;
+    return __atomic_load_n(&t->sigq.pending, __ATOMIC_ACQUIRE) ||
+           __atomic_load_n(&t->proc->shared_sig.pending, __ATOMIC_ACQUIRE)
+               ? (pending_unblocked(t) != 0) : false;
+}
+
+void signal_wait_begin(struct waiter *w)
+{
+    struct thread *t = w->thread;
+    if (!t || !t->proc) return;
+    uint64_t flags = spin_lock_irqsave(&t->proc->sig_lock);
+    t->waiting = w;
+    spin_unlock_irqrestore(&t->proc->sig_lock, flags);
+}
+
+void signal_wait_end(struct waiter *w)
+{
+    struct thread *t = w->thread;
+    if (!t || !t->proc || t->waiting != w) return;
+    uint64_t flags = spin_lock_irqsave(&t->proc->sig_lock);
+    if (t->waiting == w) t->waiting = NULL;
+    spin_unlock_irqrestore(&t->proc->sig_lock, flags);
+}
+
+void signal_flush(struct process *p, int sig)
+{
+    /* Under sig_lock (the caller's). */
+    p->shared_sig.pending &= ~SIG_BIT(sig);
+    for (struct thread *t = p->threads; t; t = t->proc_next) t->sigq.pending &= ~SIG_BIT(sig);
+}
+
+bool signal_on_altstack(const struct thread *t, uint64_t sp)
+{
+    return t->altstack.size && sp > t->altstack.sp && sp - t->altstack.sp <= t->altstack.size;
+}
+
+/* Take the next signal to act on, synchronous ones first, then the lowest
+ * number; the thread's own before the process's. 0 if none. */
+static int dequeue(struct thread *t, struct ksiginfo *info, struct sigaction_k *act)
+{
+    struct process *p = t->proc;
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    int sig = 0;
+    struct sig_queue *qs[2] = { &t->sigq, &p->shared_sig };
+    for (int pass = 0; pass < 2 && !sig; pass++) {
+        for (int i = 0; i < 2 && !sig; i++) {
+            uint64_t ready = qs[i]->pending & ~t->sigmask;
+            if (pass == 0) ready &= SYNCHRONOUS;
+            if (!ready) continue;
+            sig = __builtin_ctzl(ready) + 1;
+            qs[i]->pending &= ~SIG_BIT(sig);
+            *info = qs[i]->info[sig - 1];
+        }
+    }
+    if (sig) *act = p->sigactions[sig - 1];
+    spin_unlock_irqrestore(&p->sig_lock, flags);
+    return sig;
+}
+
+/* System calls whose wait a handler ends with EINTR even under SA_RESTART
+ * (Linux's -ERESTARTNOHAND / restart-block cases); the rest restart. */
+static bool never_restarts(uint64_t nr)
+{
+    switch (nr) {
+    case 7: case 23: case 34: case 35: case 128: case 130: case 230: case 232:
+    case 270: case 271: case 281: case 441:
+        return true;   /* poll select pause nanosleep sigtimedwait sigsuspend clock_nanosleep epoll_wait pselect6 ppoll epoll_pwait epoll_pwait2 */
+    default:
+        return false;
+    }
+}
+
+/* A system call ended by a signal: run it again (rax = its number, rip back
+ * over the 2-byte SYSCALL) or let it return EINTR. */
+static void maybe_restart(struct trap_frame *f, const struct sigaction_k *act)
+{
+    if (f->vector != SYSCALL_VECTOR || (int64_t)f->rax != -EINTR || f->error == SYSCALL_NO_RESTART) return;
+    if (act && (!(act->flags & SA_RESTART) || never_restarts(f->error))) return;
+    f->rax = f->error;
+    f->rip -= 2;
+    f->error = SYSCALL_NO_RESTART;
+}
+
+static uint32_t mxcsr_mask(void)
+{
+    static uint32_t mask;
+    if (!mask) {
+        uint8_t area[FPSTATE_SIZE] __attribute__((aligned(16)));
+        __asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+        memcpy(&mask, area + 28, 4);
+        if (!mask) mask = 0xffbf;
+    }
+    return mask;
+}
+
+/* The FPU state a handler starts with (Linux gives it a fresh one). */
+static void fpu_reset(void)
+{
+    static uint8_t init[FPSTATE_SIZE] __attribute__((aligned(16)));
+    uint16_t fcw = 0x37f;
+    uint32_t mxcsr = 0x1f80;
+    memcpy(init, &fcw, 2);
+    memcpy(init + 24, &mxcsr, 4);
+    __asm__ volatile("fxrstor64 (%0)" : : "r"(init) : "memory");
+}
+
+/* Build the frame and point the thread at the handler; false if the frame
+ * could not be written (the caller forces SIGSEGV). */
+static bool setup_frame(struct thread *t, struct trap_frame *f, int sig, const struct ksiginfo *info,
+                        const struct sigaction_k *act)
+{
+    if (!(act->flags & SA_RESTORER) || act->handler >= USER_TOP || act->restorer >= USER_TOP) return false;
+    uint64_t sp = f->rsp - RED_ZONE;
+    struct sig_altstack alt = t->altstack;
+    bool on_alt = signal_on_altstack(t, f->rsp);
+    if ((act->flags & SA_ONSTACK) && alt.size && !(alt.flags & SS_DISABLE) && !on_alt) sp = alt.sp + alt.size;
+    else if (on_alt && f->rsp - RED_ZONE - sizeof(struct rt_sigframe) - FPSTATE_SIZE - 128 < alt.sp) return false;
+
+    uint64_t fp = (sp - FPSTATE_SIZE) & ~63ul;
+    uint64_t frame_at = ((fp - sizeof(struct rt_sigframe)) & ~15ul) - 8;
+
+    uint8_t fx[FPSTATE_SIZE] __attribute__((aligned(16)));
+    __asm__ volatile("fxsave64 (%0)" : : "r"(fx) : "memory");
+    memset(fx + 464, 0, 48);    /* sw_reserved: no magic, no extended state */
+
+    struct rt_sigframe frame;
+    memset(&frame, 0, sizeof frame);
+    frame.pretcode = act->restorer;
+    frame.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+    frame.uc.uc_stack.ss_sp = alt.sp;
+    frame.uc.uc_stack.ss_size = alt.size;
+    frame.uc.uc_stack.ss_flags = (int32_t)(!alt.size || (alt.flags & SS_DISABLE) ? SS_DISABLE
+                                            : on_alt ? SS_ONSTACK : 0) | (int32_t)(alt.flags & SS_AUTODISARM);
+    struct user_sigcontext *m = &frame.uc.uc_mcontext;
+    m->r8 = f->r8; m->r9 = f->r9; m->r10 = f->r10; m->r11 = f->r11;
+    m->r12 = f->r12; m->r13 = f->r13; m->r14 = f->r14; m->r15 = f->r15;
+    m->rdi = f->rdi; m->rsi = f->rsi; m->rbp = f->rbp; m->rbx = f->rbx;
+    m->rdx = f->rdx; m->rax = f->rax; m->rcx = f->rcx; m->rsp = f->rsp;
+    m->rip = f->rip; m->eflags = f->rflags;
+    m->cs = USER_CS;
+    m->ss = USER_DS;
+    if (info->code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP)) {
+        m->trapno = t->fault_trapno;
+        m->err = t->fault_err;
+        if (sig == SIGSEGV || sig == SIGBUS) m->cr2 = t->fault_addr;
+    }
+    m->oldmask = t->sigmask;
+    m->fpstate = fp;
+    frame.uc.uc_sigmask = t->sigmask;
+    frame.info.head = *info;
+
+    if (copy_to_user(fp, fx, sizeof fx) < 0) return false;
+    if (copy_to_user(frame_at, &frame, sizeof frame) < 0) return false;
+
+    if (alt.flags & SS_AUTODISARM) t->altstack = (struct sig_altstack){ .flags = SS_DISABLE };
+    f->rsp = frame_at;
+    f->rip = act->handler;
+    f->rdi = (uint64_t)sig;
+    f->rsi = frame_at + __builtin_offsetof(struct rt_sigframe, info);
+    f->rdx = frame_at + __builtin_offsetof(struct rt_sigframe, uc);
+    f->rax = 0;
+    f->rflags &= ~(RFLAGS_DF | RFLAGS_TF | RFLAGS_RF);
+    f->cs = USER_CS;
+    f->ss = USER_DS;
+    fpu_reset();
+    return true;
+}
+
+/* After the frame is on the stack: the handler's mask, SA_RESETHAND. */
+static void enter_handler(struct thread *t, int sig, const struct sigaction_k *act)
+{
+    struct process *p = t->proc;
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    t->sigmask |= act->mask;
+    if (!(act->flags & SA_NODEFER)) t->sigmask |= SIG_BIT(sig);
+    t->sigmask &= ~UNBLOCKABLE;
+    if (act->flags & SA_RESETHAND) p->sigactions[sig - 1].handler = SIG_DFL;
+    spin_unlock_irqrestore(&p->sig_lock, flags);
+}
+
+/* The frame could not be built: SIGSEGV, with the default action if SIGSEGV
+ * was what failed (Linux's force_sigsegv). */
+static void force_sigsegv(struct thread *t, int failed)
+{
+    struct process *p = t->proc;
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    if (failed == SIGSEGV) p->sigactions[SIGSEGV - 1].handler = SIG_DFL;
+    t->sigmask &= ~SIG_BIT(SIGSEGV);
+    queue_signal(&t->sigq, &(struct ksiginfo){ .signo = SIGSEGV, .code = SI_KERNEL });
+    spin_unlock_irqrestore(&p->sig_lock, flags);
+}
+
+static void deliver(struct trap_frame *f)
+{
+    struct thread *t = current_thread();
+    if (!t || !t->proc) return;
+    for (;;) {
+        if (!__atomic_load_n(&t->sigq.pending, __ATOMIC_ACQUIRE) &&
+            !__atomic_load_n(&t->proc->shared_sig.pending, __ATOMIC_ACQUIRE))
+            break;
+        struct ksiginfo info;
+        struct sigaction_k act;
+        int sig = dequeue(t, &info, &act);
+        if (!sig) break;
+        if (act.handler == SIG_IGN) continue;
+        if (act.handler == SIG_DFL) {
+            if (default_ignores(sig)) continue;
+            if (default_stops(sig)) {
+                note_dropped(sig, "would stop the program: ignored (no job control)");
+                continue;
+            }
+            process_exit_signal(sig);
+        }
+        maybe_restart(f, &act);
+        if (!setup_frame(t, f, sig, &info, &act)) {
+            kprintf("pith: cannot deliver signal %d (bad handler, restorer or stack): SIGSEGV\n", sig);
+            force_sigsegv(t, sig);
+            continue;
+        }
+        enter_handler(t, sig, &act);
+        return;
+    }
+    /* Nothing ran a handler: an interrupted call restarts (Linux). */
+    maybe_restart(f, NULL);
+}
+
+void user_return(struct trap_frame *f)
+{
+    sched_preempt_point();
+    deliver(f);
+}
+
+long signal_return(struct trap_frame *f)
+{
+    struct thread *t = current_thread();
+    struct process *p = t->proc;
+    /* The handler's ret popped pretcode: the frame starts 8 below. */
+    uint64_t frame_at = f->rsp - 8;
+    struct rt_sigframe frame;
+    uint8_t fx[FPSTATE_SIZE] __attribute__((aligned(16)));
+    f->error = SYSCALL_NO_RESTART;
+    if (copy_from_user(&frame, frame_at, sizeof frame) < 0) goto bad;
+    const struct user_sigcontext *m = &frame.uc.uc_mcontext;
+    /* iretq to a non-canonical rip faults in the kernel: refuse it here. */
+    if (m->rip >= USER_TOP) goto bad;
+    if (m->fpstate) {
+        if (copy_from_user(fx, m->fpstate, sizeof fx) < 0) goto bad;
+        uint32_t mxcsr;
+        memcpy(&mxcsr, fx + 24, 4);
+        if (mxcsr & ~mxcsr_mask()) goto bad;    /* fxrstor would #GP */
+    }
+    f->r8 = m->r8; f->r9 = m->r9; f->r10 = m->r10; f->r11 = m->r11;
+    f->r12 = m->r12; f->r13 = m->r13; f->r14 = m->r14; f->r15 = m->r15;
+    f->rdi = m->rdi; f->rsi = m->rsi; f->rbp = m->rbp; f->rbx = m->rbx;
+    f->rdx = m->rdx; f->rax = m->rax; f->rcx = m->rcx; f->rsp = m->rsp;
+    f->rip = m->rip;
+    f->rflags = (f->rflags & ~RFLAGS_USER) | (m->eflags & RFLAGS_USER);
+    f->cs = USER_CS;
+    f->ss = USER_DS;
+    if (m->fpstate) __asm__ volatile("fxrstor64 (%0)" : : "r"(fx) : "memory");
+    else fpu_reset();
+
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    t->sigmask = frame.uc.uc_sigmask & ~UNBLOCKABLE;
+    /* uc_stack: restored as sigaltstack would set it, errors ignored. */
+    const struct user_stack *s = &frame.uc.uc_stack;
+    if (!signal_on_altstack(t, f->rsp)) {
+        if (s->ss_flags & SS_DISABLE) t->altstack = (struct sig_altstack){ .flags = SS_DISABLE };
+        else if (s->ss_size >= MINSIGSTKSZ && !(s->ss_flags & ~(int32_t)(SS_ONSTACK | SS_AUTODISARM)))
+            t->altstack = (struct sig_altstack){ .sp = s->ss_sp, .size = s->ss_size,
+                                                 .flags = (uint32_t)s->ss_flags & SS_AUTODISARM };
+    }
+    spin_unlock_irqrestore(&p->sig_lock, flags);
+    return (long)f->rax;    /* dispatch stores the return value in rax */
+
+bad:
+    /* A corrupted frame: nothing sane to return to (Linux's SIGSEGV). */
+    kprintf("pith: rt_sigreturn with a bad frame at %lx: SIGSEGV\n", frame_at);
+    force_sigsegv(t, SIGSEGV);
+    return (long)f->rax;
+}
