@@ -84,10 +84,19 @@ long sys_time(uint64_t t)
 }
 
 /* Sleep until the monotonic clock reaches deadline: a wait on nothing but
- * the deadline, which always comes. */
-static void sleep_until(uint64_t deadline)
+ * the deadline, which always comes, or a signal (-EINTR). */
+static int sleep_until(uint64_t deadline)
 {
-    wait_until(NULL, NULL, NULL, deadline);
+    return wait_until(NULL, NULL, NULL, deadline);
+}
+
+/* An interrupted relative sleep tells the caller how much was left. */
+static long interrupted(uint64_t deadline, uint64_t urem)
+{
+    uint64_t now = clock_monotonic_ns(), left = deadline > now ? deadline - now : 0;
+    struct timespec_k t = { (int64_t)(left / NSEC), (int64_t)(left % NSEC) };
+    if (urem && copy_to_user(urem, &t, sizeof t) < 0) return -EFAULT;
+    return -EINTR;
 }
 
 static long read_timespec(uint64_t uts, uint64_t *ns)
@@ -104,8 +113,8 @@ long sys_nanosleep(uint64_t req, uint64_t rem)
     uint64_t ns;
     long r = read_timespec(req, &ns);
     if (r < 0) return r;
-    sleep_until(clock_monotonic_ns() + ns);
-    return 0;
+    uint64_t deadline = clock_monotonic_ns() + ns;
+    return sleep_until(deadline) == -EINTR ? interrupted(deadline, rem) : 0;
 }
 
 long sys_clock_nanosleep(int clk, int flags, uint64_t req, uint64_t rem)
@@ -117,6 +126,6 @@ long sys_clock_nanosleep(int clk, int flags, uint64_t req, uint64_t rem)
     if (r < 0) return r;
     uint64_t mono = clock_monotonic_ns();
     uint64_t deadline = (flags & TIMER_ABSTIME) ? (ns > now ? mono + (ns - now) : mono) : mono + ns;
-    sleep_until(deadline);
-    return 0;
+    if (sleep_until(deadline) != -EINTR) return 0;
+    return (flags & TIMER_ABSTIME) ? -EINTR : interrupted(deadline, rem);
 }

@@ -236,6 +236,35 @@ static void interrupted_read(int restart)
     close(rfd[1]);
 }
 
+/* A sleeping thread is woken by a signal even under SA_RESTART (Linux: a
+ * handler always ends nanosleep) and learns how much time was left. */
+static pthread_t sleeper;
+static volatile long sleep_result, sleep_errno, rem_ok;
+
+static void *sleep_long(void *arg)
+{
+    (void)arg;
+    struct timespec req = { 2, 0 }, rem = { -1, -1 };
+    errno = 0;
+    sleep_result = nanosleep(&req, &rem);
+    sleep_errno = errno;
+    rem_ok = rem.tv_sec >= 0 && rem.tv_nsec >= 0 && rem.tv_sec < 2 && (rem.tv_sec > 0 || rem.tv_nsec > 0);
+    return NULL;
+}
+
+static void interrupted_sleep(void)
+{
+    struct sigaction sa = { .sa_handler = counting, .sa_flags = SA_RESTART };
+    sigaction(SIGUSR1, &sa, NULL);
+    hits = 0;
+    pthread_create(&sleeper, NULL, sleep_long, NULL);
+    usleep(100000);
+    pthread_kill(sleeper, SIGUSR1);
+    pthread_join(sleeper, NULL);
+    printf("nanosleep: handler %d, result %ld %s, rem left %ld\n", hits, sleep_result,
+           sleep_errno == EINTR ? "EINTR" : "?", rem_ok);
+}
+
 static volatile double handler_sum;
 
 static void fpu_user(int sig)
@@ -268,6 +297,7 @@ int main(void)
     broken_pipe();
     interrupted_read(0);
     interrupted_read(1);
+    interrupted_sleep();
     fpu_preserved();
     printf("signals done\n");
     return 0;
