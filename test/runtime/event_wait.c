@@ -15,17 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            printf("FAILED line %d: %s (errno %d)\n", __LINE__, #cond, errno);          \
-            failures++;                                                                 \
-        }                                                                               \
-    } while (0)
-/* A call that must fail with exactly this errno. */
-#define FAILS(call, err) CHECK((call) == -1 && errno == (err))
+#include "checks.h"
 
 static double now_ms(void)
 {

@@ -46,14 +46,7 @@
 #define FUTEX_OP(op, oparg, cmp, cmparg) \
     ((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff))
 
-static int failures;
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            printf("FAILED line %d: %s (errno %d)\n", __LINE__, #cond, errno);          \
-            failures++;                                                                 \
-        }                                                                               \
-    } while (0)
+#include "checks.h"
 
 static long fx(uint32_t *a, int op, uint32_t val, uintptr_t t, uint32_t *a2, uint32_t v3)
 {

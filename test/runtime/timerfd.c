@@ -11,15 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            printf("FAILED line %d: %s (errno %d)\n", __LINE__, #cond, errno);          \
-            failures++;                                                                 \
-        }                                                                               \
-    } while (0)
-#define FAILS(call, err) CHECK((errno = 0, (call)) == -1 && errno == (err))
+#include "checks.h"
 
 static struct itimerspec spec(long value_ms, long interval_ms)
 {
