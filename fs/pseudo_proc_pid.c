@@ -164,13 +164,14 @@ static void gen_status(struct pseudo_node *n, struct pseudo_text *t)
                 "VmLib:\t%8lu kB\nVmPTE:\t%8u kB\nVmSwap:\t%8u kB\nHugetlbPages:\t%8u kB\n",
                 s.total / 1024, s.total / 1024, 0, 0, rss_kb, rss_kb, rss_kb - file_kb, file_kb, 0, s.data / 1024,
                 s.stack / 1024, s.exe / 1024, s.lib / 1024, 0, 0, 0);
-    text_printf(t, "CoreDumping:\t0\nTHP_enabled:\t0\nThreads:\t%u\nSigQ:\t0/31805\n"
-                "SigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
+    text_printf(t, "CoreDumping:\t0\nTHP_enabled:\t0\nThreads:\t%u\nSigQ:\t%lu/%lu\n"
+                "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
                 "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
                 "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
                 "Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tnot vulnerable\n"
                 "SpeculationIndirectBranch:\tnot affected\n",
-                p->live_threads, 0, 0, th ? th->sigmask : 0, ign, cgt);
+                p->live_threads, p->sig_queued, p->rlimits[RLIMIT_SIGPENDING].cur, th ? th->sigq.pending : 0,
+                p->shared_sig.pending, th ? th->sigmask : 0, ign, cgt);
     text_printf(t, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", cpumask);
     cpu_list(t);
     text_printf(t, "Mems_allowed:\t1\nMems_allowed_list:\t0\n"

@@ -118,6 +118,7 @@ void thread_exit(int status)
     bool last = --p->live_threads == 0;
     if (p->main_thread == t) p->main_thread = NULL;
     spin_unlock_irqrestore(&p->threads_lock, flags);
+    signal_thread_exit(t);
     if (last) process_exit(status);
     sched_exit_current();
 }

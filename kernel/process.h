@@ -42,6 +42,10 @@ struct thread {
     struct sig_queue sigq;
     struct sig_altstack altstack;
     struct waiter *waiting;
+    /* The thread's own: the mask a wait replaced (signal_wait_mask), back
+     * once the call returns or a handler's frame has saved it. */
+    uint64_t saved_sigmask;
+    bool restore_sigmask;
     uint64_t fault_trapno, fault_err, fault_addr;   /* the fault a queued SIGSEGV etc. came from */
     uint64_t fs_base;
     /* Data moving between the program and a file passes through here: big
@@ -93,6 +97,8 @@ struct process {
     struct spinlock sig_lock;       /* sigactions, shared_sig, every thread's sigq/altstack/waiting/sigmask */
     struct sigaction_k sigactions[NSIG];
     struct sig_queue shared_sig;    /* sent to the process (kill), for any thread */
+    uint64_t sig_queued;            /* instances holding a siginfo, against RLIMIT_SIGPENDING */
+    struct wait_queue signal_arrived;   /* woken on every send: signalfd readers and pollers */
     uint32_t umask;
     char name[16];
     uint64_t start_ns;

@@ -5,10 +5,12 @@
  * libcs and debuggers read its ucontext and siginfo, so their layout is
  * Linux's ABI exactly; rt_sigreturn reads the context back.
  *
- * Locking: the process's sig_lock guards dispositions, every pending set,
- * masks, alternate stacks and the waiter a signal must wake. Order:
- * sig_lock -> threads_lock, and sig_lock -> wait_queue/run_queue (a send
- * wakes the target's waiter under it). No user memory is touched under it. */
+ * Locking: the process's sig_lock guards dispositions, every pending set
+ * (kernel/sigqueue.c), masks, alternate stacks and the waiter a signal must
+ * wake. Order: sig_lock -> threads_lock, and sig_lock -> wait_queue/run_queue
+ * (a send wakes the target's waiter under it). No user memory is touched
+ * and nothing is allocated or freed under it; signalfd's queue
+ * (process.signal_arrived) is woken after it is dropped. */
 #include "signal.h"
 #include "process.h"
 #include "trap.h"
@@ -100,12 +102,19 @@ static bool ignored(struct process *p, int sig)
     return h == SIG_IGN || (h == SIG_DFL && (default_ignores(sig) || default_stops(sig)));
 }
 
-static void queue_signal(struct sig_queue *q, const struct ksiginfo *info)
+/* A real-time signal may need an entry: allocated before sig_lock is taken
+ * (nothing allocates under it), given back by finish_send if unused. */
+static struct sig_entry *spare_for(struct process *p, int sig)
 {
-    int sig = info->signo;
-    if (q->pending & SIG_BIT(sig)) return;      /* standard signals do not queue */
-    q->pending |= SIG_BIT(sig);
-    q->info[sig - 1] = *info;
+    return sig >= SIGRTMIN ? allocate(p->heap, sizeof(struct sig_entry)) : NULL;
+}
+
+/* After a send, with sig_lock released: return the unused spare and tell
+ * signalfd readers and pollers that something may be pending for them. */
+static void finish_send(struct process *p, struct sig_entry *spare, bool queued)
+{
+    if (spare) deallocate(p->heap, spare, sizeof *spare);
+    if (queued) wake_all(&p->signal_arrived);
 }
 
 /* End t's wait, if it is in one: it sees signal_pending and returns EINTR. */
@@ -119,20 +128,24 @@ static void note_dropped(int sig, const char *why)
     if (kernel.trace) kprintf("[trace] signal %d %s\n", sig, why);
 }
 
-void signal_send_thread(struct thread *t, const struct ksiginfo *info)
+int signal_send_thread(struct thread *t, const struct ksiginfo *info)
 {
     struct process *p = t->proc;
     int sig = info->signo;
     if (sig == SIGKILL) process_exit_signal(SIGKILL);
+    struct sig_entry *spare = spare_for(p, sig);
     uint64_t flags = spin_lock_irqsave(&p->sig_lock);
     if (ignored(p, sig) && !(t->sigmask & SIG_BIT(sig))) {
         spin_unlock_irqrestore(&p->sig_lock, flags);
+        finish_send(p, spare, false);
         if (default_stops(sig)) note_dropped(sig, "would stop the program: ignored (no job control)");
-        return;
+        return 0;
     }
-    queue_signal(&t->sigq, info);
-    if (!(t->sigmask & SIG_BIT(sig))) kick(t);
+    int r = sigqueue_add(p, &t->sigq, info, &spare);
+    if (!r && !(t->sigmask & SIG_BIT(sig))) kick(t);
     spin_unlock_irqrestore(&p->sig_lock, flags);
+    finish_send(p, spare, r == 0);
+    return r;
 }
 
 struct pick {
@@ -146,25 +159,31 @@ static void pick_unblocking(struct thread *t, void *arg)
     if (!k->chosen && !(t->sigmask & SIG_BIT(k->sig))) k->chosen = t;
 }
 
-void signal_send_process(struct process *p, const struct ksiginfo *info)
+int signal_send_process(struct process *p, const struct ksiginfo *info)
 {
     int sig = info->signo;
     if (sig == SIGKILL) process_exit_signal(SIGKILL);
+    struct sig_entry *spare = spare_for(p, sig);
     uint64_t flags = spin_lock_irqsave(&p->sig_lock);
     if (ignored(p, sig)) {
         spin_unlock_irqrestore(&p->sig_lock, flags);
+        finish_send(p, spare, false);
         if (default_stops(sig)) note_dropped(sig, "would stop the program: ignored (no job control)");
-        return;
+        return 0;
     }
-    queue_signal(&p->shared_sig, info);
-    /* Prefer the sender (it is running and delivers on its way out), else
-     * any thread that does not block the signal. */
-    struct thread *self = current_thread();
-    struct pick k = { .sig = sig, .chosen = NULL };
-    if (self && self->proc == p && !(self->sigmask & SIG_BIT(sig))) k.chosen = self;
-    else process_for_each_thread(p, pick_unblocking, &k);
-    if (k.chosen) kick(k.chosen);
+    int r = sigqueue_add(p, &p->shared_sig, info, &spare);
+    if (!r) {
+        /* Prefer the sender (it is running and delivers on its way out),
+         * else any thread that does not block the signal. */
+        struct thread *self = current_thread();
+        struct pick k = { .sig = sig, .chosen = NULL };
+        if (self && self->proc == p && !(self->sigmask & SIG_BIT(sig))) k.chosen = self;
+        else process_for_each_thread(p, pick_unblocking, &k);
+        if (k.chosen) kick(k.chosen);
+    }
     spin_unlock_irqrestore(&p->sig_lock, flags);
+    finish_send(p, spare, r == 0);
+    return r;
 }
 
 bool signal_fault(int sig, int code, uint64_t addr, const struct trap_frame *f)
@@ -182,7 +201,8 @@ bool signal_fault(int sig, int code, uint64_t addr, const struct trap_frame *f)
     }
     bool handled = a->handler != SIG_DFL;
     if (handled) {
-        queue_signal(&t->sigq, &info);
+        struct sig_entry *none = NULL;
+        sigqueue_add(p, &t->sigq, &info, &none);
         t->fault_trapno = f->vector;
         t->fault_err = f->error;
         t->fault_addr = addr;
@@ -223,11 +243,21 @@ void signal_wait_end(struct waiter *w)
     spin_unlock_irqrestore(&t->proc->sig_lock, flags);
 }
 
-void signal_flush(struct process *p, int sig)
+void signal_flush(struct process *p, int sig, struct sig_entry **dropped)
 {
     /* Under sig_lock (the caller's). */
-    p->shared_sig.pending &= ~SIG_BIT(sig);
-    for (struct thread *t = p->threads; t; t = t->proc_next) t->sigq.pending &= ~SIG_BIT(sig);
+    sigqueue_drop(p, &p->shared_sig, SIG_BIT(sig), dropped);
+    for (struct thread *t = p->threads; t; t = t->proc_next) sigqueue_drop(p, &t->sigq, SIG_BIT(sig), dropped);
+}
+
+void signal_thread_exit(struct thread *t)
+{
+    struct process *p = t->proc;
+    struct sig_entry *dropped = NULL;
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    sigqueue_drop(p, &t->sigq, ~0ul, &dropped);
+    spin_unlock_irqrestore(&p->sig_lock, flags);
+    sigqueue_free_list(p, dropped);
 }
 
 bool signal_on_altstack(const struct thread *t, uint64_t sp)
@@ -235,27 +265,80 @@ bool signal_on_altstack(const struct thread *t, uint64_t sp)
     return t->altstack.size && sp > t->altstack.sp && sp - t->altstack.sp <= t->altstack.size;
 }
 
-/* Take the next signal to act on, synchronous ones first, then the lowest
- * number; the thread's own before the process's. 0 if none. */
+/* Under sig_lock: the next signal in want, synchronous ones first, then
+ * the lowest number; the thread's own before the process's. 0 if none. */
+static int take_next(struct thread *t, uint64_t want, struct ksiginfo *info, struct sig_entry **spent)
+{
+    struct process *p = t->proc;
+    struct sig_queue *qs[2] = { &t->sigq, &p->shared_sig };
+    *spent = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < 2; i++) {
+            uint64_t ready = qs[i]->pending & want;
+            if (pass == 0) ready &= SYNCHRONOUS;
+            if (ready) return sigqueue_take(p, qs[i], __builtin_ctzl(ready) + 1, info, spent);
+        }
+    }
+    return 0;
+}
+
+int signal_dequeue(struct thread *t, uint64_t want, struct ksiginfo *info)
+{
+    struct process *p = t->proc;
+    struct sig_entry *spent;
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    int sig = take_next(t, want, info, &spent);
+    spin_unlock_irqrestore(&p->sig_lock, flags);
+    sigqueue_free_list(p, spent);
+    return sig;
+}
+
+bool signal_pending_in(uint64_t want)
+{
+    struct thread *t = current_thread();
+    return ((__atomic_load_n(&t->sigq.pending, __ATOMIC_ACQUIRE) |
+             __atomic_load_n(&t->proc->shared_sig.pending, __ATOMIC_ACQUIRE)) & want) != 0;
+}
+
+/* The next signal to act on, with its disposition read under the same lock. */
 static int dequeue(struct thread *t, struct ksiginfo *info, struct sigaction_k *act)
 {
     struct process *p = t->proc;
+    struct sig_entry *spent;
     uint64_t flags = spin_lock_irqsave(&p->sig_lock);
-    int sig = 0;
-    struct sig_queue *qs[2] = { &t->sigq, &p->shared_sig };
-    for (int pass = 0; pass < 2 && !sig; pass++) {
-        for (int i = 0; i < 2 && !sig; i++) {
-            uint64_t ready = qs[i]->pending & ~t->sigmask;
-            if (pass == 0) ready &= SYNCHRONOUS;
-            if (!ready) continue;
-            sig = __builtin_ctzl(ready) + 1;
-            qs[i]->pending &= ~SIG_BIT(sig);
-            *info = qs[i]->info[sig - 1];
-        }
-    }
+    int sig = take_next(t, ~t->sigmask, info, &spent);
     if (sig) *act = p->sigactions[sig - 1];
     spin_unlock_irqrestore(&p->sig_lock, flags);
+    sigqueue_free_list(p, spent);
     return sig;
+}
+
+void signal_wait_mask(uint64_t mask)
+{
+    struct thread *t = current_thread();
+    struct process *p = t->proc;
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    t->saved_sigmask = t->sigmask;
+    t->restore_sigmask = true;
+    t->sigmask = mask & ~UNBLOCKABLE;
+    spin_unlock_irqrestore(&p->sig_lock, flags);
+}
+
+/* Put back the mask signal_wait_mask replaced; false if none was. */
+static bool restore_wait_mask(struct thread *t)
+{
+    if (!t->restore_sigmask) return false;
+    struct process *p = t->proc;
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    t->sigmask = t->saved_sigmask;
+    t->restore_sigmask = false;
+    spin_unlock_irqrestore(&p->sig_lock, flags);
+    return true;
+}
+
+void signal_wait_mask_done(long result)
+{
+    if (result != -EINTR) restore_wait_mask(current_thread());
 }
 
 /* System calls whose wait a handler ends with EINTR even under SA_RESTART
@@ -345,15 +428,19 @@ static bool setup_frame(struct thread *t, struct trap_frame *f, int sig, const s
         m->err = t->fault_err;
         if (sig == SIGSEGV || sig == SIGBUS) m->cr2 = t->fault_addr;
     }
-    m->oldmask = t->sigmask;
+    /* A wait's temporary mask (sigsuspend, ppoll...) is not what the
+     * handler's return restores: the mask from before the wait is. */
+    uint64_t back = t->restore_sigmask ? t->saved_sigmask : t->sigmask;
+    m->oldmask = back;
     m->fpstate = fp;
-    frame.uc.uc_sigmask = t->sigmask;
+    frame.uc.uc_sigmask = back;
     frame.info.head = *info;
 
     if (copy_to_user(fp, fx, sizeof fx) < 0) return false;
     if (copy_to_user(frame_at, &frame, sizeof frame) < 0) return false;
 
     if (alt.flags & SS_AUTODISARM) t->altstack = (struct sig_altstack){ .flags = SS_DISABLE };
+    t->restore_sigmask = false;     /* the frame holds it now */
     f->rsp = frame_at;
     f->rip = act->handler;
     f->rdi = (uint64_t)sig;
@@ -387,7 +474,8 @@ static void force_sigsegv(struct thread *t, int failed)
     uint64_t flags = spin_lock_irqsave(&p->sig_lock);
     if (failed == SIGSEGV) p->sigactions[SIGSEGV - 1].handler = SIG_DFL;
     t->sigmask &= ~SIG_BIT(SIGSEGV);
-    queue_signal(&t->sigq, &(struct ksiginfo){ .signo = SIGSEGV, .code = SI_KERNEL });
+    struct sig_entry *none = NULL;
+    sigqueue_add(p, &t->sigq, &(struct ksiginfo){ .signo = SIGSEGV, .code = SI_KERNEL }, &none);
     spin_unlock_irqrestore(&p->sig_lock, flags);
 }
 
@@ -396,13 +484,20 @@ static void deliver(struct trap_frame *f)
     struct thread *t = current_thread();
     if (!t || !t->proc) return;
     for (;;) {
-        if (!__atomic_load_n(&t->sigq.pending, __ATOMIC_ACQUIRE) &&
-            !__atomic_load_n(&t->proc->shared_sig.pending, __ATOMIC_ACQUIRE))
-            break;
         struct ksiginfo info;
         struct sigaction_k act;
-        int sig = dequeue(t, &info, &act);
-        if (!sig) break;
+        int sig = 0;
+        if (__atomic_load_n(&t->sigq.pending, __ATOMIC_ACQUIRE) ||
+            __atomic_load_n(&t->proc->shared_sig.pending, __ATOMIC_ACQUIRE))
+            sig = dequeue(t, &info, &act);
+        if (!sig) {
+            /* Nothing ran a handler: an interrupted call restarts (Linux),
+             * and a wait's mask gives way to the one from before it, which
+             * may unblock something: look again. */
+            maybe_restart(f, NULL);
+            if (restore_wait_mask(t)) continue;
+            return;
+        }
         if (act.handler == SIG_IGN) continue;
         if (act.handler == SIG_DFL) {
             if (default_ignores(sig)) continue;
@@ -421,8 +516,6 @@ static void deliver(struct trap_frame *f)
         enter_handler(t, sig, &act);
         return;
     }
-    /* Nothing ran a handler: an interrupted call restarts (Linux). */
-    maybe_restart(f, NULL);
 }
 
 void user_return(struct trap_frame *f)

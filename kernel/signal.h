@@ -6,6 +6,8 @@
 
 #define SIG_MAX 64      /* Linux's _NSIG on x86_64: a 64-bit mask */
 #define SIG_BIT(sig) (1ul << ((sig) - 1))
+/* The kernel's first real-time signal (libcs keep a few for themselves). */
+#define SIGRTMIN 32
 
 #define SIGHUP 1
 #define SIGINT 2
@@ -44,6 +46,7 @@
 /* si_code values (Linux's). */
 #define SI_USER 0
 #define SI_KERNEL 0x80
+#define SI_QUEUE (-1)
 #define SI_TKILL (-6)
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
@@ -63,17 +66,29 @@
 #define SS_AUTODISARM (1u << 31)
 #define MINSIGSTKSZ 2048
 
-/* The first 32 bytes of a Linux siginfo: what any signal we raise carries
- * (the rest of the 128 is zero). w2 holds si_pid|si_uid<<32 or si_addr. */
+/* The first 48 bytes of a Linux siginfo (its kernel_siginfo): all a signal
+ * carries; the rest of the 128 is zero. w2 holds si_pid|si_uid<<32 or
+ * si_addr, w3 si_value (sigqueue) or si_status. */
 struct ksiginfo {
     int32_t signo, err, code, pad;
-    uint64_t w2, w3;
+    uint64_t w2, w3, w4, w5;
 };
 
-/* Standard signals do not queue: one slot per signal number. */
+/* One queued instance of a real-time signal (kernel/sigqueue.c). */
+struct sig_entry {
+    struct sig_entry *next;
+    struct ksiginfo info;
+};
+
+/* What is pending for a thread or a process. Standard signals coalesce:
+ * one slot per number. Real-time ones queue every instance, oldest first
+ * (a set bit with no entry: one instance whose siginfo was lost to the
+ * RLIMIT_SIGPENDING limit, as Linux does for kill()). */
 struct sig_queue {
-    uint64_t pending;
-    struct ksiginfo info[SIG_MAX];
+    uint64_t pending;           /* numbers with at least one instance */
+    uint64_t counted;           /* standard slots counted in process.sig_queued */
+    struct ksiginfo info[SIGRTMIN - 1];
+    struct sig_entry *first, *last;
 };
 
 struct sig_altstack {
@@ -88,9 +103,10 @@ struct waiter;
 
 /* Send sig to one thread (tkill, SIGPIPE, faults) or to the process (kill):
  * ignored signals are dropped, SIGKILL ends the program, anything else is
- * made pending and a thread that does not block it is woken. */
-void signal_send_thread(struct thread *t, const struct ksiginfo *info);
-void signal_send_process(struct process *p, const struct ksiginfo *info);
+ * made pending and a thread that does not block it is woken. 0, or -EAGAIN
+ * for a real-time signal over RLIMIT_SIGPENDING (unless sent by kill). */
+int signal_send_thread(struct thread *t, const struct ksiginfo *info);
+int signal_send_process(struct process *p, const struct ksiginfo *info);
 /* A fault in the program: true if a handler will take it (delivered on the
  * way out), false if the default action applies (the caller reports it). */
 bool signal_fault(int sig, int code, uint64_t addr, const struct trap_frame *f);
@@ -103,7 +119,32 @@ void signal_wait_end(struct waiter *w);
 void user_return(struct trap_frame *f);
 /* rt_sigreturn: the context saved by delivery, back into f. */
 long signal_return(struct trap_frame *f);
-/* The stored disposition changed to one that ignores: drop what is pending. */
-void signal_flush(struct process *p, int sig);
+/* The stored disposition changed to one that ignores: drop what is pending
+ * (under sig_lock; the dropped entries go on *dropped, for
+ * sigqueue_free_list once the lock is released). */
+void signal_flush(struct process *p, int sig, struct sig_entry **dropped);
+/* The calling thread ends: what was sent to it alone goes away. */
+void signal_thread_exit(struct thread *t);
+
+/* Take the next pending signal in want for t (its own, then the process's;
+ * synchronous ones first, then the lowest number, the oldest instance):
+ * its number (0: none) and siginfo. Takes sig_lock. */
+int signal_dequeue(struct thread *t, uint64_t want, struct ksiginfo *info);
+/* Whether a signal in want is pending for the current thread. */
+bool signal_pending_in(uint64_t want);
+
+/* ppoll, pselect6, epoll_pwait(2), sigsuspend: mask replaces the thread's
+ * own for the wait. signal_wait_mask_done(result) puts the old one back at
+ * once unless the wait ended with -EINTR; then delivery does, after a
+ * handler's frame has saved it (Linux's saved_sigmask), so the handler of
+ * the signal that ended the wait runs under the wait's mask. */
+void signal_wait_mask(uint64_t mask);
+void signal_wait_mask_done(long result);
+
+/* kernel/sigqueue.c, all under sig_lock except the frees. */
+int sigqueue_add(struct process *p, struct sig_queue *q, const struct ksiginfo *info, struct sig_entry **spare);
+int sigqueue_take(struct process *p, struct sig_queue *q, int sig, struct ksiginfo *info, struct sig_entry **spent);
+void sigqueue_drop(struct process *p, struct sig_queue *q, uint64_t sigs, struct sig_entry **dropped);
+void sigqueue_free_list(struct process *p, struct sig_entry *list);
 /* Whether the user stack pointer sp is on t's alternate stack. */
 bool signal_on_altstack(const struct thread *t, uint64_t sp);

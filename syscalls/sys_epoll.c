@@ -4,6 +4,7 @@
 #include "timeout.h"
 #include "../fs/epoll.h"
 #include "../kernel/process.h"
+#include "../kernel/signal.h"
 #include "../kernel/usercopy.h"
 
 #define EPOLL_MAX_EVENTS (0x7fffffff / (int)sizeof(struct epoll_event))
@@ -11,8 +12,6 @@
 #define EPOLL_BATCH 1024
 #define EPOLLEXCLUSIVE_OK (POLLIN | POLLOUT | POLLRDNORM | POLLRDBAND | POLLWRNORM | POLLWRBAND | POLLERR | POLLHUP | \
                            EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
-
-long check_sigmask_arg(uint64_t usigmask, uint64_t size);
 
 long sys_epoll_create1(int flags)
 {
@@ -84,10 +83,23 @@ long sys_epoll_wait(int epfd, uint64_t uevents, int max, int timeout_ms)
     return epoll_wait_until(epfd, uevents, max, deadline_from_ms(timeout_ms));
 }
 
+/* The wait under the caller's mask (signal_wait_mask, kernel/signal.h). */
+static long epoll_wait_masked(int epfd, uint64_t uevents, int max, uint64_t deadline, uint64_t usigmask,
+                              uint64_t size)
+{
+    uint64_t mask;
+    bool given;
+    long r = read_sigmask_arg(usigmask, size, &mask, &given);
+    if (r) return r;
+    if (given) signal_wait_mask(mask);
+    r = epoll_wait_until(epfd, uevents, max, deadline);
+    if (given) signal_wait_mask_done(r);
+    return r;
+}
+
 long sys_epoll_pwait(int epfd, uint64_t uevents, int max, int timeout_ms, uint64_t usigmask, uint64_t size)
 {
-    long r = check_sigmask_arg(usigmask, size);
-    return r ? r : epoll_wait_until(epfd, uevents, max, deadline_from_ms(timeout_ms));
+    return epoll_wait_masked(epfd, uevents, max, deadline_from_ms(timeout_ms), usigmask, size);
 }
 
 long sys_epoll_pwait2(int epfd, uint64_t uevents, int max, uint64_t uts, uint64_t usigmask, uint64_t size)
@@ -99,6 +111,5 @@ long sys_epoll_pwait2(int epfd, uint64_t uevents, int max, uint64_t uts, uint64_
         if (!timespec_valid(ts.sec, ts.nsec)) return -EINVAL;
         deadline = deadline_after((uint64_t)ts.sec, (uint64_t)ts.nsec);
     }
-    long r = check_sigmask_arg(usigmask, size);
-    return r ? r : epoll_wait_until(epfd, uevents, max, deadline);
+    return epoll_wait_masked(epfd, uevents, max, deadline, usigmask, size);
 }

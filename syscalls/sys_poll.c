@@ -6,6 +6,7 @@
 #include "timeout.h"
 #include "../fs/vfs.h"
 #include "../kernel/process.h"
+#include "../kernel/signal.h"
 #include "../kernel/usercopy.h"
 #include "../klib/string.h"
 
@@ -83,14 +84,22 @@ long sys_poll(uint64_t ufds, unsigned nfds, int timeout_ms)
     return do_poll(ufds, nfds, deadline);
 }
 
-/* The signal mask ppoll, pselect6 and epoll_pwait take: checked as Linux
- * checks it; applied once signals are delivered (nothing to unblock yet). */
-long check_sigmask_arg(uint64_t usigmask, uint64_t size)
+long read_sigmask_arg(uint64_t usigmask, uint64_t size, uint64_t *mask, bool *given)
 {
+    *given = false;
     if (!usigmask) return 0;
     if (size != SIGSET_SIZE) return -EINVAL;
-    uint64_t mask;
-    return copy_from_user(&mask, usigmask, sizeof mask) < 0 ? -EFAULT : 0;
+    if (copy_from_user(mask, usigmask, sizeof *mask) < 0) return -EFAULT;
+    *given = true;
+    return 0;
+}
+
+/* The wait under the caller's mask: in place for the wait, and, if a signal
+ * ended it, until that signal's handler frame has saved the old one. */
+static long masked(long r, bool given)
+{
+    if (given) signal_wait_mask_done(r);
+    return r;
 }
 
 /* A timespec timeout (ppoll, pselect6): NULL waits forever. */
@@ -117,11 +126,13 @@ static void write_back_timespec(uint64_t uts, uint64_t deadline)
 
 long sys_ppoll(uint64_t ufds, unsigned nfds, uint64_t uts, uint64_t usigmask, uint64_t sigsetsize)
 {
-    uint64_t deadline;
+    uint64_t deadline, mask;
+    bool given;
     long r = read_timeout(uts, &deadline);
-    if (!r) r = check_sigmask_arg(usigmask, sigsetsize);
+    if (!r) r = read_sigmask_arg(usigmask, sigsetsize, &mask, &given);
     if (r) return r;
-    r = do_poll(ufds, nfds, deadline);
+    if (given) signal_wait_mask(mask);
+    r = masked(do_poll(ufds, nfds, deadline), given);
     write_back_timespec(uts, deadline);
     return r;
 }
@@ -216,17 +227,16 @@ long sys_select(int n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t utv)
 
 long sys_pselect6(int n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t uts, uint64_t usig)
 {
-    uint64_t deadline;
+    /* { const sigset_t *mask; size_t size; }, read first as Linux does */
+    uint64_t sig[2] = { 0, 0 };
+    if (usig && copy_from_user(sig, usig, sizeof sig) < 0) return -EFAULT;
+    uint64_t deadline, mask;
+    bool given;
     long r = read_timeout(uts, &deadline);
+    if (!r) r = read_sigmask_arg(sig[0], sig[1], &mask, &given);
     if (r) return r;
-    if (usig) {
-        /* { const sigset_t *mask; size_t size; } */
-        uint64_t sig[2];
-        if (copy_from_user(sig, usig, sizeof sig) < 0) return -EFAULT;
-        r = check_sigmask_arg(sig[0], sig[1]);
-        if (r) return r;
-    }
-    r = do_select(n, uin, uout, uex, deadline);
+    if (given) signal_wait_mask(mask);
+    r = masked(do_select(n, uin, uout, uex, deadline), given);
     write_back_timespec(uts, deadline);
     return r;
 }

@@ -20,6 +20,7 @@ long sys_rt_sigaction(int sig, uint64_t act, uint64_t old, uint64_t size)
     struct process *p = current_process();
     struct sigaction_k k;
     if (act && copy_from_user(&k, act, sizeof k) < 0) return -EFAULT;
+    struct sig_entry *dropped = NULL;
     uint64_t flags = spin_lock_irqsave(&p->sig_lock);
     struct sigaction_k prev = p->sigactions[sig - 1];
     if (act) {
@@ -27,9 +28,10 @@ long sys_rt_sigaction(int sig, uint64_t act, uint64_t old, uint64_t size)
         p->sigactions[sig - 1] = k;
         /* Linux drops what is pending once the disposition ignores it. */
         bool dfl_ignores = sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
-        if (k.handler == SIG_IGN || (k.handler == SIG_DFL && dfl_ignores)) signal_flush(p, sig);
+        if (k.handler == SIG_IGN || (k.handler == SIG_DFL && dfl_ignores)) signal_flush(p, sig, &dropped);
     }
     spin_unlock_irqrestore(&p->sig_lock, flags);
+    sigqueue_free_list(p, dropped);
     if (old && copy_to_user(old, &prev, sizeof prev) < 0) return -EFAULT;
     return 0;
 }
@@ -129,8 +131,7 @@ long sys_kill(int pid, int sig)
     if (pid != PROCESS_PID && pid != 0 && pid != -1) return -ESRCH;
     if (sig == 0) return 0;
     struct ksiginfo info = user_info(sig, SI_USER);
-    signal_send_process(current_process(), &info);
-    return 0;
+    return signal_send_process(current_process(), &info);
 }
 
 struct find_tid {
@@ -144,22 +145,27 @@ static void match_tid(struct thread *t, void *arg)
     if (t->tid == f->tid) f->found = t;
 }
 
-static long send_to_thread(int tid, int sig)
+/* One CPU and a kernel that is not preempted: the target cannot exit
+ * between the lookup and the send. SMP needs a reference or thread exit
+ * under sig_lock here. */
+static struct thread *find_thread(int tid)
 {
-    if (sig < 0 || sig > NSIG) return -EINVAL;
     struct process *p = current_process();
-    /* One CPU and a kernel that is not preempted: the target cannot exit
-     * between the lookup and the send. SMP needs a reference or thread
-     * exit under sig_lock here. */
     uint64_t flags = spin_lock_irqsave(&p->sig_lock);
     struct find_tid f = { .tid = tid, .found = NULL };
     process_for_each_thread(p, match_tid, &f);
     spin_unlock_irqrestore(&p->sig_lock, flags);
-    if (!f.found) return -ESRCH;
+    return f.found;
+}
+
+static long send_to_thread(int tid, int sig)
+{
+    if (sig < 0 || sig > NSIG) return -EINVAL;
+    struct thread *t = find_thread(tid);
+    if (!t) return -ESRCH;
     if (sig == 0) return 0;
     struct ksiginfo info = user_info(sig, SI_TKILL);
-    signal_send_thread(f.found, &info);
-    return 0;
+    return signal_send_thread(t, &info);
 }
 
 long sys_tkill(int tid, int sig)
@@ -173,4 +179,71 @@ long sys_tgkill(int tgid, int tid, int sig)
     if (tgid <= 0 || tid <= 0) return -EINVAL;
     if (tgid != PROCESS_PID) return -ESRCH;
     return send_to_thread(tid, sig);
+}
+
+/* Whether Linux knows the layout of (sig, code): if not, the 80 bytes past
+ * kernel_siginfo must be zero (E2BIG), since they would be lost. */
+static bool known_layout(int sig, int code)
+{
+    if (code == SI_KERNEL) return true;
+    if (code > SI_USER) {
+        switch (sig) {
+        case SIGILL: return code <= 11;
+        case SIGFPE: return code <= 15;
+        case SIGSEGV: return code <= 10;
+        case SIGBUS: return code <= 5;
+        case SIGTRAP: return code <= 6;
+        case SIGCHLD: return code <= 6;
+        case 31: return code <= 2;      /* SIGSYS */
+        default: return code <= 6;      /* NSIGPOLL */
+        }
+    }
+    return code >= -7 || code == -60;   /* SI_DETHREAD..SI_USER, SI_ASYNCNL */
+}
+
+static long read_user_siginfo(int sig, uint64_t uinfo, struct ksiginfo *info)
+{
+    if (copy_from_user(info, uinfo, sizeof *info) < 0) return -EFAULT;
+    info->signo = sig;
+    if (!known_layout(sig, info->code)) {
+        uint8_t rest[128 - sizeof *info];
+        if (copy_from_user(rest, uinfo + sizeof *info, sizeof rest) < 0) return -EFAULT;
+        for (size_t i = 0; i < sizeof rest; i++)
+            if (rest[i]) return -E2BIG;
+    }
+    return 0;
+}
+
+/* Not even a program may pretend a signal came from the kernel or from
+ * kill/tgkill (si_code >= 0, SI_TKILL), except to itself: Linux compares
+ * with the calling thread's id. */
+static bool may_claim(const struct ksiginfo *info, int pid)
+{
+    return (info->code < 0 && info->code != SI_TKILL) || pid == current_thread()->tid;
+}
+
+long sys_rt_sigqueueinfo(int pid, int sig, uint64_t uinfo)
+{
+    struct ksiginfo info;
+    long r = read_user_siginfo(sig, uinfo, &info);
+    if (r) return r;
+    if (!may_claim(&info, pid)) return -EPERM;
+    if (pid != PROCESS_PID) return -ESRCH;
+    if (sig < 0 || sig > NSIG) return -EINVAL;
+    if (sig == 0) return 0;
+    return signal_send_process(current_process(), &info);
+}
+
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, uint64_t uinfo)
+{
+    struct ksiginfo info;
+    long r = read_user_siginfo(sig, uinfo, &info);
+    if (r) return r;
+    if (tgid <= 0 || tid <= 0) return -EINVAL;
+    if (!may_claim(&info, tid)) return -EPERM;
+    struct thread *target = tgid == PROCESS_PID ? find_thread(tid) : NULL;
+    if (!target) return -ESRCH;
+    if (sig < 0 || sig > NSIG) return -EINVAL;
+    if (sig == 0) return 0;
+    return signal_send_thread(target, &info);
 }

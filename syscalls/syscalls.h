@@ -180,6 +180,16 @@ long sys_tgkill(int tgid, int tid, int sig);
 long sys_rt_sigpending(uint64_t set, uint64_t size);
 long sys_sigaltstack(uint64_t ss, uint64_t old);
 long sys_rt_sigreturn(void);
+long sys_pause(void);
+long sys_rt_sigsuspend(uint64_t mask, uint64_t size);
+long sys_rt_sigtimedwait(uint64_t set, uint64_t info, uint64_t ts, uint64_t size);
+long sys_rt_sigqueueinfo(int pid, int sig, uint64_t info);
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, uint64_t info);
+long sys_signalfd(int fd, uint64_t mask, uint64_t size);
+long sys_signalfd4(int fd, uint64_t mask, uint64_t size, int flags);
+/* The sigmask argument of ppoll, pselect6 and epoll_pwait(2), read as
+ * Linux reads it (syscalls/sys_poll.c); *given false when it is NULL. */
+long read_sigmask_arg(uint64_t usigmask, uint64_t size, uint64_t *mask, bool *given);
 long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout, uint64_t uaddr2, uint32_t val3);
 long sys_futex_waitv(uint64_t uwaiters, unsigned nr, unsigned flags, uint64_t utimeout, int clockid);
 long sys_timerfd_create(int clock, int flags);
