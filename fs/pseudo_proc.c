@@ -17,13 +17,13 @@
 static uint32_t ncpus(void) { return kernel.ncpus ? kernel.ncpus : 1; }
 static uint64_t ticks(uint64_t ns) { return ns / (1000000000 / PSEUDO_HZ); }
 
-/* Time the program has run, and time the CPUs have idled, in ticks. With one
- * process and no accounting of kernel time, the program's age is its CPU time. */
+/* Time the program has run (its CPU time), and time the CPUs have idled,
+ * in ticks. */
 static void cpu_times(uint64_t *busy, uint64_t *idle)
 {
     uint64_t now = clock_monotonic_ns();
     uint64_t up = ticks(now) * ncpus();
-    *busy = ticks(now - current_process()->start_ns);
+    *busy = ticks(cputime_total(cputime_process(current_process())));
     if (*busy > up) *busy = up;
     *idle = up - *busy;
 }

@@ -116,11 +116,11 @@ static void gen_stat(struct pseudo_node *n, struct pseudo_text *t)
     uint64_t ign, cgt;
     signal_masks(p, &ign, &cgt);
     struct thread *th = current_thread();
-    uint64_t run = ticks(clock_monotonic_ns() - p->start_ns);
-    text_printf(t, "%d (%s) R 0 %d %d 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 %u 0 %lu %lu %lu "
+    struct cputime cpu = cputime_process(p);
+    text_printf(t, "%d (%s) R 0 %d %d 0 -1 4194560 0 0 0 0 %lu %lu 0 0 20 0 %u 0 %lu %lu %lu "
                 "18446744073709551615 %lu %lu %lu 0 0 0 %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 "
                 "0 0 %lu 0 0 0 0 0\n",
-                PROCESS_PID, comm, PROCESS_PID, PROCESS_PID, run, p->live_threads, ticks(p->start_ns), s.total,
+                PROCESS_PID, comm, PROCESS_PID, PROCESS_PID, ticks(cpu.user_ns), ticks(cpu.sys_ns), p->live_threads, ticks(p->start_ns), s.total,
                 pseudo_resident_pages(NULL), s.code_start, s.code_end, s.stack_end,
                 th ? th->sigmask : 0, ign, cgt, p->vm.brk_start);
 }

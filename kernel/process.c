@@ -115,6 +115,7 @@ void thread_exit(int status)
             break;
         }
     }
+    cputime_thread_exited(p, t);
     bool last = --p->live_threads == 0;
     if (p->main_thread == t) p->main_thread = NULL;
     spin_unlock_irqrestore(&p->threads_lock, flags);
@@ -129,6 +130,7 @@ void thread_enter_user(struct thread *t, uint64_t rip, uint64_t rsp)
 {
     struct cpu *c = this_cpu();
     c->current = t;
+    cputime_start(t);
     c->kernel_rsp = t->kstack_top;
     tss_set_kernel_stack(c, t->kstack_top);
     cpu_set_fs_base(t->fs_base);

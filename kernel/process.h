@@ -7,6 +7,8 @@
 #include "../fs/vfs.h"
 #include "sched.h"
 #include "signal.h"
+#include "cputime.h"
+#include "posix_timer.h"
 
 #define PATH_MAX_LEN 4096
 #define NSIG 64
@@ -48,6 +50,7 @@ struct thread {
     bool restore_sigmask;
     uint64_t fault_trapno, fault_err, fault_addr;   /* the fault a queued SIGSEGV etc. came from */
     uint64_t fs_base;
+    struct thread_cputime cputime;  /* kernel/cputime.c */
     /* Data moving between the program and a file passes through here: big
      * enough that a large read or write reaches the file system in few calls. */
     char *io_buffer;
@@ -102,6 +105,8 @@ struct process {
     uint32_t umask;
     char name[16];
     uint64_t start_ns;
+    struct cputime exited_cputime;  /* threads gone, under threads_lock (kernel/cputime.c) */
+    struct process_timers timers;   /* POSIX timers and ITIMER_REAL (kernel/posix_timer.c) */
     struct rlimit_k rlimits[RLIMIT_NLIMITS];
 };
 

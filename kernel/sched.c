@@ -82,6 +82,7 @@ static void switch_threads(struct cpu *c, struct thread *prev, struct thread *ne
     c->kernel_rsp = next->kstack_top;
     tss_set_kernel_stack(c, next->kstack_top);
     c->current = next;
+    cputime_switch(prev, next);
     context_switch(&prev->saved_rsp, next->saved_rsp);
 }
 

@@ -271,14 +271,26 @@ static int take_next(struct thread *t, uint64_t want, struct ksiginfo *info, str
 {
     struct process *p = t->proc;
     struct sig_queue *qs[2] = { &t->sigq, &p->shared_sig };
+    struct sig_entry *stale = NULL;
     *spent = NULL;
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < 2; i++) {
             uint64_t ready = qs[i]->pending & want;
             if (pass == 0) ready &= SYNCHRONOUS;
-            if (ready) return sigqueue_take(p, qs[i], __builtin_ctzl(ready) + 1, info, spent);
+            if (!ready) continue;
+            int sig = sigqueue_take(p, qs[i], __builtin_ctzl(ready) + 1, info, spent);
+            /* A timer's signal gets its si_overrun; a stale one (its timer
+             * was set anew or deleted) is dropped and the search goes on. */
+            if (info->code != SI_TIMER || posix_timer_dequeued(p, info)) {
+                if (*spent) (*spent)->next = stale;
+                else *spent = stale;
+                return sig;
+            }
+            if (*spent) (*spent)->next = stale, stale = *spent, *spent = NULL;
+            i--;
         }
     }
+    *spent = stale;
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "../kernel/trap.h"
 #include "../kernel/sched.h"
 #include "../kernel/kernel.h"
+#include "../kernel/cputime.h"
 #include "../kernel/console.h"
 #include "../kernel/usercopy.h"
 #include "../klib/format.h"
@@ -59,8 +60,10 @@ void syscall_dispatch(struct trap_frame *f)
     /* The unused error slot keeps the number, for restarting the call
      * after a signal (kernel/signal.c), as Linux's orig_ax. */
     f->error = nr;
+    cputime_enter_kernel();
     if (nr < SYSCALL_COUNT && syscall_table[nr].fn)
         ret = syscall_table[nr].fn(a[0], a[1], a[2], a[3], a[4], a[5]);
     if (kernel.trace) trace(nr, a, ret);
+    cputime_leave_kernel();
     f->rax = (uint64_t)ret;
 }

@@ -304,24 +304,29 @@ long sys_membarrier(int cmd, unsigned flags, int cpu_id)
 
 long sys_times(uint64_t buf)
 {
-    struct process *p = current_process();
-    uint64_t ticks = clock_monotonic_ns() / (1000000000 / TICKS_PER_SECOND);
-    uint64_t mine = (clock_monotonic_ns() - p->start_ns) / (1000000000 / TICKS_PER_SECOND);
-    uint64_t tms[4] = { mine, 0, 0, 0 };
+    struct cputime c = cputime_process(current_process());
+    uint64_t tick = 1000000000 / TICKS_PER_SECOND;
+    /* No children: their times are 0. */
+    uint64_t tms[4] = { c.user_ns / tick, c.sys_ns / tick, 0, 0 };
     if (buf && copy_to_user(buf, tms, sizeof tms) < 0) return -EFAULT;
-    return (long)ticks;
+    return (long)(clock_monotonic_ns() / tick);
 }
+
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
 
 long sys_getrusage(int who, uint64_t buf)
 {
-    if (who != 0 && who != -1 && who != 1) return -EINVAL;
+    if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD) return -EINVAL;
     int64_t ru[18];
     memset(ru, 0, sizeof ru);
-    if (who != -1) {
-        /* The program owns the CPU: its user time is its wall time so far. */
-        uint64_t ns = clock_monotonic_ns() - current_process()->start_ns;
-        ru[0] = (int64_t)(ns / 1000000000);
-        ru[1] = (int64_t)(ns % 1000000000 / 1000);
+    if (who != RUSAGE_CHILDREN) {   /* no children: all zero */
+        struct cputime c = who == RUSAGE_SELF ? cputime_process(current_process()) : cputime_thread(current_thread());
+        ru[0] = (int64_t)(c.user_ns / 1000000000);
+        ru[1] = (int64_t)(c.user_ns % 1000000000 / 1000);
+        ru[2] = (int64_t)(c.sys_ns / 1000000000);
+        ru[3] = (int64_t)(c.sys_ns % 1000000000 / 1000);
         ru[4] = (int64_t)((pages_total_count() - pages_free_count()) * PAGE_SIZE / 1024); /* maxrss, KiB */
     }
     return copy_to_user(buf, ru, sizeof ru) < 0 ? -EFAULT : 0;

@@ -193,5 +193,13 @@ long read_sigmask_arg(uint64_t usigmask, uint64_t size, uint64_t *mask, bool *gi
 long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout, uint64_t uaddr2, uint32_t val3);
 long sys_futex_waitv(uint64_t uwaiters, unsigned nr, unsigned flags, uint64_t utimeout, int clockid);
 long sys_timerfd_create(int clock, int flags);
+long sys_timer_create(int clk, uint64_t uevent, uint64_t uid);
+long sys_timer_settime(int id, int flags, uint64_t unew, uint64_t uold);
+long sys_timer_gettime(int id, uint64_t ucur);
+long sys_timer_getoverrun(int id);
+long sys_timer_delete(int id);
+long sys_getitimer(int which, uint64_t ucur);
+long sys_setitimer(int which, uint64_t unew, uint64_t uold);
+long sys_alarm(unsigned seconds);
 long sys_timerfd_settime(int fd, int flags, uint64_t unew, uint64_t uold);
 long sys_timerfd_gettime(int fd, uint64_t ucur);

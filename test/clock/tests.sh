@@ -79,3 +79,71 @@ clock_kvm() {
 add clock_tcg clock_tcg clock_tcg max 0
 add clock_tcg_deadline_lie clock_tcg clock_tcg_deadline_lie max,+tsc-deadline,x-force-features=on 1
 add clock_kvm clock_kvm
+
+# clock_sleep_idle: a program that sleeps costs the host no CPU. sleep_cost.c
+# sleeps 3 s, then spins 2 s, printing a line at each boundary; the host
+# reads QEMU's utime+stime (/proc/PID/stat) at each line. The sleep must
+# cost under 25% of its wall time, and the spin at least twice the sleep's
+# share and 100 ms, so a guest that spun while "sleeping" (or a measurement that
+# sees nothing) fails. The figures are in the log.
+qemu_cpu_ms() {
+    local stat; stat=$(cat "/proc/$1/stat" 2> /dev/null) || { echo 0; return; }
+    set -- ${stat##*) }
+    echo $(( (${12} + ${13}) * 1000 / CLK_TCK ))
+}
+
+# wait_line FILE TEXT SECONDS: until FILE has the line TEXT; false on timeout.
+wait_line() {
+    local i
+    for ((i = 0; i < $3 * 20; i++)); do
+        grep -q "^$2" "$1" 2> /dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+clock_sleep_idle() {
+    local name=clock_sleep_idle log=$LOGS/clock_sleep_idle.log tmp=$SCRATCH/clock_sleep_idle.tmp problems=""
+    mkdir -p "$tmp"; : > "$log"
+    RAW=$SCRATCH/clock_sleep_idle
+    CLK_TCK=$(getconf CLK_TCK)
+    echo "\$ $PITH run $BUILD/test/musl/sleep_cost" >> "$log"
+    TMPDIR=$tmp "$PITH" run "$BUILD/test/musl/sleep_cost" < /dev/null > "$RAW.out" 2> "$RAW.err" &
+    local pid=$! qemu="" t0 c0 t1 c1 t2 c2
+    if wait_line "$RAW.out" "sleep begins" 90; then
+        qemu=$(pgrep -P "$pid" | head -n1)
+        echo "QEMU: pid $qemu, $(cat "/proc/$qemu/comm" 2> /dev/null)" >> "$log"
+        t0=$(date +%s%3N); c0=$(qemu_cpu_ms "$qemu")
+        if wait_line "$RAW.out" "sleep ends" 30; then
+            t1=$(date +%s%3N); c1=$(qemu_cpu_ms "$qemu")
+            if wait_line "$RAW.out" "spin ends" 30; then
+                t2=$(date +%s%3N); c2=$(qemu_cpu_ms "$qemu")
+            fi
+        fi
+    fi
+    if [ -z "${t2:-}" ]; then
+        kill -TERM "$pid" 2> /dev/null
+        problems+="the program did not get through its phases; "
+    fi
+    wait "$pid"; local rc=$?
+    { echo "--- stdout"; cat "$RAW.out"; echo "--- stderr"; cat "$RAW.err"; echo "--- exit $rc"; } >> "$log"
+    [ "$rc" -eq 0 ] || problems+="exit $rc; "
+    if [ -z "$problems" ]; then
+        if [ -z "$qemu" ]; then
+            problems+="no QEMU process under pith $pid; "
+        else
+            local sleep_pct=$(( (c1 - c0) * 100 / (t1 - t0) )) spin_pct=$(( (c2 - c1) * 100 / (t2 - t1) ))
+            echo "sleep: QEMU used $((c1 - c0)) ms of CPU in $((t1 - t0)) ms ($sleep_pct%)" >> "$log"
+            echo "spin: QEMU used $((c2 - c1)) ms of CPU in $((t2 - t1)) ms ($spin_pct%)" >> "$log"
+            [ "$sleep_pct" -lt 25 ] || problems+="sleeping cost the host $sleep_pct% CPU; "
+            # At least 100 ms: the host may be busy (CI shares 2 cores), so no
+            # fixed share of the wall time is promised to a spinning QEMU.
+            [ "$spin_pct" -ge $((2 * sleep_pct)) ] && [ $((c2 - c1)) -ge 100 ] ||
+                problems+="sleep cost $sleep_pct%, spin $spin_pct% ($((c2 - c1)) ms): sleeping is not much cheaper than spinning, or the measurement sees no guest CPU; "
+        fi
+    fi
+    problems+=$(leftovers "$tmp")
+    finish $name "$problems"
+}
+
+add clock_sleep_idle clock_sleep_idle

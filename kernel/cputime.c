@@ -1,0 +1,113 @@
+/* CPU time accounting (kernel/cputime.h). A thread's clock runs only while
+ * it is on a CPU: the switch charges the outgoing thread and stamps the
+ * incoming one, so sleeping and waiting cost nothing and the idle thread
+ * (no process) is skipped. The user/system split needs one more stamp at
+ * system call entry and exit; interrupts taken from ring 3 count as user
+ * time, as the tick-less cheap split Linux's own accounting approximates. */
+#include "cputime.h"
+#include "process.h"
+#include "clock.h"
+
+static void write_begin(struct thread_cputime *c)
+{
+    __atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void write_end(struct thread_cputime *c)
+{
+    __atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELEASE);
+}
+
+/* Charge the time since the last stamp to the side the thread was on. */
+static void charge(struct thread_cputime *c, uint64_t now)
+{
+    uint64_t ran = now > c->since_ns ? now - c->since_ns : 0;
+    if (c->in_kernel) c->sys_ns += ran;
+    else c->user_ns += ran;
+    c->since_ns = now;
+}
+
+void cputime_switch(struct thread *prev, struct thread *next)
+{
+    uint64_t now = clock_monotonic_ns();
+    if (prev->proc) {
+        struct thread_cputime *c = &prev->cputime;
+        write_begin(c);
+        if (c->on_cpu) charge(c, now);
+        c->on_cpu = false;
+        write_end(c);
+    }
+    if (next->proc) {
+        struct thread_cputime *c = &next->cputime;
+        write_begin(c);
+        c->since_ns = now;
+        c->on_cpu = true;
+        write_end(c);
+    }
+}
+
+void cputime_start(struct thread *t)
+{
+    struct thread_cputime *c = &t->cputime;
+    write_begin(c);
+    c->since_ns = clock_monotonic_ns();
+    c->on_cpu = true;
+    write_end(c);
+}
+
+static void cross(bool into_kernel)
+{
+    struct thread *t = current_thread();
+    if (!t || !t->proc) return;
+    struct thread_cputime *c = &t->cputime;
+    write_begin(c);
+    if (c->on_cpu) charge(c, clock_monotonic_ns());
+    c->in_kernel = into_kernel;
+    write_end(c);
+}
+
+void cputime_enter_kernel(void) { cross(true); }
+void cputime_leave_kernel(void) { cross(false); }
+
+/* Never from an interrupt handler: it could spin on a write its own CPU
+ * interrupted. */
+struct cputime cputime_thread(struct thread *t)
+{
+    const struct thread_cputime *c = &t->cputime;
+    for (;;) {
+        uint32_t seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+        if (seq & 1) continue;
+        struct cputime r = { c->user_ns, c->sys_ns };
+        if (c->on_cpu) {
+            uint64_t now = clock_monotonic_ns();
+            uint64_t ran = now > c->since_ns ? now - c->since_ns : 0;
+            if (c->in_kernel) r.sys_ns += ran;
+            else r.user_ns += ran;
+        }
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&c->seq, __ATOMIC_RELAXED) == seq) return r;
+    }
+}
+
+void cputime_thread_exited(struct process *p, struct thread *t)
+{
+    struct cputime c = cputime_thread(t);
+    p->exited_cputime.user_ns += c.user_ns;
+    p->exited_cputime.sys_ns += c.sys_ns;
+}
+
+struct cputime cputime_process(struct process *p)
+{
+    /* threads_lock guards both the list and exited_cputime: each thread
+     * is counted once, live or exited. */
+    uint64_t flags = spin_lock_irqsave(&p->threads_lock);
+    struct cputime sum = p->exited_cputime;
+    for (struct thread *t = p->threads; t; t = t->proc_next) {
+        struct cputime c = cputime_thread(t);
+        sum.user_ns += c.user_ns;
+        sum.sys_ns += c.sys_ns;
+    }
+    spin_unlock_irqrestore(&p->threads_lock, flags);
+    return sum;
+}

@@ -1,0 +1,43 @@
+/* CPU time: what each thread has run, split into user and system (time in
+ * the kernel on its behalf, from system call entry to exit and while
+ * switched out from inside the kernel). Charged at every context switch
+ * (the one call in kernel/sched.c) and at system call entry and exit
+ * (syscalls/dispatch.c); a CPU's idle thread accrues nothing. Read by
+ * clock_gettime's CPU clocks, times, getrusage and /proc/self/stat. */
+#pragma once
+#include "../klib/types.h"
+
+/* Per thread, written only by the CPU running it; seq is odd while a write
+ * is in progress, so a reader on another CPU retries instead of locking. */
+struct thread_cputime {
+    uint32_t seq;
+    bool in_kernel;      /* in a system call: the time since `since` is system time */
+    bool on_cpu;         /* running now: the time since `since` is not charged yet */
+    uint64_t since_ns;   /* monotonic time of the last charge */
+    uint64_t user_ns, sys_ns;
+};
+
+struct cputime {
+    uint64_t user_ns, sys_ns;
+};
+
+struct thread;
+struct process;
+
+/* The switch point: charge prev up to now, start next's clock. With the
+ * run queue lock held and interrupts off. */
+void cputime_switch(struct thread *prev, struct thread *next);
+/* System call entry and exit of the current thread. */
+void cputime_enter_kernel(void);
+void cputime_leave_kernel(void);
+/* A thread starts running for the first time without a switch (the
+ * program's first thread). */
+void cputime_start(struct thread *t);
+/* t leaves p's thread list: fold its time into the process's (with
+ * p->threads_lock held). */
+void cputime_thread_exited(struct process *p, struct thread *t);
+/* What t has run so far, including its current run. */
+struct cputime cputime_thread(struct thread *t);
+/* The whole process: live threads plus the exited ones. */
+struct cputime cputime_process(struct process *p);
+static inline uint64_t cputime_total(struct cputime c) { return c.user_ns + c.sys_ns; }

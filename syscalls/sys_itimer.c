@@ -1,0 +1,91 @@
+/* getitimer, setitimer, alarm. ITIMER_REAL is a timer of
+ * kernel/posix_timer.c sending SIGALRM to the process. ITIMER_VIRTUAL and
+ * ITIMER_PROF count CPU time, which needs CPU-time timers Pith does not
+ * have: -ENOSYS, named by --trace. */
+#include "syscalls.h"
+#include "../kernel/process.h"
+#include "../kernel/usercopy.h"
+#include "../kernel/console.h"
+
+#define ITIMER_REAL 0
+#define ITIMER_VIRTUAL 1
+#define ITIMER_PROF 2
+#define NSEC_PER_USEC 1000ull
+#define USEC_PER_SEC 1000000ll
+
+struct timeval_user {
+    int64_t sec, usec;
+};
+
+struct itimerval_user {
+    struct timeval_user interval, value;
+};
+
+static long which_supported(int which)
+{
+    if (which == ITIMER_REAL) return 0;
+    if (which != ITIMER_VIRTUAL && which != ITIMER_PROF) return -EINVAL;
+    if (kernel.trace) kprintf("[trace] %s: CPU-time interval timers not implemented\n",
+                              which == ITIMER_VIRTUAL ? "ITIMER_VIRTUAL" : "ITIMER_PROF");
+    return -ENOSYS;
+}
+
+static struct timeval_user tv_of(uint64_t ns)
+{
+    return (struct timeval_user){ (int64_t)(ns / 1000000000), (int64_t)(ns % 1000000000 / NSEC_PER_USEC) };
+}
+
+static uint64_t ns_of(struct timeval_user t)
+{
+    if ((uint64_t)t.sec >= UINT64_MAX / 1000000000 / 2) return UINT64_MAX / 2;
+    return (uint64_t)t.sec * 1000000000 + (uint64_t)t.usec * NSEC_PER_USEC;
+}
+
+/* Linux reports an armed timer with nothing left as 1 us to go. */
+static struct itimerval_user to_user(const struct ptimer_spec *s)
+{
+    uint64_t value = s->value_ns && s->value_ns < NSEC_PER_USEC ? NSEC_PER_USEC : s->value_ns;
+    return (struct itimerval_user){ tv_of(s->interval_ns), tv_of(value) };
+}
+
+long sys_getitimer(int which, uint64_t ucur)
+{
+    long r = which_supported(which);
+    if (r < 0) return r;
+    struct ptimer_spec cur;
+    itimer_real_get(current_process(), &cur);
+    struct itimerval_user out = to_user(&cur);
+    return copy_to_user(ucur, &out, sizeof out) < 0 ? -EFAULT : 0;
+}
+
+static bool tv_valid(struct timeval_user t) { return t.sec >= 0 && t.usec >= 0 && t.usec < USEC_PER_SEC; }
+
+long sys_setitimer(int which, uint64_t unew, uint64_t uold)
+{
+    struct itimerval_user in = { 0 };
+    /* A NULL new value disarms, as Linux still allows. */
+    if (unew) {
+        if (copy_from_user(&in, unew, sizeof in) < 0) return -EFAULT;
+        if (!tv_valid(in.interval) || !tv_valid(in.value)) return -EINVAL;
+    }
+    long r = which_supported(which);
+    if (r < 0) return r;
+    struct ptimer_spec spec = { ns_of(in.interval), ns_of(in.value) }, old;
+    itimer_real_set(current_process(), &spec, &old);
+    if (uold) {
+        struct itimerval_user out = to_user(&old);
+        if (copy_to_user(uold, &out, sizeof out) < 0) return -EFAULT;
+    }
+    return 0;
+}
+
+long sys_alarm(unsigned seconds)
+{
+    struct ptimer_spec spec = { 0, (uint64_t)seconds * 1000000000 }, old;
+    itimer_real_set(current_process(), &spec, &old);
+    struct timeval_user left = to_user(&old).value;
+    /* Whole seconds, rounded to nearest, and never 0 while armed (Linux). */
+    int64_t sec = left.sec;
+    if ((!sec && left.usec) || left.usec >= 500000) sec++;
+    return (long)sec;
+}
