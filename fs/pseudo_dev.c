@@ -1,5 +1,6 @@
 /* /dev: the character devices every program may open (null, zero, full,
- * random, urandom, console) and the links into /proc/self/fd. */
+ * random, urandom, console), the links into /proc/self/fd, and the mount
+ * point of /dev/shm. */
 #include "pseudo_internal.h"
 #include "../kernel/cpu.h"
 #include "../klib/errno.h"
@@ -65,8 +66,12 @@ static struct pseudo_node dev_stdout = { .name = "stdout", .kind = PSEUDO_LINK, 
 static struct pseudo_node dev_stderr = { .name = "stderr", .kind = PSEUDO_LINK, .target = link_fd2 };
 static struct pseudo_node dev_fd = { .name = "fd", .kind = PSEUDO_LINK, .target = link_fd };
 
+/* Where memfs is mounted (fs/memfs.c): the walker enters memfs here; this
+ * directory only gives /dev's listing its name. */
+static struct pseudo_node dev_shm = { .name = "shm", .kind = PSEUDO_DIR, .perm = 01777 };
+
 static struct pseudo_node *const dev_children[] = {
-    &dev_null, &dev_zero, &dev_full, &dev_random, &dev_urandom, &dev_console,
+    &dev_shm, &dev_null, &dev_zero, &dev_full, &dev_random, &dev_urandom, &dev_console,
     &dev_stdin, &dev_stdout, &dev_stderr, &dev_fd, NULL,
 };
 

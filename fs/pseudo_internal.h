@@ -68,6 +68,15 @@ int64_t pseudo_no_ioctl(struct file *f, uint64_t cmd, uint64_t arg);
 extern struct pseudo_node pseudo_dev_root, pseudo_proc_root, pseudo_sys_root;
 extern struct pseudo_node pseudo_proc_pid_dir;   /* /proc/1 */
 extern struct pseudo_node pseudo_pagemap;        /* /proc/1/pagemap (fs/pseudo_pagemap.c) */
+extern struct pseudo_node pseudo_proc_task_dir;  /* /proc/1/task (fs/pseudo_proc_task.c) */
+/* A thread's files under /proc/1/task/TID (node->index is the TID), made
+ * by fs/pseudo_proc_pid.c like the process's own. */
+void pseudo_gen_task_stat(struct pseudo_node *n, struct pseudo_text *t);
+void pseudo_gen_task_status(struct pseudo_node *n, struct pseudo_text *t);
+void pseudo_gen_task_comm(struct pseudo_node *n, struct pseudo_text *t);
+int64_t pseudo_write_task_comm(struct pseudo_node *n, const char *buf, size_t len);
+/* /proc/thread-self's target (fs/pseudo_proc_task.c). */
+const char *pseudo_thread_self(struct pseudo_node *n, char *scratch);
 
 /* /proc/cpuinfo (fs/pseudo_cpuinfo.c). */
 void pseudo_gen_cpuinfo(struct pseudo_node *n, struct pseudo_text *t);

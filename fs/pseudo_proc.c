@@ -132,7 +132,7 @@ static void gen_version(struct pseudo_node *n, struct pseudo_text *t)
 
 static void gen_filesystems(struct pseudo_node *n, struct pseudo_text *t)
 {
-    text_printf(t, "nodev\tsysfs\nnodev\tproc\nnodev\tdevtmpfs\n\ttfs\n");
+    text_printf(t, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n\ttfs\n");
 }
 
 /* ---- /proc/sys ---------------------------------------------------------- */
@@ -244,10 +244,11 @@ GEN(proc_version, "version", gen_version);
 GEN(proc_filesystems, "filesystems", gen_filesystems);
 static struct pseudo_node proc_self = { .name = "self", .kind = PSEUDO_LINK, .target = link_self };
 static struct pseudo_node proc_mounts = { .name = "mounts", .kind = PSEUDO_LINK, .target = link_mounts };
+static struct pseudo_node proc_thread_self = { .name = "thread-self", .kind = PSEUDO_LINK, .target = pseudo_thread_self };
 
 static struct pseudo_node *const proc_children[] = {
     &pseudo_proc_pid_dir, &proc_cpuinfo, &proc_filesystems, &proc_loadavg, &proc_meminfo, &proc_mounts,
-    &proc_self, &proc_stat, &proc_sys, &proc_uptime, &proc_version, NULL,
+    &proc_self, &proc_stat, &proc_sys, &proc_thread_self, &proc_uptime, &proc_version, NULL,
 };
 
 struct pseudo_node pseudo_proc_root = { .name = "proc", .kind = PSEUDO_DIR, .children = proc_children };

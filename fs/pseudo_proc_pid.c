@@ -15,19 +15,40 @@
 
 static struct process *proc(void) { return current_process(); }
 
-/* The name Linux calls comm: set by prctl(PR_SET_NAME), else the file name
- * of the executable, at most 15 bytes. */
-static void process_comm(struct process *p, char out[16])
+/* Whom stat and status describe: the process (/proc/1) or one of its
+ * threads (/proc/1/task/TID), which Linux shows with the thread's own id,
+ * name and signal mask. */
+struct task_view {
+    int pid;
+    char comm[16];
+    uint64_t sigmask, sigpending;
+    struct cputime cpu;     /* the process's, or the thread's own */
+};
+
+static void signals_of(struct thread *t, void *arg)
 {
-    const char *s = p->name;
-    if (!s[0]) {
-        s = p->exe_path;
-        for (const char *c = p->exe_path; *c; c++)
-            if (*c == '/') s = c + 1;
+    struct task_view *v = arg;
+    if (t->tid != v->pid) return;
+    v->sigmask = t->sigmask;
+    v->sigpending = t->sigq.pending;
+    v->cpu = cputime_thread(t);
+}
+
+/* tid 0: the process as /proc/1 shows it (the reader's mask and pending set, as before). */
+static bool task_view(int tid, struct task_view *v)
+{
+    struct process *p = proc();
+    if (!tid) {
+        struct thread *th = current_thread();
+        *v = (struct task_view){ .pid = PROCESS_PID, .sigmask = th ? th->sigmask : 0,
+                                 .sigpending = th ? th->sigq.pending : 0, .cpu = cputime_process(p) };
+        process_comm(p, v->comm);
+        return true;
     }
-    size_t n = strnlen(s, 15);
-    memcpy(out, s, n);
-    out[n] = 0;
+    *v = (struct task_view){ .pid = tid };
+    if (!thread_comm(p, tid, v->comm)) return false;
+    process_for_each_thread(p, signals_of, v);
+    return true;
 }
 
 uint64_t pseudo_resident_pages(uint64_t *file)
@@ -106,23 +127,33 @@ static void signal_masks(struct process *p, uint64_t *ignored, uint64_t *caught)
 
 static uint64_t ticks(uint64_t ns) { return ns / (1000000000 / PSEUDO_HZ); }
 
-static void gen_stat(struct pseudo_node *n, struct pseudo_text *t)
+static void stat_text(const struct task_view *v, struct pseudo_text *t)
 {
     struct process *p = proc();
-    char comm[16];
-    process_comm(p, comm);
     struct vm_sizes s;
     vm_sizes(p, &s);
     uint64_t ign, cgt;
     signal_masks(p, &ign, &cgt);
-    struct thread *th = current_thread();
-    struct cputime cpu = cputime_process(p);
     text_printf(t, "%d (%s) R 0 %d %d 0 -1 4194560 0 0 0 0 %lu %lu 0 0 20 0 %u 0 %lu %lu %lu "
                 "18446744073709551615 %lu %lu %lu 0 0 0 %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 "
                 "0 0 %lu 0 0 0 0 0\n",
-                PROCESS_PID, comm, PROCESS_PID, PROCESS_PID, ticks(cpu.user_ns), ticks(cpu.sys_ns), p->live_threads, ticks(p->start_ns), s.total,
+                v->pid, v->comm, PROCESS_PID, PROCESS_PID, ticks(v->cpu.user_ns), ticks(v->cpu.sys_ns),
+                p->live_threads, ticks(p->start_ns), s.total,
                 pseudo_resident_pages(NULL), s.code_start, s.code_end, s.stack_end,
-                th ? th->sigmask : 0, ign, cgt, p->vm.brk_start);
+                v->sigmask, ign, cgt, p->vm.brk_start);
+}
+
+static void gen_stat(struct pseudo_node *n, struct pseudo_text *t)
+{
+    struct task_view v;
+    task_view(0, &v);
+    stat_text(&v, t);
+}
+
+void pseudo_gen_task_stat(struct pseudo_node *n, struct pseudo_text *t)
+{
+    struct task_view v;
+    if (task_view(n->index, &v)) stat_text(&v, t);
 }
 
 static void gen_statm(struct pseudo_node *n, struct pseudo_text *t)
@@ -141,22 +172,19 @@ static void cpu_list(struct pseudo_text *t)
     else text_printf(t, "0-%u\n", n - 1);
 }
 
-static void gen_status(struct pseudo_node *n, struct pseudo_text *t)
+static void status_text(const struct task_view *v, struct pseudo_text *t)
 {
     struct process *p = proc();
-    char comm[16];
-    process_comm(p, comm);
     struct vm_sizes s;
     vm_sizes(p, &s);
     uint64_t file, ign, cgt, rss_kb = pseudo_resident_pages(&file) * 4, file_kb = file * 4;
     signal_masks(p, &ign, &cgt);
-    struct thread *th = current_thread();
     uint32_t ncpus = kernel.ncpus ? kernel.ncpus : 1;
     uint64_t cpumask = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
     text_printf(t, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t0\n"
                 "TracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t\n"
                 "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-                comm, p->umask, PROCESS_PID, PROCESS_PID, FD_MAX, PROCESS_PID, PROCESS_PID,
+                v->comm, p->umask, PROCESS_PID, v->pid, FD_MAX, PROCESS_PID, v->pid,
                 PROCESS_PID, PROCESS_PID);
     text_printf(t, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8u kB\nVmPin:\t%8u kB\n"
                 "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\n"
@@ -170,12 +198,25 @@ static void gen_status(struct pseudo_node *n, struct pseudo_text *t)
                 "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
                 "Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tnot vulnerable\n"
                 "SpeculationIndirectBranch:\tnot affected\n",
-                p->live_threads, p->sig_queued, p->rlimits[RLIMIT_SIGPENDING].cur, th ? th->sigq.pending : 0,
-                p->shared_sig.pending, th ? th->sigmask : 0, ign, cgt);
+                p->live_threads, p->sig_queued, p->rlimits[RLIMIT_SIGPENDING].cur, v->sigpending,
+                p->shared_sig.pending, v->sigmask, ign, cgt);
     text_printf(t, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", cpumask);
     cpu_list(t);
     text_printf(t, "Mems_allowed:\t1\nMems_allowed_list:\t0\n"
                 "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+}
+
+static void gen_status(struct pseudo_node *n, struct pseudo_text *t)
+{
+    struct task_view v;
+    task_view(0, &v);
+    status_text(&v, t);
+}
+
+void pseudo_gen_task_status(struct pseudo_node *n, struct pseudo_text *t)
+{
+    struct task_view v;
+    if (task_view(n->index, &v)) status_text(&v, t);
 }
 
 /* Linux's layout: the fixed part padded to 73 columns, then the name. */
@@ -229,20 +270,31 @@ static void gen_comm(struct pseudo_node *n, struct pseudo_text *t)
 }
 
 /* Like prctl(PR_SET_NAME): the first 15 bytes, without the newline echo adds. */
-static int64_t write_comm(struct pseudo_node *n, const char *buf, size_t len)
+static int64_t set_comm(int tid, const char *buf, size_t len)
 {
-    struct process *p = proc();
-    size_t k = MIN(len, sizeof p->name - 1);
+    size_t k = MIN(len, (size_t)15);
     if (k && buf[k - 1] == '\n') k--;
-    memcpy(p->name, buf, k);
-    p->name[k] = 0;
-    return (int64_t)len;
+    return thread_set_comm(proc(), tid, buf, k) ? (int64_t)len : -ESRCH;
+}
+
+static int64_t write_comm(struct pseudo_node *n, const char *buf, size_t len) { return set_comm(PROCESS_PID, buf, len); }
+
+void pseudo_gen_task_comm(struct pseudo_node *n, struct pseudo_text *t)
+{
+    char comm[16];
+    if (thread_comm(proc(), n->index, comm)) text_printf(t, "%s\n", comm);
+}
+
+int64_t pseudo_write_task_comm(struct pseudo_node *n, const char *buf, size_t len)
+{
+    return set_comm(n->index, buf, len);
 }
 
 static void gen_mounts(struct pseudo_node *n, struct pseudo_text *t)
 {
     text_printf(t, "/dev/root / tfs ro,relatime 0 0\n"
                 "devtmpfs /dev devtmpfs rw,nosuid,relatime,mode=755 0 0\n"
+                "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n"
                 "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
                 "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n");
 }
@@ -251,6 +303,7 @@ static void gen_mountinfo(struct pseudo_node *n, struct pseudo_text *t)
 {
     text_printf(t, "20 1 8:1 / / ro,relatime - tfs /dev/root ro\n"
                 "21 20 0:5 / /dev rw,nosuid,relatime - devtmpfs devtmpfs rw,mode=755\n"
+                "24 21 0:24 / /dev/shm rw,nosuid,nodev - tmpfs tmpfs rw\n"
                 "22 20 0:22 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n"
                 "23 20 0:21 / /sys rw,nosuid,nodev,noexec,relatime - sysfs sysfs rw\n");
 }
@@ -341,7 +394,7 @@ static struct pseudo_node pid_environ = { .name = "environ", .kind = PSEUDO_FILE
 static struct pseudo_node pid_comm = { .name = "comm", .kind = PSEUDO_FILE, .generate = gen_comm, .write = write_comm };
 
 static struct pseudo_node *const pid_children[] = {
-    &pid_fd, &pid_stat, &pid_statm, &pid_status, &pid_maps, &pid_cmdline, &pid_environ, &pid_comm,
+    &pseudo_proc_task_dir, &pid_fd, &pid_stat, &pid_statm, &pid_status, &pid_maps, &pid_cmdline, &pid_environ, &pid_comm,
     &pid_mounts, &pid_mountinfo, &pid_cgroup, &pid_oom_score_adj, &pid_limits,
     &pid_exe, &pid_cwd, &pid_root, &pseudo_pagemap, NULL,
 };

@@ -80,7 +80,10 @@ struct file {
     uint32_t flags;         /* O_* given to open (access mode, O_APPEND, ...) */
     uint64_t pos;
     struct tfs *fs;
-    struct tfs_node *node;  /* NULL for the console */
+    /* The object the file is open on, which locks and mappings key on: a
+     * struct tfs_node for TFS files, a struct mem_node for memfs; NULL for
+     * the console, pipes and other objects without one. */
+    void *node;
     const char *path;       /* interned absolute path as opened, for /proc/self/fd and maps */
     /* Per-kind state a file kind owns (e.g. a /proc file's text), freed by its release. */
     void *priv;

@@ -15,7 +15,7 @@
 
 uint32_t vnode_mode(const struct vnode *v)
 {
-    return v->pseudo ? pseudo_mode(v->pseudo) : tfs_mode(v->tfs);
+    return v->pseudo ? pseudo_mode(v->pseudo) : v->mem ? memfs_mode(v->mem) : tfs_mode(v->tfs);
 }
 
 bool vnode_is_dir(const struct vnode *v) { return (vnode_mode(v) & S_IFMT) == S_IFDIR; }
@@ -25,11 +25,13 @@ static bool vnode_is_link(const struct vnode *v) { return (vnode_mode(v) & S_IFM
 void vnode_stat(const struct vnode *v, struct linux_stat *st)
 {
     if (v->pseudo) pseudo_stat(v->pseudo, st);
+    else if (v->mem) memfs_stat(v->mem, st);
     else stat_from_tfs(v->tfs, st);
 }
 
 long vnode_readlink(const struct vnode *v, char *buf, size_t len)
 {
+    if (v->mem) return -EINVAL;   /* memfs holds no symlinks */
     return v->pseudo ? pseudo_readlink(v->pseudo, buf, len) : tfs_readlink(v->tfs, buf, len);
 }
 
@@ -48,6 +50,11 @@ static bool mounted_at(const char *abs, struct vnode *root)
         *root = (struct vnode){ .pseudo = pn };
         return true;
     }
+    struct mem_node *mn = memfs_mount_root(abs);
+    if (mn) {
+        *root = (struct vnode){ .mem = mn };
+        return true;
+    }
     struct tfs *vol = mount_at(&kernel.mounts, abs);
     if (!vol) return false;
     *root = (struct vnode){ .fs = vol, .tfs = tfs_root(vol) };
@@ -56,12 +63,13 @@ static bool mounted_at(const char *abs, struct vnode *root)
 
 static bool at_global_root(const struct vnode *v)
 {
-    return !v->pseudo && v->fs == kernel.root_fs && v->tfs == tfs_root(kernel.root_fs);
+    return !v->pseudo && !v->mem && v->fs == kernel.root_fs && v->tfs == tfs_root(kernel.root_fs);
 }
 
 /* The root of some mounted filesystem other than the global root. */
 static bool at_mount_root(const struct vnode *v)
 {
+    if (v->mem) return memfs_parent(v->mem) == NULL;
     return v->pseudo ? pseudo_parent(v->pseudo) == NULL : v->tfs == tfs_root(v->fs);
 }
 
@@ -120,6 +128,8 @@ static int step(struct walk_pos *pos, const char *name, size_t len)
         if (at_mount_root(v)) return leave_mount(pos);
         if (v->pseudo) {
             v->pseudo = pseudo_parent(v->pseudo);
+        } else if (v->mem) {
+            v->mem = memfs_parent(v->mem);
         } else {
             int r = tfs_lookup(v->fs, v->tfs, name, len, &v->tfs);
             if (r < 0) return r;
@@ -132,7 +142,9 @@ static int step(struct walk_pos *pos, const char *name, size_t len)
     /* A mount hides whatever the directory itself has under that name. */
     if (mounted_at(pos->path, v)) return 0;
     struct vnode next = *v;
-    r = v->pseudo ? pseudo_lookup(v->pseudo, name, len, &next.pseudo) : tfs_lookup(v->fs, v->tfs, name, len, &next.tfs);
+    r = v->pseudo ? pseudo_lookup(v->pseudo, name, len, &next.pseudo)
+        : v->mem  ? memfs_lookup(v->mem, name, len, &next.mem)
+                  : tfs_lookup(v->fs, v->tfs, name, len, &next.tfs);
     if (r < 0) {
         path_up(pos->path);
         return r;

@@ -3,17 +3,18 @@
  * It resolves a path a component at a time, from the global root for an
  * absolute path or from a starting directory otherwise. Filesystems meet at
  * mount points: the root TFS at "/", volumes where `--mount` put them, and
- * the synthetic trees at /dev, /proc and /sys; a mount point is entered by
+ * the synthetic trees at /dev, /proc and /sys, and memfs at /dev/shm; a mount point is entered by
  * name and left by "..". Symlinks are followed here, whichever filesystem
  * holds them, so a link on any filesystem may point into any other: an
  * absolute target restarts at the global root, a relative one continues in
  * the link's directory. Filesystems themselves only look up one name in one
- * directory (tfs_lookup, pseudo_lookup) and read links. Linux's limits
+ * directory (tfs_lookup, pseudo_lookup, memfs_lookup) and read links. Linux's limits
  * hold: 40 links per walk (-ELOOP), 255-byte names and 4095-byte paths
  * (-ENAMETOOLONG), a trailing slash requires a directory (-ENOTDIR). */
 #pragma once
 #include "tfs.h"
 #include "pseudo.h"
+#include "memfs.h"
 
 #define WALK_PATH_MAX 4096   /* with its NUL; Linux's PATH_MAX */
 
@@ -22,6 +23,7 @@ struct vnode {
     struct tfs *fs;             /* the volume holding tfs */
     struct tfs_node *tfs;
     struct pseudo_node *pseudo; /* set instead of tfs under /dev, /proc, /sys */
+    struct mem_node *mem;       /* set instead of tfs under /dev/shm (memfs) */
 };
 
 /* Where a walk stands: a node, and the absolute path it was reached by with

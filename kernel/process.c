@@ -97,12 +97,57 @@ bool process_has_thread(struct process *p, int tid)
     return found;
 }
 
+void process_comm(struct process *p, char out[16])
+{
+    const char *s = p->name;
+    if (!s[0]) {
+        s = p->exe_path;
+        for (const char *c = p->exe_path; *c; c++)
+            if (*c == '/') s = c + 1;
+    }
+    size_t n = strnlen(s, 15);
+    memcpy(out, s, n);
+    out[n] = 0;
+}
+
+static struct thread *find_thread(struct process *p, int tid)
+{
+    for (struct thread *t = p->threads; t; t = t->proc_next)
+        if (t->tid == tid) return t;
+    return NULL;
+}
+
+bool thread_comm(struct process *p, int tid, char out[16])
+{
+    uint64_t flags = spin_lock_irqsave(&p->threads_lock);
+    struct thread *t = find_thread(p, tid);
+    bool own = t && tid != PROCESS_PID && t->comm[0];
+    if (own) memcpy(out, t->comm, 16);
+    spin_unlock_irqrestore(&p->threads_lock, flags);
+    if (t && !own) process_comm(p, out);
+    return t != NULL;
+}
+
+bool thread_set_comm(struct process *p, int tid, const char *name, size_t len)
+{
+    char comm[16] = { 0 };
+    memcpy(comm, name, MIN(len, sizeof comm - 1));
+    uint64_t flags = spin_lock_irqsave(&p->threads_lock);
+    struct thread *t = find_thread(p, tid);
+    if (t) memcpy(tid == PROCESS_PID ? p->name : t->comm, comm, sizeof comm);
+    spin_unlock_irqrestore(&p->threads_lock, flags);
+    return t != NULL;
+}
+
 /* The other threads never learn of the exit except through the futex word
- * (pthread_join waits on it), so clear it and wake them before leaving. */
+ * (pthread_join waits on it), so clear it and wake them before leaving;
+ * locks the thread still holds on its robust list go to their waiters
+ * first, marked as their owner's death. */
 void thread_exit(int status)
 {
     struct thread *t = current_thread();
     struct process *p = t->proc;
+    futex_exit_robust_list(t);
     if (t->clear_child_tid) {
         uint32_t zero = 0;
         if (copy_to_user(t->clear_child_tid, &zero, sizeof zero) == 0)

@@ -16,6 +16,7 @@
 
 struct tfs;
 struct pseudo_node;
+struct mem_node;
 struct tfs_node;
 
 struct sigaction_k {
@@ -51,6 +52,9 @@ struct thread {
     uint64_t fault_trapno, fault_err, fault_addr;   /* the fault a queued SIGSEGV etc. came from */
     uint64_t fs_base;
     struct thread_cputime cputime;  /* kernel/cputime.c */
+    /* Its comm (prctl PR_SET_NAME, /proc/self/task/TID/comm); "" = the
+     * executable's name. The main thread's is the process's `name`. */
+    char comm[16];
     /* Data moving between the program and a file passes through here: big
      * enough that a large read or write reaches the file system in few calls. */
     char *io_buffer;
@@ -90,6 +94,7 @@ struct process {
     struct tfs_node *cwd;       /* NULL while cwd_pseudo is the working directory */
     struct tfs *cwd_fs;         /* the volume cwd is on */
     struct pseudo_node *cwd_pseudo;   /* a directory under /dev, /proc or /sys */
+    struct mem_node *cwd_mem;         /* a directory under /dev/shm (held) */
     char cwd_path[PATH_MAX_LEN];
     char exe_path[PATH_MAX_LEN];
     struct thread *main_thread;
@@ -127,6 +132,14 @@ void process_add_thread(struct process *p, struct thread *t);
 /* Call fn for each live thread of p, under its lock (fn must not block). */
 void process_for_each_thread(struct process *p, void (*fn)(struct thread *, void *), void *arg);
 bool process_has_thread(struct process *p, int tid);
+/* A thread's comm as Linux shows it (at most 15 bytes, NUL-terminated):
+ * what PR_SET_NAME gave it, else the executable's file name. False if no
+ * live thread has that tid. */
+bool thread_comm(struct process *p, int tid, char out[16]);
+/* Set it (the first 15 bytes of name); false if no live thread has that tid. */
+bool thread_set_comm(struct process *p, int tid, const char *name, size_t len);
+/* The process's comm: its main thread's, even after that thread exits. */
+void process_comm(struct process *p, char out[16]);
 /* exit(2): this thread ends; the last one ends the program with status. */
 NORETURN void thread_exit(int status);
 static inline struct vm *process_vm(struct process *p) { return &p->vm; }

@@ -57,7 +57,7 @@ static int open_elf(struct process *p, const char *path, struct tfs_node **node,
     /* Programs and interpreters are read from the image: a path that leads
      * onto a volume or a synthetic tree names nothing the loader can map. */
     static struct walk_pos pos;   /* the boot stack is small; the loader runs once */
-    pos.node = (struct vnode){ .fs = p->cwd_fs, .tfs = p->cwd, .pseudo = p->cwd_pseudo };
+    pos.node = (struct vnode){ .fs = p->cwd_fs, .tfs = p->cwd, .pseudo = p->cwd_pseudo, .mem = p->cwd_mem };
     memcpy(pos.path, p->cwd_path, strlen(p->cwd_path) + 1);
     int r = walk_path(&pos, path, WALK_FOLLOW, NULL);
     if (r == 0 && (pos.node.pseudo || pos.node.fs != p->fs)) r = -ENOENT;

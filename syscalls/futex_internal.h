@@ -17,10 +17,24 @@
 
 struct vm;
 
+/* What a futex word is known by, as Linux keys it. A private futex, and a
+ * shared one in private or anonymous memory: (address space, address). A
+ * shared futex in a MAP_SHARED file mapping: (the file's node, offset in
+ * the file), so every mapping of that page, at whatever address, meets on
+ * one key (shm_open + sem_open, pthread objects with PTHREAD_PROCESS_SHARED). */
+struct futex_key {
+    const void *object;
+    uint64_t offset;
+};
+
+static inline bool futex_key_equal(struct futex_key a, struct futex_key b)
+{
+    return a.object == b.object && a.offset == b.offset;
+}
+
 struct futex_waiter {
     struct waiter w;
-    struct vm *vm;              /* the key: (address space, address) */
-    uint64_t uaddr;
+    struct futex_key key;
     uint32_t bitset;            /* WAIT_BITSET's; ANY for the rest */
     /* The bucket it is on, or was on when a waker took it off. Requeue
      * changes it (and uaddr) holding both buckets' locks; read under the
@@ -33,15 +47,19 @@ struct futex_waiter {
     int tid;                    /* PI: the owner TID it will get */
 };
 
-/* The bucket a word hashes to. */
-struct wait_queue *futex_bucket(uint64_t uaddr);
+/* The bucket a key hashes to. */
+struct wait_queue *futex_bucket(struct futex_key key);
 /* The address rules of Linux's futex key: misaligned EINVAL, outside the
  * user range EFAULT, and (shared futexes only) unmapped EFAULT. */
 long futex_check_address(uint64_t uaddr, bool shared);
+/* The checks, then the word's key in vm (see struct futex_key). */
+long futex_key_in(struct vm *vm, uint64_t uaddr, bool shared, struct futex_key *key);
+/* The same in the calling thread's address space. */
+long futex_key_of(uint64_t uaddr, bool shared, struct futex_key *key);
 /* A timeout as the futex calls take it: NULL none; else validated, then a
  * monotonic deadline (absolute ones on the realtime or monotonic clock). */
 long futex_deadline(uint64_t utimeout, bool absolute, bool realtime, uint64_t *deadline);
-/* Join fw's bucket (fw->vm, uaddr, bitset set by the caller; after
+/* Join fw's bucket (fw->key and bitset set by the caller; after
  * wait_begin). */
 void futex_enqueue(struct futex_waiter *fw);
 /* Leave whatever bucket fw is on now; true when a waker took it off first
@@ -56,3 +74,8 @@ long futex_word_update(uint64_t uaddr, uint32_t *old, bool (*update)(uint32_t ol
 
 long futex_lock_pi(uint64_t uaddr, uint64_t utimeout, bool realtime, bool trylock, bool shared);
 long futex_unlock_pi(uint64_t uaddr, bool shared);
+/* Give the PI word at uaddr to its oldest waiter (its TID, WAITERS if more
+ * wait), or 0 if none, with the `keep` bits added (OWNER_DIED). */
+long futex_pi_hand_over(struct futex_key key, uint64_t uaddr, uint32_t keep);
+/* Wake up to max non-PI waiters on key (any bitset). */
+long futex_wake_key(struct futex_key key, uint32_t max);

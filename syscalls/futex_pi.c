@@ -3,8 +3,9 @@
  * user-space unlock (a cmpxchg of TID to 0) fails and comes here. One CPU
  * and one priority for every thread leave nothing to inherit: the lock is
  * handed to the oldest waiter (FIFO), which Linux's PI does among equals.
- * Not done: robust-list OWNER_DIED recovery when an owner exits holding
- * the lock, and the requeue-to-PI pair (WAIT_REQUEUE_PI, CMP_REQUEUE_PI:
+ * An owner that exits holding the lock (robust list, futex_robust.c) hands
+ * it over the same way, with FUTEX_OWNER_DIED kept in the word.
+ * Not done: the requeue-to-PI pair (WAIT_REQUEUE_PI, CMP_REQUEUE_PI:
  * ENOSYS). */
 #include "syscalls.h"
 #include "../kernel/process.h"
@@ -31,14 +32,15 @@ static bool take_or_mark(uint32_t old, uint32_t *new, void *arg)
 
 long futex_lock_pi(uint64_t uaddr, uint64_t utimeout, bool realtime, bool trylock, bool shared)
 {
-    long r = futex_check_address(uaddr, shared);
+    struct futex_key key;
+    long r = futex_key_of(uaddr, shared, &key);
     if (r < 0) return r;
     uint64_t deadline;
     r = futex_deadline(utimeout, true, realtime, &deadline);
     if (r < 0) return r;
     struct process *p = current_process();
     struct take t = { .tid = current_thread()->tid };
-    struct futex_waiter fw = { .vm = process_vm(p), .uaddr = uaddr, .bitset = FUTEX_BITSET_ANY, .pi = true, .tid = t.tid };
+    struct futex_waiter fw = { .key = key, .bitset = FUTEX_BITSET_ANY, .pi = true, .tid = t.tid };
     wait_begin(&fw.w, deadline);
     /* Queued before the word is marked: an unlock that sees WAITERS finds us. */
     futex_enqueue(&fw);
@@ -59,24 +61,32 @@ long futex_lock_pi(uint64_t uaddr, uint64_t utimeout, bool realtime, bool tryloc
 
 long futex_unlock_pi(uint64_t uaddr, bool shared)
 {
-    long r = futex_check_address(uaddr, shared);
+    struct futex_key key;
+    long r = futex_key_of(uaddr, shared, &key);
     if (r < 0) return r;
     int tid = current_thread()->tid;
     uint32_t word;
     if (copy_from_user(&word, uaddr, sizeof word) < 0) return -EFAULT;
     if ((int)(word & FUTEX_TID_MASK) != tid) return -EPERM;
+    return futex_pi_hand_over(key, uaddr, 0);
+}
+
+long futex_pi_hand_over(struct futex_key key, uint64_t uaddr, uint32_t keep)
+{
+    uint32_t word;
+    if (copy_from_user(&word, uaddr, sizeof word) < 0) return -EFAULT;
     /* Written back unchanged first, so the write under the bucket lock
      * below finds the page present and writable and cannot fault. */
     if (copy_to_user(uaddr, &word, sizeof word) < 0) return -EFAULT;
-    struct vm *vm = process_vm(current_process());
-    struct wait_queue *q = futex_bucket(uaddr);
+    long r;
+    struct wait_queue *q = futex_bucket(key);
     uint64_t flags = spin_lock_irqsave(&q->lock);
     struct futex_waiter *next = NULL;
     bool more = false;
     struct waiter **link = NULL;
     for (struct waiter **pp = &q->first; *pp; pp = &(*pp)->next) {
         struct futex_waiter *fw = container_of(*pp, struct futex_waiter, w);
-        if (!fw->pi || fw->vm != vm || fw->uaddr != uaddr) continue;
+        if (!fw->pi || !futex_key_equal(fw->key, key)) continue;
         if (next) {
             more = true;
             break;
@@ -84,7 +94,7 @@ long futex_unlock_pi(uint64_t uaddr, bool shared)
         next = fw;
         link = pp;
     }
-    uint32_t now = next ? (uint32_t)next->tid | (more ? FUTEX_WAITERS : 0) : 0;
+    uint32_t now = (next ? (uint32_t)next->tid | (more ? FUTEX_WAITERS : 0) : 0) | keep;
     r = copy_to_user(uaddr, &now, sizeof now) < 0 ? -EFAULT : 0;
     if (next && r == 0) {
         *link = next->w.next;

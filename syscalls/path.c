@@ -9,11 +9,16 @@ long user_path(char *buf, uint64_t upath)
     return copy_string_from_user(buf, upath, PATH_MAX_LEN);
 }
 
-/* What an open file stands on, if it is a TFS node or a synthetic node. */
+/* What an open file stands on, if it is a TFS node, a memfs node or a synthetic node. */
 static bool file_vnode(struct file *f, struct vnode *v)
 {
     if (file_is_tfs(f) && f->node) {
         *v = (struct vnode){ .fs = f->fs, .tfs = f->node };
+        return true;
+    }
+    struct mem_node *mn = memfs_file_node(f);
+    if (mn) {
+        *v = (struct vnode){ .mem = mn };
         return true;
     }
     struct pseudo_node *pn = pseudo_file_node(f);
@@ -27,7 +32,7 @@ static bool file_vnode(struct file *f, struct vnode *v)
 static long start_at(struct process *p, int dirfd, struct walk_pos *pos)
 {
     if (dirfd == AT_FDCWD) {
-        pos->node = (struct vnode){ .fs = p->cwd_fs, .tfs = p->cwd, .pseudo = p->cwd_pseudo };
+        pos->node = (struct vnode){ .fs = p->cwd_fs, .tfs = p->cwd, .pseudo = p->cwd_pseudo, .mem = p->cwd_mem };
         memcpy(pos->path, p->cwd_path, strlen(p->cwd_path) + 1);
         return 0;
     }

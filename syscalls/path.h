@@ -11,8 +11,8 @@ long user_path(char *buf, uint64_t upath);
 /* Walk dirfd + path to what it names (following a final symlink if
  * `follow`); AT_EMPTY_PATH in at_flags lets "" name dirfd itself. */
 long resolve_at(int dirfd, const char *path, int at_flags, bool follow, struct walk_pos *out);
-/* The directory that would hold path's last component (a TFS directory:
- * nothing is made under /dev, /proc or /sys, -EACCES) and that name in
+/* The directory that would hold path's last component (a TFS or memfs
+ * directory: nothing is made under /dev, /proc or /sys, -EACCES) and that name in
  * *last; a trailing slash sets last->trailing_slash. "/" or a mount point
  * as the name is -EBUSY. With `follow`, a last component that is a symlink
  * is followed to the name it points at (open with O_CREAT). */

@@ -4,6 +4,7 @@
 #include "../kernel/usercopy.h"
 #include "../fs/tfs.h"
 #include "../fs/pseudo.h"
+#include "../fs/memfs.h"
 #include "path.h"
 #include "../kernel/cpu.h"
 #include "../klib/format.h"
@@ -32,7 +33,13 @@ static long open_tmpfile(struct process *p, int dirfd, const char *path, int fla
     long r = resolve_at(dirfd, path, 0, true, &w);
     if (r < 0) return r;
     const struct vnode v = w.node;
-    if (v.pseudo || (tfs_mode(v.tfs) & S_IFMT) != S_IFDIR) return v.pseudo ? -EOPNOTSUPP : -ENOTDIR;
+    if (!vnode_is_dir(&v)) return -ENOTDIR;
+    if (v.pseudo) return -EOPNOTSUPP;
+    if (v.mem) {
+        int err = 0;
+        struct file *f = memfs_open_unnamed(p->heap, (uint32_t)mode & ~p->umask & 07777, (uint32_t)(flags & ~O_TMPFILE), &err);
+        return f ? install_file(p, f, w.path, flags) : err;
+    }
     char name[40];
     format_sn(name, sizeof name, ".pith-tmpfile-%lx", cpu_random64());
     struct tfs_node *n;
@@ -59,11 +66,20 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
         r = resolve_parent(dirfd, path, !(flags & (O_EXCL | O_NOFOLLOW)), &w, &last);
         if (r < 0) return r == -EBUSY ? -EISDIR : r;
         if (last.trailing_slash) return -EISDIR;
-        struct tfs_node *n;
-        r = tfs_create(w.node.fs, w.node.tfs, last.name, last.len, (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
-        if (r < 0) return r;
-        struct file *f = tfs_file_open(p->heap, w.node.fs, n, (uint32_t)flags);
-        if (!f) return -ENOMEM;
+        struct file *f;
+        if (w.node.mem) {
+            struct mem_node *n;
+            r = memfs_create(w.node.mem, last.name, last.len, (uint32_t)mode & ~p->umask & 07777, &n);
+            if (r < 0) return r;
+            int err = -ENOMEM;
+            if (!(f = memfs_open(p->heap, n, (uint32_t)flags, &err))) return err;
+        } else {
+            struct tfs_node *n;
+            r = tfs_create(w.node.fs, w.node.tfs, last.name, last.len, (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
+            if (r < 0) return r;
+            f = tfs_file_open(p->heap, w.node.fs, n, (uint32_t)flags);
+            if (!f) return -ENOMEM;
+        }
         if ((r = walk_path(&w, last.name, 0, NULL)) < 0) {
             file_put(f);
             return r;
@@ -83,6 +99,13 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
         int err = 0;
         f = pseudo_open(p->heap, v.pseudo, (uint32_t)flags, &err);
         if (!f) return err ? err : -ENOMEM;
+    } else if (v.mem) {
+        if ((flags & O_TRUNC) && !(flags & O_PATH) && fmt == S_IFREG && (flags & O_ACCMODE) != O_RDONLY) {
+            r = memfs_truncate(v.mem, 0);
+            if (r < 0) return r;
+        }
+        int err = -ENOMEM;
+        if (!(f = memfs_open(p->heap, v.mem, (uint32_t)flags, &err))) return err;
     } else {
         if ((flags & O_TRUNC) && !(flags & O_PATH) && fmt == S_IFREG && (flags & O_ACCMODE) != O_RDONLY) {
             r = truncate_file(v.fs, v.tfs, 0);
@@ -178,7 +201,7 @@ long sys_faccessat2(int dirfd, uint64_t upath, int mode, int flags)
     if (r < 0) return r;
     const struct vnode v = w.node;
     uint32_t m = vnode_mode(&v);
-    if ((mode & W_OK) && !v.pseudo) {
+    if ((mode & W_OK) && v.tfs) {
         struct tfs_statfs sf;
         if (tfs_statfs(v.fs, &sf) == 0 && sf.readonly) return -EROFS;
     }
@@ -220,10 +243,13 @@ static void set_cwd(struct process *p, const struct vnode *v, const char *walked
 {
     memmove(p->cwd_path, walked, strlen(walked) + 1);
     if (v->tfs) tfs_node_get(v->tfs);
+    if (v->mem) memfs_node_get(v->mem);
     if (p->cwd) tfs_node_put(p->cwd_fs, p->cwd);
+    if (p->cwd_mem) memfs_node_put(p->cwd_mem);
     p->cwd = v->tfs;
     p->cwd_fs = v->tfs ? v->fs : NULL;
     p->cwd_pseudo = v->pseudo;
+    p->cwd_mem = v->mem;
 }
 
 long sys_chdir(uint64_t upath)
@@ -309,24 +335,19 @@ long sys_openat2(int dirfd, uint64_t upath, uint64_t uhow, uint64_t size)
 #define MFD_ALLOW_SEALING 2u
 #define MFD_HUGETLB 4u
 
-/* memfd_create: an anonymous file. It lives in the root filesystem's page
- * cache as an unnamed TFS file (like O_TMPFILE) and reports "memfd:NAME". */
+/* memfd_create: an anonymous file in memfs, as Linux makes it in its
+ * internal tmpfs; /proc/self/fd shows "/memfd:NAME (deleted)". */
 long sys_memfd_create(uint64_t uname, unsigned flags)
 {
-    if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING)) return (flags & MFD_HUGETLB) ? -EINVAL : -EINVAL;
+    if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING)) return -EINVAL;
     struct process *p = current_process();
     char name[250];
     long r = copy_string_from_user(name, uname, sizeof name);
     if (r == -ENAMETOOLONG) return -EINVAL;
     if (r < 0) return r;
-    char tmp[40];
-    format_sn(tmp, sizeof tmp, ".pith-memfd-%lx", cpu_random64());
-    struct tfs_node *root = tfs_root(p->fs), *n;
-    r = tfs_create(p->fs, root, tmp, strlen(tmp), 0600, 0, 0, &n);
-    if (r < 0) return r;
-    struct file *f = tfs_file_open(p->heap, p->fs, n, O_RDWR);
-    tfs_unlink(p->fs, root, tmp, strlen(tmp));
-    if (!f) return -ENOMEM;
+    int err = -ENOMEM;
+    struct file *f = memfs_open_unnamed(p->heap, 0777, O_RDWR, &err);
+    if (!f) return err;
     char label[280];
     format_sn(label, sizeof label, "/memfd:%s (deleted)", name);
     f->path = name_intern(label);

@@ -1,9 +1,10 @@
 /* Calls that change the filesystem: names (mkdir, unlink, rename, link,
  * symlink), sizes (truncate, fallocate), attributes (chmod, chown, utimes)
- * and durability (fsync, sync). Each maps onto one TFS operation; TFS keeps
- * Linux's error rules, so these mostly translate arguments. */
+ * and durability (fsync, sync). Each maps onto one TFS or memfs operation;
+ * both keep Linux's error rules, so these mostly translate arguments. */
 #include "syscalls.h"
 #include "path.h"
+#include "../fs/memfs.h"
 #include "../kernel/usercopy.h"
 #include "../kernel/clock.h"
 #include "../klib/string.h"
@@ -30,6 +31,8 @@ long sys_mkdirat(int dirfd, uint64_t upath, int mode)
     r = resolve_parent(dirfd, path, false, &dir, &last);
     if (r == -EBUSY) return -EEXIST;
     if (r < 0) return r;
+    if (dir.node.mem)
+        return memfs_mkdir(dir.node.mem, last.name, last.len, (uint32_t)mode & ~current_process()->umask & 07777);
     return tfs_mkdir(dir.node.fs, dir.node.tfs, last.name, last.len, (uint32_t)mode & ~current_process()->umask & 07777,
                      0, 0, &n);
 }
@@ -46,6 +49,15 @@ long sys_unlinkat(int dirfd, uint64_t upath, int flags)
     struct walk_last last;
     r = resolve_parent(dirfd, path, false, &dir, &last);
     if (r < 0) return r;
+    if (dir.node.mem) {
+        if (flags & AT_REMOVEDIR) return memfs_rmdir(dir.node.mem, last.name, last.len);
+        if (last.trailing_slash) {
+            struct mem_node *n;
+            if ((r = memfs_lookup(dir.node.mem, last.name, last.len, &n)) < 0) return r;
+            return (memfs_mode(n) & S_IFMT) == S_IFDIR ? -EISDIR : -ENOTDIR;
+        }
+        return memfs_unlink(dir.node.mem, last.name, last.len);
+    }
     struct tfs *fs = dir.node.fs;
     if (flags & AT_REMOVEDIR) return tfs_rmdir(fs, dir.node.tfs, last.name, last.len);
     if (last.trailing_slash) {
@@ -73,6 +85,17 @@ long sys_renameat2(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uns
     struct walk_last on, nn;
     if ((r = resolve_parent(olddirfd, oldp, false, &od, &on)) < 0) return r;
     if ((r = resolve_parent(newdirfd, newp, false, &nd, &nn)) < 0) return r;
+    if (!od.node.mem != !nd.node.mem) return -EXDEV;
+    if (od.node.mem) {
+        if (on.trailing_slash || nn.trailing_slash) {
+            struct mem_node *src;
+            if ((r = memfs_lookup(od.node.mem, on.name, on.len, &src)) < 0) return r;
+            if ((memfs_mode(src) & S_IFMT) != S_IFDIR) return -ENOTDIR;
+        }
+        unsigned mflags = ((flags & RENAME_NOREPLACE) ? MEMFS_RENAME_NOREPLACE : 0) |
+                          ((flags & RENAME_EXCHANGE) ? MEMFS_RENAME_EXCHANGE : 0);
+        return memfs_rename(od.node.mem, on.name, on.len, nd.node.mem, nn.name, nn.len, mflags);
+    }
     struct tfs *fs = od.node.fs;
     if (fs != nd.node.fs) return -EXDEV;
     if (on.trailing_slash || nn.trailing_slash) {
@@ -101,6 +124,11 @@ long sys_linkat(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, int fl
     if ((r = resolve_at(olddirfd, oldp, flags, (flags & AT_SYMLINK_FOLLOW) != 0, &src)) < 0) return r;
     if (src.node.pseudo) return -EXDEV;
     if ((r = resolve_parent(newdirfd, newp, false, &dir, &last)) < 0) return r == -EBUSY ? -EEXIST : r;
+    if (!src.node.mem != !dir.node.mem) return -EXDEV;
+    if (src.node.mem) {
+        if (last.trailing_slash) return (memfs_mode(src.node.mem) & S_IFMT) == S_IFDIR ? -EPERM : -ENOENT;
+        return memfs_link(src.node.mem, dir.node.mem, last.name, last.len);
+    }
     if (last.trailing_slash) return (tfs_mode(src.node.tfs) & S_IFMT) == S_IFDIR ? -EPERM : -ENOENT;
     if (dir.node.fs != src.node.fs) return -EXDEV;
     return tfs_link(dir.node.fs, src.node.tfs, dir.node.tfs, last.name, last.len);
@@ -119,20 +147,23 @@ long sys_symlinkat(uint64_t utarget, int dirfd, uint64_t upath)
     struct tfs_node *n;
     if ((r = resolve_parent(dirfd, path, false, &dir, &last)) < 0) return r == -EBUSY ? -EEXIST : r;
     if (last.trailing_slash) return -ENOENT;
+    if (dir.node.mem) return -EPERM;   /* memfs keeps no symlinks (Linux: EPERM where a filesystem cannot) */
     return tfs_symlink(dir.node.fs, dir.node.tfs, last.name, last.len, target, strlen(target), 0, 0, &n);
 }
 
 long sys_symlink(uint64_t target, uint64_t path) { return sys_symlinkat(target, AT_FDCWD, path); }
 
-/* The TFS node behind an fd opened for writing, with its file referenced. */
+/* The TFS or memfs node behind an fd opened for writing, with its file referenced. */
 static long writable_fd(int fd, struct file **out)
 {
     struct file *f = fd_get(&current_process()->fds, fd);
     if (!f) return -EBADF;
     long r = 0;
-    if (!file_is_tfs(f) || (f->flags & O_PATH)) r = f->node ? -EBADF : -EINVAL;
+    struct mem_node *mn = memfs_file_node(f);
+    uint32_t mode = mn ? memfs_mode(mn) : file_is_tfs(f) && f->node ? tfs_mode(f->node) : 0;
+    if ((!file_is_tfs(f) && !mn) || (f->flags & O_PATH)) r = f->node ? -EBADF : -EINVAL;
     else if ((f->flags & O_ACCMODE) == O_RDONLY) r = -EBADF;
-    else if ((tfs_mode(f->node) & S_IFMT) != S_IFREG) r = -EINVAL;
+    else if ((mode & S_IFMT) != S_IFREG) r = -EINVAL;
     if (r < 0) {
         file_put(f);
         return r;
@@ -154,7 +185,8 @@ long sys_ftruncate(int fd, int64_t length)
     struct file *f;
     long r = writable_fd(fd, &f);
     if (r < 0) return r == -EBADF ? -EINVAL : r;
-    r = truncate_file(f->fs, f->node, (uint64_t)length);
+    struct mem_node *mn = memfs_file_node(f);
+    r = mn ? memfs_truncate(mn, (uint64_t)length) : truncate_file(f->fs, f->node, (uint64_t)length);
     file_put(f);
     return r;
 }
@@ -169,8 +201,9 @@ long sys_truncate(uint64_t upath, int64_t length)
     if ((r = resolve_at(AT_FDCWD, path, 0, true, &w)) < 0) return r;
     const struct vnode v = w.node;
     if (v.pseudo) return -EACCES;
-    if ((tfs_mode(v.tfs) & S_IFMT) == S_IFDIR) return -EISDIR;
-    if ((tfs_mode(v.tfs) & S_IFMT) != S_IFREG) return -EINVAL;
+    if ((vnode_mode(&v) & S_IFMT) == S_IFDIR) return -EISDIR;
+    if ((vnode_mode(&v) & S_IFMT) != S_IFREG) return -EINVAL;
+    if (v.mem) return memfs_truncate(v.mem, (uint64_t)length);
     return truncate_file(v.fs, v.tfs, (uint64_t)length);
 }
 
@@ -180,6 +213,11 @@ long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
     struct file *f;
     long r = writable_fd(fd, &f);
     if (r < 0) return r == -EINVAL ? -ENODEV : r;
+    if (memfs_file_node(f)) {
+        /* Not yet: glibc's posix_fallocate writes zeros itself on this answer. */
+        file_put(f);
+        return -EOPNOTSUPP;
+    }
     r = tfs_fallocate(f->fs, f->node, (uint32_t)mode, (uint64_t)off, (uint64_t)len);
     if (r == 0 && (mode & TFS_FALLOC_PUNCH_HOLE))
         vm_file_punched(&current_process()->vm, f->node, (uint64_t)off, (uint64_t)off + (uint64_t)len);
@@ -214,7 +252,7 @@ long sys_syncfs(int fd)
 long sys_sync(void) { sync_all_filesystems(); return 0; }
 
 /* The node a dirfd + path names for attribute changes. */
-static long attr_target(int dirfd, uint64_t upath, int flags, struct tfs **fs, struct tfs_node **out)
+static long attr_target(int dirfd, uint64_t upath, int flags, struct vnode *out)
 {
     char path[PATH_MAX_LEN];
     long r = user_path(path, upath);
@@ -222,53 +260,58 @@ static long attr_target(int dirfd, uint64_t upath, int flags, struct tfs **fs, s
     struct walk_pos w;
     if ((r = resolve_at(dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW), &w)) < 0) return r;
     if (w.node.pseudo) return -EPERM;
-    *fs = w.node.fs;
-    *out = w.node.tfs;
+    *out = w.node;
     return 0;
 }
 
-static long fd_target(int fd, struct tfs **fs, struct tfs_node **out)
+static long fd_target(int fd, struct vnode *out)
 {
     struct file *f = fd_get(&current_process()->fds, fd);
     if (!f) return -EBADF;
-    long r = f->node && file_is_tfs(f) ? 0 : -EPERM;
-    *fs = f->fs;
-    *out = f->node;
+    long r = 0;
+    struct mem_node *mn = memfs_file_node(f);
+    if (mn) *out = (struct vnode){ .mem = mn };
+    else if (f->node && file_is_tfs(f)) *out = (struct vnode){ .fs = f->fs, .tfs = f->node };
+    else r = -EPERM;
     file_put(f);
     return r;
 }
 
+static long setattr(const struct vnode *v, uint32_t mask, uint32_t mode, uint32_t uid, uint32_t gid, uint64_t atime,
+                    uint64_t mtime)
+{
+    if (v->mem) return memfs_setattr(v->mem, mask, mode, uid, gid, atime, mtime);
+    return tfs_setattr(v->fs, v->tfs, mask, mode, uid, gid, atime, mtime);
+}
+
 long sys_fchmodat(int dirfd, uint64_t path, int mode)
 {
-    struct tfs *fs;
-    struct tfs_node *n;
-    long r = attr_target(dirfd, path, 0, &fs, &n);
-    return r < 0 ? r : tfs_setattr(fs, n, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
+    struct vnode v;
+    long r = attr_target(dirfd, path, 0, &v);
+    return r < 0 ? r : setattr(&v, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
 }
 
 long sys_chmod(uint64_t path, int mode) { return sys_fchmodat(AT_FDCWD, path, mode); }
 
 long sys_fchmod(int fd, int mode)
 {
-    struct tfs *fs;
-    struct tfs_node *n;
-    long r = fd_target(fd, &fs, &n);
-    return r < 0 ? r : tfs_setattr(fs, n, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
+    struct vnode v;
+    long r = fd_target(fd, &v);
+    return r < 0 ? r : setattr(&v, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
 }
 
-static long chown_node(struct tfs *fs, struct tfs_node *n, int uid, int gid)
+static long chown_node(const struct vnode *v, int uid, int gid)
 {
     uint32_t mask = (uid != -1 ? TFS_SET_UID : 0) | (gid != -1 ? TFS_SET_GID : 0);
-    return tfs_setattr(fs, n, mask, 0, (uint32_t)uid, (uint32_t)gid, 0, 0);
+    return setattr(v, mask, 0, (uint32_t)uid, (uint32_t)gid, 0, 0);
 }
 
 long sys_fchownat(int dirfd, uint64_t path, int uid, int gid, int flags)
 {
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
-    struct tfs *fs;
-    struct tfs_node *n;
-    long r = attr_target(dirfd, path, flags, &fs, &n);
-    return r < 0 ? r : chown_node(fs, n, uid, gid);
+    struct vnode v;
+    long r = attr_target(dirfd, path, flags, &v);
+    return r < 0 ? r : chown_node(&v, uid, gid);
 }
 
 long sys_chown(uint64_t path, int uid, int gid) { return sys_fchownat(AT_FDCWD, path, uid, gid, 0); }
@@ -276,17 +319,16 @@ long sys_lchown(uint64_t path, int uid, int gid) { return sys_fchownat(AT_FDCWD,
 
 long sys_fchown(int fd, int uid, int gid)
 {
-    struct tfs *fs;
-    struct tfs_node *n;
-    long r = fd_target(fd, &fs, &n);
-    return r < 0 ? r : chown_node(fs, n, uid, gid);
+    struct vnode v;
+    long r = fd_target(fd, &v);
+    return r < 0 ? r : chown_node(&v, uid, gid);
 }
 
 struct timespec_k {
     int64_t sec, nsec;
 };
 
-static long set_times(struct tfs *fs, struct tfs_node *n, const struct timespec_k ts[2])
+static long set_times(const struct vnode *v, const struct timespec_k ts[2])
 {
     uint64_t now = clock_realtime_ns(), t[2];
     uint32_t mask = 0;
@@ -298,7 +340,7 @@ static long set_times(struct tfs *fs, struct tfs_node *n, const struct timespec_
         mask |= i == 0 ? TFS_SET_ATIME : TFS_SET_MTIME;
     }
     if (!mask) return 0;
-    return tfs_setattr(fs, n, mask, 0, 0, 0, (mask & TFS_SET_ATIME) ? t[0] : 0, (mask & TFS_SET_MTIME) ? t[1] : 0);
+    return setattr(v, mask, 0, 0, 0, (mask & TFS_SET_ATIME) ? t[0] : 0, (mask & TFS_SET_MTIME) ? t[1] : 0);
 }
 
 long sys_utimensat(int dirfd, uint64_t upath, uint64_t utimes, int flags)
@@ -306,10 +348,9 @@ long sys_utimensat(int dirfd, uint64_t upath, uint64_t utimes, int flags)
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
     struct timespec_k ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
     if (utimes && copy_from_user(ts, utimes, sizeof ts) < 0) return -EFAULT;
-    struct tfs *fs;
-    struct tfs_node *n;
-    long r = upath ? attr_target(dirfd, upath, flags, &fs, &n) : fd_target(dirfd, &fs, &n);
-    return r < 0 ? r : set_times(fs, n, ts);
+    struct vnode v;
+    long r = upath ? attr_target(dirfd, upath, flags, &v) : fd_target(dirfd, &v);
+    return r < 0 ? r : set_times(&v, ts);
 }
 
 long sys_futimesat(int dirfd, uint64_t upath, uint64_t utimes)
@@ -323,10 +364,9 @@ long sys_futimesat(int dirfd, uint64_t upath, uint64_t utimes)
             ts[i] = (struct timespec_k){ tv[2 * i], tv[2 * i + 1] * 1000 };
         }
     }
-    struct tfs *fs;
-    struct tfs_node *n;
-    long r = upath ? attr_target(dirfd, upath, 0, &fs, &n) : fd_target(dirfd, &fs, &n);
-    return r < 0 ? r : set_times(fs, n, ts);
+    struct vnode v;
+    long r = upath ? attr_target(dirfd, upath, 0, &v) : fd_target(dirfd, &v);
+    return r < 0 ? r : set_times(&v, ts);
 }
 
 long sys_utimes(uint64_t path, uint64_t times) { return sys_futimesat(AT_FDCWD, path, times); }
@@ -356,19 +396,34 @@ static long fill_statfs(struct tfs *fs, uint64_t ubuf)
     return copy_to_user(ubuf, &s, sizeof s) < 0 ? -EFAULT : 0;
 }
 
+/* memfs as Linux's tmpfs reports itself: its size limit in pages. */
+static long fill_statfs_memfs(uint64_t ubuf)
+{
+    struct memfs_usage u;
+    memfs_usage(&u);
+    uint64_t free = u.used_pages < u.max_pages ? u.max_pages - u.used_pages : 0;
+    struct statfs_k s = {
+        .f_type = TMPFS_MAGIC, .f_bsize = PAGE_SIZE, .f_blocks = u.max_pages, .f_bfree = free, .f_bavail = free,
+        .f_files = u.max_pages, .f_ffree = u.max_pages - MIN(u.files, u.max_pages), .f_namelen = 255,
+        .f_frsize = PAGE_SIZE, .f_flags = 0x406 /* ST_NOSUID | ST_NODEV | ST_RELATIME */,
+    };
+    return copy_to_user(ubuf, &s, sizeof s) < 0 ? -EFAULT : 0;
+}
+
 long sys_statfs(uint64_t upath, uint64_t buf)
 {
-    struct tfs *fs;
-    struct tfs_node *n;
-    long r = attr_target(AT_FDCWD, upath, 0, &fs, &n);
-    return r < 0 ? r : fill_statfs(fs, buf);
+    struct vnode v;
+    long r = attr_target(AT_FDCWD, upath, 0, &v);
+    if (r < 0) return r;
+    return v.mem ? fill_statfs_memfs(buf) : fill_statfs(v.fs, buf);
 }
 
 long sys_fstatfs(int fd, uint64_t buf)
 {
     struct file *f = fd_get(&current_process()->fds, fd);
     if (!f) return -EBADF;
+    bool mem = memfs_file_node(f) != NULL;
     struct tfs *fs = f->fs ? f->fs : current_process()->fs;
     file_put(f);
-    return fill_statfs(fs, buf);
+    return mem ? fill_statfs_memfs(buf) : fill_statfs(fs, buf);
 }

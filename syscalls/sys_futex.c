@@ -4,10 +4,10 @@
  * by a comparison of its old value. The PI operations are futex_pi.c,
  * futex_waitv sys_futex_waitv.c.
  *
- * Private and shared futexes share one key, (address space, address): the
- * program is one process, so only a shared word mapped at two addresses
- * (two mappings of one memfd) would need a key from the page instead. The
- * flag still picks Linux's address checks (futex_check_address). */
+ * A waiter is known by its word's key (struct futex_key in
+ * futex_internal.h): the address for private futexes, the file page for
+ * shared ones in MAP_SHARED file mappings, so that two mappings of one
+ * /dev/shm file or memfd at different addresses wake each other. */
 #include "syscalls.h"
 #include "../kernel/process.h"
 #include "../kernel/usercopy.h"
@@ -36,10 +36,10 @@
 
 static struct wait_queue futex_queues[FUTEX_BUCKETS];
 
-struct wait_queue *futex_bucket(uint64_t uaddr)
+struct wait_queue *futex_bucket(struct futex_key key)
 {
     /* Words are 4-byte aligned and often on nearby cache lines: mix. */
-    uint64_t h = (uaddr >> 2) * 0x9e3779b97f4a7c15ull;
+    uint64_t h = ((key.offset >> 2) ^ ((uint64_t)key.object >> 4)) * 0x9e3779b97f4a7c15ull;
     return &futex_queues[h >> 58];
 }
 
@@ -52,6 +52,25 @@ long futex_check_address(uint64_t uaddr, bool shared)
     uint32_t v;
     if (shared && copy_from_user(&v, uaddr, sizeof v) < 0) return -EFAULT;
     return 0;
+}
+
+long futex_key_in(struct vm *vm, uint64_t uaddr, bool shared, struct futex_key *key)
+{
+    long r = futex_check_address(uaddr, shared);
+    if (r < 0) return r;
+    *key = (struct futex_key){ vm, uaddr };
+    if (!shared) return 0;
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    struct vma *v = vm_find(vm, uaddr);
+    if (v && (v->flags & VM_SHARED) && v->file && v->file->node)
+        *key = (struct futex_key){ v->file->node, v->file_offset + (uaddr - v->start) };
+    spin_unlock_irqrestore(&vm->lock, irq);
+    return 0;
+}
+
+long futex_key_of(uint64_t uaddr, bool shared, struct futex_key *key)
+{
+    return futex_key_in(process_vm(current_process()), uaddr, shared, key);
 }
 
 long futex_deadline(uint64_t utimeout, bool absolute, bool realtime, uint64_t *deadline)
@@ -74,7 +93,7 @@ long futex_deadline(uint64_t utimeout, bool absolute, bool realtime, uint64_t *d
 
 void futex_enqueue(struct futex_waiter *fw)
 {
-    fw->bucket = futex_bucket(fw->uaddr);
+    fw->bucket = futex_bucket(fw->key);
     wait_enqueue(fw->bucket, &fw->w);
 }
 
@@ -123,10 +142,6 @@ long futex_word_update(uint64_t uaddr, uint32_t *old, bool (*update)(uint32_t, u
 
 static struct futex_waiter *futex_of(struct waiter *w) { return container_of(w, struct futex_waiter, w); }
 
-static bool same_word(struct futex_waiter *fw, struct vm *vm, uint64_t uaddr)
-{
-    return fw->vm == vm && fw->uaddr == uaddr;
-}
 
 /* Linux counts wakes as "stop once ++woken >= n" for a signed n: 0 or a
  * negative count still wakes one. */
@@ -135,13 +150,16 @@ static uint32_t wake_limit(uint32_t n) { return (int32_t)n <= 0 ? 1 : n; }
 static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t utimeout, bool absolute, bool realtime, uint32_t bitset, bool shared)
 {
     if (!bitset) return -EINVAL;
+    /* An unmapped word is EFAULT from the read below, shared or not, as
+     * on Linux (which reads it before it looks at the mapping). */
     long r = futex_check_address(uaddr, false);
     if (r < 0) return r;
+    struct futex_key key = { process_vm(current_process()), uaddr };
+    if (shared && futex_key_of(uaddr, true, &key) < 0) key = (struct futex_key){ process_vm(current_process()), uaddr };
     uint64_t deadline;
     r = futex_deadline(utimeout, absolute, realtime, &deadline);
     if (r < 0) return r;
-    (void)shared;
-    struct futex_waiter fw = { .vm = process_vm(current_process()), .uaddr = uaddr, .bitset = bitset };
+    struct futex_waiter fw = { .key = key, .bitset = bitset };
     wait_begin(&fw.w, deadline);
     /* On the queue before reading the word: a thread that changes it and
      * then calls WAKE finds us, or we see its new value. */
@@ -157,15 +175,15 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t utimeout, bool abs
     return r;
 }
 
-/* Wake up to max waiters on (vm, uaddr) whose bitset meets bitset. */
-static long wake_word(struct vm *vm, uint64_t uaddr, uint32_t max, uint32_t bitset)
+/* Wake up to max waiters on key whose bitset meets bitset. */
+static long wake_word(struct futex_key key, uint32_t max, uint32_t bitset)
 {
-    struct wait_queue *q = futex_bucket(uaddr);
+    struct wait_queue *q = futex_bucket(key);
     long woken = 0;
     uint64_t flags = spin_lock_irqsave(&q->lock);
     for (struct waiter **p = &q->first; *p && (uint32_t)woken < max;) {
         struct futex_waiter *fw = futex_of(*p);
-        if (!same_word(fw, vm, uaddr) || fw->pi || !(fw->bitset & bitset)) {
+        if (!futex_key_equal(fw->key, key) || fw->pi || !(fw->bitset & bitset)) {
             p = &(*p)->next;
             continue;
         }
@@ -179,18 +197,23 @@ static long wake_word(struct vm *vm, uint64_t uaddr, uint32_t max, uint32_t bits
     return woken;
 }
 
+long futex_wake_key(struct futex_key key, uint32_t max) { return wake_word(key, max, FUTEX_BITSET_ANY); }
+
 long futex_wake_address(struct vm *vm, uint64_t uaddr, uint32_t max)
 {
-    if (uaddr & 3) return -EINVAL;
-    return wake_word(vm, uaddr, max, FUTEX_BITSET_ANY);
+    /* As Linux's wakes at thread exit: a shared futex. */
+    struct futex_key key;
+    long r = futex_key_in(vm, uaddr, true, &key);
+    return r < 0 ? r : wake_word(key, max, FUTEX_BITSET_ANY);
 }
 
 static long futex_wake(uint64_t uaddr, uint32_t n, uint32_t bitset, bool shared)
 {
     if (!bitset) return -EINVAL;
-    long r = futex_check_address(uaddr, shared);
+    struct futex_key key;
+    long r = futex_key_of(uaddr, shared, &key);
     if (r < 0) return r;
-    return wake_word(process_vm(current_process()), uaddr, wake_limit(n), bitset);
+    return wake_word(key, wake_limit(n), bitset);
 }
 
 /* Both buckets' locks, lower address first (one order for every pair). */
@@ -210,23 +233,23 @@ static void unlock_pair(struct wait_queue *a, struct wait_queue *b, uint64_t fla
 static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, int32_t nr_wake, int32_t nr_requeue, bool cmp, uint32_t val3, bool shared)
 {
     if (nr_wake < 0 || nr_requeue < 0) return -EINVAL;
-    long r = futex_check_address(uaddr, shared);
-    if (r == 0) r = futex_check_address(uaddr2, shared);
+    struct futex_key key1, key2;
+    long r = futex_key_of(uaddr, shared, &key1);
+    if (r == 0) r = futex_key_of(uaddr2, shared, &key2);
     if (r < 0) return r;
     if (cmp) {
         uint32_t cur;
         if (copy_from_user(&cur, uaddr, sizeof cur) < 0) return -EFAULT;
         if (cur != val3) return -EAGAIN;
     }
-    struct vm *vm = process_vm(current_process());
-    struct wait_queue *q1 = futex_bucket(uaddr), *q2 = futex_bucket(uaddr2);
+    struct wait_queue *q1 = futex_bucket(key1), *q2 = futex_bucket(key2);
     long count = 0;   /* Linux's return: woken + moved */
     uint64_t flags = lock_pair(q1, q2);
     struct waiter **tail = &q2->first;
     while (*tail) tail = &(*tail)->next;
     for (struct waiter **p = &q1->first; *p && count - nr_wake < nr_requeue;) {
         struct futex_waiter *fw = futex_of(*p);
-        if (!same_word(fw, vm, uaddr) || fw->pi) {
+        if (!futex_key_equal(fw->key, key1) || fw->pi) {
             p = &(*p)->next;
             continue;
         }
@@ -238,7 +261,7 @@ static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, int32_t nr_wake, int3
             futex_wake_one(fw);
             continue;
         }
-        fw->uaddr = uaddr2;
+        fw->key = key2;
         if (q1 == q2) {   /* same bucket: the new key is the whole move */
             p = &(*p)->next;
             continue;
@@ -280,8 +303,9 @@ static bool apply_op(uint32_t old, uint32_t *new, void *arg)
 
 static long futex_wake_op(uint64_t uaddr, uint64_t uaddr2, uint32_t nr_wake, uint32_t nr_wake2, uint32_t encoded, bool shared)
 {
-    long r = futex_check_address(uaddr, shared);
-    if (r == 0) r = futex_check_address(uaddr2, shared);
+    struct futex_key key1, key2;
+    long r = futex_key_of(uaddr, shared, &key1);
+    if (r == 0) r = futex_key_of(uaddr2, shared, &key2);
     if (r < 0) return r;
     struct wake_op o = { (encoded >> 28) & 7, (encoded >> 24) & 15, sign12(encoded >> 12), sign12(encoded) };
     if (encoded & 0x80000000u) o.oparg = (int32_t)(1u << (o.oparg & 31));   /* Linux masks a bad shift */
@@ -300,9 +324,8 @@ static long futex_wake_op(uint64_t uaddr, uint64_t uaddr2, uint32_t nr_wake, uin
     case 5: hit = v >= o.cmparg; break;
     default: return -ENOSYS;
     }
-    struct vm *vm = process_vm(current_process());
-    long woken = wake_word(vm, uaddr, wake_limit(nr_wake), FUTEX_BITSET_ANY);
-    if (hit) woken += wake_word(vm, uaddr2, wake_limit(nr_wake2), FUTEX_BITSET_ANY);
+    long woken = wake_word(key1, wake_limit(nr_wake), FUTEX_BITSET_ANY);
+    if (hit) woken += wake_word(key2, wake_limit(nr_wake2), FUTEX_BITSET_ANY);
     return woken;
 }
 

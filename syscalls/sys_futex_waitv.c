@@ -43,15 +43,13 @@ long sys_futex_waitv(uint64_t uwaiters, unsigned nr, unsigned flags, uint64_t ut
             in[i].reserved || in[i].val > UINT32_MAX)
             r = -EINVAL;
         else
-            r = futex_check_address(in[i].uaddr, !(in[i].flags & FUTEX2_PRIVATE));
+            r = futex_key_of(in[i].uaddr, !(in[i].flags & FUTEX2_PRIVATE), &fw[i].key);
     }
     if (r < 0) goto out;
 
     struct waiter sleeper;
     wait_begin(&sleeper, deadline);
     for (unsigned i = 0; i < nr; i++) {
-        fw[i].vm = process_vm(p);
-        fw[i].uaddr = in[i].uaddr;
         fw[i].bitset = FUTEX_BITSET_ANY;
         fw[i].sleeper = &sleeper;
         wait_begin(&fw[i].w, WAIT_FOREVER);

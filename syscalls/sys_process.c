@@ -100,15 +100,6 @@ long sys_set_tid_address(uint64_t addr)
     return t->tid;
 }
 
-long sys_set_robust_list(uint64_t head, uint64_t len)
-{
-    if (len != 24) return -EINVAL;
-    struct thread *t = current_thread();
-    t->robust_list = head;
-    t->robust_len = len;
-    return 0;
-}
-
 /* Linux's defaults for the first process (INIT_RLIMITS), except that the
  * fd table's size FD_MAX caps RLIMIT_NOFILE (Linux: 1024 soft, 4096 hard). */
 void rlimits_init(struct process *p)
@@ -241,15 +232,19 @@ long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
     struct process *p = current_process();
     switch (option) {
     case PR_SET_NAME: {
+        /* The calling thread's comm (the main thread's is the process's). */
         char name[16];
         long n = copy_string_from_user(name, a2, sizeof name);
         if (n == -EFAULT) return n;
         name[15] = 0;
-        memcpy(p->name, name, sizeof name);
+        thread_set_comm(p, current_thread()->tid, name, strlen(name));
         return 0;
     }
-    case PR_GET_NAME:
-        return copy_to_user(a2, p->name, sizeof p->name) < 0 ? -EFAULT : 0;
+    case PR_GET_NAME: {
+        char name[16];
+        thread_comm(p, current_thread()->tid, name);
+        return copy_to_user(a2, name, sizeof name) < 0 ? -EFAULT : 0;
+    }
     case PR_SET_VMA:
         return set_vma_anon_name(p, a2, a3, a4, a5);
     default:

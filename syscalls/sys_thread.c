@@ -59,6 +59,7 @@ static long new_thread(const struct clone_request *r)
     if (r->stack) f->rsp = r->stack;
     __asm__ volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
     t->sigmask = self->sigmask;
+    thread_comm(p, self->tid, t->comm);   /* a new thread starts with its creator's name, as on Linux */
     t->fs_base = (r->flags & CLONE_SETTLS) ? r->tls : self->fs_base;
     if (r->flags & CLONE_CHILD_CLEARTID) t->clear_child_tid = r->child_tid;
     /* Linux ignores a bad pointer here too: the thread exists either way. */

@@ -138,6 +138,7 @@ long sys_uname(uint64_t buf);
 long sys_arch_prctl(int code, uint64_t addr);
 long sys_set_tid_address(uint64_t addr);
 long sys_set_robust_list(uint64_t head, uint64_t len);
+long sys_get_robust_list(int tid, uint64_t head, uint64_t len);
 long sys_prlimit64(int pid, int resource, uint64_t new_rlim, uint64_t old_rlim);
 long sys_getrlimit(int resource, uint64_t rlim);
 long sys_setrlimit(int resource, uint64_t rlim);

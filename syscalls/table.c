@@ -135,6 +135,7 @@ const struct syscall_def syscall_table[SYSCALL_COUNT] = {
     [270] = S(sys_pselect6, "dppppp"),
     [271] = S(sys_ppoll, "puppu"),
     [273] = S(sys_set_robust_list, "pu"),
+    [274] = S(sys_get_robust_list, "dpp"),
     [280] = S(sys_utimensat, "fspx"),
     [281] = S(sys_epoll_pwait, "fpddpu"),
     [282] = S(sys_signalfd, "fpu"),
