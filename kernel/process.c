@@ -147,7 +147,7 @@ void thread_exit(int status)
 {
     struct thread *t = current_thread();
     struct process *p = t->proc;
-    futex_exit_robust_list(t);
+    futex_thread_exit(t);
     if (t->clear_child_tid) {
         uint32_t zero = 0;
         if (copy_to_user(t->clear_child_tid, &zero, sizeof zero) == 0)

@@ -45,10 +45,14 @@ struct futex_waiter {
     struct waiter *sleeper;
     bool pi;                    /* LOCK_PI waiter: only UNLOCK_PI hands it the word */
     int tid;                    /* PI: the owner TID it will get */
+    int owner;                  /* PI: the TID it waits for (0 until known) */
+    uint64_t uaddr;             /* PI: the word's address, for a hand-over at the owner's exit */
 };
 
-/* The bucket a key hashes to. */
+/* The bucket a key hashes to; every bucket, by index. */
+#define FUTEX_BUCKETS 64
 struct wait_queue *futex_bucket(struct futex_key key);
+struct wait_queue *futex_bucket_at(int i);
 /* The address rules of Linux's futex key: misaligned EINVAL, outside the
  * user range EFAULT, and (shared futexes only) unmapped EFAULT. */
 long futex_check_address(uint64_t uaddr, bool shared);
@@ -77,5 +81,9 @@ long futex_unlock_pi(uint64_t uaddr, bool shared);
 /* Give the PI word at uaddr to its oldest waiter (its TID, WAITERS if more
  * wait), or 0 if none, with the `keep` bits added (OWNER_DIED). */
 long futex_pi_hand_over(struct futex_key key, uint64_t uaddr, uint32_t keep);
+/* Thread tid is exiting: every PI word it still owns with waiters goes to
+ * its oldest waiter (at most FUTEX_PI_EXIT_LIMIT words). */
+#define FUTEX_PI_EXIT_LIMIT 2048
+void futex_pi_owner_exit(int tid);
 /* Wake up to max non-PI waiters on key (any bitset). */
 long futex_wake_key(struct futex_key key, uint32_t max);

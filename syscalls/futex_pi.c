@@ -3,8 +3,10 @@
  * user-space unlock (a cmpxchg of TID to 0) fails and comes here. One CPU
  * and one priority for every thread leave nothing to inherit: the lock is
  * handed to the oldest waiter (FIFO), which Linux's PI does among equals.
- * An owner that exits holding the lock (robust list, futex_robust.c) hands
- * it over the same way, with FUTEX_OWNER_DIED kept in the word.
+ * An owner that exits holding the lock hands it over the same way, as
+ * Linux's exit_pi_state_list does: each waiter remembers whom it waits for,
+ * and the words of an exiting owner go to their oldest waiters, with the
+ * FUTEX_OWNER_DIED its robust list (futex_robust.c) or its libc set.
  * Not done: the requeue-to-PI pair (WAIT_REQUEUE_PI, CMP_REQUEUE_PI:
  * ENOSYS). */
 #include "syscalls.h"
@@ -40,7 +42,7 @@ long futex_lock_pi(uint64_t uaddr, uint64_t utimeout, bool realtime, bool tryloc
     if (r < 0) return r;
     struct process *p = current_process();
     struct take t = { .tid = current_thread()->tid };
-    struct futex_waiter fw = { .key = key, .bitset = FUTEX_BITSET_ANY, .pi = true, .tid = t.tid };
+    struct futex_waiter fw = { .key = key, .uaddr = uaddr, .bitset = FUTEX_BITSET_ANY, .pi = true, .tid = t.tid };
     wait_begin(&fw.w, deadline);
     /* Queued before the word is marked: an unlock that sees WAITERS finds us. */
     futex_enqueue(&fw);
@@ -51,6 +53,11 @@ long futex_lock_pi(uint64_t uaddr, uint64_t utimeout, bool realtime, bool tryloc
     else if (!process_has_thread(p, t.owner)) r = -ESRCH;
     else if (trylock) r = -EAGAIN;   /* EWOULDBLOCK */
     else {
+        /* Whom we wait for: if it exits still owning the word, the lock
+         * comes to us (futex_pi_owner_exit). */
+        uint64_t irq = spin_lock_irqsave(&fw.bucket->lock);
+        fw.owner = t.owner;
+        spin_unlock_irqrestore(&fw.bucket->lock, irq);
         while (!waiter_dequeued(&fw.w) && (r = wait_sleep(&fw.w)) == 0) {}
     }
     /* Taken off the queue by UNLOCK_PI: it wrote our TID into the word. */
@@ -89,7 +96,8 @@ long futex_pi_hand_over(struct futex_key key, uint64_t uaddr, uint32_t keep)
         if (!fw->pi || !futex_key_equal(fw->key, key)) continue;
         if (next) {
             more = true;
-            break;
+            fw->owner = next->tid;   /* the one it waits for now */
+            continue;
         }
         next = fw;
         link = pp;
@@ -104,4 +112,37 @@ long futex_pi_hand_over(struct futex_key key, uint64_t uaddr, uint32_t keep)
     }
     spin_unlock_irqrestore(&q->lock, flags);
     return r;
+}
+
+/* The first PI waiter waiting for tid, anywhere: its key and address. */
+static bool find_waiting_for(int tid, struct futex_key *key, uint64_t *uaddr)
+{
+    for (int b = 0; b < FUTEX_BUCKETS; b++) {
+        struct wait_queue *q = futex_bucket_at(b);
+        bool found = false;
+        uint64_t flags = spin_lock_irqsave(&q->lock);
+        for (struct waiter *w = q->first; w && !found; w = w->next) {
+            struct futex_waiter *fw = container_of(w, struct futex_waiter, w);
+            if (!fw->pi || fw->owner != tid) continue;
+            *key = fw->key;
+            *uaddr = fw->uaddr;
+            found = true;
+        }
+        spin_unlock_irqrestore(&q->lock, flags);
+        if (found) return true;
+    }
+    return false;
+}
+
+void futex_pi_owner_exit(int tid)
+{
+    /* Each hand-over takes the waiters of one word off tid; a word that
+     * cannot be written any more leaves its waiters to their timeouts. */
+    struct futex_key key;
+    uint64_t uaddr;
+    for (int words = 0; words < FUTEX_PI_EXIT_LIMIT && find_waiting_for(tid, &key, &uaddr); words++) {
+        uint32_t word;
+        if (copy_from_user(&word, uaddr, sizeof word) < 0 || futex_pi_hand_over(key, uaddr, word & FUTEX_OWNER_DIED) < 0)
+            break;
+    }
 }

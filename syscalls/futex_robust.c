@@ -104,7 +104,7 @@ static bool read_entry(uint64_t at, uint64_t *entry, bool *pi)
     return true;
 }
 
-void futex_exit_robust_list(struct thread *t)
+static void walk_robust_list(struct thread *t)
 {
     uint64_t head = t->robust_list;
     if (!head) return;
@@ -125,4 +125,10 @@ void futex_exit_robust_list(struct thread *t)
         pi = next_pi;
     }
     if (pending) owner_died(pending + (uint64_t)h.futex_offset, tid, pending_pi, true);
+}
+
+void futex_thread_exit(struct thread *t)
+{
+    walk_robust_list(t);
+    futex_pi_owner_exit(t->tid);
 }

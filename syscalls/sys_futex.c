@@ -32,9 +32,9 @@
 
 /* Buckets, not a queue per futex word: no allocation on the wait path, and
  * a few colliding words only cost a skipped entry in a wake. */
-#define FUTEX_BUCKETS 64
-
 static struct wait_queue futex_queues[FUTEX_BUCKETS];
+
+struct wait_queue *futex_bucket_at(int i) { return &futex_queues[i]; }
 
 struct wait_queue *futex_bucket(struct futex_key key)
 {
