@@ -150,7 +150,7 @@ void trap_handler(struct trap_frame *f)
              * mapped file or for a read error). */
             kprintf(r == -ENOMEM ? "pith: out of memory filling address %lx (give the machine more with -m)\n"
                     : r == -ENXIO ? "pith: bus error: address %lx is past the end of the file mapped there\n"
-                    : r == -ENOSPC ? "pith: bus error: no room on the disk for the page written at address %lx\n"
+                    : r == -ENOSPC ? "pith: bus error: no room in the filesystem for the page written at address %lx\n"
                                    : "pith: bus error: cannot read or write the file mapped at address %lx\n", cr2);
             process_exit_signal(r == -ENOMEM ? 9 : 7);
         }
