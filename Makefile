@@ -18,6 +18,7 @@ include mk/kernel.mk
 include mk/boot.mk
 include mk/cli.mk
 include mk/test.mk
+include mk/runtimes.mk
 include mk/test-long.mk
 
 clean:

@@ -19,9 +19,11 @@
 #   procps                          pgrep/pkill in test/run-tests
 #   gdb                             the cli_gdb test
 #   python3 libssl3                 `pith run /usr/bin/python3` and dlopen tests
+#   golang-go rustc                 the Go and Rust runtime tests (mk/runtimes.mk)
 #   zlib1g-dev qemu-utils           nothing uses them yet; kept for users
 DEBIAN_PACKAGES := make gcc libc6-dev binutils g++ musl-tools busybox-static \
-                   qemu-system-x86 procps gdb python3 libssl3 zlib1g-dev qemu-utils
+                   qemu-system-x86 procps gdb python3 libssl3 zlib1g-dev qemu-utils \
+                   golang-go rustc
 # bench/fs formats the Linux guest's disk with mkfs.ext4.
 DEBIAN_PACKAGES_BENCH := e2fsprogs
 # make test-long runs scripts/fresh-machine-check, which builds a root with it.
