@@ -4,8 +4,12 @@
 # median of numbers on stdin ("-" if none)
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'; }
 
-# ratio A B: A/B with two decimals, "-" when either is unknown or B is 0
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0 && a >= 0) printf "%.2f", a / b; else print "-" }'; }
+# ratio A B: A/B with two decimals, "-" when either is not a number (unknown,
+# a failed cell) or B is 0
+ratio() {
+    awk -v a="$1" -v b="$2" 'function num(x) { return x ~ /^[0-9]+(\.[0-9]*)?$/ }
+        BEGIN { if (num(a) && num(b) && b > 0) printf "%.2f", a / b; else print "-" }'
+}
 
 # measure LABEL MARKER COMMAND...: run RUNS times under the stopwatch (stdin
 # /dev/null); sets FIRST, SEEN, EXIT (medians, ms). A marker that does not
@@ -22,6 +26,32 @@ measure() {
     FIRST=$(printf '%s' "$firsts" | median)
     SEEN=$(printf '%s' "$seens" | median)
     EXIT=$(printf '%s' "$exits" | median)
+}
+
+# bench_engines: ENGINES=(tcg), plus kvm where /dev/kvm is open to the user;
+# KVM_NOTE says why not (empty when KVM is offered)
+bench_engines() {
+    ENGINES=(tcg)
+    KVM_NOTE=""
+    if [ ! -e /dev/kvm ]; then
+        KVM_NOTE="no /dev/kvm on this host"
+    elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+        KVM_NOTE="/dev/kvm is not open to $(id -un)"
+    else
+        ENGINES+=(kvm)
+    fi
+}
+
+# host_tsc_khz: the host's TSC rate in kHz (empty if unknown). Linux on
+# microvm has neither HPET nor ACPI PM timer to calibrate the TSC against and
+# can hang trying; its TSC ticks at the host's rate under both engines, so it
+# is told the host's (the kernel's refined value first: the most exact).
+host_tsc_khz() {
+    local mhz
+    mhz=$(dmesg 2> /dev/null | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' | tail -n1)
+    [ -n "$mhz" ] || mhz=$(dmesg 2> /dev/null | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz processor.*/\1/p' | tail -n1)
+    [ -n "$mhz" ] || mhz=$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
+    awk -v m="$mhz" 'BEGIN { if (m > 0) printf "%d", m * 1000 }'
 }
 
 # bisect_min PREDICATE LO HI: the smallest MiB in (LO, HI] for which
@@ -46,7 +76,9 @@ bisect_min() {
 #       same status (1) as the floor guest's normal exit.
 #   cells_run
 #       then CELL_SEEN[KEY] and CELL_EXIT[KEY] are medians in ms (SEEN "-"
-#       without a marker), or CELL_WHY[KEY] says why the command cannot run.
+#       without a marker), or CELL_WHY[KEY] says why the command cannot run;
+#       $OUT/KEY.all holds the output of every good run, one after the other
+#       (for guests that report their own measurements).
 declare -A CELL_CMD CELL_MARKER CELL_STATUS CELL_SEEN CELL_EXIT CELL_WHY
 CELL_KEYS=()
 
@@ -83,12 +115,13 @@ cell_once() {
     else
         CELL_WHY[$key]=""
         echo "$s $e" >> "$OUT/$key.times"
+        cat "$OUT/$key.out" >> "$OUT/$key.all"
     fi
 }
 
 cells_run() {
     local key round
-    for key in "${CELL_KEYS[@]}"; do rm -f "$OUT/$key.times"; done
+    for key in "${CELL_KEYS[@]}"; do rm -f "$OUT/$key.times" "$OUT/$key.all"; done
     for ((round = 0; round < RUNS; round++)); do
         for key in "${CELL_KEYS[@]}"; do
             # A cell whose first run failed is out: a guest its engine cannot run

@@ -16,7 +16,13 @@ BAD_FIXTURES := $(BUILD)/test/bad/.made
 
 .PHONY: runtime-progs
 runtime-progs: deps $(RUNTIME_PROGS) $(BUILD)/test/demo $(BUILD)/test/dynamic/hello $(BAD_FIXTURES) \
-               $(BUILD)/test/corrupt_image
+               $(BUILD)/test/corrupt_image $(BUILD)/bench/threads
+
+# make bench's thread benchmark; make test runs it with --quick
+# (test/runtime/bench_threads*.expect) so it cannot rot between benches.
+$(BUILD)/bench/threads: bench/threads.c | deps
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -o $@ $<
 
 # Breaks image copies for the bad-image tests (test/bad/corrupt_image.c).
 $(BUILD)/test/corrupt_image: test/bad/corrupt_image.c $(HOST_LIB) | deps
