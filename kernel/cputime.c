@@ -3,10 +3,13 @@
  * incoming one, so sleeping and waiting cost nothing and the idle thread
  * (no process) is skipped. The user/system split needs one more stamp at
  * system call entry and exit; interrupts taken from ring 3 count as user
- * time, as the tick-less cheap split Linux's own accounting approximates. */
+ * time, as the tick-less cheap split Linux's own accounting approximates.
+ * Writes run with interrupts off: a CPU-time timer's check reads the
+ * clock from the timer interrupt. */
 #include "cputime.h"
 #include "process.h"
 #include "clock.h"
+#include "spinlock.h"
 
 static void write_begin(struct thread_cputime *c)
 {
@@ -28,6 +31,25 @@ static void charge(struct thread_cputime *c, uint64_t now)
     c->since_ns = now;
 }
 
+/* The check tick, in the timer interrupt of the thread's CPU. */
+static void check_tick(struct timer *tm)
+{
+    struct thread *t = container_of(tm, struct thread, cputime.check);
+    t->cputime.check_armed = false;
+    if (current_thread() != t) return;      /* switched out meanwhile: stale */
+    if (!posix_cpu_timers_check(t->proc, t)) return;
+    t->cputime.check_armed = true;
+    timer_add(&t->cputime.check, clock_monotonic_ns() + CPUTIME_CHECK_NS, check_tick);
+}
+
+/* With interrupts off, on t's CPU. */
+static void check_begin(struct thread *t)
+{
+    if (t->cputime.check_armed || !posix_cpu_timers_armed(t->proc)) return;
+    t->cputime.check_armed = true;
+    timer_add(&t->cputime.check, clock_monotonic_ns() + CPUTIME_CHECK_NS, check_tick);
+}
+
 void cputime_switch(struct thread *prev, struct thread *next)
 {
     uint64_t now = clock_monotonic_ns();
@@ -37,6 +59,9 @@ void cputime_switch(struct thread *prev, struct thread *next)
         if (c->on_cpu) charge(c, now);
         c->on_cpu = false;
         write_end(c);
+        /* Added on this CPU, so its callback cannot be running now. */
+        if (c->check_armed) timer_cancel(&c->check);
+        c->check_armed = false;
     }
     if (next->proc) {
         struct thread_cputime *c = &next->cputime;
@@ -44,16 +69,28 @@ void cputime_switch(struct thread *prev, struct thread *next)
         c->since_ns = now;
         c->on_cpu = true;
         write_end(c);
+        check_begin(next);
     }
 }
 
 void cputime_start(struct thread *t)
 {
+    uint64_t flags = irq_save();
     struct thread_cputime *c = &t->cputime;
     write_begin(c);
     c->since_ns = clock_monotonic_ns();
     c->on_cpu = true;
     write_end(c);
+    irq_restore(flags);
+}
+
+void cputime_check_start(void)
+{
+    struct thread *t = current_thread();
+    if (!t || !t->proc) return;
+    uint64_t flags = irq_save();
+    check_begin(t);
+    irq_restore(flags);
 }
 
 static void cross(bool into_kernel)
@@ -61,17 +98,17 @@ static void cross(bool into_kernel)
     struct thread *t = current_thread();
     if (!t || !t->proc) return;
     struct thread_cputime *c = &t->cputime;
+    uint64_t flags = irq_save();
     write_begin(c);
     if (c->on_cpu) charge(c, clock_monotonic_ns());
     c->in_kernel = into_kernel;
     write_end(c);
+    irq_restore(flags);
 }
 
 void cputime_enter_kernel(void) { cross(true); }
 void cputime_leave_kernel(void) { cross(false); }
 
-/* Never from an interrupt handler: it could spin on a write its own CPU
- * interrupted. */
 struct cputime cputime_thread(struct thread *t)
 {
     const struct thread_cputime *c = &t->cputime;

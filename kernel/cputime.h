@@ -6,6 +6,7 @@
  * clock_gettime's CPU clocks, times, getrusage and /proc/self/stat. */
 #pragma once
 #include "../klib/types.h"
+#include "timer.h"
 
 /* Per thread, written only by the CPU running it; seq is odd while a write
  * is in progress, so a reader on another CPU retries instead of locking. */
@@ -15,7 +16,16 @@ struct thread_cputime {
     bool on_cpu;         /* running now: the time since `since` is not charged yet */
     uint64_t since_ns;   /* monotonic time of the last charge */
     uint64_t user_ns, sys_ns;
+    /* While it runs and its process has CPU-time timers armed: a tick
+     * that checks them (kernel/posix_timer.c), added on its CPU at the
+     * switch in, cancelled at the switch out. */
+    struct timer check;
+    bool check_armed;
 };
+
+/* How often a running thread's CPU-time timers are checked: Linux checks
+ * at its tick (HZ 250 on Debian), so they fire up to one tick late. */
+#define CPUTIME_CHECK_NS 4000000ull
 
 struct cputime {
     uint64_t user_ns, sys_ns;
@@ -33,6 +43,9 @@ void cputime_leave_kernel(void);
 /* A thread starts running for the first time without a switch (the
  * program's first thread). */
 void cputime_start(struct thread *t);
+/* The current thread's process just armed a CPU-time timer: start its
+ * check tick if it has none. */
+void cputime_check_start(void);
 /* t leaves p's thread list: fold its time into the process's (with
  * p->threads_lock held). */
 void cputime_thread_exited(struct process *p, struct thread *t);

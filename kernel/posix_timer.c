@@ -15,9 +15,14 @@
 #include "signal.h"
 #include "clock.h"
 #include "console.h"
+#include "cputime.h"
 #include "../klib/errno.h"
 
 #define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CPUCLOCK_VIRT 1
+#define SIGVTALRM 26
+#define SIGPROF 27
 #define OVERRUN_MAX 0x7fffffffu     /* Linux's DELAYTIMER_MAX: INT_MAX */
 
 /* Which queue the timer's signal goes to, with p->sig_lock held; NULL if
@@ -51,8 +56,9 @@ static void send_signal(struct process *p, struct ptimer *pt, uint64_t periods)
 {
     if (pt->notify == SIGEV_NONE) return;
     if (pt->id < 0) {
-        /* ITIMER_REAL: a kernel-sent SIGALRM, which does not queue twice. */
-        struct ksiginfo info = { .signo = SIGALRM, .code = SI_KERNEL };
+        /* An interval timer: a kernel-sent SIGALRM, SIGVTALRM or SIGPROF,
+         * which does not queue twice. */
+        struct ksiginfo info = { .signo = pt->signo, .code = SI_KERNEL };
         signal_send_process(p, &info);
         return;
     }
@@ -82,13 +88,101 @@ static void send_signal(struct process *p, struct ptimer *pt, uint64_t periods)
  * is dropped at delivery, as Linux (6.13 on) does. */
 static void new_generation(struct ptimer *pt)
 {
-    if (pt->id < 0) return;
+    if (pt->id < 0) return;     /* interval timers send standard signals, never stale */
     struct process *p = pt->proc;
     uint64_t flags = spin_lock_irqsave(&p->sig_lock);
     pt->generation++;
     pt->sig_queued = false;
     pt->overrun = 0;
     spin_unlock_irqrestore(&p->sig_lock, flags);
+}
+
+/* A CPU timer's clock now; false if its thread is gone. With pt->lock
+ * held (then threads_lock, a leaf). */
+static bool cpu_now(struct ptimer *pt, uint64_t *ns)
+{
+    struct cputime c;
+    if (pt->cpu_tid) {
+        struct find_tid f = { .tid = pt->cpu_tid, .found = NULL };
+        process_for_each_thread(pt->proc, match_tid, &f);
+        if (!f.found) return false;
+        c = cputime_thread(f.found);
+    } else {
+        c = cputime_process(pt->proc);
+    }
+    *ns = pt->cpu_which == CPUCLOCK_VIRT ? c.user_ns : cputime_total(c);
+    return true;
+}
+
+/* The time on pt's own clock (monotonic for the wall clocks). */
+static uint64_t timer_now(struct ptimer *pt)
+{
+    uint64_t now = 0;
+    if (!pt->cpu) return clock_monotonic_ns();
+    cpu_now(pt, &now);
+    return now;
+}
+
+/* Whether the check tick must watch pt: a CPU timer that notifies. */
+static bool watched(const struct ptimer *pt) { return pt->cpu && pt->notify != SIGEV_NONE; }
+
+/* With pt->lock held: armed changes, and the count of watched ones. */
+static void set_armed(struct ptimer *pt, bool on)
+{
+    if (watched(pt) && pt->armed != on)
+        __atomic_add_fetch(&pt->proc->timers.cpu_armed, on ? 1u : (unsigned)-1, __ATOMIC_RELAXED);
+    pt->armed = on;
+}
+
+/* A CPU timer's entry, added by the check tick once its clock passed the
+ * expiration (or a stale run after a new setting). */
+static void cpu_expired(struct timer *t)
+{
+    struct ptimer *pt = container_of(t, struct ptimer, timer);
+    uint64_t flags = spin_lock_irqsave(&pt->lock), now;
+    pt->kicked = false;
+    if (!pt->armed || !cpu_now(pt, &now) || now < pt->next_ns) {
+        spin_unlock_irqrestore(&pt->lock, flags);
+        return;
+    }
+    uint64_t periods = 1;
+    if (pt->interval_ns) {
+        periods += (now - pt->next_ns) / pt->interval_ns;
+        pt->next_ns += periods * pt->interval_ns;
+    } else {
+        set_armed(pt, false);
+    }
+    spin_unlock_irqrestore(&pt->lock, flags);
+    send_signal(pt->proc, pt, periods);
+}
+
+static void check_one(struct ptimer *pt, struct thread *t)
+{
+    if (!watched(pt) || (pt->cpu_tid && pt->cpu_tid != t->tid)) return;
+    spin_lock(&pt->lock);   /* from the timer interrupt: interrupts are off */
+    uint64_t now;
+    if (pt->armed && !pt->kicked && cpu_now(pt, &now) && now >= pt->next_ns) {
+        pt->kicked = true;
+        timer_add(&pt->timer, clock_monotonic_ns(), cpu_expired);
+    }
+    spin_unlock(&pt->lock);
+}
+
+bool posix_cpu_timers_armed(struct process *p)
+{
+    return __atomic_load_n(&p->timers.cpu_armed, __ATOMIC_RELAXED) != 0;
+}
+
+bool posix_cpu_timers_check(struct process *p, struct thread *t)
+{
+    struct process_timers *pts = &p->timers;
+    if (!posix_cpu_timers_armed(p)) return false;
+    spin_lock(&pts->lock);
+    for (struct ptimer *pt = pts->list; pt; pt = pt->next) check_one(pt, t);
+    check_one(&pts->itimers[1], t);
+    check_one(&pts->itimers[2], t);
+    spin_unlock(&pts->lock);
+    return posix_cpu_timers_armed(p);
 }
 
 static void expired(struct timer *t)
@@ -117,16 +211,19 @@ static void expired(struct timer *t)
 static void disarm(struct ptimer *pt)
 {
     uint64_t flags = spin_lock_irqsave(&pt->lock);
-    pt->armed = false;
+    set_armed(pt, false);
     spin_unlock_irqrestore(&pt->lock, flags);
     /* Without the lock: cancel waits for a running callback, which takes it. */
     timer_cancel(&pt->timer);
+    flags = spin_lock_irqsave(&pt->lock);
+    pt->kicked = false;
+    spin_unlock_irqrestore(&pt->lock, flags);
 }
 
 /* With pt->lock held: what timer_gettime reports. */
 static void current_spec(struct ptimer *pt, struct ptimer_spec *out)
 {
-    uint64_t now = clock_monotonic_ns();
+    uint64_t now = timer_now(pt);
     out->interval_ns = pt->interval_ns;
     out->value_ns = 0;
     if (!pt->armed) return;
@@ -157,19 +254,22 @@ static long arm(struct ptimer *pt, int clock, int flags, const struct ptimer_spe
     }
     pt->interval_ns = spec->value_ns ? spec->interval_ns : 0;
     if (spec->value_ns) {
-        uint64_t now = clock_monotonic_ns(), target = spec->value_ns;
+        uint64_t now = timer_now(pt), target = spec->value_ns;
         if (!(flags & TIMER_ABSTIME)) target = now + (target < UINT64_MAX / 2 - now ? target : UINT64_MAX / 2 - now);
-        else if (clock == CLOCK_REALTIME) {
+        else if (!pt->cpu && clock == CLOCK_REALTIME) {
             uint64_t real = clock_realtime_ns();
             target = target > real ? now + (target - real) : now;
         }
         pt->next_ns = target;
-        pt->armed = true;
-        /* SIGEV_NONE never fires: timer_gettime works out where it is. */
-        if (pt->notify != SIGEV_NONE) timer_add(&pt->timer, target, expired);
+        set_armed(pt, true);
+        /* SIGEV_NONE never fires: timer_gettime works out where it is. A
+         * CPU timer's entry is added by the check tick when it is due. */
+        if (pt->notify != SIGEV_NONE && !pt->cpu) timer_add(&pt->timer, target, expired);
     }
+    bool tick = watched(pt) && pt->armed;
     spin_unlock_irqrestore(&pt->lock, irq);
     spin_unlock_irqrestore(&pt->set_lock, set_irq);
+    if (tick) cputime_check_start();    /* the caller may spin from now on */
     return 0;
 }
 
@@ -203,12 +303,17 @@ static bool id_in_use(struct process_timers *pts, int id)
     return false;
 }
 
-long ptimer_create(struct process *p, int clock, const struct ptimer_event *ev, int *id)
+long ptimer_create(struct process *p, int clock, const struct cpu_clock_ref *cpu, const struct ptimer_event *ev, int *id)
 {
     struct process_timers *pts = &p->timers;
     struct ptimer *pt = allocate_zero(p->heap, sizeof *pt);
     if (!pt) return -EAGAIN;
     pt->clock = clock;
+    if (cpu) {
+        pt->cpu = true;
+        pt->cpu_tid = cpu->tid;
+        pt->cpu_which = cpu->which;
+    }
     pt->refs = 1;
     pt->proc = p;
     uint64_t flags = spin_lock_irqsave(&pts->lock);
@@ -312,18 +417,30 @@ bool posix_timer_dequeued(struct process *p, struct ksiginfo *info)
     return current;
 }
 
-void itimer_real_set(struct process *p, const struct ptimer_spec *spec, struct ptimer_spec *old)
+/* The interval timer which (0 REAL, 1 VIRTUAL, 2 PROF), set up on first use. */
+static struct ptimer *itimer(struct process *p, int which)
 {
-    struct ptimer *pt = &p->timers.real;
-    pt->id = -1;
+    static const int signals[3] = { SIGALRM, SIGVTALRM, SIGPROF };
+    struct ptimer *pt = &p->timers.itimers[which];
+    pt->id = -1 - which;
     pt->proc = p;
     pt->notify = SIGEV_SIGNAL;
-    arm(pt, 1, 0, spec, old);
+    pt->signo = signals[which];
+    pt->clock = CLOCK_MONOTONIC;
+    pt->cpu = which != 0;
+    pt->cpu_which = which == 1 ? CPUCLOCK_VIRT : 0;
+    return pt;
 }
 
-void itimer_real_get(struct process *p, struct ptimer_spec *cur)
+void itimer_set(struct process *p, int which, const struct ptimer_spec *spec, struct ptimer_spec *old)
 {
-    struct ptimer *pt = &p->timers.real;
+    struct ptimer *pt = itimer(p, which);
+    arm(pt, pt->clock, 0, spec, old);
+}
+
+void itimer_get(struct process *p, int which, struct ptimer_spec *cur)
+{
+    struct ptimer *pt = itimer(p, which);
     uint64_t flags = spin_lock_irqsave(&pt->lock);
     current_spec(pt, cur);
     spin_unlock_irqrestore(&pt->lock, flags);

@@ -1,6 +1,9 @@
-/* POSIX timers (timer_create & co.) and ITIMER_REAL (setitimer, alarm):
- * each timer is one entry on the timer service (kernel/timer.h), like a
- * timerfd, and notifies by signal (kernel/signal.c) or not at all. A
+/* POSIX timers (timer_create & co.) and the interval timers (setitimer,
+ * alarm): each timer is one entry on the timer service (kernel/timer.h),
+ * like a timerfd, and notifies by signal (kernel/signal.c) or not at all.
+ * A timer on a CPU-time clock (and ITIMER_VIRTUAL/PROF) is watched by the
+ * check tick of its process's running threads (kernel/cputime.c), which
+ * adds its entry once the clock has passed its expiration. A
  * timer's signal is sent once and stays queued until delivered; further
  * expirations meanwhile are counted as its overrun, which delivery hands
  * to the program in si_overrun (posix_timer_dequeued). Locking:
@@ -20,7 +23,10 @@
 struct ptimer {
     struct ptimer *next;        /* in process_timers.list */
     int id;                     /* what timer_create returned; -1 for ITIMER_REAL */
-    int clock;                  /* CLOCK_REALTIME, MONOTONIC or BOOTTIME */
+    int clock;                  /* CLOCK_REALTIME, MONOTONIC or BOOTTIME; unused for CPU timers */
+    bool cpu;                   /* on a CPU-time clock: next_ns and interval_ns are CPU time */
+    int cpu_tid;                /* that thread's clock, or 0: the process's */
+    int cpu_which;              /* 0 user+system, 1 user, 2 scheduler time (Linux's PROF, VIRT, SCHED) */
     int notify;                 /* SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID */
     int signo;
     int tid;                    /* SIGEV_THREAD_ID's thread */
@@ -31,6 +37,7 @@ struct ptimer {
     struct spinlock lock;       /* armed, deleted, next_ns, interval_ns */
     bool armed;
     bool deleted;
+    bool kicked;                /* a CPU timer found due: its entry is added */
     uint64_t next_ns;           /* monotonic time of the next expiration */
     uint64_t interval_ns;
     struct timer timer;
@@ -49,7 +56,14 @@ struct process_timers {
     struct ptimer *list;
     unsigned count;
     int next_id;
-    struct ptimer real;         /* ITIMER_REAL: SIGALRM to the process */
+    unsigned cpu_armed;         /* armed CPU timers (atomic): threads run a check tick while non-zero */
+    struct ptimer itimers[3];   /* ITIMER_REAL (SIGALRM), VIRTUAL (SIGVTALRM), PROF (SIGPROF) */
+};
+
+/* A CPU-time clock as a timer watches it (syscalls/cpu_clock.c decodes ids). */
+struct cpu_clock_ref {
+    int tid;        /* 0: the process */
+    int which;
 };
 
 /* An itimerspec in nanoseconds; value 0 = disarmed. */
@@ -63,19 +77,26 @@ struct ptimer_event {
 };
 
 struct process;
+struct thread;
 struct ksiginfo;
 
-/* ev NULL: SIGALRM to the process with the id as its value. -EAGAIN past
- * RLIMIT_SIGPENDING timers or out of memory. */
-long ptimer_create(struct process *p, int clock, const struct ptimer_event *ev, int *id);
+/* ev NULL: SIGALRM to the process with the id as its value; cpu non-NULL:
+ * a timer on that CPU-time clock. -EAGAIN past RLIMIT_SIGPENDING timers or
+ * out of memory. */
+long ptimer_create(struct process *p, int clock, const struct cpu_clock_ref *cpu, const struct ptimer_event *ev, int *id);
 /* -EINVAL for an id that names no timer. */
 long ptimer_delete(struct process *p, int id);
 long ptimer_set(struct process *p, int id, int flags, const struct ptimer_spec *spec, struct ptimer_spec *old);
 long ptimer_get(struct process *p, int id, struct ptimer_spec *cur);
 long ptimer_overrun(struct process *p, int id);
-/* ITIMER_REAL (old may be NULL). */
-void itimer_real_set(struct process *p, const struct ptimer_spec *spec, struct ptimer_spec *old);
-void itimer_real_get(struct process *p, struct ptimer_spec *cur);
+/* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF (0, 1, 2; old may be NULL). */
+void itimer_set(struct process *p, int which, const struct ptimer_spec *spec, struct ptimer_spec *old);
+void itimer_get(struct process *p, int which, struct ptimer_spec *cur);
+/* Whether p has CPU timers armed; the check tick of t (running now, from
+ * the timer interrupt): start the entries of those whose clock has passed
+ * their expiration, and say whether to keep ticking. */
+bool posix_cpu_timers_armed(struct process *p);
+bool posix_cpu_timers_check(struct process *p, struct thread *t);
 /* A timer's signal (info->code SI_TIMER) was taken from its queue: fill in
  * its overrun and start counting anew. False if it is stale (its timer was
  * set anew or deleted since): the caller drops it, as Linux does. With

@@ -20,26 +20,42 @@ static void match_tid(struct thread *t, void *arg)
     if (t->tid == f->tid) f->found = t;
 }
 
-long cpu_clock_read(int clk, bool gettime, uint64_t *ns)
+long cpu_clock_target(int clk, int *tid, int *which)
 {
     if (clk == CLOCK_PROCESS_CPUTIME_ID) clk = (int)(~0u << 3) | CPUCLOCK_SCHED;
     else if (clk == CLOCK_THREAD_CPUTIME_ID) clk = (int)(~0u << 3) | CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED;
     if (clk >= 0) return -EINVAL;
-    int which = clk & 3, id = ~(clk >> 3);
-    if (which == CPUCLOCK_FD) return -EINVAL;
-    struct process *p = current_process();
+    int id = ~(clk >> 3);
+    *which = clk & 3;
+    if (*which == CPUCLOCK_FD) return -EINVAL;
     struct thread *self = current_thread();
-    struct cputime c;
     if (clk & CPUCLOCK_PERTHREAD) {
-        /* Only a thread of our own process (one CPU, no preemption in the
-         * kernel: it cannot exit between the lookup and the read). */
-        struct find_tid f = { .tid = id ? id : self->tid, .found = NULL };
+        /* Only a thread of our own process. */
+        *tid = id ? id : self->tid;
+        return process_has_thread(current_process(), *tid) ? 0 : -EINVAL;
+    }
+    *tid = 0;
+    return id == 0 || id == PROCESS_PID ? 0 : -EINVAL;
+}
+
+long cpu_clock_read(int clk, bool gettime, uint64_t *ns)
+{
+    int tid, which;
+    /* clock_gettime also takes the caller's tid as its process's clock. */
+    if (gettime && clk < 0 && !(clk & CPUCLOCK_PERTHREAD) && ~(clk >> 3) == current_thread()->tid)
+        clk = (int)(~0u << 3) | (clk & 3);
+    long r = cpu_clock_target(clk, &tid, &which);
+    if (r < 0) return r;
+    struct process *p = current_process();
+    struct cputime c;
+    if (tid) {
+        /* One CPU, no preemption in the kernel: the thread cannot exit
+         * between the lookup and the read. */
+        struct find_tid f = { .tid = tid, .found = NULL };
         process_for_each_thread(p, match_tid, &f);
         if (!f.found) return -EINVAL;
         c = cputime_thread(f.found);
     } else {
-        /* The process by its pid; clock_gettime also takes the caller's tid. */
-        if (id != 0 && id != PROCESS_PID && !(gettime && id == self->tid)) return -EINVAL;
         c = cputime_process(p);
     }
     *ns = which == CPUCLOCK_VIRT ? c.user_ns : cputime_total(c);

@@ -18,3 +18,6 @@ static inline bool clock_is_cpu(int clk)
 /* The clock's reading in ns; -EINVAL when it names no thread or process of
  * ours (or a thread of ours as a process, except the caller for gettime). */
 long cpu_clock_read(int clk, bool gettime, uint64_t *ns);
+/* What a timer on clk watches: *tid the thread (0: the process) and
+ * *which the time (as above); -EINVAL as for cpu_clock_read. */
+long cpu_clock_target(int clk, int *tid, int *which);

@@ -1,11 +1,10 @@
-/* getitimer, setitimer, alarm. ITIMER_REAL is a timer of
- * kernel/posix_timer.c sending SIGALRM to the process. ITIMER_VIRTUAL and
- * ITIMER_PROF count CPU time, which needs CPU-time timers Pith does not
- * have: -ENOSYS, named by --trace. */
+/* getitimer, setitimer, alarm. The three interval timers are timers of
+ * kernel/posix_timer.c sending to the process: ITIMER_REAL SIGALRM on the
+ * monotonic clock, ITIMER_VIRTUAL SIGVTALRM on its user CPU time,
+ * ITIMER_PROF SIGPROF on its user+system CPU time. */
 #include "syscalls.h"
 #include "../kernel/process.h"
 #include "../kernel/usercopy.h"
-#include "../kernel/console.h"
 
 #define ITIMER_REAL 0
 #define ITIMER_VIRTUAL 1
@@ -21,14 +20,7 @@ struct itimerval_user {
     struct timeval_user interval, value;
 };
 
-static long which_supported(int which)
-{
-    if (which == ITIMER_REAL) return 0;
-    if (which != ITIMER_VIRTUAL && which != ITIMER_PROF) return -EINVAL;
-    if (kernel.trace) kprintf("[trace] %s: CPU-time interval timers not implemented\n",
-                              which == ITIMER_VIRTUAL ? "ITIMER_VIRTUAL" : "ITIMER_PROF");
-    return -ENOSYS;
-}
+static bool which_valid(int which) { return which == ITIMER_REAL || which == ITIMER_VIRTUAL || which == ITIMER_PROF; }
 
 static struct timeval_user tv_of(uint64_t ns)
 {
@@ -50,10 +42,9 @@ static struct itimerval_user to_user(const struct ptimer_spec *s)
 
 long sys_getitimer(int which, uint64_t ucur)
 {
-    long r = which_supported(which);
-    if (r < 0) return r;
+    if (!which_valid(which)) return -EINVAL;
     struct ptimer_spec cur;
-    itimer_real_get(current_process(), &cur);
+    itimer_get(current_process(), which, &cur);
     struct itimerval_user out = to_user(&cur);
     return copy_to_user(ucur, &out, sizeof out) < 0 ? -EFAULT : 0;
 }
@@ -68,10 +59,9 @@ long sys_setitimer(int which, uint64_t unew, uint64_t uold)
         if (copy_from_user(&in, unew, sizeof in) < 0) return -EFAULT;
         if (!tv_valid(in.interval) || !tv_valid(in.value)) return -EINVAL;
     }
-    long r = which_supported(which);
-    if (r < 0) return r;
+    if (!which_valid(which)) return -EINVAL;
     struct ptimer_spec spec = { ns_of(in.interval), ns_of(in.value) }, old;
-    itimer_real_set(current_process(), &spec, &old);
+    itimer_set(current_process(), which, &spec, &old);
     if (uold) {
         struct itimerval_user out = to_user(&old);
         if (copy_to_user(uold, &out, sizeof out) < 0) return -EFAULT;
@@ -82,7 +72,7 @@ long sys_setitimer(int which, uint64_t unew, uint64_t uold)
 long sys_alarm(unsigned seconds)
 {
     struct ptimer_spec spec = { 0, (uint64_t)seconds * 1000000000 }, old;
-    itimer_real_set(current_process(), &spec, &old);
+    itimer_set(current_process(), ITIMER_REAL, &spec, &old);
     struct timeval_user left = to_user(&old).value;
     /* Whole seconds, rounded to nearest, and never 0 while armed (Linux). */
     int64_t sec = left.sec;

@@ -6,7 +6,6 @@
 #include "timeout.h"
 #include "../kernel/process.h"
 #include "../kernel/usercopy.h"
-#include "../kernel/console.h"
 
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
@@ -48,9 +47,11 @@ static long check_event(const struct sigevent_user *e, struct ptimer_event *out)
     return 0;
 }
 
-/* Which clocks take timers: Linux's, less those Pith cannot honour. */
-static long check_clock(int clk)
+/* Which clocks take timers: Linux's, less the alarm clocks. *cpu is set
+ * for a CPU-time clock. */
+static long check_clock(int clk, struct cpu_clock_ref *cpu, bool *is_cpu)
 {
+    *is_cpu = false;
     switch (clk) {
     case CLOCK_REALTIME:
     case CLOCK_MONOTONIC:
@@ -65,12 +66,9 @@ static long check_clock(int clk)
         return -EPERM;          /* needs CAP_WAKE_ALARM, as timerfd here */
     default:
         if (!clock_is_cpu(clk)) return -EINVAL;
-        uint64_t ns;
-        long r = cpu_clock_read(clk, false, &ns);
-        if (r < 0) return r;
-        /* A valid CPU clock: Linux arms a CPU-time timer; Pith has none. */
-        if (kernel.trace) kprintf("[trace] timer_create on CPU clock %d: not supported (EOPNOTSUPP)\n", clk);
-        return -EOPNOTSUPP;
+        if (clk < 0 && (clk & 7) == 3) return -EOPNOTSUPP;     /* a posix clock on an fd: no timers there */
+        *is_cpu = true;
+        return cpu_clock_target(clk, &cpu->tid, &cpu->which);
     }
 }
 
@@ -79,12 +77,14 @@ long sys_timer_create(int clk, uint64_t uevent, uint64_t uid)
     struct sigevent_user e;
     struct ptimer_event ev;
     if (uevent && copy_from_user(&e, uevent, sizeof e) < 0) return -EFAULT;
-    long r = check_clock(clk);
+    struct cpu_clock_ref cpu;
+    bool is_cpu;
+    long r = check_clock(clk, &cpu, &is_cpu);
     if (r < 0) return r;
     if (uevent && (r = check_event(&e, &ev)) < 0) return r;
     struct process *p = current_process();
     int id;
-    r = ptimer_create(p, clk, uevent ? &ev : NULL, &id);
+    r = ptimer_create(p, clk, is_cpu ? &cpu : NULL, uevent ? &ev : NULL, &id);
     if (r < 0) return r;
     int32_t out = id;
     if (copy_to_user(uid, &out, sizeof out) < 0) {

@@ -79,6 +79,16 @@ static int spin_on(clockid_t clk, int64_t want_ns)
     return 1;
 }
 
+/* Work in user mode until *count reaches n (at most max_ms of wall time). */
+static int spin_until(atomic_int *count, int n, int max_ms)
+{
+    int64_t end = now_ns(CLOCK_MONOTONIC) + max_ms * MS;
+    volatile uint64_t x = 1;
+    while (atomic_load(count) < n && now_ns(CLOCK_MONOTONIC) < end)
+        for (int i = 0; i < 20000; i++) x = x * 6364136223846793005ull + 1;
+    return atomic_load(count) >= n;
+}
+
 /* --- what the handlers saw --- */
 static atomic_int got;
 static volatile int last_code, last_timerid, last_overrun, last_value, last_signo, last_getoverrun;
@@ -493,6 +503,77 @@ static void limits_and_errors(void)
     munmap(hole, 4096);
 }
 
+/* Timers on CPU time: the interval timers VIRTUAL and PROF, and POSIX
+ * timers on the thread and process CPU clocks. */
+static void cpu_timers(void)
+{
+    catch(SIGVTALRM);
+    catch(SIGPROF);
+    catch(SIGUSR1);
+    atomic_store(&got, 0);
+    last_signo = 0;
+    struct itimerval v = { { 0, 0 }, { 0, 50000 } }, cur, zero = { { 0, 0 }, { 0, 0 } };
+    CHECK(setitimer(ITIMER_VIRTUAL, &v, NULL) == 0);
+    usleep(200000);
+    int quiet = atomic_load(&got) == 0;
+    int64_t user0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+    int fired = spin_until(&got, 1, 10000);
+    int64_t used = now_ns(CLOCK_PROCESS_CPUTIME_ID) - user0;
+    printf("ITIMER_VIRTUAL: quiet while sleeping %s, SIGVTALRM while spinning %s, after its 50 ms %s\n", quiet ? "yes" : "no",
+           fired && last_signo == SIGVTALRM ? "yes" : "no", used >= 40 * MS ? "yes" : "no");
+    CHECK(getitimer(ITIMER_VIRTUAL, &cur) == 0 && cur.it_value.tv_sec == 0 && cur.it_value.tv_usec == 0);
+
+    atomic_store(&got, 0);
+    struct itimerval prof = { { 0, 10000 }, { 0, 10000 } };
+    CHECK(setitimer(ITIMER_PROF, &prof, NULL) == 0);
+    /* (Linux adds a tick to the value: only the interval is compared.) */
+    CHECK(getitimer(ITIMER_PROF, &cur) == 0 && cur.it_interval.tv_usec == 10000);
+    fired = spin_until(&got, 3, 10000);
+    CHECK(setitimer(ITIMER_PROF, &zero, &cur) == 0 && cur.it_interval.tv_usec == 10000);
+    printf("ITIMER_PROF: 3 SIGPROFs while spinning %s\n", fired && last_signo == SIGPROF ? "yes" : "no");
+
+    /* A POSIX timer on the thread's own CPU clock. */
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR1;
+    ev.sigev_value.sival_int = 5;
+    timer_t t;
+    CHECK(timer_create(CLOCK_THREAD_CPUTIME_ID, &ev, &t) == 0);
+    atomic_store(&got, 0);
+    struct itimerspec s = spec_ms(30, 0), its;
+    int64_t mine0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+    CHECK(timer_settime(t, 0, &s, NULL) == 0);
+    CHECK(timer_gettime(t, &its) == 0 && ns_of(its.it_value) > 0 && ns_of(its.it_value) <= 30 * MS);
+    fired = spin_until(&got, 1, 10000);
+    int64_t mine = now_ns(CLOCK_THREAD_CPUTIME_ID) - mine0;
+    printf("thread CPU-time timer: fires while spinning %s, after its 30 ms %s, SI_TIMER %s\n", fired ? "yes" : "no",
+           mine >= 25 * MS ? "yes" : "no", last_code == SI_TIMER && last_value == 5 ? "yes" : "no");
+    CHECK(timer_delete(t) == 0);
+
+    /* The process clock, SIGEV_NONE: counts down only while CPU time passes. */
+    ev.sigev_notify = SIGEV_NONE;
+    CHECK(timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &t) == 0);
+    s = spec_ms(10000, 0);
+    CHECK(timer_settime(t, 0, &s, NULL) == 0);
+    CHECK(timer_gettime(t, &its) == 0);
+    int64_t left0 = ns_of(its.it_value), w0 = now_ns(CLOCK_MONOTONIC);
+    usleep(200000);
+    CHECK(timer_gettime(t, &its) == 0);
+    int64_t left1 = ns_of(its.it_value), slept = now_ns(CLOCK_MONOTONIC) - w0;
+    spin_on(CLOCK_THREAD_CPUTIME_ID, 50 * MS);
+    CHECK(timer_gettime(t, &its) == 0);
+    int64_t left2 = ns_of(its.it_value);
+    printf("process CPU-time timer: still while sleeping %s, counts down while spinning %s\n",
+           left0 - left1 < slept / 3 ? "yes" : "no", left1 - left2 >= 50 * MS ? "yes" : "no");
+    CHECK(timer_delete(t) == 0);
+    clockid_t no_thread = (clockid_t)((~(unsigned)0x0ffffff0 << 3) | 4 | 2);
+    int id;
+    FAILS(k_timer_create(no_thread, NULL, &id), EINVAL);
+    FAILS(k_timer_create((clockid_t)((~(unsigned)1000 << 3) | 3), NULL, &id), EOPNOTSUPP);
+    printf("CPU-time timers: a clock of no thread EINVAL, an fd clock EOPNOTSUPP\n");
+}
+
 static void itimers(void)
 {
     CHECK(alarm(10) == 0);
@@ -546,6 +627,7 @@ int main(void)
     sigev_none();
     limits_and_errors();
     itimers();
+    cpu_timers();
     sigev_thread();
     printf("posix_timers: %s\n", failures ? "some checks FAILED" : "all checks passed");
     return failures != 0;
