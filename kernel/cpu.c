@@ -7,6 +7,7 @@
 #include "segments.h"
 #include "io.h"
 #include "usercopy.h"
+#include "../klib/heap.h"
 
 #define MSR_EFER 0xc0000080
 #define MSR_STAR 0xc0000081
@@ -66,22 +67,20 @@ static void enable_protections_and_sse(void)
     __asm__ volatile("fninit");
 }
 
-static struct cpu boot_cpu;
-static struct tss_storage {
+struct cpu_tables {
     uint64_t gdt[8];
     uint8_t tss[104] __attribute__((aligned(16)));
-} boot_cpu_tables;
+};
 
-void cpu_init_boot(void)
+static struct cpu boot_cpu;
+static struct cpu_tables boot_cpu_tables;
+
+/* What every CPU sets up for itself, once %gs names its struct cpu. */
+static void init_this_cpu(struct cpu *c, struct cpu_tables *tables)
 {
-    detect_features();
-    struct cpu *c = &boot_cpu;
-    c->self = c;
-    c->id = 0;
-    gdt_init_cpu(c, (struct tss *)boot_cpu_tables.tss, boot_cpu_tables.gdt);
+    gdt_init_cpu(c, (struct tss *)tables->tss, tables->gdt);
     wrmsr(MSR_GS_BASE, (uint64_t)c);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
-    idt_init();
     idt_load();
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1 | (1 << 11));  /* SCE, NXE */
     wrmsr(MSR_STAR, ((uint64_t)(USER_CS32 | 3) << 48) | ((uint64_t)KERNEL_CS << 32));
@@ -90,6 +89,40 @@ void cpu_init_boot(void)
     /* Clear IF, TF, DF, AC and NT on entry. */
     wrmsr(MSR_FMASK, 0x200 | 0x100 | 0x400 | 0x40000 | 0x4000);
     enable_protections_and_sse();
+}
+
+void cpu_early_init(void)
+{
+    boot_cpu.self = &boot_cpu;
+    wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
+}
+
+void cpu_init_boot(void)
+{
+    detect_features();
+    struct cpu *c = &boot_cpu;
+    c->self = c;
+    c->id = 0;
+    idt_init();
+    init_this_cpu(c, &boot_cpu_tables);
+}
+
+struct cpu *cpu_alloc(struct heap *h, uint32_t id, uint32_t apic_id)
+{
+    struct cpu *c = allocate_zero(h, sizeof *c + sizeof(struct cpu_tables) + 16);
+    if (!c) return NULL;
+    c->self = c;
+    c->id = id;
+    c->apic_id = apic_id;
+    return c;
+}
+
+void cpu_early_init_ap(struct cpu *c) { wrmsr(MSR_GS_BASE, (uint64_t)c); }
+
+void cpu_init_ap(struct cpu *c)
+{
+    struct cpu_tables *tables = (struct cpu_tables *)ALIGN_UP((uint64_t)(c + 1), 16);
+    init_this_cpu(c, tables);
 }
 
 void cpu_set_fs_base(uint64_t v) { wrmsr(MSR_FS_BASE, v); }

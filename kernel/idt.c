@@ -7,6 +7,7 @@
 #include "spinlock.h"
 
 #define FIRST_DEVICE_VECTOR 48
+#define LAST_DEVICE_VECTOR 0xef     /* above: IPIs and the APIC's own (platform/apic.h) */
 #define SPURIOUS_VECTOR 0xff
 
 struct idt_entry {
@@ -56,7 +57,7 @@ void idt_load(void)
 int irq_alloc_vector(irq_handler_fn fn, void *arg)
 {
     uint64_t flags = spin_lock_irqsave(&handlers_lock);
-    int v = next_vector < SPURIOUS_VECTOR ? next_vector++ : -1;
+    int v = next_vector <= LAST_DEVICE_VECTOR ? next_vector++ : -1;
     if (v >= 0) {
         handlers[v].fn = fn;
         handlers[v].arg = arg;

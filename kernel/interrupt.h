@@ -11,7 +11,15 @@ void irq_set_handler(int vector, irq_handler_fn fn, void *arg);
 /* Route an IOAPIC global system interrupt to a vector on the boot CPU;
  * false when this IOAPIC has no such input (e.g. microvm's second IOAPIC). */
 bool ioapic_route(int gsi, int vector, bool level_triggered, bool active_low);
+/* The boot CPU's APIC (and the legacy PICs masked, the timer chosen). */
 void lapic_init(void);
+/* Another CPU's APIC, its timer in the mode and rate the boot CPU chose. */
+void lapic_init_ap(void);
+/* Interrupt vector on the CPU whose APIC id is apic_id; INIT and STARTUP
+ * (page: where the CPU starts in real mode, a 4 KiB page number < 256). */
+void lapic_send_ipi(uint32_t apic_id, int vector);
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_startup(uint32_t apic_id, uint32_t page);
 void lapic_eoi(void);
 uint32_t lapic_id(void);
 void ioapic_init(void);

@@ -11,13 +11,18 @@
 struct blockdev;
 struct tfs;
 struct process;
+struct cpu;
+
+#define KERNEL_MAX_CPUS 64
 
 struct kernel {
     struct heap *heap;              /* general-purpose kernel heap */
     struct blockdev *root_disk;
     struct tfs *root_fs;
     struct process *process;        /* the one program */
-    uint32_t ncpus;
+    uint32_t ncpus;                 /* online, numbered 0..ncpus-1 */
+    struct cpu *cpus[KERNEL_MAX_CPUS];
+    uint64_t idle_cpus;             /* halted in their idle loop (kernel/sched.c) */
     bool trace;                     /* strace-style syscall log */
     uint64_t boot_tsc;
     struct spinlock names_lock;

@@ -15,6 +15,7 @@
 #include "process.h"
 #include "sched.h"
 #include "percpu.h"
+#include "smp.h"
 #include "io.h"
 #include "../boot/pvh/start_info.h"
 #include "../platform/disk.h"
@@ -129,6 +130,7 @@ static NORETURN void start_program(struct heap *h, struct tfs *fs)
 void kmain(uint32_t start_info_pa)
 {
     kernel.boot_tsc = rdtsc();
+    cpu_early_init();
     console_init();
     const struct pvh_start_info *si = phys_to_virt(start_info_pa);
     struct phys_range ram[MAX_RAM_RANGES];
@@ -138,12 +140,12 @@ void kmain(uint32_t start_info_pa)
     paging_init(ram, nram);
     kernel.heap = kheap_init();
     kernel.names.heap = kernel.heap;
-    kernel.ncpus = 1;
     cpu_init_boot();
     clock_init();
     lapic_init();
     timer_init_cpu();
     sched_init_cpu();
+    smp_start_cpus(ram, nram, si->rsdp_paddr);
     /* For the host: which clock and timer this machine gave us (the tests
      * check the KVM paths on hosts where KVM stops before any program). */
     control_printf("clock %s timer %s\n", clock_source_name(), lapic_timer_device_name());

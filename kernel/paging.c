@@ -96,11 +96,9 @@ uint64_t page_unmap(uint64_t root, uint64_t va)
     if (!e || !(*e & (PTE_P | PTE_HIDDEN))) return 0;
     uint64_t pa = *e & PTE_ADDR_MASK;
     *e = 0;
-    tlb_flush_page(va);
+    tlb_flush_page_local(va);
     return pa;
 }
-
-void tlb_flush_page(uint64_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
 void tlb_flush_all(void)
 {

@@ -2,6 +2,7 @@
  * the program (lower half): there is one process. */
 #pragma once
 #include "../klib/types.h"
+#include "tlb.h"
 
 #define PTE_P (1ul << 0)
 #define PTE_W (1ul << 1)
@@ -41,7 +42,7 @@ uint64_t *page_lookup(uint64_t root, uint64_t va);
  * protecting or unmapping terabytes of PROT_NONE must stay cheap (Go and
  * the JVM reserve that much at start-up). For the program's half only. */
 uint64_t *page_next(uint64_t root, uint64_t *va, uint64_t end);
-/* Remove the mapping of va; returns the physical page it had, or 0. */
+/* Remove the mapping of va; returns the physical page it had, or 0. Flushes
+ * this CPU's TLB only: see tlb_hide_range_before_free (kernel/tlb.h). */
 uint64_t page_unmap(uint64_t root, uint64_t va);
-void tlb_flush_page(uint64_t va);
 void tlb_flush_all(void);

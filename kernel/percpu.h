@@ -26,7 +26,11 @@ struct cpu {
     uint64_t *gdt;
     struct timer_queue timers;  /* this CPU's deadlines (kernel/timer.c) */
     struct run_queue run_queue; /* this CPU's threads (kernel/sched.c) */
+    bool online;                /* set once, when it entered its idle loop */
+    volatile uint32_t tlb_flush_pending;    /* a shootdown waits for this CPU (kernel/tlb.c) */
 };
+
+_Static_assert(__builtin_offsetof(struct cpu, id) == SPIN_CPU_ID_OFFSET, "spinlock.h reads the CPU id here");
 
 static inline struct cpu *this_cpu(void)
 {

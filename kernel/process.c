@@ -44,6 +44,9 @@ struct thread *thread_create(struct process *p, int tid)
     t->proc = p;
     t->tid = tid;
     t->cpu = this_cpu();
+    /* Linux's rule: a new thread inherits its creator's affinity. */
+    struct thread *creator = this_cpu()->current;
+    t->affinity = creator && creator->proc ? creator->affinity : SCHED_ALL_CPUS;
     t->state = THREAD_BLOCKED;
     t->io_buffer = allocate(p->heap, THREAD_IO_BUFFER);
     t->fpu = allocate_zero(p->heap, FPU_AREA_SIZE);

@@ -30,6 +30,7 @@ struct thread {
     /* The scheduler's (kernel/sched.c), under the run queue lock of cpu. */
     enum thread_state state;
     struct cpu *cpu;            /* whose run queue it belongs to */
+    uint64_t affinity;          /* CPUs it may run on (bit = cpu id; sched_set_affinity) */
     struct thread *run_next;    /* in that run queue */
     uint64_t saved_rsp;         /* while switched out: where context_switch left it */
     uint64_t usercopy_fixup;    /* while switched out: its cpu's fixup, blocked mid-copy */

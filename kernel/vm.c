@@ -15,7 +15,7 @@ void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top)
     vm->regions = (struct avl_tree){ .root = NULL, .update = vm_region_update };
     vm->mmap_top = mmap_top;
     vm->brk_start = vm->brk = 0;
-    vm->lock.locked = 0;
+    vm->lock = (struct spinlock){ 0 };
 }
 
 uint64_t vm_pte_flags(uint32_t flags)
@@ -93,6 +93,7 @@ static struct vma *vma_split_tail(struct vm *vm, struct vma *v, uint64_t at)
  * page cache's, the clock page) loses one owner; the others keep it. */
 static void release_pages(struct vm *vm, uint64_t start, uint64_t end)
 {
+    tlb_hide_range_before_free(vm->root, start, end);
     for (uint64_t va = start; page_next(vm->root, &va, end); va += PAGE_SIZE) {
         uint64_t pa = page_unmap(vm->root, va);
         if (pa) page_free(pa);
@@ -271,9 +272,10 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
                 if (*pte & PTE_HOLE) flags &= ~PTE_W;   /* a hole's zeros: see vm_fault.c */
                 *pte = (*pte & (PTE_ADDR_MASK | PTE_D | PTE_A | PTE_HOLE)) | PTE_P | flags;
             }
-            tlb_flush_page(va);
+            tlb_flush_page_local(va);
         }
     }
+    tlb_shootdown_range(start, end);   /* before mprotect returns, as on Linux */
     merge_regions(vm, start, end);
     spin_unlock_irqrestore(&vm->lock, irq);
     return 0;

@@ -45,8 +45,12 @@ static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa,
     uint64_t flags = vm_pte_flags(v->flags);
     if (kind == PAGE_CACHE) flags = (v->flags & VM_SHARED ? flags : flags & ~PTE_W) | PTE_FOREIGN;
     if (kind == PAGE_HOLE) flags = (flags & ~PTE_W) | PTE_HOLE;
+    uint64_t *old = page_lookup(vm->root, va);
+    bool replaces = old && (*old & (PTE_P | PTE_HIDDEN));
     if (page_map(vm->root, va, pa, flags) < 0) return -ENOMEM;
-    tlb_flush_page(va);
+    /* Filling an empty entry needs no flush elsewhere; replacing a page does. */
+    if (replaces) tlb_flush_page(va);
+    else tlb_flush_page_local(va);
     if (!(v->flags & VM_PROT_MASK)) {
         /* PROT_NONE: keep the page, hide it from the program. */
         uint64_t *pte = page_lookup(vm->root, va);
@@ -222,7 +226,7 @@ static int write_to_hole(struct vm *vm, uint64_t va, uint64_t *irq)
     if (!v || !pte || !(*pte & PTE_HOLE)) return -EFAULT;
     if (!(v->flags & VM_SHARED) || !v->file || !v->file->ops->lend_page) {
         *pte = (*pte & ~PTE_HOLE) | (vm_pte_flags(v->flags) & PTE_W);
-        tlb_flush_page(va);
+        tlb_flush_page_local(va);   /* widening: see kernel/tlb.h */
         return 0;
     }
     struct file *f = v->file;
@@ -270,7 +274,7 @@ int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
     if (allowed && write && v && pte && (*pte & PTE_P) && (*pte & PTE_FOREIGN) && !(v->flags & VM_PINNED)) {
         if (v->flags & VM_SHARED) {
             *pte |= PTE_W;
-            tlb_flush_page(va);
+            tlb_flush_page_local(va);   /* widening: see kernel/tlb.h */
             r = 0;
         } else {
             r = unshare_page(vm, v, va, pte) ? 0 : -ENOMEM;

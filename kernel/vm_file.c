@@ -71,6 +71,7 @@ static void forget_pages(struct vm *vm, const void *node, uint64_t from, uint64_
             if (off < from || off >= to || to - off < PAGE_SIZE) continue;
             if (only && !(*pte & only)) continue;
             uint64_t pa = page_unmap(vm->root, va);
+            if (pa) tlb_flush_page(va);     /* on every CPU before the page is reused */
             if (pa) page_free(pa);
         }
     }

@@ -18,12 +18,25 @@ static void read_bytes(void *buf, size_t n)
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
-int64_t fw_cfg_read_file(const char *name, void *buf, size_t len)
+static bool present(void)
 {
     char sig[4];
     select_item(FW_CFG_SIGNATURE);
     read_bytes(sig, sizeof sig);
-    if (memcmp(sig, "QEMU", 4) != 0) return -ENODEV;
+    return memcmp(sig, "QEMU", 4) == 0;
+}
+
+int fw_cfg_read_item(uint16_t key, void *buf, size_t len)
+{
+    if (!present()) return -ENODEV;
+    select_item(key);
+    read_bytes(buf, len);
+    return 0;
+}
+
+int64_t fw_cfg_read_file(const char *name, void *buf, size_t len)
+{
+    if (!present()) return -ENODEV;
 
     uint8_t count_be[4];
     select_item(FW_CFG_FILE_DIR);

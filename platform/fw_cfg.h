@@ -7,3 +7,7 @@
 /* Copy the fw_cfg file `name` (e.g. "opt/pith/mounts") into buf, at most
  * len bytes; returns its full size, -ENOENT, or -ENODEV. */
 int64_t fw_cfg_read_file(const char *name, void *buf, size_t len);
+/* Copy the fixed item `key` (e.g. FW_CFG_NB_CPUS) into buf, at most len
+ * bytes; 0, or -ENODEV. */
+#define FW_CFG_NB_CPUS 0x0005
+int fw_cfg_read_item(uint16_t key, void *buf, size_t len);

@@ -164,6 +164,19 @@ void lapic_timer_init(void)
     dev_info("lapic: timer %s, %llu Hz\n", lapic_timer_device_name(), (unsigned long long)timer_hz);
 }
 
+void lapic_timer_init_ap(void)
+{
+    if (mode == TIMER_TSC_DEADLINE) {
+        lapic_write(REG_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | LAPIC_TIMER_VECTOR);
+        mb();
+        wrmsr(IA32_TSC_DEADLINE, 0);
+    } else if (mode == TIMER_ONESHOT) {
+        lapic_write(REG_TIMER_DIVIDE, TIMER_DIVIDE_16);
+        lapic_write(REG_TIMER_INITIAL, 0);
+        lapic_write(REG_LVT_TIMER, LVT_TIMER_ONESHOT | LAPIC_TIMER_VECTOR);
+    }
+}
+
 uint64_t lapic_timer_hz(void) { return timer_hz; }
 
 const char *lapic_timer_device_name(void)

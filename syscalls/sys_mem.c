@@ -141,10 +141,11 @@ static void move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len)
         if (!(*pte & (PTE_P | PTE_HIDDEN))) continue;
         uint64_t entry = *pte;
         *pte = 0;
-        tlb_flush_page(from + o);
+        tlb_flush_page_local(from + o);
         page_map(vm->root, to + o, entry & PTE_ADDR_MASK, entry & ~PTE_ADDR_MASK & ~PTE_P);
         if (!(entry & PTE_P)) *page_lookup(vm->root, to + o) &= ~PTE_P;
     }
+    tlb_shootdown_range(from, from + len);
 }
 
 /* What a region continuing v's mapping from address `at` for `len` bytes
@@ -250,6 +251,7 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice)
             struct vma *v = vm_find(vm, a);
             if (!v || (v->flags & VM_PINNED)) continue;
             uint64_t pa = page_unmap(vm->root, a);
+            if (pa) tlb_flush_page(a);  /* on every CPU before the page is reused */
             if (pa) page_free(pa);
         }
         return gap;

@@ -1,0 +1,17 @@
+/* Which CPUs the machine has: their local APIC ids, from the firmware's
+ * tables. Tried in order: ACPI's MADT (q35, and anything with ACPI), the
+ * MultiProcessor table (qboot and SeaBIOS write one; microvm with ACPI off),
+ * then QEMU's fw_cfg CPU count (ids 0..n-1, QEMU's default numbering). */
+#pragma once
+#include "../klib/types.h"
+
+#define MAX_CPUS 64
+
+struct cpu_list {
+    uint32_t apic_id[MAX_CPUS];
+    int count;
+    const char *source;     /* "acpi", "mptable", "fw_cfg", or "none" */
+};
+
+/* rsdp_pa: where the boot loader says ACPI's RSDP is, or 0 to search. */
+void cpus_find(uint64_t rsdp_pa, struct cpu_list *out);
