@@ -156,17 +156,6 @@ long sys_setrlimit(int resource, uint64_t rlim)
     return sys_prlimit64(0, resource, rlim, 0);
 }
 
-long sys_sched_getaffinity(int pid, uint64_t len, uint64_t mask)
-{
-    if (pid != 0 && pid != PROCESS_PID && pid != current_thread()->tid) return -ESRCH;
-    uint32_t ncpus = kernel.ncpus ? kernel.ncpus : 1;
-    size_t bytes = ALIGN_UP((ncpus + 63) / 64 * 8, 8u);
-    if (len < bytes || (len & 7)) return -EINVAL;
-    uint8_t set[128] = { 0 };
-    for (uint32_t i = 0; i < ncpus && i < 1024; i++) set[i / 8] |= (uint8_t)(1u << (i % 8));
-    return copy_to_user(mask, set, bytes) < 0 ? -EFAULT : (long)bytes;
-}
-
 long sys_sched_yield(void)
 {
     sched_yield();
@@ -263,36 +252,6 @@ long sys_getrandom(uint64_t buf, uint64_t len, unsigned flags)
         done += chunk;
     }
     return (long)done;
-}
-
-long sys_getcpu(uint64_t cpu, uint64_t node, uint64_t cache)
-{
-    uint32_t zero = 0, id = this_cpu()->id;
-    if (cpu && copy_to_user(cpu, &id, 4) < 0) return -EFAULT;
-    if (node && copy_to_user(node, &zero, 4) < 0) return -EFAULT;
-    return 0;
-}
-
-#define MEMBARRIER_CMD_QUERY 0
-#define MEMBARRIER_CMD_GLOBAL 1
-#define MEMBARRIER_CMD_PRIVATE_EXPEDITED 8
-#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED 16
-
-long sys_membarrier(int cmd, unsigned flags, int cpu_id)
-{
-    const long supported = MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_PRIVATE_EXPEDITED |
-                           MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
-    if (flags) return -EINVAL;
-    switch (cmd) {
-    case MEMBARRIER_CMD_QUERY: return supported;
-    case MEMBARRIER_CMD_GLOBAL:
-    case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
-        /* Every thread of the one process runs on this CPU for now; SMP adds IPIs here. */
-        __asm__ volatile("mfence" ::: "memory");
-        return 0;
-    case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: return 0;
-    default: return -EINVAL;
-    }
 }
 
 #define TICKS_PER_SECOND 100

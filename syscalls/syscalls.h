@@ -143,6 +143,7 @@ long sys_prlimit64(int pid, int resource, uint64_t new_rlim, uint64_t old_rlim);
 long sys_getrlimit(int resource, uint64_t rlim);
 long sys_setrlimit(int resource, uint64_t rlim);
 long sys_sched_getaffinity(int pid, uint64_t len, uint64_t mask);
+long sys_sched_setaffinity(int pid, uint64_t len, uint64_t mask);
 long sys_sched_yield(void);
 long sys_umask(int mask);
 long sys_sysinfo(uint64_t info);

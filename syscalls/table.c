@@ -103,6 +103,7 @@ const struct syscall_def syscall_table[SYSCALL_COUNT] = {
     [200] = S(sys_tkill, "dd"),
     [201] = S(sys_time, "p"),
     [202] = S(sys_futex, "pxuppx"),
+    [203] = S(sys_sched_setaffinity, "dup"),
     [204] = S(sys_sched_getaffinity, "dup"),
     [213] = S(sys_epoll_create, "d"),
     [217] = S(sys_getdents64, "fpu"),

@@ -1,0 +1,213 @@
+/* Many CPUs (issue 9, SMP): run with two vCPUs, the same lines as on a
+ * two-CPU Linux host. Threads really run on both CPUs at once; affinity
+ * moves a thread and keeps it there; a mapping changed by one thread is
+ * seen changed at once by a thread spinning on another CPU (TLB
+ * shootdowns: without them that thread keeps its stale translation);
+ * atomic counters from both CPUs add up; membarrier works. Every wait is
+ * bounded, so a broken kernel fails instead of hanging. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "checks.h"
+
+#define SECONDS_LIMIT 20
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set);
+}
+
+/* 1. Two spinning threads both running at the same moment on different CPUs. */
+static atomic_int spinning, seen_cpu_mask, stop_spinning;
+static void *spin_and_report(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&spinning, 1);
+    double until = now() + SECONDS_LIMIT;
+    while (!atomic_load(&stop_spinning) && now() < until) {
+        int cpu = sched_getcpu();
+        if (cpu >= 0 && cpu < 31) atomic_fetch_or(&seen_cpu_mask, 1 << cpu);
+        /* Both spinners running at once (neither blocked): true parallelism. */
+        if (atomic_load(&spinning) == 2 && atomic_load(&seen_cpu_mask) == 3) break;
+    }
+    return NULL;
+}
+
+static void parallel_threads(void)
+{
+    pthread_t a, b;
+    pthread_create(&a, NULL, spin_and_report, NULL);
+    pthread_create(&b, NULL, spin_and_report, NULL);
+    pthread_join(a, NULL);
+    atomic_store(&stop_spinning, 1);
+    pthread_join(b, NULL);
+    printf("spinners ran on both CPUs: %s\n", atomic_load(&seen_cpu_mask) == 3 ? "yes" : "no");
+}
+
+/* 2. Affinity. */
+static void affinity(void)
+{
+    cpu_set_t set;
+    CHECK(sched_getaffinity(0, sizeof set, &set) == 0);
+    printf("affinity: %d CPUs allowed\n", CPU_COUNT(&set));
+    CHECK(pin(1) == 0);
+    int on1 = 1;
+    for (int i = 0; i < 1000; i++) on1 &= sched_getcpu() == 1;
+    CHECK(pin(0) == 0);
+    int on0 = 1;
+    for (int i = 0; i < 1000; i++) on0 &= sched_getcpu() == 0;
+    printf("pinned to 1 then 0: stayed %d %d\n", on1, on0);
+    CHECK(sched_getaffinity(0, sizeof set, &set) == 0);
+    printf("after pinning: %d allowed, cpu 0 %d\n", CPU_COUNT(&set), CPU_ISSET(0, &set) ? 1 : 0);
+    CPU_ZERO(&set);
+    FAILS(sched_setaffinity(0, sizeof set, &set), EINVAL);
+    CPU_SET(60, &set);
+    FAILS(sched_setaffinity(0, sizeof set, &set), EINVAL);
+    FAILS(syscall(SYS_sched_getaffinity, 0, 4, &set), EINVAL);
+    FAILS(syscall(SYS_sched_getaffinity, 999999, sizeof set, &set), ESRCH);
+    FAILS(syscall(SYS_sched_getaffinity, 0, sizeof set, (void *)8), EFAULT);
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    CPU_SET(1, &set);
+    CHECK(sched_setaffinity(0, sizeof set, &set) == 0);
+    printf("affinity errors as Linux\n");
+}
+
+/* A thread pinned to the other CPU, which a mapping change must reach. */
+static volatile int *watched;
+static atomic_int watcher_state;    /* 1 reading, 2 faulted, 3 saw new value */
+static sigjmp_buf fault_jump;
+static void on_segv(int sig) { (void)sig; siglongjmp(fault_jump, 1); }
+
+static void *watch_page(void *arg)
+{
+    (void)arg;
+    pin(1);
+    struct sigaction sa = { .sa_handler = on_segv };
+    sigaction(SIGSEGV, &sa, NULL);
+    if (sigsetjmp(fault_jump, 1)) {
+        atomic_store(&watcher_state, 2);
+        return NULL;
+    }
+    double until = now() + SECONDS_LIMIT;
+    int first = *watched;
+    atomic_store(&watcher_state, 1);
+    while (now() < until) {
+        if (*watched != first) {
+            atomic_store(&watcher_state, 3);
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+static int watch_outcome(void (*change)(void *page), void *page)
+{
+    atomic_store(&watcher_state, 0);
+    watched = page;
+    pthread_t t;
+    pthread_create(&t, NULL, watch_page, NULL);
+    double until = now() + SECONDS_LIMIT;
+    while (atomic_load(&watcher_state) == 0 && now() < until) sched_yield();
+    /* Let it cache the translation on its CPU, reading in a loop. */
+    struct timespec ms = { 0, 20 * 1000 * 1000 };
+    nanosleep(&ms, NULL);
+    change(page);
+    pthread_join(t, NULL);
+    return atomic_load(&watcher_state);
+}
+
+static void protect_none(void *page) { mprotect(page, 4096, PROT_NONE); }
+static void replace_page(void *page)
+{
+    /* A new page at the same address, holding something else. */
+    void *p = mmap(page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    CHECK(p == page);
+    *(volatile int *)p = 2;
+}
+
+static void shootdowns(void)
+{
+    pin(0);
+    int *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    *page = 1;
+    int s = watch_outcome(protect_none, page);
+    printf("mprotect PROT_NONE seen on the other CPU: %s\n", s == 2 ? "fault" : s == 3 ? "changed" : "stale");
+    munmap(page, 4096);
+    page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    *page = 1;
+    s = watch_outcome(replace_page, page);
+    printf("page replaced under the other CPU: %s\n", s == 3 ? "new contents" : s == 2 ? "fault" : "stale");
+    munmap(page, 4096);
+    struct sigaction dfl = { .sa_handler = SIG_DFL };
+    sigaction(SIGSEGV, &dfl, NULL);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    CPU_SET(1, &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
+/* 4. Atomics from both CPUs, and a mutex handed between them. */
+#define ADDS 200000
+static atomic_long total;
+static long plain_total;
+static pthread_mutex_t plain_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *add_up(void *arg)
+{
+    pin((int)(intptr_t)arg);
+    for (int i = 0; i < ADDS; i++) {
+        atomic_fetch_add(&total, 1);
+        if (i % 16 == 0) {
+            pthread_mutex_lock(&plain_lock);
+            plain_total++;
+            pthread_mutex_unlock(&plain_lock);
+        }
+    }
+    return NULL;
+}
+
+static void counters(void)
+{
+    pthread_t a, b;
+    pthread_create(&a, NULL, add_up, (void *)0);
+    pthread_create(&b, NULL, add_up, (void *)1);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    printf("atomic total %ld, locked total %ld\n", atomic_load(&total), plain_total);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    printf("online CPUs: %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
+    parallel_threads();
+    affinity();
+    shootdowns();
+    counters();
+    long r = syscall(SYS_membarrier, 0, 0, 0);
+    CHECK(r >= 0);
+    CHECK(syscall(SYS_membarrier, 8, 0, 0) == 0 || errno == EPERM);
+    printf("smp: %s\n", failures ? "FAILED" : "all checks passed");
+    return failures != 0;
+}
