@@ -34,7 +34,7 @@ static int cached_block(struct tfs *fs, struct tfs_node *n, uint64_t fb, uint64_
     return lend ? tfs_cache_lend(fs->cache, disk, b) : tfs_cache_get(fs->cache, disk, true, b);
 }
 
-int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len)
+int64_t tfs_read_locked(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len)
 {
     if (tfs_is_dir(n)) return -EISDIR;
     if (!tfs_is_reg(n)) return -EINVAL;
@@ -139,7 +139,7 @@ static void touch(struct tfs *fs, struct tfs_node *n)
     tfs_mark_dirty(fs, n);
 }
 
-int64_t tfs_write(struct tfs *fs, struct tfs_node *n, uint64_t off, const void *buf, size_t len)
+int64_t tfs_write_locked(struct tfs *fs, struct tfs_node *n, uint64_t off, const void *buf, size_t len)
 {
     int rc = check_file(fs, n);
     if (rc) return rc;
@@ -176,7 +176,7 @@ int64_t tfs_write(struct tfs *fs, struct tfs_node *n, uint64_t off, const void *
     return (int64_t)done;
 }
 
-int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, bool fill, void **page)
+int tfs_lend_page_locked(struct tfs *fs, struct tfs_node *n, uint64_t fb, bool fill, void **page)
 {
     if (!tfs_is_reg(n) || fb >= file_blocks(n)) return -ENODATA;
     uint64_t run, disk = tfs_extent_map(n, fb, 1, &run);
@@ -199,14 +199,14 @@ int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, bool fill, vo
     return 0;
 }
 
-bool tfs_page_cached(struct tfs *fs, struct tfs_node *n, uint64_t fb)
+bool tfs_page_cached_locked(struct tfs *fs, struct tfs_node *n, uint64_t fb)
 {
     if (!tfs_is_reg(n) || fb >= file_blocks(n)) return false;
     uint64_t run, disk = tfs_extent_map(n, fb, 1, &run);
     return disk && tfs_cache_has(fs->cache, disk);
 }
 
-int tfs_page_written(struct tfs *fs, struct tfs_node *n, uint64_t fb)
+int tfs_page_written_locked(struct tfs *fs, struct tfs_node *n, uint64_t fb)
 {
     int rc = check_file(fs, n);
     if (rc) return rc;
@@ -255,7 +255,7 @@ static int punch_blocks(struct tfs *fs, struct tfs_node *n, uint64_t fb, uint64_
     return 0;
 }
 
-int tfs_truncate(struct tfs *fs, struct tfs_node *n, uint64_t size)
+int tfs_truncate_locked(struct tfs *fs, struct tfs_node *n, uint64_t size)
 {
     int rc = check_file(fs, n);
     if (rc) return rc;
@@ -271,7 +271,7 @@ int tfs_truncate(struct tfs *fs, struct tfs_node *n, uint64_t size)
     return 0;
 }
 
-int tfs_fallocate(struct tfs *fs, struct tfs_node *n, uint32_t mode, uint64_t off, uint64_t len)
+int tfs_fallocate_locked(struct tfs *fs, struct tfs_node *n, uint32_t mode, uint64_t off, uint64_t len)
 {
     int rc = check_file(fs, n);
     if (rc) return rc;
@@ -309,7 +309,7 @@ int tfs_fallocate(struct tfs *fs, struct tfs_node *n, uint32_t mode, uint64_t of
     return 0;
 }
 
-int64_t tfs_seek_data(struct tfs *fs, struct tfs_node *n, uint64_t off)
+int64_t tfs_seek_data_locked(struct tfs *fs, struct tfs_node *n, uint64_t off)
 {
     (void)fs;
     if (!tfs_is_reg(n)) return -EINVAL;
@@ -322,7 +322,7 @@ int64_t tfs_seek_data(struct tfs *fs, struct tfs_node *n, uint64_t off)
     return at >= n->size ? -ENXIO : (int64_t)at;
 }
 
-int64_t tfs_seek_hole(struct tfs *fs, struct tfs_node *n, uint64_t off)
+int64_t tfs_seek_hole_locked(struct tfs *fs, struct tfs_node *n, uint64_t off)
 {
     (void)fs;
     if (!tfs_is_reg(n)) return -EINVAL;

@@ -97,7 +97,7 @@ int tfs_fsck(struct heap *h, struct blockdev *dev, char *report, size_t len)
     return rc;
 }
 
-int tfs_statfs(struct tfs *fs, struct tfs_statfs *st)
+int tfs_statfs_locked(struct tfs *fs, struct tfs_statfs *st)
 {
     memset(st, 0, sizeof(*st));
     st->block_size = TFS_BLOCK_SIZE;
@@ -151,7 +151,7 @@ static int set_block_count(struct tfs *fs, uint64_t new_blocks)
     return 0;
 }
 
-int tfs_grow(struct tfs *fs, uint64_t new_blocks)
+int tfs_grow_locked(struct tfs *fs, uint64_t new_blocks)
 {
     if (!fs->writable) return -EROFS;
     if (fs->broken) return -EIO;
@@ -173,7 +173,7 @@ uint64_t tfs_blocks_in_use_end(const struct tfs *fs)
     return 0;
 }
 
-int tfs_shrink(struct tfs *fs, uint64_t new_blocks)
+int tfs_shrink_locked(struct tfs *fs, uint64_t new_blocks)
 {
     if (!fs->writable) return -EROFS;
     if (fs->broken) return -EIO;

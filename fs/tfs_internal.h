@@ -13,6 +13,7 @@
 #pragma once
 #include "tfs.h"
 #include "tfs_format.h"
+#include "tfs_guard.h"
 
 struct tfs_extent {
     uint64_t file_block;
@@ -72,6 +73,7 @@ struct tfs_range {
 };
 
 struct tfs {
+    tfs_guard_t guard;      /* held through every public call (fs/tfs_api.c) */
     struct heap *heap;
     struct blockdev *dev;
     uint64_t block_count, data_start, root_ino;
@@ -230,3 +232,41 @@ static inline size_t tfs_config_pointer_bytes(uint32_t argc, uint32_t envc, uint
 {
     return (size_t)(argc + 1 + envc + 1 + 2 * mountc + 1) * sizeof(char *);
 }
+
+/* The public calls of fs/tfs.h, called with the volume guard held: fs/tfs_api.c
+ * takes it around each; TFS code calling another entry point calls these. */
+int tfs_lookup_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen,
+               struct tfs_node **out);
+int tfs_resolve_locked(struct tfs *fs, struct tfs_node *cwd, const char *path, bool follow_last,
+                struct tfs_node **out);
+int64_t tfs_read_locked(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len);
+int tfs_lend_page_locked(struct tfs *fs, struct tfs_node *n, uint64_t fb, bool fill, void **page);
+int tfs_page_written_locked(struct tfs *fs, struct tfs_node *n, uint64_t fb);
+bool tfs_page_cached_locked(struct tfs *fs, struct tfs_node *n, uint64_t fb);
+int tfs_readdir_locked(struct tfs *fs, struct tfs_node *dir, uint64_t *cookie, struct tfs_dirent *out);
+void tfs_node_put_locked(struct tfs *fs, struct tfs_node *n);
+int tfs_create_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode,
+               uint32_t uid, uint32_t gid, struct tfs_node **out);
+int tfs_mkdir_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode,
+              uint32_t uid, uint32_t gid, struct tfs_node **out);
+int tfs_symlink_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, const char *target,
+                size_t targetlen, uint32_t uid, uint32_t gid, struct tfs_node **out);
+int tfs_link_locked(struct tfs *fs, struct tfs_node *node, struct tfs_node *dir, const char *name, size_t namelen);
+int tfs_unlink_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen);
+int tfs_rmdir_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen);
+int tfs_rename_locked(struct tfs *fs, struct tfs_node *olddir, const char *oldname, size_t oldlen, struct tfs_node *newdir,
+               const char *newname, size_t newlen, unsigned flags);
+int64_t tfs_write_locked(struct tfs *fs, struct tfs_node *n, uint64_t off, const void *buf, size_t len);
+int tfs_truncate_locked(struct tfs *fs, struct tfs_node *n, uint64_t size);
+int tfs_fallocate_locked(struct tfs *fs, struct tfs_node *n, uint32_t mode, uint64_t off, uint64_t len);
+int tfs_setattr_locked(struct tfs *fs, struct tfs_node *n, uint32_t mask, uint32_t mode, uint32_t uid, uint32_t gid,
+                uint64_t atime_ns, uint64_t mtime_ns);
+int tfs_fsync_locked(struct tfs *fs, struct tfs_node *n, bool datasync);
+int tfs_sync_locked(struct tfs *fs);
+void tfs_cache_usage_locked(struct tfs *fs, uint64_t *blocks, uint64_t *dirty);
+size_t tfs_reclaim_locked(struct tfs *fs, size_t want);
+int64_t tfs_seek_data_locked(struct tfs *fs, struct tfs_node *n, uint64_t off);
+int64_t tfs_seek_hole_locked(struct tfs *fs, struct tfs_node *n, uint64_t off);
+int tfs_statfs_locked(struct tfs *fs, struct tfs_statfs *st);
+int tfs_grow_locked(struct tfs *fs, uint64_t new_blocks);
+int tfs_shrink_locked(struct tfs *fs, uint64_t new_blocks);

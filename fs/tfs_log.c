@@ -482,17 +482,17 @@ int tfs_log_reserve(struct tfs *fs, size_t bytes)
     return pend_room(fs, bytes);
 }
 
-int tfs_sync(struct tfs *fs)
+int tfs_sync_locked(struct tfs *fs)
 {
     if (!fs->writable) return 0;
     return tfs_commit(fs);
 }
 
-int tfs_fsync(struct tfs *fs, struct tfs_node *n, bool datasync)
+int tfs_fsync_locked(struct tfs *fs, struct tfs_node *n, bool datasync)
 {
     (void)n;
     (void)datasync;
-    return tfs_sync(fs);
+    return tfs_sync_locked(fs);
 }
 
 /* ---- opening the log for appending ---- */

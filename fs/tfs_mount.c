@@ -786,7 +786,7 @@ void tfs_node_free(struct heap *h, struct tfs_node *n)
 int tfs_unmount(struct tfs *fs)
 {
     if (!fs) return 0;
-    int rc = fs->writable && !fs->broken ? tfs_sync(fs) : 0;
+    int rc = fs->writable && !fs->broken ? tfs_sync_locked(fs) : 0;
     struct heap *h = fs->heap;
     for (uint64_t b = 0; b < fs->itab_size; b++) {
         struct tfs_node *n = fs->itab[b];
@@ -811,7 +811,7 @@ int tfs_unmount(struct tfs *fs)
     return rc;
 }
 
-void tfs_cache_usage(struct tfs *fs, uint64_t *blocks, uint64_t *dirty)
+void tfs_cache_usage_locked(struct tfs *fs, uint64_t *blocks, uint64_t *dirty)
 {
     uint32_t b = 0, d = 0;
     if (fs->cache) tfs_cache_stats(fs->cache, &b, &d);
@@ -819,4 +819,4 @@ void tfs_cache_usage(struct tfs *fs, uint64_t *blocks, uint64_t *dirty)
     *dirty = d;
 }
 
-size_t tfs_reclaim(struct tfs *fs, size_t want) { return fs->cache ? tfs_cache_shrink(fs->cache, want) : 0; }
+size_t tfs_reclaim_locked(struct tfs *fs, size_t want) { return fs->cache ? tfs_cache_shrink(fs->cache, want) : 0; }

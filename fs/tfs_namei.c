@@ -10,7 +10,8 @@
 #define SUB_DIRDEL_MAX (TFS_SUB_HEADER_SIZE + TFS_DIRDEL_NAME + TFS_NAME_MAX + 8)
 #define SUB_IFREE (TFS_SUB_HEADER_SIZE + TFS_IFREE_LEN)
 
-void tfs_node_get(struct tfs_node *n) { n->refs++; }
+/* Atomic: callers may hold a node of another volume's guard, or none. */
+void tfs_node_get(struct tfs_node *n) { __atomic_add_fetch(&n->refs, 1, __ATOMIC_RELAXED); }
 
 /* Free a node that no name and no reference keeps: its blocks become
  * reusable once the INODE_FREE before this is durable. */
@@ -20,9 +21,9 @@ static void destroy(struct tfs *fs, struct tfs_node *n)
     tfs_node_free(fs->heap, n);
 }
 
-void tfs_node_put(struct tfs *fs, struct tfs_node *n)
+void tfs_node_put_locked(struct tfs *fs, struct tfs_node *n)
 {
-    if (!n->refs || --n->refs || !n->dead) return;
+    if (!n->refs || __atomic_sub_fetch(&n->refs, 1, __ATOMIC_ACQ_REL) || !n->dead) return;
     struct tfs_node **pp = &fs->dead_list;
     while (*pp && *pp != n) pp = &(*pp)->dead_next;
     if (*pp) *pp = n->dead_next;
@@ -148,19 +149,19 @@ static int make(struct tfs *fs, struct tfs_node *dir, const char *name, size_t l
     return 0;
 }
 
-int tfs_create(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode, uint32_t uid,
+int tfs_create_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode, uint32_t uid,
                uint32_t gid, struct tfs_node **out)
 {
     return make(fs, dir, name, namelen, TFS_S_IFREG | (mode & 07777), uid, gid, 0, 0, out);
 }
 
-int tfs_mkdir(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode, uint32_t uid,
+int tfs_mkdir_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode, uint32_t uid,
               uint32_t gid, struct tfs_node **out)
 {
     return make(fs, dir, name, namelen, TFS_S_IFDIR | (mode & 07777), uid, gid, 0, 0, out);
 }
 
-int tfs_symlink(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, const char *target,
+int tfs_symlink_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, const char *target,
                 size_t targetlen, uint32_t uid, uint32_t gid, struct tfs_node **out)
 {
     if (targetlen == 0) return -ENOENT;
@@ -170,7 +171,7 @@ int tfs_symlink(struct tfs *fs, struct tfs_node *dir, const char *name, size_t n
     return make(fs, dir, name, namelen, TFS_S_IFLNK | 0777, uid, gid, target, targetlen, out);
 }
 
-int tfs_link(struct tfs *fs, struct tfs_node *node, struct tfs_node *dir, const char *name, size_t namelen)
+int tfs_link_locked(struct tfs *fs, struct tfs_node *node, struct tfs_node *dir, const char *name, size_t namelen)
 {
     int rc = check_name(fs, dir, name, namelen);
     if (rc) return rc;
@@ -207,7 +208,7 @@ static void remove_name(struct tfs *fs, struct tfs_node *dir, struct tfs_dent *d
     }
 }
 
-int tfs_unlink(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen)
+int tfs_unlink_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen)
 {
     int rc = check_name(fs, dir, name, namelen);
     if (rc) return rc;
@@ -220,7 +221,7 @@ int tfs_unlink(struct tfs *fs, struct tfs_node *dir, const char *name, size_t na
     return 0;
 }
 
-int tfs_rmdir(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen)
+int tfs_rmdir_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen)
 {
     int rc = check_name(fs, dir, name, namelen);
     if (rc) return rc;
@@ -243,7 +244,7 @@ static bool inside(struct tfs_node *dir, struct tfs_node *top)
     return false;
 }
 
-int tfs_rename(struct tfs *fs, struct tfs_node *olddir, const char *oldname, size_t oldlen, struct tfs_node *newdir,
+int tfs_rename_locked(struct tfs *fs, struct tfs_node *olddir, const char *oldname, size_t oldlen, struct tfs_node *newdir,
                const char *newname, size_t newlen, unsigned flags)
 {
     int rc = check_name(fs, olddir, oldname, oldlen);
@@ -332,7 +333,7 @@ int tfs_rename(struct tfs *fs, struct tfs_node *olddir, const char *oldname, siz
     return 0;
 }
 
-int tfs_setattr(struct tfs *fs, struct tfs_node *n, uint32_t mask, uint32_t mode, uint32_t uid, uint32_t gid,
+int tfs_setattr_locked(struct tfs *fs, struct tfs_node *n, uint32_t mask, uint32_t mode, uint32_t uid, uint32_t gid,
                 uint64_t atime_ns, uint64_t mtime_ns)
 {
     if (!fs->writable) return -EROFS;

@@ -12,7 +12,7 @@ uint64_t tfs_ino(const struct tfs_node *n) { return n->ino; }
 
 const struct tfs_config *tfs_config(struct tfs *fs) { return fs->has_config ? &fs->config : 0; }
 
-int tfs_lookup(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, struct tfs_node **out)
+int tfs_lookup_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, struct tfs_node **out)
 {
     if (!tfs_is_dir(dir)) return -ENOTDIR;
     if (namelen > TFS_NAME_MAX) return -ENAMETOOLONG;
@@ -53,7 +53,7 @@ static int walk(struct tfs *fs, struct tfs_node *start, const char *path, size_t
         if (last && e < len) want_dir = true;   /* trailing slash */
 
         struct tfs_node *next;
-        int rc = tfs_lookup(fs, cur, path + s, e - s, &next);
+        int rc = tfs_lookup_locked(fs, cur, path + s, e - s, &next);
         if (rc) return rc;
         if (tfs_is_lnk(next) && (!last || follow_last || want_dir)) {
             if (++*links > TFS_MAX_SYMLINKS) return -ELOOP;
@@ -67,7 +67,7 @@ static int walk(struct tfs *fs, struct tfs_node *start, const char *path, size_t
     return 0;
 }
 
-int tfs_resolve(struct tfs *fs, struct tfs_node *cwd, const char *path, bool follow_last, struct tfs_node **out)
+int tfs_resolve_locked(struct tfs *fs, struct tfs_node *cwd, const char *path, bool follow_last, struct tfs_node **out)
 {
     int links = 0;
     return walk(fs, cwd, path, strlen(path), follow_last, &links, out);
@@ -95,7 +95,7 @@ int tfs_readlink(struct tfs_node *n, char *buf, size_t len)
     return (int)k;
 }
 
-int tfs_readdir(struct tfs *fs, struct tfs_node *dir, uint64_t *cookie, struct tfs_dirent *out)
+int tfs_readdir_locked(struct tfs *fs, struct tfs_node *dir, uint64_t *cookie, struct tfs_dirent *out)
 {
     if (!tfs_is_dir(dir)) return -ENOTDIR;
     for (;;) {

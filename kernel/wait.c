@@ -44,6 +44,11 @@ void wait_begin(struct waiter *w, uint64_t deadline_ns)
     signal_wait_begin(w);
 }
 
+void wait_begin_uninterruptible(struct waiter *w)
+{
+    *w = (struct waiter){ .thread = this_cpu()->current, .deadline_ns = WAIT_FOREVER, .uninterruptible = true };
+}
+
 void wait_enqueue(struct wait_queue *q, struct waiter *w)
 {
     if (!q) {
@@ -67,7 +72,7 @@ void wait_enqueue(struct wait_queue *q, struct waiter *w)
 int wait_sleep(struct waiter *w)
 {
     if (clock_monotonic_ns() >= w->deadline_ns) return -ETIMEDOUT;
-    if (signal_pending()) return -EINTR;
+    if (!w->uninterruptible && signal_pending()) return -EINTR;
     sleep_point(w);
     return 0;
 }
@@ -80,7 +85,7 @@ bool waiter_dequeued(struct waiter *w)
 void wait_end(struct wait_queue *q, struct waiter *w)
 {
     if (w->deadline_ns != WAIT_FOREVER) timer_cancel(&w->timeout);
-    signal_wait_end(w);
+    if (!w->uninterruptible) signal_wait_end(w);
     if (!q) return;
     /* Taken even when a waker already unlinked w: its unlock then
      * guarantees that waker is done touching w before w goes away. */

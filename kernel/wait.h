@@ -24,6 +24,7 @@ struct waiter {
      * must not sleep) and leaves it on the queue, not counted in max: poll
      * and epoll watch many queues this way (kernel/poll.h). */
     void (*notify)(struct waiter *w);
+    bool uninterruptible;       /* signals do not end this wait (a mutex's) */
 };
 
 struct wait_queue {
@@ -42,6 +43,9 @@ int wait_until(struct wait_queue *q, bool (*cond)(void *), void *arg, uint64_t d
  * the queue" (futex): wait_begin; wait_enqueue; check; then wait_sleep until
  * it says stop or waiter_dequeued; wait_end always. */
 void wait_begin(struct waiter *w, uint64_t deadline_ns);
+/* The same, no deadline, and a signal does not end it: for waits that
+ * always end soon by themselves (a mutex held by a thread that runs). */
+void wait_begin_uninterruptible(struct waiter *w);
 /* (Re)join q unless already on it, and forget earlier wakes: the caller
  * checks its condition after this, never before. */
 void wait_enqueue(struct wait_queue *q, struct waiter *w);
