@@ -121,7 +121,10 @@ void smp_start_cpus(const struct phys_range *ram, int nram, uint64_t rsdp_pa)
 
     struct cpu_list list;
     cpus_find(rsdp_pa, &list);
-    if (list.count <= 1) return;
+    if (list.count <= 1) {
+        control_printf("cpus 1 from %s\n", list.source);
+        return;
+    }
     if (!low_pages_are_ram(ram, nram)) {
         kprintf("pith: %d CPUs, but no RAM below 20 KiB to start them from; using one\n", list.count);
         return;
@@ -142,6 +145,8 @@ void smp_start_cpus(const struct phys_range *ram, int nram, uint64_t rsdp_pa)
         kernel.cpus[kernel.ncpus] = c;
         __atomic_store_n(&kernel.ncpus, kernel.ncpus + 1, __ATOMIC_RELEASE);
     }
+    /* For the host: how many run, and which table named them. */
+    control_printf("cpus %u from %s\n", kernel.ncpus, list.source);
 }
 
 void smp_kick(struct cpu *c)

@@ -110,51 +110,6 @@ static bool from_acpi(uint64_t hint, struct cpu_list *out)
     return false;
 }
 
-/* ---- the MultiProcessor specification's table ---- */
-
-#define MP_CONFIG_HEADER_LEN 44
-#define MP_PROCESSOR 0
-#define MP_PROCESSOR_LEN 20
-#define MP_OTHER_LEN 8
-#define MP_CPU_ENABLED 1u
-
-static const uint8_t *find_mp_pointer(void)
-{
-    uint64_t ebda = (uint64_t)*(const uint16_t *)phys_to_virt(0x40e) << 4;
-    uint64_t ranges[3][2] = { { ebda, ebda + 1024 }, { 0x9fc00, 0xa0000 }, { 0xf0000, 0x100000 } };
-    for (int r = 0; r < 3; r++) {
-        if (ranges[r][0] < 0x80000 || ranges[r][1] > LOW_MEMORY_END) continue;
-        for (uint64_t a = ranges[r][0]; a + 16 <= ranges[r][1]; a += 16) {
-            const uint8_t *p = phys_to_virt(a);
-            if (memcmp(p, "_MP_", 4) == 0 && p[8] == 1 && checksum_ok(p, 16)) return p;
-        }
-    }
-    return NULL;
-}
-
-static bool from_mptable(struct cpu_list *out)
-{
-    const uint8_t *fp = find_mp_pointer();
-    if (!fp || !le32(fp + 4)) return false;
-    const uint8_t *h = map_phys(le32(fp + 4), MP_CONFIG_HEADER_LEN);
-    uint32_t len = (uint32_t)h[4] | (uint32_t)h[5] << 8;
-    if (memcmp(h, "PCMP", 4) != 0 || len < MP_CONFIG_HEADER_LEN) return false;
-    const uint8_t *t = map_phys(le32(fp + 4), len);
-    if (!checksum_ok(t, len)) return false;
-    uint32_t entries = (uint32_t)t[34] | (uint32_t)t[35] << 8;
-    uint32_t o = MP_CONFIG_HEADER_LEN;
-    for (uint32_t i = 0; i < entries && o < len; i++) {
-        if (t[o] == MP_PROCESSOR) {
-            if (o + MP_PROCESSOR_LEN > len) break;
-            if (t[o + 3] & MP_CPU_ENABLED) add(out, t[o + 1]);
-            o += MP_PROCESSOR_LEN;
-        } else {
-            o += MP_OTHER_LEN;
-        }
-    }
-    return out->count > 0;
-}
-
 static bool from_fw_cfg(struct cpu_list *out)
 {
     uint16_t n = 0;
@@ -167,7 +122,6 @@ void cpus_find(uint64_t rsdp_pa, struct cpu_list *out)
 {
     *out = (struct cpu_list){ .source = "none" };
     if (from_acpi(rsdp_pa, out)) out->source = "acpi";
-    else if ((out->count = 0, from_mptable(out))) out->source = "mptable";
     else if ((out->count = 0, from_fw_cfg(out))) out->source = "fw_cfg";
     else out->count = 0;
     dev_info("cpus: %d from %s\n", out->count, out->source);

@@ -1,7 +1,8 @@
 /* Which CPUs the machine has: their local APIC ids, from the firmware's
- * tables. Tried in order: ACPI's MADT (q35, and anything with ACPI), the
- * MultiProcessor table (qboot and SeaBIOS write one; microvm with ACPI off),
- * then QEMU's fw_cfg CPU count (ids 0..n-1, QEMU's default numbering). */
+ * tables. Tried in order: ACPI's MADT (q35 and clouds: SeaBIOS builds ACPI
+ * tables even when QEMU's are off), then QEMU's fw_cfg CPU count (microvm
+ * with ACPI off, whose qboot writes no MultiProcessor table; ids 0..n-1,
+ * QEMU's default numbering). */
 #pragma once
 #include "../klib/types.h"
 
@@ -10,7 +11,7 @@
 struct cpu_list {
     uint32_t apic_id[MAX_CPUS];
     int count;
-    const char *source;     /* "acpi", "mptable", "fw_cfg", or "none" */
+    const char *source;     /* "acpi", "fw_cfg", or "none" */
 };
 
 /* rsdp_pa: where the boot loader says ACPI's RSDP is, or 0 to search. */

@@ -17,7 +17,30 @@
 #  hosts_timeout       --timeout 2s on a program sleeping 60 s: exit 124.
 #  hosts_machines      the same program on microvm and q35 (and q35 picked by
 #                      itself for --disk nvme).
+#  hosts_cpu_tables    two vCPUs found through each of the kernel's sources
+#                      (platform/cpus_find.c): ACPI on q35 (also with QEMU's
+#                      ACPI off: SeaBIOS builds its own), fw_cfg on microvm;
+#                      the smp program passes on each, and the control channel
+#                      names the source.
 # The wrappers live in test/hosts/.
+
+hosts_cpu_tables() {
+    local name=hosts_cpu_tables log=$LOGS/hosts_cpu_tables.log tmp=$SCRATCH/hosts_cpu_tables.tmp problems=""
+    local control=$SCRATCH/$name.control case machine option source
+    mkdir -p "$tmp"; : > "$log"
+    for case in "q35||acpi" "q35|,acpi=off|acpi" "microvm||fw_cfg"; do
+        IFS='|' read -r machine option source <<< "$case"
+        rm -f "$control"
+        HOSTS_MACHINE_OPTION=$option HOSTS_CONTROL=$control PITH_QEMU=test/hosts/qemu-machine-option \
+            run_pith "$log" "$tmp" run --machine "$machine" --cpus 2 "$BUILD/test/musl/smp"
+        { echo "--- control channel"; cat "$control"; } >> "$log" 2>&1
+        [ "$rc" -eq 0 ] || problems+="$machine$option: exit $rc; "
+        grep -q 'smp: all checks passed' "$RAW.out" || problems+="$machine$option: smp did not pass; "
+        grep -q "^cpus 2 from $source\$" "$control" 2> /dev/null || problems+="$machine$option: CPUs not found through $source; "
+    done
+    problems+=$(leftovers "$tmp")
+    finish $name "$problems"
+}
 
 # hosts_cache NAME: a private cache directory for the accelerator verdict.
 hosts_cache() { echo "$SCRATCH/$1.cache"; }
@@ -170,3 +193,4 @@ add hosts_kvm_real hosts_kvm_real
 add hosts_qmp_stop hosts_qmp_stop
 add hosts_timeout hosts_timeout
 add hosts_machines hosts_machines
+add hosts_cpu_tables hosts_cpu_tables
