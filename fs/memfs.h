@@ -48,6 +48,11 @@ int memfs_setattr(struct mem_node *n, uint32_t mask, uint32_t mode, uint32_t uid
                   uint64_t mtime_ns);
 /* Set a regular file's size; what mappings had past the new end goes. -EFBIG. */
 int memfs_truncate(struct mem_node *n, uint64_t size);
+/* fallocate as tmpfs takes it: 0 and KEEP_SIZE give [off, off+len) its
+ * pages (ENOSPC past the limit; the pages made stay), PUNCH_HOLE|KEEP_SIZE
+ * gives them back (mappings see zeros there again); other modes
+ * -EOPNOTSUPP. Mode bits are Linux's FALLOC_FL_*. */
+int memfs_fallocate(struct mem_node *n, uint32_t mode, uint64_t off, uint64_t len);
 
 /* Open n (a regular file or directory); NULL with *err. */
 struct file *memfs_open(struct heap *h, struct mem_node *n, uint32_t flags, int *err);

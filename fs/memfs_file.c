@@ -87,6 +87,62 @@ int memfs_truncate(struct mem_node *n, uint64_t size)
     return 0;
 }
 
+#define FALLOC_KEEP_SIZE 1u
+#define FALLOC_PUNCH_HOLE 2u
+
+/* Zero bytes [from, to) of page idx if it exists (under the lock). */
+static void zero_part(struct mem_node *n, uint64_t idx, uint64_t from, uint64_t to)
+{
+    uint64_t pa = memfs_page_at(n, idx);
+    if (pa && from < to) memset((char *)phys_to_virt(pa) + from, 0, to - from);
+}
+
+static int punch(struct mem_node *n, uint64_t off, uint64_t end)
+{
+    uint64_t irq = spin_lock_irqsave(&memfs.lock);
+    uint64_t first = ALIGN_UP(off, PAGE_SIZE) / PAGE_SIZE, last = end / PAGE_SIZE;
+    if (off / PAGE_SIZE == (end - 1) / PAGE_SIZE && (off % PAGE_SIZE || end % PAGE_SIZE)) {
+        zero_part(n, off / PAGE_SIZE, off % PAGE_SIZE, end - ALIGN_DOWN(off, PAGE_SIZE));   /* inside one page */
+    } else {
+        if (off % PAGE_SIZE) zero_part(n, off / PAGE_SIZE, off % PAGE_SIZE, PAGE_SIZE);
+        if (end % PAGE_SIZE) zero_part(n, end / PAGE_SIZE, 0, end % PAGE_SIZE);
+        if (first < last) memfs_pages_drop_range(n, first, last);
+    }
+    n->mtime_ns = n->ctime_ns = memfs_now();
+    spin_unlock_irqrestore(&memfs.lock, irq);
+    struct process *p = current_process();
+    if (p) vm_file_punched(&p->vm, n, off, end);
+    return 0;
+}
+
+int memfs_fallocate(struct mem_node *n, uint32_t mode, uint64_t off, uint64_t len)
+{
+    if ((n->mode & S_IFMT) != S_IFREG) return -ENODEV;
+    if (mode & ~(FALLOC_KEEP_SIZE | FALLOC_PUNCH_HOLE)) return -EOPNOTSUPP;
+    if (off > MEMFS_MAX_SIZE || len > MEMFS_MAX_SIZE - off) return -EFBIG;
+    uint64_t end = off + len;
+    if (mode & FALLOC_PUNCH_HOLE) return (mode & FALLOC_KEEP_SIZE) ? punch(n, off, end) : -EOPNOTSUPP;
+    uint64_t irq = spin_lock_irqsave(&memfs.lock);
+    int r = 0;
+    uint64_t made_from = UINT64_MAX, made_to = 0;
+    for (uint64_t idx = off / PAGE_SIZE; idx < ALIGN_UP(end, PAGE_SIZE) / PAGE_SIZE; idx++) {
+        uint64_t pa;
+        bool made = false;
+        if ((r = memfs_page_make(n, idx, &irq, &pa, &made)) < 0) break;
+        if (made) {
+            made_from = MIN(made_from, idx * PAGE_SIZE);
+            made_to = (idx + 1) * PAGE_SIZE;
+        }
+    }
+    if (r == 0 && !(mode & FALLOC_KEEP_SIZE) && end > n->size) {
+        n->size = end;
+        n->mtime_ns = n->ctime_ns = memfs_now();
+    }
+    spin_unlock_irqrestore(&memfs.lock, irq);
+    if (made_from < made_to) holes_made(n, made_from, made_to);
+    return r;
+}
+
 static int mf_stat(struct file *f, struct linux_stat *st)
 {
     memfs_stat(node_of(f), st);

@@ -59,6 +59,8 @@ uint64_t memfs_page_at(struct mem_node *n, uint64_t idx);
 int memfs_page_make(struct mem_node *n, uint64_t idx, uint64_t *irq, uint64_t *pa, bool *made);
 /* Give back every page at index `first` and above, and the tables emptied. */
 void memfs_pages_drop(struct mem_node *n, uint64_t first);
+/* The same for the pages with index in [first, end). */
+void memfs_pages_drop_range(struct mem_node *n, uint64_t first, uint64_t end);
 /* A node with no names and no holds: its pages and itself go. */
 void memfs_node_free(struct mem_node *n);
 /* Free n if nothing keeps it any more (no name, no hold). */

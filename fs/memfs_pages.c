@@ -99,11 +99,11 @@ int memfs_page_make(struct mem_node *n, uint64_t idx, uint64_t *irq, uint64_t *p
     return r;
 }
 
-/* Free what lies at page index `first` and above under *slot, a subtree
- * of `height` levels whose first page is `base`; *slot goes if emptied. */
-static void drop_below(struct mem_node *n, uint64_t *slot, int height, uint64_t base, uint64_t first)
+/* Free the pages with index in [first, end) under *slot, a subtree of
+ * `height` levels whose first page is `base`; *slot goes if emptied. */
+static void drop_below(struct mem_node *n, uint64_t *slot, int height, uint64_t base, uint64_t first, uint64_t end)
 {
-    if (!*slot || base + span(height) <= first) return;
+    if (!*slot || base + span(height) <= first || base >= end) return;
     if (height == 0) {
         give_page(*slot);
         *slot = 0;
@@ -113,7 +113,7 @@ static void drop_below(struct mem_node *n, uint64_t *slot, int height, uint64_t 
     uint64_t *table = phys_to_virt(*slot);
     bool empty = true;
     for (uint64_t i = 0; i < SLOTS; i++) {
-        drop_below(n, &table[i], height - 1, base + i * span(height - 1), first);
+        drop_below(n, &table[i], height - 1, base + i * span(height - 1), first, end);
         empty = empty && !table[i];
     }
     if (empty) {
@@ -122,8 +122,10 @@ static void drop_below(struct mem_node *n, uint64_t *slot, int height, uint64_t 
     }
 }
 
-void memfs_pages_drop(struct mem_node *n, uint64_t first)
+void memfs_pages_drop_range(struct mem_node *n, uint64_t first, uint64_t end)
 {
-    drop_below(n, &n->root, n->height, 0, first);
+    drop_below(n, &n->root, n->height, 0, first, end);
     if (!n->root) n->height = 0;
 }
+
+void memfs_pages_drop(struct mem_node *n, uint64_t first) { memfs_pages_drop_range(n, first, UINT64_MAX); }

@@ -213,10 +213,11 @@ long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
     struct file *f;
     long r = writable_fd(fd, &f);
     if (r < 0) return r == -EINVAL ? -ENODEV : r;
-    if (memfs_file_node(f)) {
-        /* Not yet: glibc's posix_fallocate writes zeros itself on this answer. */
+    struct mem_node *mn = memfs_file_node(f);
+    if (mn) {
+        r = memfs_fallocate(mn, (uint32_t)mode, (uint64_t)off, (uint64_t)len);
         file_put(f);
-        return -EOPNOTSUPP;
+        return r;
     }
     r = tfs_fallocate(f->fs, f->node, (uint32_t)mode, (uint64_t)off, (uint64_t)len);
     if (r == 0 && (mode & TFS_FALLOC_PUNCH_HOLE))

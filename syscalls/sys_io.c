@@ -7,6 +7,7 @@
 #include "../fs/vfs.h"
 #include "../fs/pipe.h"
 #include "../fs/locks.h"
+#include "../fs/memfs.h"
 #include "../klib/string.h"
 
 #define SEEK_SET 0
@@ -194,6 +195,15 @@ long sys_lseek(int fd, int64_t off, int whence)
             int64_t to = whence == SEEK_DATA ? tfs_seek_data(f->fs, f->node, (uint64_t)MAX(off, 0))
                                              : tfs_seek_hole(f->fs, f->node, (uint64_t)MAX(off, 0));
             if (off < 0) to = -ENXIO;
+            if (to >= 0) f->pos = (uint64_t)to;
+            file_put(f);
+            return to;
+        }
+        if ((whence == SEEK_DATA || whence == SEEK_HOLE) && memfs_file_node(f)) {
+            /* Linux's answer for a file whose holes it does not track: all
+             * of it is data, with one hole at its end. */
+            int64_t size = f->ops->stat(f, &st) == 0 ? st.st_size : 0;
+            int64_t to = off < 0 || off >= size ? -ENXIO : whence == SEEK_DATA ? off : size;
             if (to >= 0) f->pos = (uint64_t)to;
             file_put(f);
             return to;

@@ -259,6 +259,33 @@ static void process_shared(void)
     close(fd);
 }
 
+/* fallocate as tmpfs takes it, and SEEK_DATA/SEEK_HOLE on a file of data. */
+static void space(void)
+{
+    int fd = memfd_create("space", 0);
+    CHECK(fd >= 0 && fallocate(fd, 0, 0, 3 * 4096) == 0);
+    struct stat st;
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 3 * 4096 && st.st_blocks == 24);
+    CHECK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 3 * 4096, 4096) == 0 && fstat(fd, &st) == 0 && st.st_size == 3 * 4096);
+    char *m = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(m != MAP_FAILED);
+    memset(m, 'x', 3 * 4096);
+    CHECK(lseek(fd, 0, SEEK_DATA) == 0 && lseek(fd, 5, SEEK_HOLE) == 3 * 4096);
+    FAILS(lseek(fd, 3 * 4096, SEEK_DATA), ENXIO);
+    /* A hole punched in the middle: the mapping and reads see zeros there. */
+    CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 4096 + 100, 4096) == 0);
+    char buf[8];
+    CHECK(m[4096 + 99] == 'x' && m[4096 + 100] == 0 && m[2 * 4096 + 99] == 0 && m[2 * 4096 + 100] == 'x');
+    CHECK(pread(fd, buf, 1, 2 * 4096 + 50) == 1 && buf[0] == 0);
+    CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096) == 0 && m[0] == 0 && m[4095] == 0);
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 3 * 4096);
+    FAILS(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096), EOPNOTSUPP);
+    FAILS(fallocate(fd, 0x08 /* FALLOC_FL_COLLAPSE_RANGE */, 0, 4096), EOPNOTSUPP);
+    munmap(m, 3 * 4096);
+    close(fd);
+    printf("fallocate: allocate, keep size, punch holes as tmpfs\n");
+}
+
 static void memfd(void)
 {
     int fd = memfd_create("pith", MFD_CLOEXEC);
@@ -287,6 +314,7 @@ int main(void)
     posix_sem();
     process_shared();
     memfd();
+    space();
     if (failures) printf("shm: %d checks failed\n", failures);
     else printf("shm: all checks passed\n");
     return failures != 0;
