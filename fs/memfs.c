@@ -66,12 +66,20 @@ int memfs_lookup(struct mem_node *dir, const char *name, size_t len, struct mem_
 struct mem_node *memfs_parent(struct mem_node *n) { return n->parent; }
 uint32_t memfs_mode(struct mem_node *n) { return n->mode; }
 
+/* tmpfs's directory size: 20 bytes an entry, "." and ".." included. */
+static int64_t dir_size(const struct mem_node *dir)
+{
+    int64_t size = 2 * 20;
+    for (const struct mem_dirent *e = dir->entries; e; e = e->next) size += 20;
+    return size;
+}
+
 void memfs_stat(struct mem_node *n, struct linux_stat *st)
 {
     uint64_t irq = spin_lock_irqsave(&memfs.lock);
     *st = (struct linux_stat){
         .st_dev = MEMFS_DEV, .st_ino = n->ino, .st_nlink = n->nlink, .st_mode = n->mode,
-        .st_uid = n->uid, .st_gid = n->gid, .st_size = is_dir(n) ? 40 + 20 * (int64_t)n->next_serial : (int64_t)n->size,
+        .st_uid = n->uid, .st_gid = n->gid, .st_size = is_dir(n) ? dir_size(n) : (int64_t)n->size,
         .st_blksize = 4096, .st_blocks = (int64_t)(n->pages * (PAGE_SIZE / 512)),
         .st_atime = n->atime_ns / 1000000000, .st_atime_nsec = n->atime_ns % 1000000000,
         .st_mtime = n->mtime_ns / 1000000000, .st_mtime_nsec = n->mtime_ns % 1000000000,
