@@ -91,6 +91,7 @@ void memfs_stat(struct mem_node *n, struct linux_stat *st)
 void memfs_node_free(struct mem_node *n)
 {
     memfs_pages_drop(n, 0);
+    if (n->target) deallocate(memfs.heap, n->target, n->size + 1);
     memfs.files--;
     deallocate(memfs.heap, n, sizeof *n);
 }
@@ -172,16 +173,25 @@ static struct mem_dirent *dir_remove(struct mem_node *dir, struct mem_dirent **l
     return e;
 }
 
-/* Name a new node in dir: a file or a directory. */
-static int add_node(struct mem_node *dir, const char *name, size_t len, uint32_t mode, struct mem_node **out)
+/* Name a new node in dir: a file, a directory, or a symlink to target. */
+static int add_node(struct mem_node *dir, const char *name, size_t len, uint32_t mode, const char *target,
+                    struct mem_node **out)
 {
     if (!is_dir(dir)) return -ENOTDIR;
     struct mem_node *n = node_new(mode);
     struct mem_dirent *e = dirent_new(name, len);
-    if (!n || !e) {
+    size_t tlen = target ? strlen(target) : 0;
+    char *t = target ? allocate(memfs.heap, tlen + 1) : NULL;
+    if (!n || !e || (target && !t)) {
         deallocate(memfs.heap, n, sizeof *n);
         if (e) dirent_free(e);
+        if (t) deallocate(memfs.heap, t, tlen + 1);
         return -ENOMEM;
+    }
+    if (t) {
+        memcpy(t, target, tlen + 1);
+        n->target = t;
+        n->size = tlen;
     }
     uint64_t irq = spin_lock_irqsave(&memfs.lock);
     int r = 0;
@@ -202,6 +212,7 @@ static int add_node(struct mem_node *dir, const char *name, size_t len, uint32_t
     }
     spin_unlock_irqrestore(&memfs.lock, irq);
     if (r < 0) {
+        if (t) deallocate(memfs.heap, t, tlen + 1);
         deallocate(memfs.heap, n, sizeof *n);
         dirent_free(e);
     }
@@ -210,12 +221,26 @@ static int add_node(struct mem_node *dir, const char *name, size_t len, uint32_t
 
 int memfs_create(struct mem_node *dir, const char *name, size_t len, uint32_t mode, struct mem_node **out)
 {
-    return add_node(dir, name, len, S_IFREG | (mode & 07777), out);
+    return add_node(dir, name, len, S_IFREG | (mode & 07777), NULL, out);
 }
 
 int memfs_mkdir(struct mem_node *dir, const char *name, size_t len, uint32_t mode)
 {
-    return add_node(dir, name, len, S_IFDIR | (mode & 07777), NULL);
+    return add_node(dir, name, len, S_IFDIR | (mode & 07777), NULL, NULL);
+}
+
+int memfs_symlink(struct mem_node *dir, const char *name, size_t len, const char *target)
+{
+    return add_node(dir, name, len, S_IFLNK | 0777, target, NULL);
+}
+
+long memfs_readlink(struct mem_node *n, char *buf, size_t len)
+{
+    if ((n->mode & S_IFMT) != S_IFLNK) return -EINVAL;
+    /* A symlink's target never changes: no lock needed to read it. */
+    size_t k = MIN((size_t)n->size, len);
+    memcpy(buf, n->target, k);
+    return (long)k;
 }
 
 /* Under the lock: n lost a name (a directory: its only one). */
@@ -256,14 +281,15 @@ int memfs_rmdir(struct mem_node *dir, const char *name, size_t len) { return rem
 
 int memfs_link(struct mem_node *src, struct mem_node *dir, const char *name, size_t len)
 {
-    if (is_dir(src)) return -EPERM;
     if (!is_dir(dir)) return -ENOTDIR;
     struct mem_dirent *e = dirent_new(name, len);
     if (!e) return -ENOMEM;
     uint64_t irq = spin_lock_irqsave(&memfs.lock);
     int r = 0;
+    /* Linux's order: the new name first, then what the source is. */
     if (!dir->nlink) r = -ENOENT;
     else if (find(dir, name, len)) r = -EEXIST;
+    else if (is_dir(src)) r = -EPERM;
     else if (!src->nlink) r = -ENOENT;   /* unlinked, or never named (memfd) */
     if (r == 0) {
         src->nlink++;
@@ -301,9 +327,13 @@ static int rename_locked(struct mem_node *odir, const char *oname, size_t olen, 
     struct mem_dirent **olink = find(odir, oname, olen), **nlink = find(ndir, nname, nlen);
     if (!olink) return -ENOENT;
     struct mem_node *src = (*olink)->node, *dst = nlink ? (*nlink)->node : NULL;
+    /* Linux's order of checks (do_renameat2, then vfs_rename). */
+    if (dst && (flags & MEMFS_RENAME_NOREPLACE)) return -EEXIST;
+    if ((flags & MEMFS_RENAME_EXCHANGE) && !dst) return -ENOENT;
+    if (is_dir(src) && within(ndir, src)) return -EINVAL;   /* the source holds the target */
+    if (dst && is_dir(dst) && within(odir, dst))           /* the target holds the source */
+        return (flags & MEMFS_RENAME_EXCHANGE) ? -EINVAL : -ENOTEMPTY;
     if (flags & MEMFS_RENAME_EXCHANGE) {
-        if (!dst) return -ENOENT;
-        if ((is_dir(src) && within(ndir, src)) || (is_dir(dst) && within(odir, dst))) return -EINVAL;
         (*olink)->node = dst;
         (*nlink)->node = src;
         reparent(src, odir, ndir);
@@ -311,10 +341,8 @@ static int rename_locked(struct mem_node *odir, const char *oname, size_t olen, 
         src->ctime_ns = dst->ctime_ns = memfs_now();
         return 0;
     }
-    if (is_dir(src) && within(ndir, src)) return -EINVAL;
     if (dst == src) return 0;   /* two names of one file: nothing happens */
     if (dst) {
-        if (flags & MEMFS_RENAME_NOREPLACE) return -EEXIST;
         if (is_dir(src) && !is_dir(dst)) return -ENOTDIR;
         if (!is_dir(src) && is_dir(dst)) return -EISDIR;
         if (is_dir(dst) && dst->entries) return -ENOTEMPTY;

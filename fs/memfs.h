@@ -31,14 +31,18 @@ void memfs_stat(struct mem_node *n, struct linux_stat *st);
 void memfs_node_get(struct mem_node *n);
 void memfs_node_put(struct mem_node *n);
 
-/* Names, with Linux's errors (EEXIST, ENOENT, ENOTDIR, EISDIR, ENOTEMPTY,
- * EPERM for a hard link to a directory, EINVAL for a directory moved under
- * itself). Creating in a removed directory is -ENOENT. */
+/* Names, with Linux's errors in Linux's order (EEXIST, ENOENT, ENOTDIR,
+ * EISDIR, ENOTEMPTY, EPERM for a hard link to a directory, EINVAL for a
+ * directory moved under itself); test/run-tests' shm_random checks them
+ * against the host. Creating in a removed directory is -ENOENT. */
 int memfs_create(struct mem_node *dir, const char *name, size_t len, uint32_t mode, struct mem_node **out);
 int memfs_mkdir(struct mem_node *dir, const char *name, size_t len, uint32_t mode);
 int memfs_unlink(struct mem_node *dir, const char *name, size_t len);
 int memfs_rmdir(struct mem_node *dir, const char *name, size_t len);
 int memfs_link(struct mem_node *src, struct mem_node *dir, const char *name, size_t len);
+int memfs_symlink(struct mem_node *dir, const char *name, size_t len, const char *target);
+/* Bytes of a symlink's target copied (no NUL), or -EINVAL if n is not one. */
+long memfs_readlink(struct mem_node *n, char *buf, size_t len);
 #define MEMFS_RENAME_NOREPLACE 1u
 #define MEMFS_RENAME_EXCHANGE 2u
 int memfs_rename(struct mem_node *odir, const char *oname, size_t olen, struct mem_node *ndir, const char *nname,

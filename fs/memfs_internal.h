@@ -11,6 +11,7 @@
 #define S_IFMT 0170000
 #define S_IFDIR 0040000
 #define S_IFREG 0100000
+#define S_IFLNK 0120000
 
 /* Pages of a file: 512^4 of them (the page tree is at most four levels). */
 #define MEMFS_MAX_SIZE (1ull << 48)
@@ -36,6 +37,7 @@ struct mem_node {
     uint64_t root;              /* physical address, 0 = nothing yet */
     int height;
     uint64_t pages;             /* data pages held (st_blocks) */
+    char *target;               /* symlinks: the target (size + 1 bytes) */
     /* Directories. */
     struct mem_node *parent;
     struct mem_dirent *entries, **tail;

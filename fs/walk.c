@@ -31,7 +31,7 @@ void vnode_stat(const struct vnode *v, struct linux_stat *st)
 
 long vnode_readlink(const struct vnode *v, char *buf, size_t len)
 {
-    if (v->mem) return -EINVAL;   /* memfs holds no symlinks */
+    if (v->mem) return memfs_readlink(v->mem, buf, len);
     return v->pseudo ? pseudo_readlink(v->pseudo, buf, len) : tfs_readlink(v->tfs, buf, len);
 }
 

@@ -147,7 +147,7 @@ long sys_symlinkat(uint64_t utarget, int dirfd, uint64_t upath)
     struct tfs_node *n;
     if ((r = resolve_parent(dirfd, path, false, &dir, &last)) < 0) return r == -EBUSY ? -EEXIST : r;
     if (last.trailing_slash) return -ENOENT;
-    if (dir.node.mem) return -EPERM;   /* memfs keeps no symlinks (Linux: EPERM where a filesystem cannot) */
+    if (dir.node.mem) return memfs_symlink(dir.node.mem, last.name, last.len, target);
     return tfs_symlink(dir.node.fs, dir.node.tfs, last.name, last.len, target, strlen(target), 0, 0, &n);
 }
 
