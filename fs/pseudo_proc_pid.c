@@ -231,7 +231,7 @@ static void gen_maps(struct pseudo_node *n, struct pseudo_text *t)
         size_t before = t->len;
         text_printf(t, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ", v->start, v->end,
                     v->flags & VM_READ ? 'r' : '-', v->flags & VM_WRITE ? 'w' : '-',
-                    v->flags & VM_EXEC ? 'x' : '-', 'p', file ? v->file_offset : 0,
+                    v->flags & VM_EXEC ? 'x' : '-', v->flags & VM_SHARED ? 's' : 'p', file ? v->file_offset : 0,
                     file ? 8 : 0, file ? 1 : 0, file ? v->ino : 0);
         if (name) {
             size_t used = t->len - before;

@@ -295,6 +295,17 @@ static void memfd(void)
     CHECK(a != MAP_FAILED && b != MAP_FAILED);
     strcpy(a, "memfd");
     CHECK(strcmp(b, "memfd") == 0);
+    /* /proc/self/maps marks shared mappings 's'. */
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char line[512];
+    int shared = 0;
+    while (maps && fgets(line, sizeof line, maps)) {
+        unsigned long lo;
+        char perms[5];
+        if (sscanf(line, "%lx-%*x %4s", &lo, perms) == 2 && lo == (unsigned long)a) shared = strcmp(perms, "rw-s") == 0;
+    }
+    if (maps) fclose(maps);
+    CHECK(shared);
     char link[64], target[64] = { 0 };
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     CHECK(readlink(link, target, sizeof target - 1) > 0 && strcmp(target, "/memfd:pith (deleted)") == 0);
