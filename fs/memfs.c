@@ -63,7 +63,13 @@ int memfs_lookup(struct mem_node *dir, const char *name, size_t len, struct mem_
     return e ? 0 : -ENOENT;
 }
 
-struct mem_node *memfs_parent(struct mem_node *n) { return n->parent; }
+struct mem_node *memfs_parent(struct mem_node *n)
+{
+    uint64_t irq = spin_lock_irqsave(&memfs.lock);   /* rename moves directories */
+    struct mem_node *p = n->parent;
+    spin_unlock_irqrestore(&memfs.lock, irq);
+    return p;
+}
 uint32_t memfs_mode(struct mem_node *n) { return n->mode; }
 
 /* tmpfs's directory size: 20 bytes an entry, "." and ".." included. */
