@@ -16,8 +16,9 @@
  *                           speedup = 1-thread time / 2-thread time
  *   mmap_touch_unmap_ns_10, mmap_touch_unmap_ns_100k
  *                           one anonymous page mapped, written once, unmapped,
- *                           with 10 and with 100,000 other one-page mappings
- *                           present (protections alternate so none merge)
+ *                           with 10 and with 100,000 other one-page regions
+ *                           present (one range, protections alternating page
+ *                           by page so none merge)
  * plus "threads cpus N" (CPUs the process may run on) first and
  * "threads done" last. --quick: tiny counts, for the functional test in
  * make test (every row printed, nothing timed seriously). A row that fails
@@ -318,35 +319,31 @@ static void map_touch_unmap(void)
     munmap(p, PAGE);
 }
 
-/* Adds one-page mappings until `want` exist; returns how many there are. */
-static long add_mappings(void **maps, long have, long want)
+/* Makes `count` one-page mappings (count even) in one reserved range: every
+ * other page gets another protection, so no two neighbours merge, in half
+ * as many calls as mapping each page, and one munmap frees them all. */
+static unsigned char *make_mappings(long count)
 {
-    for (; have < want; have++) {
-        /* Alternating protections keep neighbours from merging into one region. */
-        int prot = have % 2 ? PROT_READ : PROT_READ | PROT_WRITE;
-        maps[have] = mmap(NULL, PAGE, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (maps[have] == MAP_FAILED) break;
+    unsigned char *base = mmap(NULL, count * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return NULL;
+    for (long i = 1; i < count; i += 2) {
+        if (mprotect(base + i * PAGE, PAGE, PROT_READ | PROT_WRITE) != 0) {
+            munmap(base, count * PAGE);
+            return NULL;
+        }
     }
-    return have;
+    return base;
 }
 
 static void bench_mmap(void)
 {
-    long many = quick ? 1000 : 100000;
-    void **maps = calloc((size_t)many, sizeof *maps);
     const char *names[2] = { "mmap_touch_unmap_ns_10", "mmap_touch_unmap_ns_100k" };
-    long counts[2] = { 10, many };
-    long have = 0;
-    if (!maps) {
-        fail(names[0], "calloc");
-        fail(names[1], "calloc");
-        return;
-    }
+    long counts[2] = { 10, quick ? 1000 : 100000 };
     for (int r = 0; r < 2; r++) {
-        have = add_mappings(maps, have, counts[r]);
-        if (have < counts[r]) {
+        unsigned char *maps = make_mappings(counts[r]);
+        if (!maps) {
             char why[64];
-            snprintf(why, sizeof why, "mmap failed after %ld mappings", have);
+            snprintf(why, sizeof why, "cannot make %ld mappings", counts[r]);
             fail(names[r], why);
             continue;
         }
@@ -354,9 +351,8 @@ static void bench_mmap(void)
         double rate = per_second(map_touch_unmap, 16);
         if (map_failed) fail(names[r], "mmap");
         else result(names[r], 1e9 / rate);
+        munmap(maps, counts[r] * PAGE);
     }
-    for (long i = 0; i < have; i++) munmap(maps[i], PAGE);
-    free(maps);
 }
 
 int main(int argc, char **argv)
