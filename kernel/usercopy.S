@@ -37,3 +37,19 @@ userzero:
         xorl %eax, %eax
         rep stosb
         jmp usercopy_done
+
+/* long user_cmpxchg32(uint32_t *uaddr, uint32_t *expected, uint32_t desired):
+ * one locked compare-and-exchange of a program's word; *expected gets the
+ * value found (equal to what it held: the exchange happened). 0 or -EFAULT. */
+        .globl user_cmpxchg32
+user_cmpxchg32:
+        leaq usercopy_fault(%rip), %rax
+        movq %rax, %gs:CPU_USERCOPY_FIXUP
+        testb $1, smap_enabled(%rip)
+        jz 1f
+        stac
+1:      movl (%rsi), %eax
+        lock cmpxchgl %edx, (%rdi)
+        movl %eax, (%rsi)
+        xorl %eax, %eax
+        jmp usercopy_done

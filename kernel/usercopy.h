@@ -7,10 +7,20 @@
 extern bool smap_enabled;
 long usercopy(void *dst, const void *src, size_t n);
 long userzero(void *dst, size_t n);
+long user_cmpxchg32(uint32_t *uaddr, uint32_t *expected, uint32_t desired);
+
 
 static inline bool user_range_ok(uint64_t addr, size_t n)
 {
     return addr + n >= addr && addr + n <= USER_TOP;
+}
+
+/* Atomically: if the word at uaddr (4-byte aligned) holds *expected, store
+ * desired. *expected gets the value found either way. 0 or -EFAULT. */
+static inline long cmpxchg_user32(uint64_t uaddr, uint32_t *expected, uint32_t desired)
+{
+    if (!user_range_ok(uaddr, 4) || (uaddr & 3)) return -14;
+    return user_cmpxchg32((uint32_t *)uaddr, expected, desired);
 }
 
 static inline long copy_from_user(void *dst, uint64_t src, size_t n)

@@ -1,11 +1,10 @@
 /* Shared by the futex system calls (sys_futex.c, futex_pi.c,
  * sys_futex_waitv.c): the waiter, its bucket and the word checks.
  *
- * Atomicity of the word: the kernel is not preempted and runs one CPU, so
- * a read followed by a write of a user word, with nothing between them that
- * can sleep, is atomic to the program's threads. WAKE_OP and the PI
- * operations rely on that (futex_word_update); SMP needs a user cmpxchg
- * with a fault fixup in its place. */
+ * Atomicity of the word: the kernel changes a word only with a locked
+ * compare-and-exchange of the value it read (futex_word_update, over
+ * cmpxchg_user32), so the program's own atomic operations on other CPUs
+ * are never overwritten. */
 #pragma once
 #include "../klib/types.h"
 #include "../kernel/wait.h"
@@ -72,8 +71,9 @@ bool futex_unqueue(struct futex_waiter *fw);
 /* Make a waiter that a waker just unlinked runnable (and its waitv sleeper). */
 void futex_wake_one(struct futex_waiter *fw);
 /* Read the word, let update compute the new value (return false: leave it
- * alone), write it back; *old gets the value read. 0 or -EFAULT. See the
- * atomicity note above. */
+ * alone), and store it if the word still holds what was read, else start
+ * again from the value found; *old gets the value the update was computed
+ * from. 0 or -EFAULT. */
 long futex_word_update(uint64_t uaddr, uint32_t *old, bool (*update)(uint32_t old, uint32_t *new, void *arg), void *arg);
 
 long futex_lock_pi(uint64_t uaddr, uint64_t utimeout, bool realtime, bool trylock, bool shared);

@@ -82,9 +82,10 @@ long futex_pi_hand_over(struct futex_key key, uint64_t uaddr, uint32_t keep)
 {
     uint32_t word;
     if (copy_from_user(&word, uaddr, sizeof word) < 0) return -EFAULT;
-    /* Written back unchanged first, so the write under the bucket lock
-     * below finds the page present and writable and cannot fault. */
-    if (copy_to_user(uaddr, &word, sizeof word) < 0) return -EFAULT;
+    /* An exchange of the word with itself first (atomic: it never undoes
+     * another CPU's change), so the store under the bucket lock below finds
+     * the page present and writable and cannot fault. */
+    if (cmpxchg_user32(uaddr, &word, word) < 0) return -EFAULT;
     long r;
     struct wait_queue *q = futex_bucket(key);
     uint64_t flags = spin_lock_irqsave(&q->lock);

@@ -132,12 +132,16 @@ long futex_word_update(uint64_t uaddr, uint32_t *old, bool (*update)(uint32_t, u
 {
     uint32_t cur, next;
     if (copy_from_user(&cur, uaddr, sizeof cur) < 0) return -EFAULT;
-    *old = cur;
-    if (!update(cur, &next, arg)) return 0;
-    /* The page is in (just read); the write may only need a copy-on-write
-     * fault, which does not sleep: nothing runs between the two. */
-    if (copy_to_user(uaddr, &next, sizeof next) < 0) return -EFAULT;
-    return 0;
+    for (;;) {
+        *old = cur;
+        if (!update(cur, &next, arg)) return 0;
+        /* Threads on other CPUs change the word with their own atomic
+         * operations: store only over the value update saw, else redo. */
+        uint32_t seen = cur;
+        if (cmpxchg_user32(uaddr, &seen, next) < 0) return -EFAULT;
+        if (seen == cur) return 0;
+        cur = seen;
+    }
 }
 
 static struct futex_waiter *futex_of(struct waiter *w) { return container_of(w, struct futex_waiter, w); }
