@@ -365,12 +365,12 @@ int args_load_env_file(struct pith_args *a, const char *path, char *err, size_t 
  * accepts each. --no-check is left out: it is for tests only. */
 static const char *const run_options[] = {
     "--help", "-h", "--trace", "--gdb", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--user",
-    "--size", "--mount", "--boot", "--accel", "--disk", "--machine", "--timeout", "-m", "--cpus",
+    "--size", "--core", "--mount", "--boot", "--accel", "--disk", "--machine", "--timeout", "-m", "--cpus",
     "--keep-image", "--image",
 };
 static const char *const build_options[] = {
     "--help", "-h", "--trace", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--user",
-    "--size", "--mount", "-o",
+    "--size", "--core", "--mount", "-o",
 };
 
 const char *const *args_option_names(enum pith_command cmd, size_t *n)
@@ -446,6 +446,14 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
         if (r < 0 || args_parse_size(v, &a->min_size, err, errlen) < 0)
             return -1;
         a->size_set = 1;
+    } else if (VALUE("--core")) {
+        if (r < 0)
+            return -1;
+        if (strcmp(v, "none") != 0 && strcmp(v, "off") != 0 && (v[0] != '/' || !v[1])) {
+            snprintf(err, errlen, "--core: want an absolute guest path or none, not '%s'", v);
+            return -1;
+        }
+        a->core = v;
     } else if (VALUE("--mount")) {   /* build: the image remembers its volumes */
         if (r < 0 || args_add_mount(a, v, NULL, err, errlen) < 0)
             return -1;
@@ -546,9 +554,9 @@ int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a
     }
     if (a->image) {
         if (a->program || a->envc || a->filec || a->trace || a->keep_image || a->no_check || a->sysroot ||
-            a->config || a->user || a->size_set) {
+            a->config || a->user || a->size_set || a->core) {
             snprintf(err, errlen,
-                     "--image boots an existing image: no program, -e, -f, -d, -c, --sysroot, --user, --trace, --size or --keep-image (grow it with 'pith image resize')");
+                     "--image boots an existing image: no program, -e, -f, -d, -c, --sysroot, --user, --trace, --size, --core or --keep-image (grow it with 'pith image resize')");
             return -1;
         }
     } else if (!a->program) {

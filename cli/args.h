@@ -38,6 +38,7 @@ struct pith_args {
     const char *output;       /* build: -o */
     const char *sysroot;      /* look the program's libraries up in this tree */
     const char *user;         /* the name of uid 0 in /etc/passwd (default root) */
+    const char *core;         /* --core / "core": core file path or "none"; NULL = /core */
     const char *config;       /* -c FILE, or the pith.json that was found */
     char **env;               /* KEY=VALUE strings, later ones override earlier */
     int envc, env_cap;

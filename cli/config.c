@@ -159,6 +159,13 @@ static int apply_key(struct cfg *c, const char *key, const struct json_value *v)
             return v->type == JSON_STRING ? relay(c, v, why) : -1;
         if (!a->size_set)
             a->min_size = bytes;
+    } else if (strcmp(key, "core") == 0) {
+        if (want(c, v, JSON_STRING, key) != 0)
+            return -1;
+        if (strcmp(v->text, "none") != 0 && strcmp(v->text, "off") != 0 && (v->text[0] != '/' || !v->text[1]))
+            return bad(c, v, "core: want an absolute guest path or \"none\", not \"%s\"", v->text);
+        if (!a->core && !(a->core = args_keep(a, strdup(v->text))))
+            return bad(c, v, "%s", "out of memory");
     } else if (strcmp(key, "mounts") == 0) {
         if (string_list(c, v, key) != 0)
             return -1;
@@ -166,7 +173,7 @@ static int apply_key(struct cfg *c, const char *key, const struct json_value *v)
             if (args_add_mount(a, v->items[i].text, c->dir, why, sizeof why) != 0)
                 return relay(c, &v->items[i], why);
     } else {
-        return bad(c, v, "unknown key \"%s\" (known: args, env, files, dirs, memory, trace, boot, machine, timeout, sysroot, size, mounts)", key);
+        return bad(c, v, "unknown key \"%s\" (known: args, env, files, dirs, memory, trace, boot, machine, timeout, sysroot, size, core, mounts)", key);
     }
     return 0;
 }

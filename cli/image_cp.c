@@ -46,7 +46,16 @@ static bool copy_file(struct cp_ctx *c, struct tfs_node *n, const char *host, co
     static char buf[1 << 16];
     uint64_t off = 0;
     for (;;) {
-        int64_t got = tfs_read(c->img->fs, n, off, buf, sizeof buf);
+        /* Holes stay holes (a core file is mostly holes): only data is
+         * written, and the size is set at the end. */
+        int64_t data = tfs_seek_data(c->img->fs, n, off);
+        if (data == -ENXIO) break;
+        int64_t hole = data < 0 ? data : tfs_seek_hole(c->img->fs, n, (uint64_t)data);
+        int64_t got = hole < 0 ? hole : 0;
+        if (got == 0) {
+            off = (uint64_t)data;
+            got = tfs_read(c->img->fs, n, off, buf, MIN(sizeof buf, (uint64_t)hole - off));
+        }
         if (got < 0) {
             close(fd);
             snprintf(c->failed, sizeof c->failed, "%s:%s: %s", c->img->path, c->guest, strerror((int)-got));
@@ -54,7 +63,7 @@ static bool copy_file(struct cp_ctx *c, struct tfs_node *n, const char *host, co
         }
         if (got == 0) break;
         for (int64_t done = 0; done < got;) {
-            ssize_t w = write(fd, buf + done, (size_t)(got - done));
+            ssize_t w = pwrite(fd, buf + done, (size_t)(got - done), (off_t)(off + (uint64_t)done));
             if (w < 0 && errno == EINTR) continue;
             if (w <= 0) {
                 int e = w < 0 ? errno : EIO;
@@ -65,7 +74,8 @@ static bool copy_file(struct cp_ctx *c, struct tfs_node *n, const char *host, co
         }
         off += (uint64_t)got;
     }
-    if (fchmod(fd, st->mode & 07777) != 0 || close(fd) != 0) return cp_error(c, host, errno);
+    if (ftruncate(fd, (off_t)st->size) != 0 || fchmod(fd, st->mode & 07777) != 0 || close(fd) != 0)
+        return cp_error(c, host, errno);
     set_times(AT_FDCWD, host, st);
     return true;
 }

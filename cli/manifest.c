@@ -56,6 +56,7 @@ void manifest_free(struct manifest *m)
     for (size_t i = 0; i < m->argc; i++) free_str(h, m->argv[i]);
     for (size_t i = 0; i < m->envc; i++) free_str(h, m->envp[i]);
     for (size_t i = 0; i < m->mountc; i++) free_str(h, m->mounts[i]);
+    free_str(h, m->core_path);
     for (size_t i = 0; i < m->nentries; i++) {
         free_str(h, m->entries[i].guest);
         free_str(h, m->entries[i].source);
@@ -107,6 +108,24 @@ int manifest_set_program(struct manifest *m, const char *guest_path, char *err, 
     if (!p) return oom(err, errlen);
     free_str(m->heap, m->program);
     m->program = p;
+    return 0;
+}
+
+int manifest_set_core(struct manifest *m, const char *path, char *err, size_t errlen)
+{
+    char norm[GUEST_PATH_MAX] = "";
+    if (strcmp(path, "none") != 0 && strcmp(path, "off") != 0) {
+        const char *why = manifest_normalize_path(path, norm, sizeof(norm));
+        if (!why && strcmp(norm, "/") == 0) why = "not a file name";
+        if (why) {
+            snprintf(err, errlen, "core %s: %s", path, why);
+            return -EINVAL;
+        }
+    }
+    char *c = copy_str(m->heap, norm);
+    if (!c) return oom(err, errlen);
+    free_str(m->heap, m->core_path);
+    m->core_path = c;
     return 0;
 }
 
@@ -446,6 +465,10 @@ static int parse_directive(struct parser *p)
             return 0;
         }
         return perr(p, a->col, "unknown option '%s'", a->text);
+    }
+    if (strcmp(d, "core") == 0) {
+        if ((rc = want_args(p, 1, 1))) return rc;
+        return wrap(p, a->col, manifest_set_core(m, a->text, p->err, p->errlen));
     }
     if (strcmp(d, "size") == 0) {
         if ((rc = want_args(p, 1, 1))) return rc;

@@ -33,6 +33,7 @@ struct manifest_entry {
 
 #define MANIFEST_FLAG_TRACE (1u << 0)   /* same bit as TFS_CONFIG_TRACE */
 #define MANIFEST_FLAG_READONLY (1u << 1) /* same bit as TFS_CONFIG_READONLY_ROOT */
+#define MANIFEST_FLAG_CORE_PATH (1u << 2) /* same bit as TFS_CONFIG_CORE_PATH: set by the writer when core_path is */
 
 /* Read-only for users; change it only through the functions below. */
 struct manifest {
@@ -47,6 +48,7 @@ struct manifest {
     uint64_t layout_seed;       /* address-space layout seed for the kernel, 0 = random */
     char **mounts;              /* pairs: guest mount point, host volume path */
     size_t mountc, mounts_cap;  /* mountc counts strings (two per volume) */
+    char *core_path;            /* where a core file goes: NULL = the default (/core), "" = none */
     struct manifest_entry *entries;
     size_t nentries, entries_cap;
 };
@@ -78,6 +80,9 @@ int manifest_add_tree(struct manifest *m, const char *guest_path, const char *ho
 int manifest_add_dir(struct manifest *m, const char *guest_path, uint32_t mode, char *err, size_t errlen);
 int manifest_add_symlink(struct manifest *m, const char *guest_path, const char *target, char *err, size_t errlen);
 void manifest_set_flags(struct manifest *m, uint32_t flags);
+/* Where the kernel writes a core file (an absolute guest path), or "none"
+ * (also "off") for no core files. */
+int manifest_set_core(struct manifest *m, const char *path, char *err, size_t errlen);
 void manifest_set_min_size(struct manifest *m, uint64_t bytes);
 
 /* Normalise an absolute guest path into out[outlen]; returns NULL on success

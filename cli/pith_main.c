@@ -40,7 +40,9 @@ static const char main_help[] =
     "  --user NAME        the name of uid 0 in /etc/passwd and /etc/group (default root)\n" \
     "  -c FILE            read settings from a JSON config (default: pith.json next to PROG)\n" \
     "  --size SIZE        make the image's filesystem at least SIZE bytes (K/M/G suffixes),\n" \
-    "                     room for the program to write\n"
+    "                     room for the program to write\n" \
+    "  --core PATH|none   where a program killed by a signal leaves its core file in the\n" \
+    "                     image (default /core); none: no core file\n"
 
 static const char run_help[] =
     "usage: pith run [options] PROG [ARGS...]\n"

@@ -354,6 +354,10 @@ static int fill_manifest(const struct pith_args *a, struct manifest *m, const ch
         return rc;
     manifest_set_flags(m, a->trace ? MANIFEST_FLAG_TRACE : 0);
     manifest_set_min_size(m, a->min_size);
+    if (a->core && manifest_set_core(m, a->core, why, sizeof why) != 0) {
+        fprintf(stderr, "pith: %s\n", why);
+        return PITH_EXIT_USAGE;
+    }
     /* Mount points as directories, so `ls /` shows them (the kernel routes
      * the paths to the volume either way). */
     for (int i = 0; i < a->mountc; i++) {
@@ -559,6 +563,64 @@ static int read_exit_status(const char *control_path)
     return status;
 }
 
+/* A word for a shell command line: as it is when nothing in it is special,
+ * else in single quotes. */
+static void print_shell_word(FILE *out, const char *s)
+{
+    if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+./:,=@%") == strlen(s)) {
+        fputs(s, out);
+        return;
+    }
+    fputc('\'', out);
+    for (; *s; s++)
+        if (*s == '\'')
+            fputs("'\\''", out);
+        else
+            fputc(*s, out);
+    fputc('\'', out);
+}
+
+/* The kernel's "core complete|partial PATH" line (kernel/coredump.c): where
+ * the program's core file is, and how to get it out of the image. A
+ * temporary image is deleted with the core in it, so then the line says how
+ * to keep one (docs/cli.md, "Core files"). */
+static void report_core(const struct pith_args *a, const char *control_path)
+{
+    FILE *f = fopen(control_path, "r");
+    if (!f)
+        return;
+    char line[4200], state[16] = "", path[4100] = "";
+    while (fgets(line, sizeof line, f)) {
+        char s[16], p[4100];
+        if (sscanf(line, "core %15s %4099[^\n]", s, p) == 2 && strcmp(s, "none") != 0) {
+            strcpy(state, s);
+            strcpy(path, p);
+        }
+    }
+    fclose(f);
+    if (!path[0])
+        return;
+    const char *image = a->image ? a->image : a->keep_image;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    const char *cut = strcmp(state, "complete") ? " (cut short)" : "";
+    if (image) {
+        fprintf(stderr, "pith: core dumped%s to %s in %s; get it with: pith image cp ", cut, path, image);
+        print_shell_word(stderr, image);
+        fputc(':', stderr);
+        print_shell_word(stderr, path);
+        fputs(" ./", stderr);
+        print_shell_word(stderr, base);
+        fputc('\n', stderr);
+    } else {
+        fprintf(stderr, "pith: core dumped%s to %s in the temporary image, which is now deleted; "
+                "to keep it, run again with --keep-image FILE, then: pith image cp FILE:", cut, path);
+        print_shell_word(stderr, path);
+        fputs(" ./", stderr);
+        print_shell_word(stderr, base);
+        fputc('\n', stderr);
+    }
+}
+
 /* The kernel writes "load prog ..." to the control channel just before it
  * enters the program (kernel/main.c): until then nothing of the program ran. */
 static int program_started(const char *control_path)
@@ -626,6 +688,8 @@ static int report_end(const struct pith_args *a, const struct boot_plan *plan, c
         return PITH_EXIT_TIMEOUT;
     }
     int status = read_exit_status(control);
+    if (status > 128)
+        report_core(a, control);
     if (status >= 0)
         return status;
     int failed_early = plan->kvm && !plan->raw_stderr && !program_started(control);

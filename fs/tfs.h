@@ -123,6 +123,7 @@ int tfs_readdir(struct tfs *fs, struct tfs_node *dir, uint64_t *cookie, struct t
 
 #define TFS_CONFIG_TRACE (1u << 0)
 #define TFS_CONFIG_READONLY_ROOT (1u << 1)   /* the kernel mounts the root read-only */
+#define TFS_CONFIG_CORE_PATH (1u << 2)       /* one more string after the mounts: core_path */
 
 /* The boot config stored in the image, or NULL if it has none. The strings
  * live as long as the mount. */
@@ -136,6 +137,7 @@ struct tfs_config {
     uint64_t layout_seed;      /* 0: the kernel randomizes; else loader/layout.h derives addresses from it */
     int mountc;                /* volumes the image expects (for the host tool that boots it) */
     const char *const *mounts; /* mountc pairs: guest mount point, host volume path */
+    const char *core_path;     /* where a core file goes; "" = none; NULL = the default (/core) */
 };
 const struct tfs_config *tfs_config(struct tfs *fs);
 

@@ -416,7 +416,9 @@ static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
     if (mountc > TFS_CONFIG_MAX_MOUNTS) return FAIL(r, "config names too many volumes");
     const char *s = (const char *)p + TFS_CONFIG_STRINGS;
     size_t slen = len - TFS_CONFIG_STRINGS;
-    uint32_t want = 1 + argc + envc + 2 * mountc, nuls = 0;
+    uint32_t flags = tfs_get32(p + TFS_CONFIG_FLAGS);
+    bool has_core = (flags & TFS_CONFIG_CORE_PATH) != 0;
+    uint32_t want = 1 + argc + envc + 2 * mountc + has_core, nuls = 0;
     for (size_t i = 0; i < slen; i++)
         if (!s[i]) nuls++;
     if (nuls != want || s[slen - 1] != 0) return FAIL(r, "config strings do not match argc/envc");
@@ -438,12 +440,17 @@ static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
     envp[envc] = 0;
     for (uint32_t i = 0; i < 2 * mountc; i++, cur += strlen(cur) + 1) mounts[i] = cur;
     mounts[2 * mountc] = 0;
+    const char *core = has_core ? cur : NULL;
+    if (core && core[0] && core[0] != '/') {
+        deallocate(fs->heap, mem, memlen);
+        return FAIL(r, "config core path is not absolute");
+    }
 
     free_config(fs);
     fs->config_mem = mem;
     fs->config_mem_len = memlen;
-    fs->config = (struct tfs_config){ program, (int)argc, argv, (int)envc, envp, tfs_get32(p + TFS_CONFIG_FLAGS),
-                                      tfs_get64(p + TFS_CONFIG_LAYOUT_SEED), (int)mountc, mounts };
+    fs->config = (struct tfs_config){ program, (int)argc, argv, (int)envc, envp, flags,
+                                      tfs_get64(p + TFS_CONFIG_LAYOUT_SEED), (int)mountc, mounts, core };
     fs->has_config = true;
     return 0;
 }

@@ -20,6 +20,7 @@
 #include "console.h"
 #include "segments.h"
 #include "usercopy.h"
+#include "coredump.h"
 #include "mm.h"
 #include "../klib/string.h"
 #include "../klib/errno.h"
@@ -517,7 +518,7 @@ static void deliver(struct trap_frame *f)
                 note_dropped(sig, "would stop the program: ignored (no job control)");
                 continue;
             }
-            process_exit_signal(sig);
+            process_exit_core(&info);
         }
         maybe_restart(f, &act);
         if (!setup_frame(t, f, sig, &info, &act)) {
@@ -532,6 +533,7 @@ static void deliver(struct trap_frame *f)
 
 void user_return(struct trap_frame *f)
 {
+    coredump_park_if_dumping();
     sched_preempt_point();
     deliver(f);
 }

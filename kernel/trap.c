@@ -11,6 +11,7 @@
 #include "mm.h"
 #include "usercopy.h"
 #include "signal.h"
+#include "coredump.h"
 #include "../klib/errno.h"
 #include "../syscalls/syscalls.h"
 
@@ -105,7 +106,7 @@ static void user_fault(struct trap_frame *f, uint64_t cr2)
                 (f->error & 2) ? "write" : (f->error & 16) ? "execute" : "read", cr2, f->rip);
     else
         kprintf("pith: %s at ip %lx (signal %d)\n", name, f->rip, sig);
-    process_exit_signal(sig);
+    process_exit_core(&(struct ksiginfo){ .signo = sig, .code = code, .w2 = addr });
 }
 
 /* The legacy vsyscall page: old static binaries call fixed addresses in it.
@@ -152,7 +153,8 @@ void trap_handler(struct trap_frame *f)
                     : r == -ENXIO ? "pith: bus error: address %lx is past the end of the file mapped there\n"
                     : r == -ENOSPC ? "pith: bus error: no room in the filesystem for the page written at address %lx\n"
                                    : "pith: bus error: cannot read or write the file mapped at address %lx\n", cr2);
-            process_exit_signal(r == -ENOMEM ? 9 : 7);
+            if (r == -ENOMEM) process_exit_signal(SIGKILL);
+            process_exit_core(&(struct ksiginfo){ .signo = SIGBUS, .code = BUS_ADRERR, .w2 = cr2 });
         }
         if (!from_user) {
             struct cpu *c = this_cpu();

@@ -7,6 +7,7 @@
 #include "../kernel/usercopy.h"
 #include "../kernel/io.h"
 #include "../kernel/clock.h"
+#include "../kernel/coredump.h"
 #include "../fs/tfs.h"
 #include "../fs/vfs.h"
 #include "../fs/walk.h"
@@ -257,6 +258,7 @@ static int build_stack(struct process *p, const struct program_args *args, const
     size_t words = 1 + (args->argc + 1) + (args->envc + 1) + 2 * ARRAY_SIZE(auxv);
     if (words & 1) sb.cursor -= 8;    /* the stack pointer at entry is 16-byte aligned */
     push_bytes(p, &sb, auxv, sizeof auxv);
+    coredump_remember_auxv(auxv, sizeof auxv);
     push_bytes(p, &sb, envp_ptrs, sizeof envp_ptrs);
     push_bytes(p, &sb, argv_ptrs, sizeof argv_ptrs);
     uint64_t argc = (uint64_t)args->argc;

@@ -9,6 +9,7 @@
 #include "../kernel/clock.h"
 #include "../kernel/percpu.h"
 #include "../kernel/sched.h"
+#include "../kernel/coredump.h"
 #include "../klib/string.h"
 #include "../klib/format.h"
 
@@ -107,7 +108,7 @@ void rlimits_init(struct process *p)
     for (int r = 0; r < RLIMIT_NLIMITS; r++) p->rlimits[r] = (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
     /* The loader maps a fixed stack of this size (loader/layout.h). */
     p->rlimits[RLIMIT_STACK].cur = 8ul << 20;
-    p->rlimits[RLIMIT_CORE].cur = 0;
+    p->rlimits[RLIMIT_CORE].cur = coredump_initial_limit(p);
     p->rlimits[RLIMIT_NOFILE] = (struct rlimit_k){ FD_MAX, FD_MAX };
     /* Linux sizes these from memory: half its thread limit, one thread per 32 pages. */
     uint64_t tasks = MAX(pages_total_count() / 64, 10);
