@@ -5,10 +5,12 @@
 # (test fresh_machine, test/fresh/tests.sh: scripts/fresh-machine-check runs
 # `make run` and `make test` in a minimal Debian 12 root, as root), then a
 # summary and the usual "N passed, N failed" line, which counts them all.
+# Also stress_pthread (test/stress/tests.sh): pthread_stress.c, 200 threads,
+# PITH_STRESS_RUNS times in a row (default 20) with --cpus 2, each under a timeout.
 # Not part of `make test`, which runs the crash test 3 and 2 times and not
 # the fresh-machine check. PITH_FRESH_MACHINE=0 leaves the check out.
 .PHONY: test-long
 test-long: deps-long all unit runtime-progs
 	PITH_CRASH_RUNS=$${PITH_CRASH_RUNS:-50} PITH_CRASH_MMAP_RUNS=$${PITH_CRASH_MMAP_RUNS:-20} \
-	PITH_FRESH_MACHINE=$${PITH_FRESH_MACHINE:-1} \
-		bash test/run-tests '^fs_crash_|^fresh_machine$$'
+	PITH_FRESH_MACHINE=$${PITH_FRESH_MACHINE:-1} PITH_STRESS_RUNS=$${PITH_STRESS_RUNS:-20} \
+		bash test/run-tests '^fs_crash_|^fresh_machine$$|^stress_pthread$$'
