@@ -401,17 +401,20 @@ static void fpu_reset(void)
     __asm__ volatile("fxrstor64 (%0)" : : "r"(init) : "memory");
 }
 
-/* Build the frame and point the thread at the handler; false if the frame
- * could not be written (the caller forces SIGSEGV). */
-static bool setup_frame(struct thread *t, struct trap_frame *f, int sig, const struct ksiginfo *info,
-                        const struct sigaction_k *act)
+/* Build the frame and point the thread at the handler; NULL, or why the
+ * frame could not be built (the caller forces SIGSEGV). */
+static const char *setup_frame(struct thread *t, struct trap_frame *f, int sig, const struct ksiginfo *info,
+                               const struct sigaction_k *act)
 {
-    if (!(act->flags & SA_RESTORER) || act->handler >= USER_TOP || act->restorer >= USER_TOP) return false;
+    if (!(act->flags & SA_RESTORER)) return "no SA_RESTORER (x86_64 needs one)";
+    if (act->handler >= USER_TOP) return "the handler is outside user space";
+    if (act->restorer >= USER_TOP) return "the restorer is outside user space";
     uint64_t sp = f->rsp - RED_ZONE;
     struct sig_altstack alt = t->altstack;
     bool on_alt = signal_on_altstack(t, f->rsp);
     if ((act->flags & SA_ONSTACK) && alt.size && !(alt.flags & SS_DISABLE) && !on_alt) sp = alt.sp + alt.size;
-    else if (on_alt && f->rsp - RED_ZONE - sizeof(struct rt_sigframe) - FPSTATE_SIZE - 128 < alt.sp) return false;
+    else if (on_alt && f->rsp - RED_ZONE - sizeof(struct rt_sigframe) - FPSTATE_SIZE - 128 < alt.sp)
+        return "the alternate stack is full";
 
     uint64_t fp = (sp - FPSTATE_SIZE) & ~63ul;
     uint64_t frame_at = ((fp - sizeof(struct rt_sigframe)) & ~15ul) - 8;
@@ -449,8 +452,8 @@ static bool setup_frame(struct thread *t, struct trap_frame *f, int sig, const s
     frame.uc.uc_sigmask = back;
     frame.info.head = *info;
 
-    if (copy_to_user(fp, fx, sizeof fx) < 0) return false;
-    if (copy_to_user(frame_at, &frame, sizeof frame) < 0) return false;
+    if (copy_to_user(fp, fx, sizeof fx) < 0 || copy_to_user(frame_at, &frame, sizeof frame) < 0)
+        return on_alt || sp != f->rsp - RED_ZONE ? "the alternate stack cannot be written" : "the stack cannot be written";
 
     if (alt.flags & SS_AUTODISARM) t->altstack = (struct sig_altstack){ .flags = SS_DISABLE };
     t->restore_sigmask = false;     /* the frame holds it now */
@@ -464,7 +467,7 @@ static bool setup_frame(struct thread *t, struct trap_frame *f, int sig, const s
     f->cs = USER_CS;
     f->ss = USER_DS;
     fpu_reset();
-    return true;
+    return NULL;
 }
 
 /* After the frame is on the stack: the handler's mask, SA_RESETHAND. */
@@ -521,8 +524,9 @@ static void deliver(struct trap_frame *f)
             process_exit_core(&info);
         }
         maybe_restart(f, &act);
-        if (!setup_frame(t, f, sig, &info, &act)) {
-            kprintf("pith: cannot deliver signal %d (bad handler, restorer or stack): SIGSEGV\n", sig);
+        const char *why = setup_frame(t, f, sig, &info, &act);
+        if (why) {
+            kprintf("pith: cannot deliver signal %d: %s: SIGSEGV\n", sig, why);
             force_sigsegv(t, sig);
             continue;
         }

@@ -7,6 +7,7 @@
 #include "../kernel/trap.h"
 #include "../kernel/usercopy.h"
 #include "../kernel/mm.h"
+#include "../kernel/console.h"
 #include "../klib/string.h"
 
 #define CLONE_VM 0x00000100ul
@@ -24,6 +25,12 @@
 #define CLONE_CHILD_CLEARTID 0x00200000ul
 #define CLONE_DETACHED 0x00400000ul
 #define CLONE_CHILD_SETTID 0x01000000ul
+#define CLONE_NEWNS 0x00020000ul
+#define CLONE_NEWUSER 0x10000000ul
+#define CLONE_NEWPID 0x20000000ul
+#define CLONE_NEWTIME 0x00000080ul
+#define CLONE_CLEAR_SIGHAND 0x100000000ul
+#define CLONE_INTO_CGROUP 0x200000000ul
 #define CSIGNAL 0xfful
 
 /* What makes a thread of this process: all of these, always together. */
@@ -36,11 +43,36 @@ struct clone_request {
     uint64_t flags, stack, parent_tid, child_tid, tls;
 };
 
+static long refuse(long err, const char *why)
+{
+    if (kernel.trace) kprintf("[trace] clone: %s: %s\n", why, err == -EINVAL ? "EINVAL, as Linux" : "not implemented");
+    return err;
+}
+
+/* The combinations Linux refuses before it looks at anything else
+ * (copy_process), whatever Pith could make of the rest. */
+static long linux_refuses(uint64_t flags)
+{
+    if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+        return refuse(-EINVAL, "CLONE_NEWNS with CLONE_FS");
+    if ((flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+        return refuse(-EINVAL, "CLONE_NEWUSER with CLONE_FS");
+    if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+        return refuse(-EINVAL, "CLONE_THREAD without CLONE_SIGHAND");
+    if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+        return refuse(-EINVAL, "CLONE_SIGHAND without CLONE_VM");
+    if ((flags & CLONE_THREAD) && (flags & (CLONE_NEWUSER | CLONE_NEWPID)))
+        return refuse(-EINVAL, "CLONE_THREAD into a new user or pid namespace");
+    return 0;
+}
+
 static long new_thread(const struct clone_request *r)
 {
-    if (!(r->flags & CLONE_VM)) return -ENOSYS;     /* a second process: not yet */
-    if ((r->flags & THREAD_FLAGS) != THREAD_FLAGS) return -EINVAL;
-    if (r->flags & ~(THREAD_FLAGS | THREAD_OPTIONAL_FLAGS | CSIGNAL)) return -EINVAL;
+    long refused = linux_refuses(r->flags);
+    if (refused) return refused;
+    if (!(r->flags & CLONE_THREAD)) return refuse(-ENOSYS, "a second process (no CLONE_THREAD)");
+    if ((r->flags & THREAD_FLAGS) != THREAD_FLAGS || (r->flags & ~(THREAD_FLAGS | THREAD_OPTIONAL_FLAGS | CSIGNAL)))
+        return refuse(-ENOSYS, "a thread with flags other than pthread_create's");
     if ((r->flags & CLONE_SETTLS) && r->tls >= USER_TOP) return -EINVAL;   /* would fault on the way out */
 
     struct thread *self = current_thread();
@@ -74,7 +106,8 @@ static long new_thread(const struct clone_request *r)
 
 long sys_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid, uint64_t tls)
 {
-    struct clone_request r = { flags, stack, parent_tid, child_tid, tls };
+    /* Linux reads clone's flags as 32 bits (lower_32_bits). */
+    struct clone_request r = { flags & 0xfffffffful, stack, parent_tid, child_tid, tls };
     return new_thread(&r);
 }
 
@@ -97,9 +130,18 @@ long sys_clone3(uint64_t uargs, uint64_t size)
         if (copy_from_user(&b, uargs + off, 1) < 0) return -EFAULT;
         if (b) return -E2BIG;
     }
-    if ((a.flags & CSIGNAL) || a.exit_signal > CSIGNAL) return -EINVAL;   /* the signal goes in exit_signal */
-    if (a.set_tid || a.set_tid_size) return -EINVAL;
+    /* Linux's checks, in its order (copy_clone_args_from_user, clone3_args_valid). */
+    if (a.set_tid_size > 32 || (!a.set_tid && a.set_tid_size) || (a.set_tid && !a.set_tid_size)) return -EINVAL;
+    if (a.exit_signal > SIG_MAX) return -EINVAL;
+    if (a.flags & ~(0xfffffffful | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP)) return -EINVAL;
+    /* CLONE_DETACHED and the signal bits are clone's, not clone3's (the signal goes in exit_signal). */
+    if (a.flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME))) return -EINVAL;
+    if ((a.flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) == (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) return -EINVAL;
+    if ((a.flags & (CLONE_THREAD | CLONE_PARENT)) && a.exit_signal) return -EINVAL;
     if (!a.stack != !a.stack_size) return -EINVAL;
+    if (a.set_tid) return refuse(-ENOSYS, "set_tid (choosing the new thread's id)");
+    if (a.flags & (CLONE_NEWTIME | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP))
+        return refuse(-ENOSYS, "a thread with flags other than pthread_create's");
     struct clone_request r = { a.flags, a.stack ? a.stack + a.stack_size : 0, a.parent_tid, a.child_tid, a.tls };
     return new_thread(&r);
 }

@@ -119,6 +119,7 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice);
 long sys_exit(int status);
 long sys_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid, uint64_t tls);
 long sys_clone3(uint64_t uargs, uint64_t size);
+long sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp);
 long sys_exit_group(int status);
 long sys_getpid(void);
 long sys_gettid(void);

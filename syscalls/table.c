@@ -45,6 +45,7 @@ const struct syscall_def syscall_table[SYSCALL_COUNT] = {
     [39] = S(sys_getpid, ""),
     [40] = S(sys_sendfile, "ffpu"),
     [56] = S(sys_clone, "xpppp"),
+    [59] = S(sys_execve, "spp"),   /* partial: Linux's errors for the path and vectors, then ENOSYS */
     [60] = S(sys_exit, "d"),
     [62] = S(sys_kill, "dd"),
     [63] = S(sys_uname, "p"),
