@@ -89,7 +89,13 @@ static void test_good(void)
     CHECK(m && strcmp(m->entries[0].source, "rel/x") == 0, "no base dir keeps relative host paths");
     manifest_free(m);
     m = parse("", NULL);
-    CHECK(m && m->nentries == 0 && !m->program, "empty manifest");
+    CHECK(m && m->nentries == 0 && !m->program && !m->core_path, "empty manifest (core: the default)");
+    manifest_free(m);
+    m = parse("core //var/crash//app.core\n", NULL);
+    CHECK(m && m->core_path && strcmp(m->core_path, "/var/crash/app.core") == 0, "core path normalised");
+    manifest_free(m);
+    m = parse("core none\ncore off\n", NULL);
+    CHECK(m && m->core_path && !m->core_path[0], "core none/off: empty path, no core files");
     manifest_free(m);
 }
 
@@ -117,6 +123,9 @@ static void test_errors(void)
     expect_error("size 0\n", "t.m:1:6: bad size '0' (want N, NK, NM or NG)");
     expect_error("size 99999999999999999999\n", "t.m:1:6: bad size '99999999999999999999' (want N, NK, NM or NG)");
     expect_error("option foo\n", "t.m:1:8: unknown option 'foo'");
+    expect_error("core crash\n", "t.m:1:6: core crash: relative guest path (must start with '/')");
+    expect_error("core /\n", "t.m:1:6: core /: not a file name");
+    expect_error("core\n", "t.m:1:5: core: missing argument");
     expect_error("symlink /a b c\n", "t.m:1:14: symlink: unexpected argument 'c'");
     expect_error("env NOEQUALS\n", "t.m:1:5: environment entry 'NOEQUALS' is not KEY=VALUE");
     expect_error("env =x\n", "t.m:1:5: environment entry '=x' is not KEY=VALUE");

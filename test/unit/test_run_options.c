@@ -143,6 +143,24 @@ static void check_config(void)
     CHECK_THAT(parse(CMD_RUN, &a, err, from_config) != 0 && strstr(err, "\"machine\" must be a string"));
     args_free(&a);
 
+    /* "core": a guest path or none; --core wins. */
+    f = fopen(cfg, "w");
+    fputs("{\"core\": \"/var/app.core\"}", f);
+    fclose(f);
+    CHECK_THAT(parse(CMD_RUN, &a, err, from_config) == 0 && a.core && !strcmp(a.core, "/var/app.core"));
+    args_free(&a);
+    const char *const core_wins[] = { "run", "--core", "none", "-c", cfg, "p", NULL };
+    CHECK_THAT(parse(CMD_RUN, &a, err, core_wins) == 0 && a.core && !strcmp(a.core, "none"));
+    args_free(&a);
+    const char *const core_relative[] = { "run", "--core", "core", "p", NULL };
+    CHECK_THAT(parse(CMD_RUN, &a, err, core_relative) != 0 && strstr(err, "--core: want an absolute guest path or none"));
+    args_free(&a);
+    f = fopen(cfg, "w");
+    fputs("{\"core\": \"crash\"}", f);
+    fclose(f);
+    CHECK_THAT(parse(CMD_RUN, &a, err, from_config) != 0 && strstr(err, "core: want an absolute guest path"));
+    args_free(&a);
+
     unlink(cfg);
     rmdir(dir);
 }

@@ -639,6 +639,7 @@ static void test_writer_image(void)
     manifest_add_arg(mf, "two words", err, sizeof(err));
     manifest_add_env(mf, "K=V", err, sizeof(err));
     manifest_add_mount(mf, "/data", "/host/data.vol", err, sizeof(err));
+    manifest_set_core(mf, "/var/crash/core", err, sizeof(err));
     struct tfs_plan *plan;
     int rc = tfs_plan_build(mf, &plan, err, sizeof(err));
     CHECK(rc == 0, "plan: %s", err);
@@ -670,7 +671,8 @@ static void test_writer_image(void)
             const struct tfs_config *c = tfs_config(fs);
             CHECK(c && !strcmp(c->program, "/p") && c->argc == 2 && !strcmp(c->argv[1], "two words") &&
                       c->envc == 1 && !strcmp(c->envp[0], "K=V") && c->mountc == 1 &&
-                      !strcmp(c->mounts[0], "/data") && !strcmp(c->mounts[1], "/host/data.vol"),
+                      !strcmp(c->mounts[0], "/data") && !strcmp(c->mounts[1], "/host/data.vol") &&
+                      c->core_path && !strcmp(c->core_path, "/var/crash/core"),
                   "the boot config survives compaction");
             tfs_unmount(fs);
         }
