@@ -22,6 +22,9 @@
 #include "wait.h"
 #include "console.h"
 #include "usercopy.h"
+#include "sched.h"
+#include "smp.h"
+#include "clock.h"
 #include "../loader/elf.h"
 #include "../fs/tfs.h"
 #include "../fs/walk.h"
@@ -76,6 +79,35 @@ static NORETURN void park_forever(void)
 void coredump_park_if_dumping(void)
 {
     if (__atomic_load_n(&dumping, __ATOMIC_ACQUIRE) && current_thread() && current_thread()->proc) park_forever();
+}
+
+/* With more than one CPU another thread may be in ring 3 right now and its
+ * saved frame stale: each CPU running one is interrupted, so the thread
+ * enters the kernel and parks on its way back, and the dump waits (briefly)
+ * until no other thread runs. A thread busy in the kernel that long still
+ * has the frame it entered with, so going on then is safe. */
+struct running {
+    struct thread *self;
+    int count;
+};
+
+static void kick_running(struct thread *t, void *arg)
+{
+    struct running *r = arg;
+    if (t == r->self || __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_RUNNING) return;
+    r->count++;
+    smp_kick(t->cpu);
+}
+
+static void stop_other_threads(struct process *p, struct thread *self)
+{
+    for (int round = 0; round < 200; round++) {
+        struct running r = { .self = self };
+        process_for_each_thread(p, kick_running, &r);
+        if (!r.count) return;
+        wait_until(NULL, NULL, NULL, clock_monotonic_ns() + 1000000);
+    }
+    kprintf("pith: core dump: a thread on another CPU did not stop; its registers are the ones it last entered the kernel with\n");
 }
 
 /* --- what goes into the file --- */
@@ -231,6 +263,7 @@ static void write_core(struct process *p, const struct ksiginfo *info, const cha
     struct thread *self = current_thread();
     uint64_t root = p->vm.root;
 
+    stop_other_threads(p, self);
     /* The crashing thread's FPU state is still in the CPU. */
     static uint8_t self_fpu[FXSAVE_SIZE] __attribute__((aligned(16)));
     __asm__ volatile("fxsave64 (%0)" : : "r"(self_fpu) : "memory");
