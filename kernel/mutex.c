@@ -5,6 +5,7 @@
 #include "mutex.h"
 #include "percpu.h"
 #include "panic.h"
+#include "tlb.h"
 
 /* Who holds it: the current thread, or this CPU before there are threads. */
 static struct thread *me(void)
@@ -32,7 +33,10 @@ void mutex_lock(struct mutex *m)
     uint64_t rflags;
     __asm__ volatile("pushfq; popq %0" : "=r"(rflags));
     if (!(rflags & 0x200) || !this_cpu()->current) {
-        while (!try_take(m)) __asm__ volatile("pause");
+        while (!try_take(m)) {
+            tlb_shootdown_service();    /* the holder may be waiting for us */
+            __asm__ volatile("pause");
+        }
         return;
     }
     struct waiter w;

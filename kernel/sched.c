@@ -381,22 +381,13 @@ static bool steal(void)
     return false;
 }
 
-/* Whether any other CPU has a thread waiting (a hint, no locks). */
-static bool work_elsewhere(void)
-{
-    uint32_t n = __atomic_load_n(&kernel.ncpus, __ATOMIC_ACQUIRE);
-    for (uint32_t i = 0; i < n; i++)
-        if (kernel.cpus[i] != this_cpu() && __atomic_load_n(&kernel.cpus[i]->run_queue.queued, __ATOMIC_RELAXED))
-            return true;
-    return false;
-}
-
 /* The only place a CPU halts: nothing is runnable here or to be taken from
  * elsewhere. The queue is checked with interrupts off and "sti; hlt" lets an
  * interrupt in only once the CPU halts, so a wake from an interrupt handler
  * or another CPU's kick ends the halt. The CPU says it is idle before its
  * last look at the other queues: a CPU queueing work either sees it idle
- * (and kicks it) or queued before that look. */
+ * (and kicks it) or queued before that look. A thread queued elsewhere that
+ * may not run here (affinity) does not keep it awake. */
 static void idle_loop(void *unused)
 {
     (void)unused;
@@ -415,7 +406,10 @@ static void idle_loop(void *unused)
             continue;
         }
         __atomic_fetch_or(&kernel.idle_cpus, bit, __ATOMIC_SEQ_CST);
-        if (!__atomic_load_n(&rq->queued, __ATOMIC_SEQ_CST) && !work_elsewhere())
+        /* Look once more now that we are seen idle; never spin here: with
+         * interrupts off this CPU would answer no IPI (a TLB shootdown
+         * waits for every CPU), so either there is work or we halt. */
+        if (!__atomic_load_n(&rq->queued, __ATOMIC_SEQ_CST) && !steal())
             __asm__ volatile("sti; hlt; cli" ::: "memory");
         __atomic_fetch_and(&kernel.idle_cpus, ~bit, __ATOMIC_SEQ_CST);
         irq_restore(flags);
