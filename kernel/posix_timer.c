@@ -27,29 +27,16 @@
 
 /* Which queue the timer's signal goes to, with p->sig_lock held; NULL if
  * its thread is gone. */
-struct find_tid {
-    int tid;
-    struct thread *found;
-};
-
-static void match_tid(struct thread *t, void *arg)
-{
-    struct find_tid *f = arg;
-    if (t->tid == f->tid) f->found = t;
-}
 
 /* Where the timer's signal goes, with p->sig_lock held: its thread's
- * queue or the process's; NULL if its thread is gone. One CPU, kernel not
- * preempted: the thread cannot exit between this lookup and a send (the
- * same assumption as tkill). */
+ * queue (and *thread with a reference, for the send after the lock) or the
+ * process's; NULL if its thread is gone. */
 static struct sig_queue *target_queue(struct process *p, struct ptimer *pt, struct thread **thread)
 {
     *thread = NULL;
     if (pt->notify != SIGEV_THREAD_ID) return &p->shared_sig;
-    struct find_tid f = { .tid = pt->tid, .found = NULL };
-    process_for_each_thread(p, match_tid, &f);
-    *thread = f.found;
-    return f.found ? &f.found->sigq : NULL;
+    *thread = process_thread_get(p, pt->tid);  /* the caller puts it */
+    return *thread ? &(*thread)->sigq : NULL;
 }
 
 static void send_signal(struct process *p, struct ptimer *pt, uint64_t periods)
@@ -71,6 +58,7 @@ static void send_signal(struct process *p, struct ptimer *pt, uint64_t periods)
     if (!q || (pt->sig_queued && (q->pending & SIG_BIT(pt->signo)))) {
         if (q) pt->overrun += periods;
         spin_unlock_irqrestore(&p->sig_lock, flags);
+        thread_put(thread);
         return;
     }
     pt->sig_queued = true;
@@ -82,6 +70,7 @@ static void send_signal(struct process *p, struct ptimer *pt, uint64_t periods)
     spin_unlock_irqrestore(&p->sig_lock, flags);
     if (thread) signal_send_thread(thread, &info);
     else signal_send_process(p, &info);
+    thread_put(thread);
 }
 
 /* A new setting: a signal of the old one still queued becomes stale and
@@ -103,10 +92,10 @@ static bool cpu_now(struct ptimer *pt, uint64_t *ns)
 {
     struct cputime c;
     if (pt->cpu_tid) {
-        struct find_tid f = { .tid = pt->cpu_tid, .found = NULL };
-        process_for_each_thread(pt->proc, match_tid, &f);
-        if (!f.found) return false;
-        c = cputime_thread(f.found);
+        struct thread *t = process_thread_get(pt->proc, pt->cpu_tid);
+        if (!t) return false;
+        c = cputime_thread(t);
+        thread_put(t);
     } else {
         c = cputime_process(pt->proc);
     }

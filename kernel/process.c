@@ -48,6 +48,7 @@ struct thread *thread_create(struct process *p, int tid)
     struct thread *creator = this_cpu()->current;
     t->affinity = creator && creator->proc ? creator->affinity : SCHED_ALL_CPUS;
     t->state = THREAD_BLOCKED;
+    t->refs = 1;    /* its life; the scheduler drops it once it is off its stack */
     t->io_buffer = allocate(p->heap, THREAD_IO_BUFFER);
     t->fpu = allocate_zero(p->heap, FPU_AREA_SIZE);
     uint64_t stack = kstack_alloc(KERNEL_STACK_PAGES);
@@ -89,6 +90,22 @@ void process_for_each_thread(struct process *p, void (*fn)(struct thread *, void
     uint64_t flags = spin_lock_irqsave(&p->threads_lock);
     for (struct thread *t = p->threads; t; t = t->proc_next) fn(t, arg);
     spin_unlock_irqrestore(&p->threads_lock, flags);
+}
+
+struct thread *process_thread_get(struct process *p, int tid)
+{
+    struct thread *found = NULL;
+    uint64_t flags = spin_lock_irqsave(&p->threads_lock);
+    for (struct thread *t = p->threads; t && !found; t = t->proc_next)
+        if (t->tid == tid) found = t;
+    if (found) __atomic_add_fetch(&found->refs, 1, __ATOMIC_RELAXED);
+    spin_unlock_irqrestore(&p->threads_lock, flags);
+    return found;
+}
+
+void thread_put(struct thread *t)
+{
+    if (t && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0) thread_destroy(t);
 }
 
 bool process_has_thread(struct process *p, int tid)

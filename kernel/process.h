@@ -31,6 +31,7 @@ struct thread {
     enum thread_state state;
     struct cpu *cpu;            /* whose run queue it belongs to */
     uint64_t affinity;          /* CPUs it may run on (bit = cpu id; sched_set_affinity) */
+    uint32_t refs;              /* 1 while it lives, +1 per process_thread_get */
     struct thread *run_next;    /* in that run queue */
     uint64_t saved_rsp;         /* while switched out: where context_switch left it */
     uint64_t usercopy_fixup;    /* while switched out: its cpu's fixup, blocked mid-copy */
@@ -145,6 +146,11 @@ void process_comm(struct process *p, char out[16]);
 NORETURN void thread_exit(int status);
 static inline struct vm *process_vm(struct process *p) { return &p->vm; }
 struct thread *current_thread(void);
+/* The live thread with this id, with a reference (thread_put it), or NULL.
+ * A thread found this way may exit meanwhile, on another CPU, but is not
+ * freed until the last reference goes. */
+struct thread *process_thread_get(struct process *p, int tid);
+void thread_put(struct thread *t);
 /* Run the thread in ring 3 from a fresh frame. */
 NORETURN void thread_enter_user(struct thread *t, uint64_t rip, uint64_t rsp);
 

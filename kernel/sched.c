@@ -232,7 +232,7 @@ static void sched_finish_switch(uint64_t flags)
     spin_unlock(&rq->lock);
     if (leaving) hand_off(leaving);
     irq_restore(flags);
-    if (dead) thread_destroy(dead);
+    if (dead) thread_put(dead);    /* freed now unless a sender still holds it */
 }
 
 void sched_finish_first_switch(void)

@@ -9,16 +9,6 @@
 #define CPUCLOCK_FD 3
 #define CPUCLOCK_PERTHREAD 4
 
-struct find_tid {
-    int tid;
-    struct thread *found;
-};
-
-static void match_tid(struct thread *t, void *arg)
-{
-    struct find_tid *f = arg;
-    if (t->tid == f->tid) f->found = t;
-}
 
 long cpu_clock_target(int clk, int *tid, int *which)
 {
@@ -49,12 +39,11 @@ long cpu_clock_read(int clk, bool gettime, uint64_t *ns)
     struct process *p = current_process();
     struct cputime c;
     if (tid) {
-        /* One CPU, no preemption in the kernel: the thread cannot exit
-         * between the lookup and the read. */
-        struct find_tid f = { .tid = tid, .found = NULL };
-        process_for_each_thread(p, match_tid, &f);
-        if (!f.found) return -EINVAL;
-        c = cputime_thread(f.found);
+        /* With a reference: the thread may exit on another CPU meanwhile. */
+        struct thread *t = process_thread_get(p, tid);
+        if (!t) return -EINVAL;
+        c = cputime_thread(t);
+        thread_put(t);
     } else {
         c = cputime_process(p);
     }

@@ -15,26 +15,12 @@
 /* The bytes of Linux's cpumask_size() for our CPU count: whole longs. */
 static size_t mask_bytes(void) { return (kernel.ncpus + 63) / 64 * 8; }
 
-struct find_tid {
-    int tid;
-    struct thread *found;
-};
-
-static void match_tid(struct thread *t, void *arg)
-{
-    struct find_tid *f = arg;
-    if (t->tid == f->tid) f->found = t;
-}
-
-/* pid 0 is the caller; otherwise any thread of the process by its id
- * (the process id is its main thread's). */
+/* pid 0 is the caller; otherwise any thread of the process by its id (the
+ * process id is its main thread's). With a reference: put_target it. */
 static struct thread *target_thread(int pid)
 {
-    if (pid == 0) return current_thread();
     if (pid < 0) return NULL;
-    struct find_tid f = { .tid = pid, .found = NULL };
-    process_for_each_thread(current_process(), match_tid, &f);
-    return f.found;
+    return process_thread_get(current_process(), pid == 0 ? current_thread()->tid : pid);
 }
 
 long sys_sched_setaffinity(int pid, uint64_t len, uint64_t user_mask)
@@ -48,9 +34,9 @@ long sys_sched_setaffinity(int pid, uint64_t len, uint64_t user_mask)
     struct thread *t = target_thread(pid);
     if (!t) return -ESRCH;
     mask &= sched_online_mask();
-    if (!mask) return -EINVAL;
-    sched_set_affinity(t, mask);
-    return 0;
+    if (mask) sched_set_affinity(t, mask);
+    thread_put(t);
+    return mask ? 0 : -EINVAL;
 }
 
 long sys_sched_getaffinity(int pid, uint64_t len, uint64_t user_mask)
@@ -61,6 +47,7 @@ long sys_sched_getaffinity(int pid, uint64_t len, uint64_t user_mask)
     struct thread *t = target_thread(pid);
     if (!t) return -ESRCH;
     uint64_t mask = __atomic_load_n(&t->affinity, __ATOMIC_RELAXED) & sched_online_mask();
+    thread_put(t);
     return copy_to_user(user_mask, &mask, bytes) < 0 ? -EFAULT : (long)bytes;
 }
 

@@ -134,38 +134,18 @@ long sys_kill(int pid, int sig)
     return signal_send_process(current_process(), &info);
 }
 
-struct find_tid {
-    int tid;
-    struct thread *found;
-};
-
-static void match_tid(struct thread *t, void *arg)
-{
-    struct find_tid *f = arg;
-    if (t->tid == f->tid) f->found = t;
-}
-
-/* One CPU and a kernel that is not preempted: the target cannot exit
- * between the lookup and the send. SMP needs a reference or thread exit
- * under sig_lock here. */
-static struct thread *find_thread(int tid)
-{
-    struct process *p = current_process();
-    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
-    struct find_tid f = { .tid = tid, .found = NULL };
-    process_for_each_thread(p, match_tid, &f);
-    spin_unlock_irqrestore(&p->sig_lock, flags);
-    return f.found;
-}
+/* With a reference: the target may exit on another CPU meanwhile. */
+static struct thread *find_thread(int tid) { return process_thread_get(current_process(), tid); }
 
 static long send_to_thread(int tid, int sig)
 {
     if (sig < 0 || sig > NSIG) return -EINVAL;
     struct thread *t = find_thread(tid);
     if (!t) return -ESRCH;
-    if (sig == 0) return 0;
     struct ksiginfo info = user_info(sig, SI_TKILL);
-    return signal_send_thread(t, &info);
+    long r = sig == 0 ? 0 : signal_send_thread(t, &info);
+    thread_put(t);
+    return r;
 }
 
 long sys_tkill(int tid, int sig)
@@ -243,7 +223,7 @@ long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, uint64_t uinfo)
     if (!may_claim(&info, tid)) return -EPERM;
     struct thread *target = tgid == PROCESS_PID ? find_thread(tid) : NULL;
     if (!target) return -ESRCH;
-    if (sig < 0 || sig > NSIG) return -EINVAL;
-    if (sig == 0) return 0;
-    return signal_send_thread(target, &info);
+    r = sig < 0 || sig > NSIG ? -EINVAL : sig == 0 ? 0 : signal_send_thread(target, &info);
+    thread_put(target);
+    return r;
 }
