@@ -16,6 +16,7 @@
 #define PIT_WINDOWS 3
 
 #define MSR_KVM_SYSTEM_TIME 0x12
+#define PVCLOCK_TSC_STABLE 0x01
 #define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
 #define MSR_KVM_WALL_CLOCK 0x11
 #define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00
@@ -108,6 +109,13 @@ static bool kvmclock_start(void)
     while (kvm_time.version == 0 || (kvm_time.version & 1)) cpu_relax();
     uint32_t mul = kvm_time.tsc_to_system_mul;
     if (mul == 0) return false;
+    /* Every CPU reads the boot CPU's record (one page, also the vDSO's):
+     * right only when the host says all vCPUs' TSCs agree, as Linux's vDSO
+     * also requires. Otherwise the TSC itself is the clock. */
+    if (!(kvm_time.flags & PVCLOCK_TSC_STABLE)) {
+        wrmsr(msr, 0);
+        return false;
+    }
     /* ns = (ticks << shift) * mul / 2^32, so kHz = 1e6 * 2^32 / mul / 2^shift. */
     uint64_t khz = (1000000ull << 32) / mul;
     int8_t shift = kvm_time.tsc_shift;
