@@ -154,8 +154,19 @@ static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t 
 
         *err = -ENOMEM;
         if (!v->file || va >= v->file_end) {
+            /* The page is zeroed (and, in a VM, first touched: the host's
+             * own fault) without the address space's lock, so threads on
+             * other CPUs fault in parallel; then look again. */
+            spin_unlock_irqrestore(&vm->lock, *irq);
             uint64_t pa = page_alloc();
+            *irq = spin_lock_irqsave(&vm->lock);
             if (!pa) return NULL;
+            v = vm_find(vm, va);
+            pte = page_lookup(vm->root, va);
+            if (!v || (v->file && va < v->file_end) || (v->flags & VM_PINNED) || (pte && (*pte & (PTE_P | PTE_HIDDEN)))) {
+                page_free(pa);
+                continue;   /* changed meanwhile: decide again */
+            }
             if (install(vm, v, va, pa, PAGE_OWN) < 0) {
                 page_free(pa);
                 return NULL;
