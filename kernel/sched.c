@@ -291,6 +291,14 @@ void sched_wake(struct thread *t)
     spin_unlock_irqrestore(&rq->lock, flags);
 }
 
+void sched_kick_running(struct thread *t)
+{
+    /* Unlocked reads: a thread that just stopped running passes the
+     * return-to-user point (or sleeps and is woken) anyway. */
+    struct cpu *c = __atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == THREAD_RUNNING && c != this_cpu()) smp_kick(c);
+}
+
 void sched_ipi(void)
 {
     struct run_queue *rq = this_run_queue();

@@ -60,6 +60,9 @@ void sched_preempt_point(void);
 /* The current thread is gone: never returns; its stack and memory are freed
  * by whoever runs next. */
 NORETURN void sched_exit_current(void);
+/* If t is running on another CPU, interrupt that CPU (it then passes its
+ * return-to-user point: a signal sent to t is delivered). */
+void sched_kick_running(struct thread *t);
 /* The reschedule IPI arrived (kernel/smp.c sends it): look at the queue. */
 void sched_ipi(void);
 /* Set t's CPU mask (bits of online CPUs; the caller checked it is not

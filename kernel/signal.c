@@ -119,9 +119,14 @@ static void finish_send(struct process *p, struct sig_entry *spare, bool queued)
 }
 
 /* End t's wait, if it is in one: it sees signal_pending and returns EINTR. */
+/* Make t notice a new pending signal: end its wait, or, if it is running
+ * on another CPU (perhaps in a loop that never enters the kernel: Go's
+ * preemption sends SIGURG to exactly such threads), interrupt that CPU so
+ * it passes the return-to-user point, where signals are delivered. */
 static void kick(struct thread *t)
 {
     if (t->waiting) wake_waiter(t->waiting);
+    else sched_kick_running(t);
 }
 
 static void note_dropped(int sig, const char *why)

@@ -6,11 +6,12 @@
 # `make run` and `make test` in a minimal Debian 12 root, as root), then a
 # summary and the usual "N passed, N failed" line, which counts them all.
 # Also stress_pthread (test/stress/tests.sh): pthread_stress.c, 200 threads,
-# PITH_STRESS_RUNS times in a row (default 20) with --cpus 2, each under a timeout.
+# PITH_STRESS_RUNS times in a row (default 20) with --cpus 2, each under a timeout,
+# and stress_cpus4: the threaded programs and the Go and Rust runtimes on 4 vCPUs.
 # Not part of `make test`, which runs the crash test 3 and 2 times and not
 # the fresh-machine check. PITH_FRESH_MACHINE=0 leaves the check out.
 .PHONY: test-long
 test-long: deps-long all unit runtime-progs
 	PITH_CRASH_RUNS=$${PITH_CRASH_RUNS:-50} PITH_CRASH_MMAP_RUNS=$${PITH_CRASH_MMAP_RUNS:-20} \
 	PITH_FRESH_MACHINE=$${PITH_FRESH_MACHINE:-1} PITH_STRESS_RUNS=$${PITH_STRESS_RUNS:-20} \
-		bash test/run-tests '^fs_crash_|^fresh_machine$$|^stress_pthread$$'
+		bash test/run-tests '^fs_crash_|^fresh_machine$$|^stress_pthread$$|^stress_cpus4$$'

@@ -168,7 +168,48 @@ static void shootdowns(void)
     sched_setaffinity(0, sizeof set, &set);
 }
 
-/* 4. Atomics from both CPUs, and a mutex handed between them. */
+/* 4. A signal to a thread spinning on the other CPU in a loop that never
+ * enters the kernel (how Go preempts goroutines): its CPU must be
+ * interrupted for the handler to run. */
+static volatile sig_atomic_t poked;
+static atomic_int spinner_tid, spinner_ready;
+static void on_usr1(int sig) { (void)sig; poked = 1; }
+static void *spin_until_poked(void *arg)
+{
+    (void)arg;
+    pin(1);
+    atomic_store(&spinner_tid, (int)syscall(SYS_gettid));
+    atomic_store(&spinner_ready, 1);
+    double until = now() + SECONDS_LIMIT;
+    unsigned long spins = 0;
+    while (!poked) {
+        /* now() is the vDSO (no kernel entry); checked rarely. */
+        if (++spins % (1ul << 22) == 0 && now() > until) break;
+    }
+    return NULL;
+}
+
+static void signal_to_spinner(void)
+{
+    struct sigaction sa = { .sa_handler = on_usr1 };
+    sigaction(SIGUSR1, &sa, NULL);
+    pin(0);
+    pthread_t t;
+    pthread_create(&t, NULL, spin_until_poked, NULL);
+    while (!atomic_load(&spinner_ready)) sched_yield();
+    struct timespec ms = { 0, 20 * 1000 * 1000 };
+    nanosleep(&ms, NULL);
+    syscall(SYS_tgkill, getpid(), atomic_load(&spinner_tid), SIGUSR1);
+    pthread_join(t, NULL);
+    printf("signal to a thread spinning on the other CPU: %s\n", poked ? "handled" : "never handled");
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    CPU_SET(1, &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
+/* 5. Atomics from both CPUs, and a mutex handed between them. */
 #define ADDS 200000
 static atomic_long total;
 static long plain_total;
@@ -204,6 +245,7 @@ int main(void)
     parallel_threads();
     affinity();
     shootdowns();
+    signal_to_spinner();
     counters();
     long r = syscall(SYS_membarrier, 0, 0, 0);
     CHECK(r >= 0);

@@ -6,6 +6,10 @@
 #                  runtime test pthread_stress runs it once per libc) with
 #                  --cpus 2, each run under --timeout: any hang, wrong count
 #                  or crash fails it, naming the run.
+#  stress_cpus4    (make test-long) the threaded programs on four vCPUs:
+#                  smp_files, threads, pthread_stress, the Go and Rust
+#                  runtimes, each under --timeout, each ending in its own
+#                  "all ... passed/ok" line.
 
 stress_pthread() {
     local name=stress_pthread log=$LOGS/stress_pthread.log tmp=$SCRATCH/stress_pthread.tmp problems=""
@@ -23,4 +27,23 @@ stress_pthread() {
     finish $name "$problems"
 }
 
-if [ "${PITH_STRESS_RUNS:-0}" -gt 0 ]; then add stress_pthread stress_pthread; fi
+stress_cpus4() {
+    local name=stress_cpus4 log=$LOGS/stress_cpus4.log tmp=$SCRATCH/stress_cpus4.tmp problems=""
+    local entry prog want
+    mkdir -p "$tmp"; : > "$log"
+    for entry in "$BUILD/test/glibc/smp_files|smp_files: all checks passed" \
+                 "$BUILD/test/musl/threads|threads: all checks passed" \
+                 "$BUILD/test/glibc/pthread_stress|pthread_stress: all checks passed" \
+                 "$BUILD/test/go/go_runtime|go_runtime: all parts ok" \
+                 "$BUILD/test/rust/rust_runtime|rust_runtime: all parts ok"; do
+        prog=${entry%%|*} want=${entry#*|}
+        [ -x "$prog" ] || { problems+="$(basename "$prog"): not built; "; continue; }
+        run_pith "$log" "$tmp" run --cpus 4 --timeout 100s "$prog"
+        { cat "$RAW.out"; echo "--- stderr"; cat "$RAW.err"; echo "--- $(basename "$prog"): exit $rc"; } >> "$log"
+        [ "$rc" -eq 0 ] && grep -qF "$want" "$RAW.out" || problems+="$(basename "$prog"): exit $rc; "
+    done
+    problems+=$(leftovers "$tmp")
+    finish $name "$problems"
+}
+
+if [ "${PITH_STRESS_RUNS:-0}" -gt 0 ]; then add stress_pthread stress_pthread; add stress_cpus4 stress_cpus4; fi
