@@ -5,7 +5,7 @@
 #include "../kernel/clock.h"
 #include "../kernel/wait.h"
 #include "cpu_clock.h"
-#include "../kernel/console.h"
+#include "../kernel/cputime.h"
 
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
@@ -113,21 +113,44 @@ long sys_nanosleep(uint64_t req, uint64_t rem)
     return sleep_until(deadline) == -EINTR ? interrupted(deadline, rem) : 0;
 }
 
+/* Sleep until the process's CPU clock clk reaches target. The clock runs
+ * at most ncpus times as fast as the wall clock, so sleeping the time left
+ * over ncpus never overshoots by more than the step's floor, a tick of the
+ * CPU-time timers' check (as Linux, which checks at its tick). A program
+ * whose other threads never run sleeps in such steps for ever, as on Linux. */
+static long cpu_sleep(int clk, int flags, uint64_t target, uint64_t urem)
+{
+    uint32_t ncpus = kernel.ncpus ? kernel.ncpus : 1;
+    for (;;) {
+        uint64_t now;
+        long r = cpu_clock_read(clk, true, &now);
+        if (r < 0) return r;
+        if (now >= target) return 0;
+        uint64_t step = (target - now) / ncpus;
+        if (step < CPUTIME_CHECK_NS) step = CPUTIME_CHECK_NS;
+        if (sleep_until(clock_monotonic_ns() + step) != -EINTR) continue;
+        if (flags & TIMER_ABSTIME) return -EINTR;
+        cpu_clock_read(clk, true, &now);
+        uint64_t left = target > now ? target - now : 0;
+        struct timespec_k t = { (int64_t)(left / NSEC), (int64_t)(left % NSEC) };
+        if (urem && copy_to_user(urem, &t, sizeof t) < 0) return -EFAULT;
+        return -EINTR;
+    }
+}
+
 long sys_clock_nanosleep(int clk, int flags, uint64_t req, uint64_t rem)
 {
     uint64_t ns, now;
     long r = clock_now(clk, &now);
     if (r < 0) return r;
-    if (clock_is_cpu(clk)) {
-        /* Linux refuses the caller's own thread or pid clock; waiting for
-         * the process's CPU time to reach a value needs CPU-clock timers,
-         * which Pith does not have. */
-        if (clk != CLOCK_PROCESS_CPUTIME_ID) return -EINVAL;
-        if (kernel.trace) kprintf("[trace] clock_nanosleep on CLOCK_PROCESS_CPUTIME_ID: not implemented\n");
-        return -ENOSYS;
-    }
     r = read_timespec(req, &ns);
     if (r < 0) return r;
+    if (clock_is_cpu(clk)) {
+        /* Linux sleeps on its own process's clock (CLOCK_PROCESS_CPUTIME_ID
+         * or pid 0), and refuses thread clocks and its pid's explicit id. */
+        if (clk != CLOCK_PROCESS_CPUTIME_ID && (clk >= 0 || (clk & 4) || ~(clk >> 3) != 0)) return -EINVAL;
+        return cpu_sleep(clk, flags, (flags & TIMER_ABSTIME) ? ns : now + ns, rem);
+    }
     uint64_t mono = clock_monotonic_ns();
     uint64_t deadline = (flags & TIMER_ABSTIME) ? (ns > now ? mono + (ns - now) : mono) : mono + ns;
     if (sleep_until(deadline) != -EINTR) return 0;
