@@ -7,6 +7,7 @@
  * clock is monotonic plus a constant (it is never set), so a realtime
  * target converts once when armed. */
 #include "timerfd.h"
+#include "../kernel/mutex.h"
 #include "../kernel/clock.h"
 #include "../kernel/timer.h"
 #include "../kernel/wait.h"
@@ -16,6 +17,7 @@
 #define CLOCK_REALTIME 0
 
 struct timerfd {
+    struct mutex setting;       /* one settime at a time: each cancels, then adds the one entry */
     struct spinlock lock;       /* everything below but timer and changed */
     int clock;
     uint64_t ticks;             /* expirations not yet read */
@@ -163,6 +165,7 @@ long timerfd_set(struct file *f, int flags, const struct timerfd_spec *spec, str
 {
     struct timerfd *tf = timerfd_of(f);
     if (!tf) return -EINVAL;
+    mutex_lock(&tf->setting);
     uint64_t irq = spin_lock_irqsave(&tf->lock);
     if (old) current_spec(tf, old);
     spin_unlock_irqrestore(&tf->lock, irq);
@@ -183,5 +186,6 @@ long timerfd_set(struct file *f, int flags, const struct timerfd_spec *spec, str
         timer_add(&tf->timer, target, expired);
     }
     spin_unlock_irqrestore(&tf->lock, irq);
+    mutex_unlock(&tf->setting);
     return 0;
 }
