@@ -100,10 +100,12 @@ static struct {
     struct wait_queue readers;      /* console_read waiting for a byte or EOF */
 } input;
 
-/* Move whatever the UART holds into the ring; called with input.lock held. */
+/* Move what the UART holds into the ring while there is room; called with
+ * input.lock held. A full ring leaves the byte in the UART, which holds
+ * QEMU's next one back: input waits for the program, never gets dropped. */
 static void drain_uart(void)
 {
-    while (inb(COM1 + 5) & 1) {
+    while (input.len < INPUT_RING && (inb(COM1 + 5) & 1)) {
         uint8_t c = inb(COM1);
         if (input.escape_pending) {
             input.escape_pending = false;
@@ -115,7 +117,7 @@ static void drain_uart(void)
             input.escape_pending = true;
             continue;
         }
-        if (input.len < INPUT_RING) input.ring[(input.head + input.len++) % INPUT_RING] = c;
+        input.ring[(input.head + input.len++) % INPUT_RING] = c;
     }
 }
 
