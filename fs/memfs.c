@@ -27,7 +27,7 @@ static void memfs_init(void)
         struct mem_node *root = allocate_zero(memfs.heap, sizeof *root);
         if (root) {
             uint64_t now = memfs_now();
-            *root = (struct mem_node){ .mode = S_IFDIR | 01777, .nlink = 2, .holds = 1, .ino = 1,
+            *root = (struct mem_node){ .live = true, .mode = S_IFDIR | 01777, .nlink = 2, .holds = 1, .ino = 1,
                                        .atime_ns = now, .mtime_ns = now, .ctime_ns = now };
             root->tail = &root->entries;
             memfs.root = root;
@@ -98,8 +98,11 @@ void memfs_node_free(struct mem_node *n)
 {
     memfs_pages_drop(n, 0);
     if (n->target) deallocate(memfs.heap, n->target, n->size + 1);
+    n->target = NULL;
     memfs.files--;
-    deallocate(memfs.heap, n, sizeof *n);
+    n->live = false;
+    n->free_next = memfs.free_nodes;
+    memfs.free_nodes = n;
 }
 
 void memfs_maybe_free(struct mem_node *n)
@@ -107,11 +110,13 @@ void memfs_maybe_free(struct mem_node *n)
     if (!n->nlink && !n->holds) memfs_node_free(n);
 }
 
-void memfs_node_get(struct mem_node *n)
+bool memfs_node_get(struct mem_node *n)
 {
     uint64_t irq = spin_lock_irqsave(&memfs.lock);
-    n->holds++;
+    bool live = n->live;
+    if (live) n->holds++;
     spin_unlock_irqrestore(&memfs.lock, irq);
+    return live;
 }
 
 void memfs_node_put(struct mem_node *n)
@@ -122,16 +127,35 @@ void memfs_node_put(struct mem_node *n)
     spin_unlock_irqrestore(&memfs.lock, irq);
 }
 
-/* A new node (not yet named), allocated without the lock. */
+/* A new node, not yet live: a dead one again, or fresh from the heap
+ * (allocated without the lock). */
 static struct mem_node *node_new(uint32_t mode)
 {
-    struct mem_node *n = allocate_zero(memfs.heap, sizeof *n);
-    if (!n) return NULL;
     uint64_t now = memfs_now();
+    uint64_t irq = spin_lock_irqsave(&memfs.lock);
+    struct mem_node *n = memfs.free_nodes;
+    if (n) {
+        memfs.free_nodes = n->free_next;
+        *n = (struct mem_node){ 0 };
+    }
+    spin_unlock_irqrestore(&memfs.lock, irq);
+    if (!n && !(n = allocate_zero(memfs.heap, sizeof *n))) return NULL;
+    irq = spin_lock_irqsave(&memfs.lock);
     n->mode = mode;
     n->atime_ns = n->mtime_ns = n->ctime_ns = now;
     n->tail = &n->entries;
+    spin_unlock_irqrestore(&memfs.lock, irq);
     return n;
+}
+
+/* A node made but never named goes back for the next. */
+static void node_discard(struct mem_node *n)
+{
+    if (!n) return;
+    uint64_t irq = spin_lock_irqsave(&memfs.lock);
+    n->free_next = memfs.free_nodes;
+    memfs.free_nodes = n;
+    spin_unlock_irqrestore(&memfs.lock, irq);
 }
 
 static struct mem_dirent *dirent_new(const char *name, size_t len)
@@ -154,6 +178,7 @@ int memfs_node_unnamed(uint32_t mode, struct mem_node **out)
     n->ino = memfs.next_ino++;
     memfs.files++;
     n->holds = 1;
+    n->live = true;
     spin_unlock_irqrestore(&memfs.lock, irq);
     *out = n;
     return 0;
@@ -189,7 +214,7 @@ static int add_node(struct mem_node *dir, const char *name, size_t len, uint32_t
     size_t tlen = target ? strlen(target) : 0;
     char *t = target ? allocate(memfs.heap, tlen + 1) : NULL;
     if (!n || !e || (target && !t)) {
-        deallocate(memfs.heap, n, sizeof *n);
+        node_discard(n);
         if (e) dirent_free(e);
         if (t) deallocate(memfs.heap, t, tlen + 1);
         return -ENOMEM;
@@ -207,6 +232,7 @@ static int add_node(struct mem_node *dir, const char *name, size_t len, uint32_t
     if (r == 0) {
         n->ino = memfs.next_ino++;
         memfs.files++;
+        n->live = true;
         n->nlink = is_dir(n) ? 2 : 1;
         if (is_dir(n)) {
             n->parent = dir;
@@ -219,7 +245,8 @@ static int add_node(struct mem_node *dir, const char *name, size_t len, uint32_t
     spin_unlock_irqrestore(&memfs.lock, irq);
     if (r < 0) {
         if (t) deallocate(memfs.heap, t, tlen + 1);
-        deallocate(memfs.heap, n, sizeof *n);
+        n->target = NULL;
+        node_discard(n);
         dirent_free(e);
     }
     return r;
@@ -242,11 +269,16 @@ int memfs_symlink(struct mem_node *dir, const char *name, size_t len, const char
 
 long memfs_readlink(struct mem_node *n, char *buf, size_t len)
 {
-    if ((n->mode & S_IFMT) != S_IFLNK) return -EINVAL;
-    /* A symlink's target never changes: no lock needed to read it. */
-    size_t k = MIN((size_t)n->size, len);
-    memcpy(buf, n->target, k);
-    return (long)k;
+    uint64_t irq = spin_lock_irqsave(&memfs.lock);
+    long r = -EINVAL;
+    if (!n->live) r = -ENOENT;
+    else if ((n->mode & S_IFMT) == S_IFLNK) {
+        size_t k = MIN((size_t)n->size, len);
+        memcpy(buf, n->target, k);
+        r = (long)k;
+    }
+    spin_unlock_irqrestore(&memfs.lock, irq);
+    return r;
 }
 
 /* Under the lock: n lost a name (a directory: its only one). */

@@ -27,8 +27,9 @@ struct mem_node *memfs_parent(struct mem_node *n);
 uint32_t memfs_mode(struct mem_node *n);
 void memfs_stat(struct mem_node *n, struct linux_stat *st);
 /* Keep n alive while something outside memfs points at it (the working
- * directory); memfs_node_put lets it go. */
-void memfs_node_get(struct mem_node *n);
+ * directory); memfs_node_put lets it go. False (and nothing kept) if n was
+ * removed since the walk that found it. */
+bool memfs_node_get(struct mem_node *n);
 void memfs_node_put(struct mem_node *n);
 
 /* Names, with Linux's errors in Linux's order (EEXIST, ENOENT, ENOTDIR,

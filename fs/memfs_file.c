@@ -240,12 +240,16 @@ struct file *memfs_open(struct heap *h, struct mem_node *n, uint32_t flags, int 
 {
     bool dir = (n->mode & S_IFMT) == S_IFDIR;
     const struct file_ops *ops = (flags & O_PATH) ? &mf_path_ops : dir ? &mf_dir_ops : &mf_file_ops;
+    if (!memfs_node_get(n)) {
+        *err = -ENOENT;   /* removed on another CPU since the walk found it */
+        return NULL;
+    }
     struct file *f = file_new(h, ops, flags);
     if (!f) {
+        memfs_node_put(n);
         *err = -ENOMEM;
         return NULL;
     }
-    memfs_node_get(n);
     f->node = n;
     return f;
 }

@@ -25,7 +25,14 @@ struct mem_dirent {
     char name[];                /* NUL-terminated */
 };
 
+/* Nodes are never given back to the heap: a dead one (no name, no hold)
+ * goes on memfs.free_nodes for the next node made. A pointer the walker
+ * got just before another CPU removed the node thus still points at a
+ * node, and every use that could bring it back checks `live` under the
+ * lock first (open, chdir, readlink). */
 struct mem_node {
+    bool live;
+    struct mem_node *free_next;
     uint32_t mode, uid, gid;
     uint32_t nlink;             /* names; a directory: 2 + subdirectories, 0 once removed */
     uint32_t holds;             /* open files and memfs_node_get callers */
@@ -51,6 +58,7 @@ struct memfs {
     uint64_t max_pages;         /* what all files and page tables may hold */
     uint64_t used_pages;        /* atomic: reserved outside the lock */
     uint64_t next_ino, files;
+    struct mem_node *free_nodes;
 };
 extern struct memfs memfs;
 

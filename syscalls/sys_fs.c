@@ -238,18 +238,20 @@ long sys_getcwd(uint64_t buf, uint64_t len)
     return copy_to_user(buf, p->cwd_path, n) < 0 ? -EFAULT : (long)n;
 }
 
-/* The working directory becomes v, reached by the absolute path `walked`. */
-static void set_cwd(struct process *p, const struct vnode *v, const char *walked)
+/* The working directory becomes v, reached by the absolute path `walked`;
+ * -ENOENT if v is a memfs directory removed since the walk. */
+static long set_cwd(struct process *p, const struct vnode *v, const char *walked)
 {
+    if (v->mem && !memfs_node_get(v->mem)) return -ENOENT;
     memmove(p->cwd_path, walked, strlen(walked) + 1);
     if (v->tfs) tfs_node_get(v->tfs);
-    if (v->mem) memfs_node_get(v->mem);
     if (p->cwd) tfs_node_put(p->cwd_fs, p->cwd);
     if (p->cwd_mem) memfs_node_put(p->cwd_mem);
     p->cwd = v->tfs;
     p->cwd_fs = v->tfs ? v->fs : NULL;
     p->cwd_pseudo = v->pseudo;
     p->cwd_mem = v->mem;
+    return 0;
 }
 
 long sys_chdir(uint64_t upath)
@@ -262,8 +264,7 @@ long sys_chdir(uint64_t upath)
     r = resolve_at(AT_FDCWD, path, 0, true, &w);
     if (r < 0) return r;
     if (!vnode_is_dir(&w.node)) return -ENOTDIR;
-    set_cwd(p, &w.node, w.path);
-    return 0;
+    return set_cwd(p, &w.node, w.path);
 }
 
 long sys_fchdir(int fd)
@@ -278,8 +279,7 @@ long sys_fchdir(int fd)
     }
     if (r < 0) return r;
     if (!vnode_is_dir(&w.node) || !w.path[0]) return -ENOTDIR;
-    set_cwd(p, &w.node, w.path);
-    return 0;
+    return set_cwd(p, &w.node, w.path);
 }
 
 struct open_how_k {

@@ -66,6 +66,12 @@ static void files(void)
     CHECK(statfs("/dev/shm", &sf) == 0 && sf.f_type == TMPFS_MAGIC);
     CHECK(fstatfs(fd, &sf) == 0 && sf.f_type == TMPFS_MAGIC);
     CHECK(mkdir("/dev/shm/pith-dir", 0700) == 0 && rename(path, "/dev/shm/pith-dir/f") == 0);
+    /* A working directory in /dev/shm: relative names, "..", getcwd. */
+    char cwd[256];
+    CHECK(chdir("/dev/shm/pith-dir") == 0 && access("f", F_OK) == 0 && access("../pith-dir/f", F_OK) == 0);
+    CHECK(getcwd(cwd, sizeof cwd) && strcmp(cwd, "/dev/shm/pith-dir") == 0);
+    CHECK(symlink("f", "g") == 0 && readlink("g", cwd, sizeof cwd) == 1 && access("g", F_OK) == 0 && unlink("g") == 0);
+    CHECK(chdir("../..") == 0 && getcwd(cwd, sizeof cwd) && strcmp(cwd, "/dev") == 0 && chdir("/") == 0);
     FAILS(rmdir("/dev/shm/pith-dir"), ENOTEMPTY);
     CHECK(link("/dev/shm/pith-dir/f", path) == 0 && fstat(fd, &st) == 0 && st.st_nlink == 2);
     CHECK(unlink("/dev/shm/pith-dir/f") == 0 && rmdir("/dev/shm/pith-dir") == 0);
@@ -75,7 +81,7 @@ static void files(void)
     CHECK(fstat(fd, &st) == 0 && st.st_nlink == 0 && pread(fd, buf, 4, 0) == 4 && memcmp(buf, "data", 4) == 0);
     CHECK(in_dir("/dev/shm", "pith-shm-test") == 0);
     close(fd);
-    printf("files: create, excl, truncate, readdir, rename, link, unlink while open as Linux\n");
+    printf("files: create, excl, truncate, readdir, rename, link, symlink, cwd, unlink while open as Linux\n");
 }
 
 struct futex_wait {
