@@ -7,6 +7,13 @@
  * ones only after a wake since they last reported; EPOLLONESHOT items
  * report once, until EPOLL_CTL_MOD arms them again.
  *
+ * Only items that may be ready are looked at: the ready list holds each
+ * item woken since it was last found not ready (and every new or modified
+ * one), so epoll_wait over many idle files costs nothing per idle file, as
+ * on Linux. Taking an item off the list clears its on_ready flag before its
+ * file is asked, so a wake after the question puts it back; a
+ * level-triggered item that reported goes back at the end of the list.
+ *
  * An item holds no reference to its file (else closing the last fd of a
  * pipe's write end would never be EOF); instead the file lists its items
  * (file->epoll_items) and its last file_put removes them, as Linux does.
@@ -15,7 +22,8 @@
  * list; then epoll.lock guards one instance's list and its items' events,
  * data and disarmed; the targets' own locks come after (their poll ops run
  * under epoll.lock). A notify only sets `signalled` and wakes `readiness`:
- * target queue lock -> readiness lock. */
+ * target queue lock -> readiness lock; ready_lock is a leaf under all of
+ * them (a notify takes it under the target's queue lock). */
 #include "epoll.h"
 #include "../klib/errno.h"
 
@@ -28,6 +36,9 @@ struct epoll_item {
     uint32_t events;
     uint64_t data;
     bool signalled;             /* woken since it last reported (EPOLLET) */
+    bool on_ready;              /* on the ready list (ready_lock) */
+    struct epoll_item *ready_next;
+    struct epoll_item *again_next;  /* a collect's own list (under epoll.lock) */
     bool disarmed;              /* EPOLLONESHOT reported; MOD arms it */
     struct poll_table watch;
 };
@@ -37,6 +48,8 @@ struct epoll {
     struct spinlock lock;
     struct epoll_item *items;   /* in the order they were added */
     struct wait_queue readiness;
+    struct spinlock ready_lock; /* the ready list and every item's on_ready, ready_next */
+    struct epoll_item *ready_first, *ready_last;
 };
 
 static struct spinlock links_lock;
@@ -44,17 +57,68 @@ static const struct file_ops epoll_ops;
 
 static struct epoll *epoll_of(struct file *f) { return f->priv; }
 
+/* Put it at the end of the ready list unless it is on it. */
+static void ready_add(struct epoll_item *it)
+{
+    struct epoll *ep = it->ep;
+    uint64_t irq = spin_lock_irqsave(&ep->ready_lock);
+    if (!it->on_ready) {
+        it->on_ready = true;
+        it->ready_next = NULL;
+        if (ep->ready_last) ep->ready_last->ready_next = it;
+        else ep->ready_first = it;
+        ep->ready_last = it;
+    }
+    spin_unlock_irqrestore(&ep->ready_lock, irq);
+}
+
+/* The first item of the ready list, off it (on_ready cleared), or NULL. */
+static struct epoll_item *ready_take(struct epoll *ep)
+{
+    uint64_t irq = spin_lock_irqsave(&ep->ready_lock);
+    struct epoll_item *it = ep->ready_first;
+    if (it) {
+        ep->ready_first = it->ready_next;
+        if (!ep->ready_first) ep->ready_last = NULL;
+        it->ready_next = NULL;
+        it->on_ready = false;
+    }
+    spin_unlock_irqrestore(&ep->ready_lock, irq);
+    return it;
+}
+
+static void ready_remove(struct epoll_item *it)
+{
+    struct epoll *ep = it->ep;
+    uint64_t irq = spin_lock_irqsave(&ep->ready_lock);
+    if (it->on_ready) {
+        struct epoll_item **p = &ep->ready_first, *before = NULL;
+        while (*p && *p != it) {
+            before = *p;
+            p = &(*p)->ready_next;
+        }
+        if (*p) {
+            *p = it->ready_next;
+            if (ep->ready_last == it) ep->ready_last = before;
+        }
+        it->on_ready = false;
+    }
+    spin_unlock_irqrestore(&ep->ready_lock, irq);
+}
+
 static void item_woken(struct poll_table *pt)
 {
     struct epoll_item *it = container_of(pt, struct epoll_item, watch);
     __atomic_store_n(&it->signalled, true, __ATOMIC_RELEASE);
+    ready_add(it);
     wake_all(&it->ep->readiness);
 }
 
 static void item_free(struct epoll_item *it)
 {
     struct heap *h = it->ep->heap;
-    poll_table_end(&it->watch);
+    poll_table_end(&it->watch);     /* no notify after this */
+    ready_remove(it);
     deallocate(h, it, sizeof *it);
 }
 
@@ -141,6 +205,7 @@ int epoll_control(struct file *epf, int op, int fd, struct file *target, const s
         *link = fresh;
         fresh->file_next = target->epoll_items;
         target->epoll_items = fresh;
+        ready_add(fresh);   /* its first epoll_wait asks the file */
         fresh = NULL;
         break;
     case EPOLL_CTL_MOD:
@@ -151,6 +216,7 @@ int epoll_control(struct file *epf, int op, int fd, struct file *target, const s
             it->data = ev->data;
             it->disarmed = false;
             __atomic_store_n(&it->signalled, true, __ATOMIC_RELEASE);
+            ready_add(it);
         }
         break;
     case EPOLL_CTL_DEL:
@@ -199,10 +265,20 @@ static long collect_ready(void *arg, struct poll_table *pt)
     poll_wait(pt, &ep->readiness);
     int n = 0;
     uint64_t irq = spin_lock_irqsave(&ep->lock);
-    for (struct epoll_item *it = ep->items; it && n < c->max; it = it->next) {
+    /* Level-triggered items that reported stay candidates: back on the
+     * list after this pass, so one call does not see them twice. */
+    struct epoll_item *again = NULL, **again_end = &again, *it;
+    while (n < c->max && (it = ready_take(ep))) {
         uint32_t mask = item_ready(it, true);
-        if (mask) c->out[n++] = (struct epoll_event){ .events = mask, .data = it->data };
+        if (!mask) continue;    /* not ready: off the list until its next wake */
+        c->out[n++] = (struct epoll_event){ .events = mask, .data = it->data };
+        if (!(it->events & EPOLLET) && !it->disarmed) {
+            *again_end = it;
+            again_end = &it->again_next;
+            *again_end = NULL;
+        }
     }
+    for (it = again; it; it = it->again_next) ready_add(it);
     spin_unlock_irqrestore(&ep->lock, irq);
     return n;
 }
