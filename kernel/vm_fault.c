@@ -263,6 +263,14 @@ static int write_to_hole(struct vm *vm, uint64_t va, uint64_t *irq)
     return 0;
 }
 
+static bool pte_permits(uint64_t pte, bool write, bool fetch)
+{
+    if (!(pte & PTE_P) || !(pte & PTE_U)) return false;
+    if (write && !(pte & PTE_W)) return false;
+    if (fetch && (pte & PTE_NX)) return false;
+    return true;
+}
+
 int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
 {
     if (!vm) return -EFAULT;
@@ -292,6 +300,14 @@ int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
         }
     } else if (allowed && write && v && pte && (*pte & PTE_P) && (*pte & PTE_HOLE)) {
         r = write_to_hole(vm, va, &irq);
+    }
+    /* Already done: another CPU filled, copied or widened this page while
+     * we waited for the lock, or this CPU's TLB held an entry narrower than
+     * the table (widening flushes no other CPU: kernel/tlb.h). The CPU
+     * walks the table again when the access is retried. */
+    if (r == -EFAULT && allowed && (pte = page_lookup(vm->root, va)) && pte_permits(*pte, write, error & PF_FETCH)) {
+        tlb_flush_page_local(va);
+        r = 0;
     }
     spin_unlock_irqrestore(&vm->lock, irq);
     return r;
