@@ -171,12 +171,11 @@ static bool covered(struct vm *vm, uint64_t start, uint64_t end)
     return reached >= end;
 }
 
-int vm_map_from(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags, const struct vm_source *src)
+/* A region for [start, end) labelled from src (a reference to its file). */
+static struct vma *region_from(struct vm *vm, uint64_t start, uint64_t end, uint32_t flags, const struct vm_source *src)
 {
-    uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
-    if (start & (PAGE_SIZE - 1) || end <= start || end > USER_TOP) return -EINVAL;
     struct vma *n = vma_new(vm, start, end, flags);
-    if (!n) return -ENOMEM;
+    if (!n) return NULL;
     if (src) {
         n->name = src->name;
         if (src->file) {
@@ -189,6 +188,54 @@ int vm_map_from(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags, con
             n->ino = src->file->ops->stat && src->file->ops->stat(src->file, &st) == 0 ? st.st_ino : 0;
         }
     }
+    return n;
+}
+
+static void region_drop(struct vm *vm, struct vma *n)
+{
+    if (n->file) file_put(n->file);
+    deallocate(vm->heap, n, sizeof *n);
+}
+
+static bool range_free_locked(struct vm *vm, uint64_t start, uint64_t end)
+{
+    if (end <= start || end > USER_TOP) return false;
+    struct vma *v = vma_ending_after(vm, start);
+    return !v || v->start >= end;
+}
+
+int vm_map_free(struct vm *vm, uint64_t hint, uint64_t len, uint32_t flags, const struct vm_source *src, bool exact,
+                uint64_t *at)
+{
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (!len || len > USER_TOP) return -ENOMEM;
+    struct vma *n = region_from(vm, 0, len, flags, src);
+    if (!n) return -ENOMEM;
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t start = hint && !(hint & (PAGE_SIZE - 1)) && range_free_locked(vm, hint, hint + len) ? hint : 0;
+    if (!start && !exact) start = vm_find_free_locked(vm, len);
+    if (start) {
+        if (src && src->file) n->file_end = start + src->file_end;
+        n->start = start;
+        n->end = start + len;
+        insert_sorted(vm, n);
+        merge_regions(vm, start, start + len);
+    }
+    spin_unlock_irqrestore(&vm->lock, irq);
+    if (!start) {
+        region_drop(vm, n);
+        return exact ? -EEXIST : -ENOMEM;
+    }
+    *at = start;
+    return 0;
+}
+
+int vm_map_from(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags, const struct vm_source *src)
+{
+    uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
+    if (start & (PAGE_SIZE - 1) || end <= start || end > USER_TOP) return -EINVAL;
+    struct vma *n = region_from(vm, start, end, flags, src);
+    if (!n) return -ENOMEM;
     vm_writeback(vm, start, end - start, false);
     uint64_t irq = spin_lock_irqsave(&vm->lock);
     int r = carve(vm, start, end);
@@ -198,10 +245,7 @@ int vm_map_from(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags, con
         merge_regions(vm, start, end);
     }
     spin_unlock_irqrestore(&vm->lock, irq);
-    if (r) {
-        if (n->file) file_put(n->file);
-        deallocate(vm->heap, n, sizeof *n);
-    }
+    if (r) region_drop(vm, n);
     return r;
 }
 

@@ -107,6 +107,15 @@ int vm_name_anon(struct vm *vm, uint64_t start, uint64_t len, const char *name);
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot);
 /* A free range of len bytes, highest first below mmap_top; 0 if none. */
 uint64_t vm_find_free(struct vm *vm, uint64_t len);
+uint64_t vm_find_free_locked(struct vm *vm, uint64_t len);
+/* Map len bytes into free space only, the range chosen and taken under one
+ * hold of vm->lock, so threads mapping at once never get the same one
+ * (mmap without MAP_FIXED, MAP_FIXED_NOREPLACE, mremap's move): at hint if
+ * that range is free, else (unless exact) the highest free range below
+ * mmap_top. Here src->file_end counts from the start. *at gets the
+ * address; -EEXIST (exact and taken) or -ENOMEM. */
+int vm_map_free(struct vm *vm, uint64_t hint, uint64_t len, uint32_t flags, const struct vm_source *src, bool exact,
+                uint64_t *at);
 struct vma *vm_find(struct vm *vm, uint64_t addr);
 bool vm_range_free(struct vm *vm, uint64_t start, uint64_t len);
 /* Whether every page of [start, start+len) is in some region. */

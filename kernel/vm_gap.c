@@ -51,11 +51,16 @@ static uint64_t highest(const struct room *q, struct avl_node *n, uint64_t from,
     return at ? at : highest(q, n->left, from, v->start);
 }
 
-uint64_t vm_find_free(struct vm *vm, uint64_t len)
+uint64_t vm_find_free_locked(struct vm *vm, uint64_t len)
 {
     struct room q = { .len = ALIGN_UP(len, PAGE_SIZE), .floor = LOWEST_MAP, .top = vm->mmap_top };
+    return highest(&q, vm->regions.root, 0, q.top);
+}
+
+uint64_t vm_find_free(struct vm *vm, uint64_t len)
+{
     uint64_t irq = spin_lock_irqsave(&vm->lock);
-    uint64_t at = highest(&q, vm->regions.root, 0, q.top);
+    uint64_t at = vm_find_free_locked(vm, len);
     spin_unlock_irqrestore(&vm->lock, irq);
     return at;
 }

@@ -87,32 +87,29 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
     }
 
     long r;
-    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-        if (addr & (PAGE_SIZE - 1)) {
-            r = -EINVAL;
-            goto out;
-        }
-        if ((flags & MAP_FIXED_NOREPLACE) && !vm_range_free(&p->vm, addr, size)) {
-            r = -EEXIST;
-            goto out;
-        }
-    } else {
-        addr = ALIGN_DOWN(addr, PAGE_SIZE);
-        if (!addr || !vm_range_free(&p->vm, addr, size)) addr = vm_find_free(&p->vm, size);
-        if (!addr) {
-            r = -ENOMEM;
-            goto out;
-        }
-    }
     uint32_t vmflags = prot_to_vm(prot) | ((flags & MAP_GROWSDOWN) ? VM_STACK : 0);
-    struct vm_source src = { .file = f, .offset = off, .file_end = addr + size };
     if (f && type != MAP_PRIVATE) vmflags |= VM_SHARED;
-    if (!within_limits(&p->vm, addr, size, vmflags)) {
+    bool fixed = flags & MAP_FIXED, noreplace = !fixed && (flags & MAP_FIXED_NOREPLACE);
+    if ((fixed || noreplace) && (addr & (PAGE_SIZE - 1))) {
+        r = -EINVAL;
+        goto out;
+    }
+    if (!within_limits(&p->vm, fixed ? addr : USER_TOP, size, vmflags)) {   /* not fixed: overlaps nothing */
         r = -ENOMEM;
         goto out;
     }
-    r = vm_map_from(&p->vm, addr, size, vmflags, f ? &src : NULL);
-    if (r == 0) r = (long)addr;
+    if (fixed) {
+        struct vm_source src = { .file = f, .offset = off, .file_end = addr + size };
+        r = vm_map_from(&p->vm, addr, size, vmflags, f ? &src : NULL);
+        if (r == 0) r = (long)addr;
+    } else {
+        /* Chosen and taken in one step: threads mapping at once on other
+         * CPUs never get the same range. */
+        struct vm_source src = { .file = f, .offset = off, .file_end = size };
+        uint64_t at = 0;
+        r = vm_map_free(&p->vm, ALIGN_DOWN(addr, PAGE_SIZE), size, vmflags, f ? &src : NULL, noreplace, &at);
+        if (r == 0) r = (long)at;
+    }
 out:
     if (f) file_put(f);
     return r;
@@ -199,17 +196,22 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uin
         return r < 0 ? r : (long)old;
     }
     if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
-    uint64_t to;
+    uint64_t to = 0;
+    struct continuation c;
+    long r;
     if (flags & MREMAP_FIXED) {
         if (new_addr & (PAGE_SIZE - 1)) return -EINVAL;
         if (new_addr < old + old_len && old < new_addr + new_len) return -EINVAL;   /* overlap */
         to = new_addr;
+        c = continue_mapping(v, old, new_len);
+        r = map_continuation(vm, to, new_len, vmflags, &c);
     } else {
-        to = vm_find_free(vm, new_len);
-        if (!to) return -ENOMEM;
+        /* Chosen and taken in one step, as mmap's (vm_map_free). */
+        c = continue_mapping(v, old, new_len);
+        struct vm_source src = { .file = c.file, .offset = c.offset, .file_end = c.file_bytes };
+        r = vm_map_free(vm, 0, new_len, vmflags, c.file ? &src : NULL, false, &to);
+        if (c.file) file_put(c.file);
     }
-    struct continuation c = continue_mapping(v, old, new_len);
-    long r = map_continuation(vm, to, new_len, vmflags, &c);
     if (r < 0) return r;
     move_pages(vm, old, to, MIN(old_len, new_len));
     vm_unmap(vm, old, old_len);
@@ -247,6 +249,10 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice)
          * page ([vvar]) is never the program's to drop. */
         vm_writeback(vm, addr, len, false);
         uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+        /* Under the address space lock: other CPUs fault, map and unmap in
+         * the same tables meanwhile (glibc drops a dying thread's stack this
+         * way while its other threads run). */
+        uint64_t irq = spin_lock_irqsave(&vm->lock);
         for (uint64_t a = addr; page_next(vm->root, &a, end); a += PAGE_SIZE) {
             struct vma *v = vm_find(vm, a);
             if (!v || (v->flags & VM_PINNED)) continue;
@@ -254,6 +260,7 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice)
             if (pa) tlb_flush_page(a);  /* on every CPU before the page is reused */
             if (pa) page_free(pa);
         }
+        spin_unlock_irqrestore(&vm->lock, irq);
         return gap;
     }
     case 0: case 1: case 2: case 3: case 9: case 10: case 11: case 12:

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -255,7 +256,58 @@ static void cow_race(void)
     sched_setaffinity(0, sizeof set, &set);
 }
 
-/* 6. Atomics from both CPUs, and a mutex handed between them. */
+/* 6. Both CPUs map at once: no range may be handed to both. */
+#define MAPS_EACH 1500
+static uintptr_t maps[2][MAPS_EACH];
+static atomic_int maps_go;
+static void *map_many(void *arg)
+{
+    int id = (int)(intptr_t)arg;
+    pin(id);
+    atomic_fetch_add(&maps_go, 1);
+    while (atomic_load(&maps_go) < 2) {}
+    for (int i = 0; i < MAPS_EACH; i++) {
+        char *p = mmap(NULL, 4096 * (1 + i % 3), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        maps[id][i] = p == MAP_FAILED ? 0 : (uintptr_t)p;
+        if (p != MAP_FAILED) p[0] = (char)(id + 1);
+    }
+    return NULL;
+}
+
+static int by_address(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void concurrent_maps(void)
+{
+    pthread_t a, b;
+    pthread_create(&a, NULL, map_many, (void *)0);
+    pthread_create(&b, NULL, map_many, (void *)1);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    int kept = 0;
+    for (int id = 0; id < 2; id++)
+        for (int i = 0; i < MAPS_EACH; i++) kept += maps[id][i] && *(char *)maps[id][i] == (char)(id + 1);
+    static uintptr_t all[2 * MAPS_EACH];
+    memcpy(all, maps[0], sizeof maps[0]);
+    memcpy(all + MAPS_EACH, maps[1], sizeof maps[1]);
+    qsort(all, 2 * MAPS_EACH, sizeof all[0], by_address);
+    int shared = 0;
+    for (int i = 1; i < 2 * MAPS_EACH; i++) shared += all[i] && all[i] == all[i - 1];
+    printf("mmap from both CPUs at once: %d of %d kept their own byte, %d addresses given twice\n", kept, 2 * MAPS_EACH, shared);
+    for (int id = 0; id < 2; id++)
+        for (int i = 0; i < MAPS_EACH; i++)
+            if (maps[id][i]) munmap((void *)maps[id][i], 4096 * (1 + i % 3));
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    CPU_SET(1, &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
+/* 7. Atomics from both CPUs, and a mutex handed between them. */
 #define ADDS 200000
 static atomic_long total;
 static long plain_total;
@@ -293,6 +345,7 @@ int main(void)
     shootdowns();
     signal_to_spinner();
     cow_race();
+    concurrent_maps();
     counters();
     long r = syscall(SYS_membarrier, 0, 0, 0);
     CHECK(r >= 0);
