@@ -28,6 +28,7 @@
 #include "../loader/elf.h"
 #include "../fs/tfs.h"
 #include "../fs/walk.h"
+#include "fpu.h"
 #include "../klib/string.h"
 #include "../klib/errno.h"
 
@@ -132,7 +133,9 @@ static void note_other_thread(struct thread *t, void *arg)
     struct thread_notes *n = arg;
     if (t == n->self || !n->room_threads) return;
     n->room_threads--;
-    n->at += core_note_thread(n->out + n->at, t, n->sig, t->fpu);
+    uint8_t fx[FXSAVE_SIZE];
+    fpu_legacy_image(t->fpu, fx);   /* t->fpu may be an XSAVE area */
+    n->at += core_note_thread(n->out + n->at, t, n->sig, fx);
 }
 
 static size_t count_regions(struct vm *vm)

@@ -1,12 +1,13 @@
 /* Bringing a CPU to the state the kernel relies on: its GDT/TSS/IDT, %gs
- * pointing at its struct cpu, SYSCALL wired to syscall_entry, SSE for the
- * program, and the protections the CPU offers (NX, SMEP, SMAP, WP). */
+ * pointing at its struct cpu, SYSCALL wired to syscall_entry, SSE (and XSAVE's
+ * components, kernel/fpu.c) for the program, and the protections the CPU offers (NX, SMEP, SMAP, WP). */
 #include "cpu.h"
 #include "percpu.h"
 #include "trap.h"
 #include "segments.h"
 #include "io.h"
 #include "usercopy.h"
+#include "fpu.h"
 #include "../klib/heap.h"
 
 #define MSR_EFER 0xc0000080
@@ -63,6 +64,7 @@ static void enable_protections_and_sse(void)
     if (cpu_features.smap) cr4 |= CR4_SMAP;
     __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
     smap_enabled = cpu_features.smap;
+    fpu_enable_this_cpu();
     /* The program starts with a clean FPU, as after execve. */
     __asm__ volatile("fninit");
 }
@@ -100,6 +102,7 @@ void cpu_early_init(void)
 void cpu_init_boot(void)
 {
     detect_features();
+    fpu_detect();
     struct cpu *c = &boot_cpu;
     c->self = c;
     c->id = 0;

@@ -12,6 +12,7 @@
 #include "../fs/tfs.h"
 #include "usercopy.h"
 #include "sched.h"
+#include "fpu.h"
 #include "../syscalls/futex.h"
 
 /* Path lookups keep a few PATH_MAX buffers on the stack. */
@@ -32,11 +33,6 @@ struct process *process_create(struct heap *h, struct tfs *fs, uint64_t page_roo
     return p;
 }
 
-/* FXSAVE's area: 512 bytes, 16-byte aligned (the heap's 512-byte class
- * is 512-aligned). The program sees no XSAVE (CR4.OSXSAVE stays clear), so
- * this is all of its FPU/SSE state. */
-#define FPU_AREA_SIZE 512
-
 struct thread *thread_create(struct process *p, int tid)
 {
     struct thread *t = allocate_zero(p->heap, sizeof *t);
@@ -50,9 +46,9 @@ struct thread *thread_create(struct process *p, int tid)
     t->state = THREAD_BLOCKED;
     t->refs = 1;    /* its life; the scheduler drops it once it is off its stack */
     t->io_buffer = allocate(p->heap, THREAD_IO_BUFFER);
-    t->fpu = allocate_zero(p->heap, FPU_AREA_SIZE);
+    t->fpu = fpu_area_alloc(p->heap);     /* clean, as after execve; clone copies its creator's */
     uint64_t stack = kstack_alloc(KERNEL_STACK_PAGES);
-    if (!t->io_buffer || !t->fpu || ((uint64_t)t->fpu & 15) || !stack) {
+    if (!t->io_buffer || !t->fpu || !stack) {
         if (stack) kstack_free(stack, KERNEL_STACK_PAGES);
         thread_destroy(t);
         return NULL;
@@ -66,7 +62,7 @@ void thread_destroy(struct thread *t)
 {
     struct heap *h = t->proc->heap;
     if (t->kstack_base) kstack_free(t->kstack_base, KERNEL_STACK_PAGES);
-    deallocate(h, t->fpu, FPU_AREA_SIZE);
+    fpu_area_free(h, t->fpu);
     deallocate(h, t->io_buffer, THREAD_IO_BUFFER);
     deallocate(h, t, sizeof *t);
 }

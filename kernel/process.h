@@ -35,8 +35,9 @@ struct thread {
     struct thread *run_next;    /* in that run queue */
     uint64_t saved_rsp;         /* while switched out: where context_switch left it */
     uint64_t usercopy_fixup;    /* while switched out: its cpu's fixup, blocked mid-copy */
-    /* The program's x87/SSE state (FXSAVE layout, 16-byte aligned), saved
-     * on every switch away and restored on every switch in. */
+    /* The program's x87/SSE/AVX state (kernel/fpu.h: an XSAVE area, or
+     * FXSAVE's where the CPU has no XSAVE), saved on every switch away and
+     * restored on every switch in. */
     uint8_t *fpu;
     struct thread *proc_next;   /* in proc->threads, under proc->threads_lock */
     uint64_t clear_child_tid;

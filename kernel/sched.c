@@ -16,9 +16,10 @@
  * callee-saved registers and RFLAGS (context_switch), the kernel stack the
  * CPU enters on from ring 3 (TSS rsp0, cpu->kernel_rsp), the FS base (the
  * program's TLS), the user-copy fixup of a thread blocked mid-copy, and the
- * program's FPU/SSE registers. The FPU is switched eagerly: the kernel is
- * built without SSE, so the registers hold exactly the outgoing thread's
- * state, and one FXSAVE/FXRSTOR pair per switch is cheaper to reason about
+ * program's FPU/SSE/AVX registers. The FPU is switched eagerly: the kernel
+ * is built without SSE, so the registers hold exactly the outgoing thread's
+ * state, and one save/restore pair per switch (XSAVEOPT/XRSTOR, or
+ * FXSAVE/FXRSTOR without XSAVE: kernel/fpu.c) is cheaper to reason about
  * than trapping on first use. */
 #include "sched.h"
 #include "process.h"
@@ -30,6 +31,7 @@
 #include "trap.h"
 #include "kernel.h"
 #include "smp.h"
+#include "fpu.h"
 #include "../klib/string.h"
 
 #define IDLE_STACK_PAGES 4
@@ -160,9 +162,6 @@ static void after_enqueue(struct run_queue *rq, struct thread *t)
     uint64_t idle = __atomic_load_n(&kernel.idle_cpus, __ATOMIC_ACQUIRE) & t->affinity & ~cpu_bit(c);
     if (idle) smp_kick(kernel.cpus[__builtin_ctzll(idle)]);
 }
-
-static inline void fpu_save(uint8_t *area) { __asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory"); }
-static inline void fpu_restore(const uint8_t *area) { __asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory"); }
 
 /* Hand this CPU from prev to next: their state, then the stacks. */
 static void switch_threads(struct cpu *c, struct thread *prev, struct thread *next)

@@ -1,7 +1,8 @@
 /* Signals: sending, the EINTR hook for waits, and delivery on the one way
  * back to ring 3 (user_return, called from kernel/trap_entry.S for system
  * calls and traps from ring 3). A handler runs on a Linux x86_64
- * rt_sigframe built on the user stack (or the alternate stack): programs,
+ * rt_sigframe built on the user stack (or the alternate stack), its FPU
+ * state in Linux's XSAVE layout (kernel/fpu_sigframe.c): programs,
  * libcs and debuggers read its ucontext and siginfo, so their layout is
  * Linux's ABI exactly; rt_sigreturn reads the context back.
  *
@@ -22,6 +23,7 @@
 #include "usercopy.h"
 #include "coredump.h"
 #include "mm.h"
+#include "fpu.h"
 #include "../klib/string.h"
 #include "../klib/errno.h"
 
@@ -32,7 +34,7 @@ struct user_sigcontext {
     uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
     uint16_t cs, gs, fs, ss;
     uint64_t err, trapno, oldmask, cr2;
-    uint64_t fpstate;           /* user address of the 512-byte FXSAVE image */
+    uint64_t fpstate;           /* user address of the XSAVE area (or FXSAVE image) */
     uint64_t reserved1[8];
 };
 
@@ -66,7 +68,7 @@ _Static_assert(sizeof(struct user_ucontext) == 304, "ucontext is Linux's");
 _Static_assert(sizeof(struct rt_sigframe) == 440, "rt_sigframe is Linux's");
 _Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "siginfo follows ucontext");
 
-#define FPSTATE_SIZE 512
+#define UC_FP_XSTATE 0x1        /* fpstate holds an XSAVE area, magic words and all */
 #define UC_SIGCONTEXT_SS 0x2
 #define UC_STRICT_RESTORE_SS 0x4
 #define RED_ZONE 128
@@ -383,29 +385,6 @@ static void maybe_restart(struct trap_frame *f, const struct sigaction_k *act)
     f->error = SYSCALL_NO_RESTART;
 }
 
-static uint32_t mxcsr_mask(void)
-{
-    static uint32_t mask;
-    if (!mask) {
-        uint8_t area[FPSTATE_SIZE] __attribute__((aligned(16)));
-        __asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
-        memcpy(&mask, area + 28, 4);
-        if (!mask) mask = 0xffbf;
-    }
-    return mask;
-}
-
-/* The FPU state a handler starts with (Linux gives it a fresh one). */
-static void fpu_reset(void)
-{
-    static uint8_t init[FPSTATE_SIZE] __attribute__((aligned(16)));
-    uint16_t fcw = 0x37f;
-    uint32_t mxcsr = 0x1f80;
-    memcpy(init, &fcw, 2);
-    memcpy(init + 24, &mxcsr, 4);
-    __asm__ volatile("fxrstor64 (%0)" : : "r"(init) : "memory");
-}
-
 /* Build the frame and point the thread at the handler; NULL, or why the
  * frame could not be built (the caller forces SIGSEGV). */
 static const char *setup_frame(struct thread *t, struct trap_frame *f, int sig, const struct ksiginfo *info,
@@ -417,21 +396,22 @@ static const char *setup_frame(struct thread *t, struct trap_frame *f, int sig, 
     uint64_t sp = f->rsp - RED_ZONE;
     struct sig_altstack alt = t->altstack;
     bool on_alt = signal_on_altstack(t, f->rsp);
-    if ((act->flags & SA_ONSTACK) && alt.size && !(alt.flags & SS_DISABLE) && !on_alt) sp = alt.sp + alt.size;
-    else if (on_alt && f->rsp - RED_ZONE - sizeof(struct rt_sigframe) - FPSTATE_SIZE - 128 < alt.sp)
-        return "the alternate stack is full";
+    bool entering_alt = false;
+    if ((act->flags & SA_ONSTACK) && alt.size && !(alt.flags & SS_DISABLE) && !on_alt) {
+        sp = alt.sp + alt.size;
+        entering_alt = true;
+    }
 
-    uint64_t fp = (sp - FPSTATE_SIZE) & ~63ul;
+    uint64_t fp = (sp - fpu_sigframe_size()) & ~63ul;
     uint64_t frame_at = ((fp - sizeof(struct rt_sigframe)) & ~15ul) - 8;
-
-    uint8_t fx[FPSTATE_SIZE] __attribute__((aligned(16)));
-    __asm__ volatile("fxsave64 (%0)" : : "r"(fx) : "memory");
-    memset(fx + 464, 0, 48);    /* sw_reserved: no magic, no extended state */
+    /* A frame that would run off the alternate stack is not written (Linux). */
+    if ((on_alt || entering_alt) && frame_at <= alt.sp)
+        return on_alt ? "the alternate stack is full" : "the alternate stack is too small for the frame";
 
     struct rt_sigframe frame;
     memset(&frame, 0, sizeof frame);
     frame.pretcode = act->restorer;
-    frame.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+    frame.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (fpu_uses_xsave() ? UC_FP_XSTATE : 0);
     frame.uc.uc_stack.ss_sp = alt.sp;
     frame.uc.uc_stack.ss_size = alt.size;
     frame.uc.uc_stack.ss_flags = (int32_t)(!alt.size || (alt.flags & SS_DISABLE) ? SS_DISABLE
@@ -457,7 +437,7 @@ static const char *setup_frame(struct thread *t, struct trap_frame *f, int sig, 
     frame.uc.uc_sigmask = back;
     frame.info.head = *info;
 
-    if (copy_to_user(fp, fx, sizeof fx) < 0 || copy_to_user(frame_at, &frame, sizeof frame) < 0)
+    if (fpu_sigframe_write(fp) < 0 || copy_to_user(frame_at, &frame, sizeof frame) < 0)
         return on_alt || sp != f->rsp - RED_ZONE ? "the alternate stack cannot be written" : "the stack cannot be written";
 
     if (alt.flags & SS_AUTODISARM) t->altstack = (struct sig_altstack){ .flags = SS_DISABLE };
@@ -487,13 +467,15 @@ static void enter_handler(struct thread *t, int sig, const struct sigaction_k *a
     spin_unlock_irqrestore(&p->sig_lock, flags);
 }
 
-/* The frame could not be built: SIGSEGV, with the default action if SIGSEGV
- * was what failed (Linux's force_sigsegv). */
-static void force_sigsegv(struct thread *t, int failed)
+/* A frame that could not be built or read back: SIGSEGV (Linux's force_sig),
+ * with the default action if the program blocks or ignores it, or if
+ * SIGSEGV's own frame was what failed (Linux's force_sigsegv). */
+static void force_sigsegv(struct thread *t, bool to_default)
 {
     struct process *p = t->proc;
     uint64_t flags = spin_lock_irqsave(&p->sig_lock);
-    if (failed == SIGSEGV) p->sigactions[SIGSEGV - 1].handler = SIG_DFL;
+    uint64_t *handler = &p->sigactions[SIGSEGV - 1].handler;
+    if (to_default || (t->sigmask & SIG_BIT(SIGSEGV)) || *handler == SIG_IGN) *handler = SIG_DFL;
     t->sigmask &= ~SIG_BIT(SIGSEGV);
     struct sig_entry *none = NULL;
     sigqueue_add(p, &t->sigq, &(struct ksiginfo){ .signo = SIGSEGV, .code = SI_KERNEL }, &none);
@@ -506,7 +488,7 @@ static void deliver(struct trap_frame *f)
     if (!t || !t->proc) return;
     for (;;) {
         struct ksiginfo info;
-        struct sigaction_k act;
+        struct sigaction_k act = { 0 };     /* set with sig (zeroed: gcc cannot see that) */
         int sig = 0;
         if (__atomic_load_n(&t->sigq.pending, __ATOMIC_ACQUIRE) ||
             __atomic_load_n(&t->proc->shared_sig.pending, __ATOMIC_ACQUIRE))
@@ -532,12 +514,21 @@ static void deliver(struct trap_frame *f)
         const char *why = setup_frame(t, f, sig, &info, &act);
         if (why) {
             kprintf("pith: cannot deliver signal %d: %s: SIGSEGV\n", sig, why);
-            force_sigsegv(t, sig);
+            force_sigsegv(t, sig == SIGSEGV);
             continue;
         }
         enter_handler(t, sig, &act);
         return;
     }
+}
+
+/* Linux's sum for its auxiliary vector: the frame, its worst alignment,
+ * the FPU state with its own, and the 112-byte FSAVE header Linux's x86_64
+ * builds with 32-bit support reserve (which also covers our 8 bytes of
+ * return-address slot alignment). */
+uint64_t signal_min_stack_size(void)
+{
+    return ALIGN_UP(sizeof(struct rt_sigframe) + 15 + fpu_sigframe_size() + 112 + 63, 16);
 }
 
 void user_return(struct trap_frame *f)
@@ -554,17 +545,21 @@ long signal_return(struct trap_frame *f)
     /* The handler's ret popped pretcode: the frame starts 8 below. */
     uint64_t frame_at = f->rsp - 8;
     struct rt_sigframe frame;
-    uint8_t fx[FPSTATE_SIZE] __attribute__((aligned(16)));
     f->error = SYSCALL_NO_RESTART;
     if (copy_from_user(&frame, frame_at, sizeof frame) < 0) goto bad;
+    /* The mask first, as Linux: a SIGSEGV for the rest of a bad frame
+     * comes under the mask the frame restores. */
+    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
+    t->sigmask = frame.uc.uc_sigmask & ~UNBLOCKABLE;
+    spin_unlock_irqrestore(&p->sig_lock, flags);
     const struct user_sigcontext *m = &frame.uc.uc_mcontext;
     /* iretq to a non-canonical rip faults in the kernel: refuse it here. */
     if (m->rip >= USER_TOP) goto bad;
+    /* The FPU first: a bad fpstate leaves every register as it was. */
     if (m->fpstate) {
-        if (copy_from_user(fx, m->fpstate, sizeof fx) < 0) goto bad;
-        uint32_t mxcsr;
-        memcpy(&mxcsr, fx + 24, 4);
-        if (mxcsr & ~mxcsr_mask()) goto bad;    /* fxrstor would #GP */
+        if (!fpu_sigframe_read(m->fpstate)) goto bad;
+    } else {
+        fpu_reset();
     }
     f->r8 = m->r8; f->r9 = m->r9; f->r10 = m->r10; f->r11 = m->r11;
     f->r12 = m->r12; f->r13 = m->r13; f->r14 = m->r14; f->r15 = m->r15;
@@ -574,11 +569,8 @@ long signal_return(struct trap_frame *f)
     f->rflags = (f->rflags & ~RFLAGS_USER) | (m->eflags & RFLAGS_USER);
     f->cs = USER_CS;
     f->ss = USER_DS;
-    if (m->fpstate) __asm__ volatile("fxrstor64 (%0)" : : "r"(fx) : "memory");
-    else fpu_reset();
 
-    uint64_t flags = spin_lock_irqsave(&p->sig_lock);
-    t->sigmask = frame.uc.uc_sigmask & ~UNBLOCKABLE;
+    flags = spin_lock_irqsave(&p->sig_lock);
     /* uc_stack: restored as sigaltstack would set it, errors ignored. */
     const struct user_stack *s = &frame.uc.uc_stack;
     if (!signal_on_altstack(t, f->rsp)) {
@@ -593,6 +585,6 @@ long signal_return(struct trap_frame *f)
 bad:
     /* A corrupted frame: nothing sane to return to (Linux's SIGSEGV). */
     kprintf("pith: rt_sigreturn with a bad frame at %lx: SIGSEGV\n", frame_at);
-    force_sigsegv(t, SIGSEGV);
+    force_sigsegv(t, false);    /* a handler of SIGSEGV sees it, as on Linux */
     return (long)f->rax;
 }

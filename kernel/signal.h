@@ -119,6 +119,8 @@ void signal_wait_end(struct waiter *w);
 void user_return(struct trap_frame *f);
 /* rt_sigreturn: the context saved by delivery, back into f. */
 long signal_return(struct trap_frame *f);
+/* AT_MINSIGSTKSZ: the most stack a handler's frame can take. */
+uint64_t signal_min_stack_size(void);
 /* The stored disposition changed to one that ignores: drop what is pending
  * (under sig_lock; the dropped entries go on *dropped, for
  * sigqueue_free_list once the lock is released). */

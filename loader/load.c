@@ -8,6 +8,7 @@
 #include "../kernel/io.h"
 #include "../kernel/clock.h"
 #include "../kernel/coredump.h"
+#include "../kernel/signal.h"
 #include "../fs/tfs.h"
 #include "../fs/vfs.h"
 #include "../fs/walk.h"
@@ -251,7 +252,7 @@ static int build_stack(struct process *p, const struct program_args *args, const
         { AT_RANDOM, at_random },
         { AT_PLATFORM, platform },
         { AT_EXECFN, execfn },
-        { AT_MINSIGSTKSZ, 2048 },
+        { AT_MINSIGSTKSZ, signal_min_stack_size() },   /* grows with the XSAVE area */
         { AT_SYSINFO_EHDR, vdso_base },
         { AT_NULL, 0 },
     };

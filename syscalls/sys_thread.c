@@ -8,6 +8,7 @@
 #include "../kernel/usercopy.h"
 #include "../kernel/mm.h"
 #include "../kernel/console.h"
+#include "../kernel/fpu.h"
 #include "../klib/string.h"
 
 #define CLONE_VM 0x00000100ul
@@ -89,7 +90,7 @@ static long new_thread(const struct clone_request *r)
     *f = *thread_user_frame(self);
     f->rax = 0;
     if (r->stack) f->rsp = r->stack;
-    __asm__ volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
+    fpu_copy_live(t->fpu);     /* every component, AVX's too, as Linux's fpu_clone */
     t->sigmask = self->sigmask;
     thread_comm(p, self->tid, t->comm);   /* a new thread starts with its creator's name, as on Linux */
     t->fs_base = (r->flags & CLONE_SETTLS) ? r->tls : self->fs_base;
