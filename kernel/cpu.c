@@ -1,6 +1,7 @@
 /* Bringing a CPU to the state the kernel relies on: its GDT/TSS/IDT, %gs
- * pointing at its struct cpu, SYSCALL wired to syscall_entry, SSE (and XSAVE's
- * components, kernel/fpu.c) for the program, and the protections the CPU offers (NX, SMEP, SMAP, WP). */
+ * pointing at its struct cpu, SYSCALL wired to syscall_entry, SSE and
+ * XSAVE's components (kernel/fpu.c) for the program, and the protections
+ * the CPU offers (NX, SMEP, SMAP, WP). */
 #include "cpu.h"
 #include "percpu.h"
 #include "trap.h"
