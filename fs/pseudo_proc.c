@@ -8,6 +8,7 @@
 #include "../kernel/clock.h"
 #include "../kernel/cpu.h"
 #include "../kernel/spinlock.h"
+#include "../kernel/interrupt.h"
 #include "../klib/string.h"
 
 #define KERNEL_RELEASE "6.1.0-pith"
@@ -230,6 +231,23 @@ DIR(sys_net, "net", net_children);
 static struct pseudo_node *const sys_children[] = { &sys_fs, &sys_kernel, &sys_net, &sys_vm, NULL };
 DIR(proc_sys, "sys", sys_children);
 
+/* Linux's layout: a CPUn header, then per named vector its number, a count
+ * per CPU and its description (controller, input, trigger, device). Pith
+ * lists only device vectors it has named. */
+static void gen_interrupts(struct pseudo_node *n, struct pseudo_text *t)
+{
+    text_printf(t, "%11s", "");
+    for (uint32_t c = 0; c < ncpus(); c++) text_printf(t, "CPU%-8u", c);
+    text_printf(t, "\n");
+    for (int v = 0; v < 256; v++) {
+        const char *name = irq_name(v);
+        if (!name) continue;
+        text_printf(t, "%3d: ", v);
+        for (uint32_t c = 0; c < ncpus(); c++) text_printf(t, "%10lu ", irq_count(v, c));
+        text_printf(t, " %s\n", name);
+    }
+}
+
 /* ---- /proc -------------------------------------------------------------- */
 
 static const char *link_self(struct pseudo_node *n, char *s) { return "1"; }
@@ -238,6 +256,7 @@ static const char *link_mounts(struct pseudo_node *n, char *s) { return "self/mo
 GEN(proc_cpuinfo, "cpuinfo", pseudo_gen_cpuinfo);
 GEN(proc_meminfo, "meminfo", gen_meminfo);
 GEN(proc_stat, "stat", gen_stat);
+GEN(proc_interrupts, "interrupts", gen_interrupts);
 GEN(proc_uptime, "uptime", gen_uptime);
 GEN(proc_loadavg, "loadavg", gen_loadavg);
 GEN(proc_version, "version", gen_version);
@@ -247,7 +266,7 @@ static struct pseudo_node proc_mounts = { .name = "mounts", .kind = PSEUDO_LINK,
 static struct pseudo_node proc_thread_self = { .name = "thread-self", .kind = PSEUDO_LINK, .target = pseudo_thread_self };
 
 static struct pseudo_node *const proc_children[] = {
-    &pseudo_proc_pid_dir, &proc_cpuinfo, &proc_filesystems, &proc_loadavg, &proc_meminfo, &proc_mounts,
+    &pseudo_proc_pid_dir, &proc_cpuinfo, &proc_filesystems, &proc_interrupts, &proc_loadavg, &proc_meminfo, &proc_mounts,
     &proc_self, &proc_stat, &proc_sys, &proc_thread_self, &proc_uptime, &proc_version, NULL,
 };
 

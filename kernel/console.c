@@ -152,6 +152,7 @@ void console_input_init(void)
 {
     int vector = irq_alloc_vector(com1_interrupt, NULL);
     if (vector < 0) return;
+    irq_set_name(vector, "IO-APIC 4-edge ttyS0");
     ioapic_route(COM1_GSI, vector, false, false);
     outb(COM1 + 4, 0x0b);   /* DTR, RTS, OUT2: OUT2 gates the UART's interrupt line */
     outb(COM1 + 1, 0x01);   /* interrupt when data arrives */

@@ -5,6 +5,9 @@
 #include "interrupt.h"
 #include "segments.h"
 #include "spinlock.h"
+#include "percpu.h"
+#include "kernel.h"
+#include "../klib/string.h"
 
 #define FIRST_DEVICE_VECTOR 48
 #define LAST_DEVICE_VECTOR 0xef     /* above: IPIs and the APIC's own (platform/apic.h) */
@@ -26,6 +29,10 @@ static struct {
     void *arg;
 } handlers[256];
 static struct spinlock handlers_lock;
+/* Per vector and CPU; each CPU bumps only its own counter, with interrupts
+ * off, so plain increments suffice. */
+static uint32_t counts[256][KERNEL_MAX_CPUS];
+static char names[256][IRQ_NAME_MAX];
 static int next_vector = FIRST_DEVICE_VECTOR;
 
 extern const uint64_t trap_vector_table[256];
@@ -72,10 +79,31 @@ void irq_set_handler(int vector, irq_handler_fn fn, void *arg)
     handlers[vector].arg = arg;
 }
 
+void irq_set_name(int vector, const char *name)
+{
+    if (vector < 0 || vector > 255) return;
+    size_t n = MIN(strlen(name), (size_t)IRQ_NAME_MAX - 1);
+    memcpy(names[vector], name, n);
+    names[vector][n] = 0;
+}
+
+const char *irq_name(int vector)
+{
+    return vector >= 0 && vector <= 255 && names[vector][0] ? names[vector] : NULL;
+}
+
+uint64_t irq_count(int vector, uint32_t cpu)
+{
+    if (vector < 0 || vector > 255 || cpu >= KERNEL_MAX_CPUS) return 0;
+    return __atomic_load_n(&counts[vector][cpu], __ATOMIC_RELAXED);
+}
+
 /* Called by trap_handler for vectors >= 32. */
 void irq_dispatch(int vector)
 {
     if (vector == SPURIOUS_VECTOR) return;
+    uint32_t cpu = this_cpu()->id;
+    if (cpu < KERNEL_MAX_CPUS) __atomic_store_n(&counts[vector][cpu], counts[vector][cpu] + 1, __ATOMIC_RELAXED);
     if (handlers[vector].fn) handlers[vector].fn(handlers[vector].arg);
     lapic_eoi();
 }

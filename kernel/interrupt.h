@@ -6,6 +6,14 @@ typedef void (*irq_handler_fn)(void *arg);
 
 /* Allocate a free vector (>= 48) and attach a handler; returns the vector or -1. */
 int irq_alloc_vector(irq_handler_fn fn, void *arg);
+/* What /proc/interrupts calls a vector ("IO-APIC 4-edge ttyS0"); copied,
+ * cut at IRQ_NAME_MAX - 1 bytes. Vectors without a name are not listed. */
+#define IRQ_NAME_MAX 64
+void irq_set_name(int vector, const char *name);
+/* For /proc/interrupts: the vector's name (NULL when unnamed) and how many
+ * times CPU `cpu` took it. */
+const char *irq_name(int vector);
+uint64_t irq_count(int vector, uint32_t cpu);
 /* Attach a handler to a fixed vector (the APIC timer's). */
 void irq_set_handler(int vector, irq_handler_fn fn, void *arg);
 /* Route an IOAPIC global system interrupt to a vector on the boot CPU;

@@ -1,6 +1,7 @@
 #include "nvme.h"
 #include "lba_io.h"
 #include "blk_engine.h"
+#include "msix.h"
 #include "../klib/format.h"
 #include "../kernel/io.h"
 #include "../kernel/mm.h"
@@ -40,6 +41,9 @@
 #define ADMIN_DELETE_SQ 0x00
 #define ADMIN_CREATE_SQ 0x01
 #define ADMIN_CREATE_CQ 0x05
+#define CQ_PC (1u << 0)  /* Create I/O CQ, dword 11: physically contiguous */
+#define CQ_IEN (1u << 1) /* interrupts enabled */
+#define IO_CQ_MSIX_ENTRY 1
 #define ADMIN_IDENTIFY 0x06
 #define ADMIN_SET_FEATURES 0x09
 #define FEATURE_NUM_QUEUES 0x07
@@ -128,6 +132,7 @@ struct nvme {
     uint32_t doorbell_stride;
     uint64_t ready_timeout_ns;
     struct nvme_qpair admin, io;
+    struct msix msix;   /* entry 1: the I/O completion queue; the admin queue is polled */
     struct lba_io lio;
     uint64_t bounce_phys;
     bool volatile_cache;
@@ -416,16 +421,32 @@ static const char *identify(struct nvme *n, uint8_t *page, uint64_t page_phys)
     return NULL;
 }
 
+/* MSI-X is edge-triggered: each batch of completions the controller posts
+ * sends a message, and the drain moves the CQ head doorbell. */
+static void nvme_interrupt(void *arg) { blk_engine_interrupt(&((struct nvme *)arg)->io.engine); }
+
 static const char *create_io_queues(struct nvme *n)
 {
     struct nvme_qpair *q = &n->io;
     /* Ask for one queue of each kind (both counts 0-based). */
     struct nvme_cmd cmd = {.cdw0 = ADMIN_SET_FEATURES, .cdw10 = FEATURE_NUM_QUEUES, .cdw11 = 0};
     if (admin_command(n, &cmd)) return "Set Features (number of queues) failed";
-    /* Physically contiguous, interrupts off (IEN=0) until MSI-X is wired. */
+    /* Physically contiguous (PC); with interrupts (IEN) on MSI-X entry
+     * IO_CQ_MSIX_ENTRY when the controller has MSI-X, else polled. Entry 0
+     * (the admin queue's) stays masked: admin commands are boot-time only. */
+    uint32_t irq_bits = 0;
+    if (msix_enable(&n->msix, &n->pci) == 0) {
+        /* Numbered in probe order, as Linux names its controllers. */
+        static unsigned controllers;
+        char name[24];
+        format_sn(name, sizeof name, "nvme%uq%u", controllers++, (unsigned)q->qid);
+        if (msix_route(&n->msix, IO_CQ_MSIX_ENTRY, nvme_interrupt, n, name) >= 0)
+            irq_bits = CQ_IEN | ((uint32_t)IO_CQ_MSIX_ENTRY << 16);
+    }
     cmd = (struct nvme_cmd){.cdw0 = ADMIN_CREATE_CQ, .prp1 = q->cq_phys,
-                            .cdw10 = ((uint32_t)(q->entries - 1) << 16) | q->qid, .cdw11 = 1};
+                            .cdw10 = ((uint32_t)(q->entries - 1) << 16) | q->qid, .cdw11 = CQ_PC | irq_bits};
     if (admin_command(n, &cmd)) return "Create I/O Completion Queue failed";
+    if (irq_bits) blk_engine_use_interrupts(&q->engine);
     cmd = (struct nvme_cmd){.cdw0 = ADMIN_CREATE_SQ, .prp1 = q->sq_phys,
                             .cdw10 = ((uint32_t)(q->entries - 1) << 16) | q->qid,
                             .cdw11 = ((uint32_t)q->qid << 16) | 1};
@@ -435,6 +456,7 @@ static const char *create_io_queues(struct nvme *n)
 
 static void nvme_free(struct nvme *n)
 {
+    msix_disable(&n->msix);
     qpair_free(&n->admin);
     qpair_free(&n->io);
     if (n->bounce_phys) pages_free(n->bounce_phys, BOUNCE_PAGES);

@@ -255,10 +255,23 @@ int virtio_blk_flush(struct blockdev *bd)
 
 static void vb_free(struct virtio_blk *vb)
 {
+    if (vb->t == &vb->tr.pci.transport) msix_disable(&vb->tr.pci.msix);
     virtq_destroy(vb->vq);
     if (vb->slots_phys) page_free(vb->slots_phys);
     if (vb->bounce_phys) page_free(vb->bounce_phys);
     deallocate(vb->heap, vb, sizeof *vb);
+}
+
+/* MSI-X is edge-triggered and needs no acknowledgement: an answer posted
+ * after the drain sends another message. */
+static void vblk_pci_interrupt(void *arg) { blk_engine_interrupt(&((struct virtio_blk *)arg)->engine); }
+
+/* Completions by MSI-X where the device has it and takes the vector;
+ * otherwise the engine polls. */
+static void wire_pci_interrupt(struct virtio_blk *vb)
+{
+    if (virtio_pci_queue_interrupt(&vb->tr.pci, vb->vq, vblk_pci_interrupt, vb, "virtio-blk-req"))
+        blk_engine_use_interrupts(&vb->engine);
 }
 
 /* Bring up a device whose transport vb->t is attached: features, config,
@@ -305,6 +318,7 @@ static bool start_device(struct virtio_blk *vb)
     format_sn(vb->engine_name, sizeof vb->engine_name, "virtio-blk %s", t->name);
     blk_engine_init(&vb->engine, &vblk_engine_ops, vb->engine_name, SLOT_COUNT, REQUEST_TIMEOUT_NS);
 
+    if (vb->t == &vb->tr.pci.transport) wire_pci_interrupt(vb);
     virtio_driver_ok(t);
     dev_info("virtio-blk %s: %llu sectors (%llu MiB)%s, queue %u, %u segs of <= %u bytes\n", t->name,
              (unsigned long long)vb->bd.sectors, (unsigned long long)(vb->bd.sectors >> 11),
@@ -359,6 +373,9 @@ static void wire_mmio_interrupt(struct virtio_blk *vb)
     if (gsi == VIRTIO_MMIO_IRQ_UNKNOWN) return;
     int vector = irq_alloc_vector(vblk_mmio_interrupt, vb);
     if (vector < 0) return;
+    char name[IRQ_NAME_MAX];
+    format_sn(name, sizeof name, "IO-APIC %u-level virtio-blk", gsi);
+    irq_set_name(vector, name);
     if (ioapic_route((int)gsi, vector, true, false)) blk_engine_use_interrupts(&vb->engine);
 }
 

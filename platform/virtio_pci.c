@@ -18,6 +18,7 @@
 #define CFG_TYPE_DEVICE 4
 
 /* struct virtio_pci_common_cfg offsets. */
+#define COMMON_CONFIG_MSIX_VECTOR 16
 #define COMMON_DEVICE_FEATURE_SELECT 0
 #define COMMON_DEVICE_FEATURE 4
 #define COMMON_DRIVER_FEATURE_SELECT 8
@@ -34,6 +35,7 @@
 #define COMMON_QUEUE_DRIVER 40
 #define COMMON_QUEUE_DEVICE 48
 #define COMMON_MIN_LENGTH 56
+#define VIRTIO_MSI_NO_VECTOR 0xffff
 
 /* A window of a BAR. Each BAR is sized and mapped once per device: sizing
  * rewrites the BAR and toggles decoding, and every such write makes QEMU
@@ -168,6 +170,23 @@ struct virtqueue *virtio_pci_setup_queue(struct virtio_pci *vp, struct heap *h, 
     vq->notify = (volatile uint16_t *)(vp->notify_base + (uint64_t)notify_off * vp->notify_multiplier);
     mmio_write16(vp->common + COMMON_QUEUE_ENABLE, 1);
     return vq;
+}
+
+bool virtio_pci_queue_interrupt(struct virtio_pci *vp, struct virtqueue *vq, irq_handler_fn fn, void *arg,
+                                const char *name)
+{
+    if (!vp->msix.cap) {
+        if (msix_enable(&vp->msix, &vp->pci) != 0) return false;
+        mmio_write16(vp->common + COMMON_CONFIG_MSIX_VECTOR, VIRTIO_MSI_NO_VECTOR);
+    }
+    unsigned entry = 1u + vq->index;
+    if (msix_route(&vp->msix, entry, fn, arg, name) < 0) return false;
+    mmio_write16(vp->common + COMMON_QUEUE_SELECT, vq->index);
+    mmio_write16(vp->common + COMMON_QUEUE_MSIX_VECTOR, (uint16_t)entry);
+    /* The device answers NO_VECTOR when it cannot use the entry. */
+    if (mmio_read16(vp->common + COMMON_QUEUE_MSIX_VECTOR) == entry) return true;
+    msix_mask(&vp->msix, entry);
+    return false;
 }
 
 static struct virtqueue *setup_queue(struct virtio_transport *t, struct heap *h, uint16_t index, uint16_t max_size)

@@ -8,6 +8,7 @@
 #include "pci.h"
 #include "virtqueue.h"
 #include "virtio_transport.h"
+#include "msix.h"
 
 #define VIRTIO_PCI_VENDOR 0x1af4
 /* Modern device IDs are 0x1040 + the virtio device type. */
@@ -25,6 +26,7 @@ struct virtio_pci {
     uint32_t device_cfg_len;
     void *bar_map[6];             /* each BAR mapped once, on first use */
     uint64_t bar_size[6];
+    struct msix msix;             /* enabled by the first virtio_pci_queue_interrupt */
 };
 
 /* Find the modern capabilities and map them. Returns 0, or -ENODEV when the
@@ -39,6 +41,13 @@ struct virtqueue *virtio_pci_setup_queue(struct virtio_pci *vp, struct heap *h, 
 void virtio_pci_driver_ok(struct virtio_pci *vp);
 /* Mark the device FAILED (after a setup error) so it stops touching memory. */
 void virtio_pci_fail(struct virtio_pci *vp);
+/* Announce queue `vq`'s used buffers by an MSI-X interrupt running fn(arg)
+ * (table entry 1 + the queue index; the config-change vector stays off).
+ * True when the device took the vector; false when it has no MSI-X or
+ * refused it (it then reports nothing: the driver keeps polling). Call
+ * before virtio_pci_driver_ok. */
+bool virtio_pci_queue_interrupt(struct virtio_pci *vp, struct virtqueue *vq, irq_handler_fn fn, void *arg,
+                                const char *name);
 /* Reading the ISR register acknowledges an INTx interrupt; returns its bits. */
 uint8_t virtio_pci_isr_ack(struct virtio_pci *vp);
 

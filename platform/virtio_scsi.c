@@ -506,6 +506,7 @@ static void post_event_buffers(struct vscsi_ctrl *c)
 
 static void ctrl_free(struct vscsi_ctrl *c)
 {
+    msix_disable(&c->vp.msix);
     virtq_destroy(c->controlq);
     virtq_destroy(c->eventq);
     virtq_destroy(c->requestq);
@@ -514,6 +515,9 @@ static void ctrl_free(struct vscsi_ctrl *c)
     if (c->events_phys) page_free(c->events_phys);
     deallocate(c->heap, c, sizeof *c);
 }
+
+/* MSI-X: edge-triggered, nothing to acknowledge. */
+static void ctrl_interrupt(void *arg) { blk_engine_interrupt(&((struct vscsi_ctrl *)arg)->engine); }
 
 static const char *ctrl_setup(struct vscsi_ctrl *c, struct heap *h)
 {
@@ -552,6 +556,10 @@ static const char *ctrl_setup(struct vscsi_ctrl *c, struct heap *h)
     format_sn(c->engine_name, sizeof c->engine_name, "virtio-scsi %02x:%02x.%x", c->vp.pci.bus, c->vp.pci.dev,
               c->vp.pci.fn);
     blk_engine_init(&c->engine, &scsi_engine_ops, c->engine_name, SLOT_COUNT, REQUEST_TIMEOUT_NS);
+    /* Only the request queue's answers are waited for; the control and
+     * event queues keep no vector. */
+    if (virtio_pci_queue_interrupt(&c->vp, c->requestq, ctrl_interrupt, c, "virtio-scsi-req"))
+        blk_engine_use_interrupts(&c->engine);
     virtio_pci_driver_ok(&c->vp);
     return NULL;
 }
