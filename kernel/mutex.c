@@ -1,7 +1,10 @@
 /* Sleeping locks (kernel/mutex.h), on the one wait primitive. Before the
- * program's first thread exists (boot) the "thread" is NULL and nothing can
- * contend; with interrupts off a contender spins instead of sleeping, since
- * a switch would re-enable them. */
+ * program's first thread exists (boot) the "thread" is NULL: a contender
+ * there spins. A thread sleeps even with interrupts off (a page fault
+ * reading a file runs so): its RFLAGS come back with it, and the CPU runs
+ * other threads meanwhile, one of which may hold the mutex. Spinning with
+ * interrupts off instead hung two vCPUs: the holder waited on this CPU's
+ * run queue behind the spinner. */
 #include "mutex.h"
 #include "percpu.h"
 #include "panic.h"
@@ -30,9 +33,8 @@ void mutex_lock(struct mutex *m)
 {
     if (try_take(m)) return;
     if (m->owner == me()) panic("mutex %p taken twice by one thread", (void *)m);
-    uint64_t rflags;
-    __asm__ volatile("pushfq; popq %0" : "=r"(rflags));
-    if (!(rflags & 0x200) || !this_cpu()->current) {
+    struct thread *self = this_cpu()->current;
+    if (!self || self == this_cpu()->run_queue.idle) {
         while (!try_take(m)) {
             tlb_shootdown_service();    /* the holder may be waiting for us */
             __asm__ volatile("pause");
