@@ -10,6 +10,7 @@
 #define EPOLL_MAX_EVENTS (0x7fffffff / (int)sizeof(struct epoll_event))
 /* Events one epoll_wait copies out at most; more wait for the next call. */
 #define EPOLL_BATCH 1024
+#define EPOLL_STACK_BATCH 32
 #define EPOLLEXCLUSIVE_OK (POLLIN | POLLOUT | POLLRDNORM | POLLRDBAND | POLLWRNORM | POLLWRBAND | POLLERR | POLLHUP | \
                            EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
 
@@ -60,13 +61,16 @@ static long epoll_wait_until(int epfd, uint64_t uevents, int max, uint64_t deadl
     if (!ep) return -EBADF;
     long r = -EINVAL;
     if (file_is_epoll(ep)) {
+        /* A small batch (the common event loop's) stays on the stack: no
+         * heap round trip per call. */
+        struct epoll_event small[EPOLL_STACK_BATCH];
         int batch = max < EPOLL_BATCH ? max : EPOLL_BATCH;
-        struct epoll_event *out = allocate(p->heap, (size_t)batch * sizeof *out);
+        struct epoll_event *out = batch <= EPOLL_STACK_BATCH ? small : allocate(p->heap, (size_t)batch * sizeof *out);
         r = -ENOMEM;
         if (out) {
             r = epoll_collect(ep, out, batch, deadline);
             if (r > 0 && copy_to_user(uevents, out, (size_t)r * sizeof *out) < 0) r = -EFAULT;
-            deallocate(p->heap, out, (size_t)batch * sizeof *out);
+            if (out != small) deallocate(p->heap, out, (size_t)batch * sizeof *out);
         }
     }
     file_put(ep);
