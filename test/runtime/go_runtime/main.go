@@ -254,8 +254,37 @@ func syncs() {
 	}
 }
 
+var sink uint64
+
+// Asynchronous preemption: with one P, goroutines spinning in loops without
+// calls leave the CPU only when sysmon's SIGURG (tgkill) interrupts them and
+// the handler rewrites the signal frame to enter the scheduler; the main
+// goroutine's timer could not fire otherwise.
+func preempt() {
+	old := runtime.GOMAXPROCS(1)
+	var stop int32
+	done := make(chan bool)
+	for i := 0; i < 2; i++ {
+		go func() {
+			x := uint64(1)
+			for atomic.LoadInt32(&stop) == 0 {
+				x = x*6364136223846793005 + 1442695040888963407
+			}
+			atomic.AddUint64(&sink, x)
+			done <- true
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	atomic.StoreInt32(&stop, 1)
+	<-done
+	<-done
+	runtime.GOMAXPROCS(old)
+	fmt.Println("preempt: the main goroutine ran beside 2 spinning goroutines on one P: true")
+}
+
 func main() {
 	cpus()
+	preempt()
 	channels()
 	timers()
 	gc()
