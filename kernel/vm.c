@@ -274,6 +274,17 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len)
     return r;
 }
 
+void vm_discard(struct vm *vm, uint64_t start, uint64_t len)
+{
+    uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
+    if (start & (PAGE_SIZE - 1) || end < start || end > USER_TOP) return;
+    vm_writeback(vm, start, end - start, false);
+    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    for (struct vma *v = vma_ending_after(vm, start); v && v->start < end; v = vma_next(v))
+        if (!(v->flags & VM_PINNED)) release_pages(vm, MAX(start, v->start), MIN(end, v->end));
+    spin_unlock_irqrestore(&vm->lock, irq);
+}
+
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
 {
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);

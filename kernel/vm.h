@@ -85,6 +85,11 @@ int vm_writeback(struct vm *vm, uint64_t start, uint64_t len, bool require_mappe
 /* The same for every shared mapping of one file (fsync of it). */
 int vm_writeback_file(struct vm *vm, const void *node);
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
+/* Drop the pages of [start, start+len) but keep the regions (madvise
+ * DONTNEED): shared file pages are written back first, private ones read
+ * again on the next touch, anonymous ones come back as zeros; the kernel's
+ * pinned pages stay. One shootdown per region, under the vm's lock. */
+void vm_discard(struct vm *vm, uint64_t start, uint64_t len);
 /* Events in a mapped file (`node` is a struct file's node), as Linux's page
  * cache reacts to them:
  * - truncated to `size`: every mapping drops its pages past the new end,

@@ -246,21 +246,9 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice)
     case 8: { /* MADV_FREE */
         /* Shared file pages go back to their file first, private file pages
          * are read from the file again on the next touch; the kernel's own
-         * page ([vvar]) is never the program's to drop. */
-        vm_writeback(vm, addr, len, false);
-        uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
-        /* Under the address space lock: other CPUs fault, map and unmap in
-         * the same tables meanwhile (glibc drops a dying thread's stack this
-         * way while its other threads run). */
-        uint64_t irq = spin_lock_irqsave(&vm->lock);
-        for (uint64_t a = addr; page_next(vm->root, &a, end); a += PAGE_SIZE) {
-            struct vma *v = vm_find(vm, a);
-            if (!v || (v->flags & VM_PINNED)) continue;
-            uint64_t pa = page_unmap(vm->root, a);
-            if (pa) tlb_flush_page(a);  /* on every CPU before the page is reused */
-            if (pa) page_free(pa);
-        }
-        spin_unlock_irqrestore(&vm->lock, irq);
+         * page ([vvar]) is never the program's to drop. Under the address
+         * space's lock: other threads fault, unshare and remap beside it. */
+        vm_discard(vm, addr, len);
         return gap;
     }
     case 0: case 1: case 2: case 3: case 9: case 10: case 11: case 12:

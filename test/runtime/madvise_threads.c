@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include "checks.h"
 
-enum { WORKERS = 4, PAGES = 32, ROUNDS = 40, PAGE = 4096 };
+enum { WORKERS = 4, PAGES = 32, ROUNDS = 6, PAGE = 4096 };
 
 static unsigned char *anon, *filemap, *flipper;
 static int bad_zero[WORKERS], bad_file[WORKERS], bad_fill[WORKERS];
