@@ -13,7 +13,13 @@ static void entry_woken(struct waiter *w)
 void poll_table_init(struct poll_table *pt, struct heap *h, uint64_t deadline_ns, void (*notify)(struct poll_table *))
 {
     *pt = (struct poll_table){ .heap = h, .registering = true, .notify = notify };
-    wait_begin(&pt->sleeper, deadline_ns);
+    /* A table with notify never sleeps: an epoll item's watch outlives the
+     * epoll_ctl that made it, and the thread too. It is nobody's wait, so
+     * it must not become the thread's `waiting`: a signal sent later would
+     * "end" that instead of interrupting the thread where it runs (and
+     * item_free would look at a thread that may be gone). */
+    if (notify) pt->sleeper = (struct waiter){ .deadline_ns = WAIT_FOREVER };
+    else wait_begin(&pt->sleeper, deadline_ns);
 }
 
 void poll_wait(struct poll_table *pt, struct wait_queue *q)

@@ -44,7 +44,8 @@ struct poll_table {
     int error;                  /* -ENOMEM when an entry could not be added */
     /* What a wake of an entry does: NULL wakes the sleeper; epoll's
      * per-item tables mark the item instead (fs/epoll.c). Runs under the
-     * woken queue's lock: must not sleep. */
+     * woken queue's lock: must not sleep. A table with notify never sleeps
+     * and has no deadline or thread. */
     void (*notify)(struct poll_table *pt);
 };
 
