@@ -283,13 +283,21 @@ func preempt() {
 }
 
 func main() {
-	cpus()
-	preempt()
-	channels()
-	timers()
-	gc()
-	signals()
-	syncs()
+	// With arguments: only the parts named, in this order.
+	parts := []struct {
+		name string
+		run  func()
+	}{{"cpus", cpus}, {"preempt", preempt}, {"channels", channels}, {"timers", timers},
+		{"gc", gc}, {"signals", signals}, {"sync", syncs}}
+	wanted := map[string]bool{}
+	for _, a := range os.Args[1:] {
+		wanted[a] = true
+	}
+	for _, p := range parts {
+		if len(wanted) == 0 || wanted[p.name] {
+			p.run()
+		}
+	}
 	if failed {
 		fmt.Println("go_runtime: FAILED")
 		os.Exit(1)
