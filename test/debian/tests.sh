@@ -146,16 +146,14 @@ elif [ "$deb_fetch_ok" = 1 ]; then
     deb_add deb_python_42 0 $'regex: ^42$' \
         run "${deb_opts[@]}" "${pylib[@]}" "$py" -c 'print(6*7)'
     # threads.py: threading and concurrent.futures (it checks its own
-    # answers), on one CPU and with --cpus 2. On q35, whose block devices
-    # are polled: on microvm the interrupt-driven block I/O lets another
-    # thread into the filesystem while a page fault waits for the disk, and
-    # TFS is not yet guarded against that (its volume lock is coming with
-    # SMP); python's threads fault in library pages concurrently and hang.
+    # answers), on one CPU and with --cpus 2, on the default machine: its
+    # threads fault in library pages concurrently, through TFS's guard, while
+    # a page fault waits for the disk by interrupt.
     py_threads_checks=$'expect: threads: all parts ok\nexpect: executor: (12020986500, [285, 2470, 8555], "ValueError(\'from a worker\')")\nexpect: lock: 40000\nexpect: queue: 659700\nexpect: condition: (200, True)\nexpect: event+timer: (True, True, True, True)\nexpect: semaphore+barrier: (True, [0, 1, 2, 3, 4])\nexpect: local: (True, 6)\nabsent: FAILED\nabsent: Traceback'
     deb_add deb_python_threads 0 "$py_threads_checks" \
-        run --machine q35 --cpus 1 "${deb_opts[@]}" "${pylib[@]}" -f test/debian/threads.py:/threads.py "$py" /threads.py
+        run --cpus 1 "${deb_opts[@]}" "${pylib[@]}" -f test/debian/threads.py:/threads.py "$py" /threads.py
     deb_add deb_python_threads_cpus2 0 "$py_threads_checks" \
-        run --machine q35 --cpus 2 "${deb_opts[@]}" "${pylib[@]}" -f test/debian/threads.py:/threads.py "$py" /threads.py
+        run --cpus 2 "${deb_opts[@]}" "${pylib[@]}" -f test/debian/threads.py:/threads.py "$py" /threads.py
 fi
 
 # --- dynamic programs built here, and the host's python -------------------------------------
