@@ -39,6 +39,16 @@ static int pin(int cpu)
     return sched_setaffinity(0, sizeof set, &set);
 }
 
+/* Both CPUs again, as the program started. */
+static void unpin(void)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    CPU_SET(1, &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
 /* 1. Two spinning threads both running at the same moment on different CPUs. */
 static atomic_int spinning, seen_cpu_mask, stop_spinning;
 static void *spin_and_report(void *arg)
@@ -163,11 +173,7 @@ static void shootdowns(void)
     munmap(page, 4096);
     struct sigaction dfl = { .sa_handler = SIG_DFL };
     sigaction(SIGSEGV, &dfl, NULL);
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(0, &set);
-    CPU_SET(1, &set);
-    sched_setaffinity(0, sizeof set, &set);
+    unpin();
 }
 
 /* 4. A signal to a thread spinning on the other CPU in a loop that never
@@ -204,11 +210,7 @@ static void signal_to_spinner(void)
     syscall(SYS_tgkill, getpid(), atomic_load(&spinner_tid), SIGUSR1);
     pthread_join(t, NULL);
     printf("signal to a thread spinning on the other CPU: %s\n", poked ? "handled" : "never handled");
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(0, &set);
-    CPU_SET(1, &set);
-    sched_setaffinity(0, sizeof set, &set);
+    unpin();
 }
 
 /* 5. Both CPUs write the same copy-on-write page at the same moment, page
@@ -249,11 +251,7 @@ static void cow_race(void)
     munmap(cow, COW_PAGES * 4096);
     close(fd);
     unlink("/tmp/smp_cow");
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(0, &set);
-    CPU_SET(1, &set);
-    sched_setaffinity(0, sizeof set, &set);
+    unpin();
 }
 
 /* 6. Both CPUs map at once: no range may be handed to both. */
@@ -300,11 +298,7 @@ static void concurrent_maps(void)
     for (int id = 0; id < 2; id++)
         for (int i = 0; i < MAPS_EACH; i++)
             if (maps[id][i]) munmap((void *)maps[id][i], 4096 * (1 + i % 3));
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(0, &set);
-    CPU_SET(1, &set);
-    sched_setaffinity(0, sizeof set, &set);
+    unpin();
 }
 
 /* 7. Atomics from both CPUs, and a mutex handed between them. */
