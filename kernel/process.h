@@ -94,6 +94,7 @@ struct process {
     struct vm vm;
     struct fdtable fds;
     struct tfs *fs;
+    struct spinlock cwd_lock;   /* the five cwd fields below: chdir on one CPU, walks and getcwd on others */
     struct tfs_node *cwd;       /* NULL while cwd_pseudo is the working directory */
     struct tfs *cwd_fs;         /* the volume cwd is on */
     struct pseudo_node *cwd_pseudo;   /* a directory under /dev, /proc or /sys */

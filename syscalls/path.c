@@ -32,8 +32,10 @@ static bool file_vnode(struct file *f, struct vnode *v)
 static long start_at(struct process *p, int dirfd, struct walk_pos *pos)
 {
     if (dirfd == AT_FDCWD) {
+        uint64_t irq = spin_lock_irqsave(&p->cwd_lock);
         pos->node = (struct vnode){ .fs = p->cwd_fs, .tfs = p->cwd, .pseudo = p->cwd_pseudo, .mem = p->cwd_mem };
         memcpy(pos->path, p->cwd_path, strlen(p->cwd_path) + 1);
+        spin_unlock_irqrestore(&p->cwd_lock, irq);
         return 0;
     }
     struct file *f = fd_get(&p->fds, dirfd);

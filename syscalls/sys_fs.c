@@ -233,9 +233,14 @@ long sys_readlink(uint64_t path, uint64_t buf, uint64_t len) { return sys_readli
 long sys_getcwd(uint64_t buf, uint64_t len)
 {
     struct process *p = current_process();
+    /* A copy taken under cwd_lock: a chdir on another CPU may rewrite it. */
+    char *copy = current_thread()->io_buffer;
+    uint64_t irq = spin_lock_irqsave(&p->cwd_lock);
     size_t n = strlen(p->cwd_path) + 1;
+    memcpy(copy, p->cwd_path, n);
+    spin_unlock_irqrestore(&p->cwd_lock, irq);
     if (len < n) return -ERANGE;
-    return copy_to_user(buf, p->cwd_path, n) < 0 ? -EFAULT : (long)n;
+    return copy_to_user(buf, copy, n) < 0 ? -EFAULT : (long)n;
 }
 
 /* The working directory becomes v, reached by the absolute path `walked`;
@@ -243,14 +248,21 @@ long sys_getcwd(uint64_t buf, uint64_t len)
 static long set_cwd(struct process *p, const struct vnode *v, const char *walked)
 {
     if (v->mem && !memfs_node_get(v->mem)) return -ENOENT;
-    memmove(p->cwd_path, walked, strlen(walked) + 1);
     if (v->tfs) tfs_node_get(v->tfs);
-    if (p->cwd) tfs_node_put(p->cwd_fs, p->cwd);
-    if (p->cwd_mem) memfs_node_put(p->cwd_mem);
+    /* The fields change together under cwd_lock (walks and getcwd on other
+     * CPUs read them there); the old directory's holds go after. */
+    uint64_t irq = spin_lock_irqsave(&p->cwd_lock);
+    struct tfs_node *old_tfs = p->cwd;
+    struct tfs *old_fs = p->cwd_fs;
+    struct mem_node *old_mem = p->cwd_mem;
+    memmove(p->cwd_path, walked, strlen(walked) + 1);
     p->cwd = v->tfs;
     p->cwd_fs = v->tfs ? v->fs : NULL;
     p->cwd_pseudo = v->pseudo;
     p->cwd_mem = v->mem;
+    spin_unlock_irqrestore(&p->cwd_lock, irq);
+    if (old_tfs) tfs_node_put(old_fs, old_tfs);
+    if (old_mem) memfs_node_put(old_mem);
     return 0;
 }
 
