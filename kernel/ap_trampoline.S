@@ -9,6 +9,7 @@
  * own page table (this code's page is not mapped there). The mailbox at the end is written by the boot CPU before
  * each startup IPI; only one CPU starts at a time. */
 #include "smp_layout.h"
+#include "../boot/long_mode.h"
 
 #define TRAMP(sym) (AP_TRAMPOLINE_PA + (sym) - ap_trampoline_start)
 
@@ -22,18 +23,7 @@ ap_trampoline_start:
         xorw %ax, %ax
         movw %ax, %ds
         lgdtl TRAMP(tramp_gdt_desc)
-        movl %cr4, %eax
-        orl $(1 << 5), %eax                     /* PAE */
-        movl %eax, %cr4
-        movl TRAMP(ap_mailbox_boot_cr3), %eax
-        movl %eax, %cr3
-        movl $0xc0000080, %ecx                  /* EFER */
-        rdmsr
-        orl $((1 << 8) | (1 << 11) | (1 << 0)), %eax   /* LME, NXE, SCE */
-        wrmsr
-        movl %cr0, %eax
-        orl $((1 << 31) | (1 << 16) | 1), %eax  /* PG, WP, PE */
-        movl %eax, %cr0
+        ENTER_LONG_MODE TRAMP(ap_mailbox_boot_cr3)
         ljmpl $0x08, $TRAMP(tramp_long_mode)
 
         .code64

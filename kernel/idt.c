@@ -5,12 +5,13 @@
 #include "interrupt.h"
 #include "segments.h"
 #include "spinlock.h"
+#include "../platform/apic.h"
 #include "percpu.h"
 #include "kernel.h"
 #include "../klib/string.h"
 
 #define FIRST_DEVICE_VECTOR 48
-#define LAST_DEVICE_VECTOR 0xef     /* above: IPIs and the APIC's own (platform/apic.h) */
+#define LAST_DEVICE_VECTOR (IPI_RESCHEDULE_VECTOR - 1)   /* above: IPIs and the APIC's own */
 #define SPURIOUS_VECTOR 0xff
 
 struct idt_entry {

@@ -6,6 +6,7 @@
  * the boot CPU has (cpu_init_ap), its APIC, timer queue and run queue, says
  * it is online, and enters its idle loop, from which it takes threads. */
 #include "smp.h"
+#include "../platform/cpus_find.h"
 #include "percpu.h"
 #include "cpu.h"
 #include "kernel.h"

@@ -2,7 +2,6 @@
  * true to the page tables they share (kernel/tlb.c). */
 #pragma once
 #include "../klib/types.h"
-#include "../platform/cpus_find.h"
 
 struct phys_range;
 struct cpu;

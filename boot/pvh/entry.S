@@ -3,6 +3,8 @@
  * struct pvh_start_info. We build just enough page tables to reach the
  * higher-half kernel in long mode; kernel/paging.c replaces them at once. */
 
+#include "../long_mode.h"
+
 #define KERNEL_VMA 0xffffffff80000000
 #define PTE_PRESENT 0x1
 #define PTE_WRITE 0x2
@@ -57,18 +59,7 @@ pvh_start32:
         movl $boot_pdpt_high + (PTE_PRESENT | PTE_WRITE), %eax
         movl %eax, boot_pml4 + 511 * 8
 
-        movl $boot_pml4, %eax
-        movl %eax, %cr3
-        movl %cr4, %eax
-        orl $(1 << 5), %eax             /* PAE */
-        movl %eax, %cr4
-        movl $0xc0000080, %ecx          /* EFER */
-        rdmsr
-        orl $((1 << 8) | (1 << 11) | (1 << 0)), %eax   /* LME, NXE, SCE */
-        wrmsr
-        movl %cr0, %eax
-        orl $((1 << 31) | (1 << 16) | 1), %eax          /* PG, WP, PE */
-        movl %eax, %cr0
+        ENTER_LONG_MODE $boot_pml4
         ljmp $0x08, $boot_long_mode
 
         .code64
