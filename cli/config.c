@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "args.h"
+#include "settings.h"
 #include "json.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -62,7 +62,7 @@ static int string_list(struct cfg *c, const struct json_value *v, const char *ke
     return 0;
 }
 
-/* Later entries win (run.c), so the config's go before the command line's. */
+/* Later entries win (image_build.c), so the config's go before the command line's. */
 static int apply_env(struct cfg *c, const struct json_value *v)
 {
     if (want(c, v, JSON_OBJECT, "env") != 0)

@@ -4,11 +4,13 @@
 
 #include "accel.h"
 #include "args.h"
-#include "image_cmd.h"
-#include "ldd.h"
-#include "run.h"
+#include "cmd_image.h"
+#include "cmd_ldd.h"
+#include "cmd_build.h"
+#include "cmd_run.h"
+#include "pith_exit.h"
 #include "suggest.h"
-#include "volume.h"
+#include "cmd_volume.h"
 
 /* mk/cli.mk passes the git description of the tree pith was built from;
  * a build outside a git checkout gets this. */

@@ -23,6 +23,7 @@
 
 #include "console.h"
 #include "qmp.h"
+#include "../fs/mounts_list.h"
 
 static int push(struct qemu_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -174,7 +175,7 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
     if (o->mounts_file) {
         escape_commas(o->mounts_file, path, sizeof path);
         rc |= push(cmd, "-fw_cfg");
-        rc |= push(cmd, "name=opt/pith/mounts,file=%s", path);
+        rc |= push(cmd, "name=" MOUNTS_LIST_FW_CFG_NAME ",file=%s", path);
     }
     rc |= push(cmd, "-no-reboot");
     if (o->boot == BOOT_PVH) {

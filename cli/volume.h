@@ -11,9 +11,6 @@
 #define VOLUME_MIN_BYTES (4ull << 20)
 #define VOLUME_MAX_BYTES (1ull << 40)   /* MBR sector counts are 32-bit: stay below 2 TiB */
 
-/* `pith volume create PATH SIZE`; argv[0] is "volume". Returns the exit status. */
-int volume_main(int argc, char **argv);
-
 /* Write a new, empty volume of `bytes` at path (refused if path exists):
  * built in a temp file next to it and linked into place only when complete.
  * 0, or -1 with "CULPRIT: reason" in err. */

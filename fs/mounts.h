@@ -1,14 +1,15 @@
 /* Extra TFS volumes mounted beside the root (`pith run --mount VOL:/data`).
  * The host tool names each volume by its filesystem UUID and mount point in
- * the fw_cfg file "opt/pith/mounts" ("UUIDHEX /path" per line); the kernel
+ * the fw_cfg file "opt/pith/mounts" (the format: fs/mounts_list.h); the kernel
  * finds the disks and mounts the matching filesystems; the path walker
  * (fs/walk.c) enters a volume when it walks into its mount point. */
 #pragma once
 #include "../klib/types.h"
 #include "../klib/heap.h"
+#include "mounts_list.h"
 
-#define MAX_MOUNTS 8
-#define MOUNT_PATH_MAX 256
+#define MAX_MOUNTS MOUNTS_LIST_MAX
+#define MOUNT_PATH_MAX MOUNTS_LIST_PATH_MAX
 
 struct tfs;
 struct blockdev;

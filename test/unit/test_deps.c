@@ -15,7 +15,7 @@
 
 #include "cli/deps.h"
 #include "cli/host_heap.h"
-#include "cli/ldd.h"
+#include "cli/cmd_ldd.h"
 #include "cli/manifest.h"
 
 static int failures;

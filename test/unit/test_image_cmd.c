@@ -1,4 +1,4 @@
-/* `pith image` (cli/image_cmd.c, image_cp.c, image_resize.c): ls, cat, cp,
+/* `pith image` (cli/cmd_image*.c, image_handle.c): ls, cat, cp,
  * fsck and resize on images written by image_write, their output and exit
  * statuses, bad input (missing image, not an image, corrupted superblock,
  * missing path, bad size, shrinking below the data) and that failures leave
@@ -6,7 +6,8 @@
 #define _GNU_SOURCE
 #include "../../cli/host_heap.h"
 #include "../../cli/image.h"
-#include "../../cli/image_cmd.h"
+#include "../../cli/cmd_image.h"
+#include "../../cli/image_handle.h"
 #include "../../cli/image_space.h"
 #include "../../cli/manifest.h"
 #include <fcntl.h>

@@ -26,7 +26,8 @@
  *   3. cut the file, fsync.
  * A failure after step 1 leaves a smaller filesystem in a larger partition
  * or file: valid, and a second resize finishes the job. */
-#include "image_cmd.h"
+#include "cmd_image.h"
+#include "image_handle.h"
 #include "host_heap.h"
 #include "image_space.h"
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "ldd.h"
+#include "cmd_ldd.h"
 
 #include <stdio.h>
 #include <string.h>

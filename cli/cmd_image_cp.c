@@ -4,7 +4,8 @@
  * temporary directory next to its final place and renamed there only when
  * complete, so a failure leaves nothing behind. */
 #define _GNU_SOURCE
-#include "image_cmd.h"
+#include "cmd_image.h"
+#include "image_handle.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>

@@ -1,7 +1,7 @@
-/* `pith image`: dispatch, opening an image, and the read-only subcommands
- * ls, cat and fsck. cp and resize live in image_cp.c and image_resize.c. */
-#include "image_cmd.h"
+/* `pith image ls|cat|fsck IMAGE ...`: read-only looks into an image or volume. */
+#include "cmd_image.h"
 #include "host_heap.h"
+#include "image_handle.h"
 #include "image_space.h"
 #include <errno.h>
 #include <stdio.h>
@@ -9,100 +9,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static const char image_help[] =
-    "usage: pith image ls IMAGE [PATH]      list a file or directory (like ls -l); without PATH the root,\n"
-    "                                       after a line with the used and free space\n"
-    "       pith image cat IMAGE PATH       write a file's contents to stdout\n"
-    "       pith image cp IMAGE:PATH DEST   copy a file or directory tree out of the image\n"
-    "       pith image fsck IMAGE           check the filesystem: 'clean' and the used space (exit 0),\n"
-    "                                       or the problems (exit 1)\n"
-    "       pith image resize IMAGE SIZE    grow or shrink the image and its filesystem to SIZE bytes (K/M/G/T)\n"
-    "\n"
-    "Bad input prints one 'pith: ...' line and exits 2.\n";
-
-int image_fail(const char *culprit, const char *reason)
-{
-    fprintf(stderr, "pith: %s: %s\n", culprit, reason);
-    return IMAGE_EXIT_BAD_INPUT;
-}
-
-int image_fail_path(const struct image_handle *img, const char *path, const char *reason)
-{
-    fprintf(stderr, "pith: %s:%s: %s\n", img->path, path, reason);
-    return IMAGE_EXIT_BAD_INPUT;
-}
-
-bool image_open(struct image_handle *img, const char *path, bool writable)
-{
-    memset(img, 0, sizeof *img);
-    img->path = path;
-    img->file.fd = -1;
-    int rc = file_blockdev_open(&img->file, path, writable);
-    if (rc != 0) {
-        image_fail(path, strerror(-rc));
-        return false;
-    }
-    if (img->file.dev.sectors == 0) {
-        image_fail(path, "empty file, not a Pith image");
-        image_close(img);
-        return false;
-    }
-    char err[256];
-    rc = mbr_open_partition(&img->file.dev, MBR_TYPE_TFS, &img->part, err, sizeof err);
-    if (rc != 0) {
-        /* The message already names the image ("mbr: IMAGE: ..."). */
-        fprintf(stderr, "pith: %s\n", err);
-        image_close(img);
-        return false;
-    }
-    return true;
-}
-
-bool image_open_mounted(struct image_handle *img, const char *path)
-{
-    if (!image_open(img, path, false)) return false;
-    char err[512];
-    if (tfs_mount(host_heap(), &img->part.dev, &img->fs, err, sizeof err) != 0) {
-        image_fail(path, err);
-        image_close(img);
-        return false;
-    }
-    return true;
-}
-
-void image_close(struct image_handle *img)
-{
-    if (img->fs) tfs_unmount(img->fs);
-    img->fs = NULL;
-    file_blockdev_close(&img->file);
-}
-
-bool image_parse_size(const char *s, uint64_t *out)
-{
-    if (!s || !*s || *s == '-' || *s == '+') return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) return false;
-    unsigned shift = 0;
-    if (*end) {
-        switch (*end) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        case 't': case 'T': shift = 40; break;
-        default: return false;
-        }
-        end++;
-        if (*end == 'i' && end[1] == 'B') end += 2;   /* also accept "64MiB" */
-        else if (*end == 'B') end++;
-        if (*end) return false;
-    }
-    if (v == 0 || v > (UINT64_MAX >> shift)) return false;
-    *out = (uint64_t)v << shift;
-    return true;
-}
 
 /* ---- ls ---- */
 
@@ -137,7 +43,7 @@ static void ls_line(struct tfs_node *n, const char *name)
     putchar('\n');
 }
 
-static int cmd_ls(int argc, char **argv)
+int image_ls(int argc, char **argv)
 {
     if (argc < 2 || argc > 3) return image_fail("image ls", "usage: pith image ls IMAGE [PATH]");
     const char *path = argc == 3 ? argv[2] : "/";
@@ -188,7 +94,7 @@ static bool write_all(int fd, const void *buf, size_t len)
     return true;
 }
 
-static int cmd_cat(int argc, char **argv)
+int image_cat(int argc, char **argv)
 {
     if (argc != 3) return image_fail("image cat", "usage: pith image cat IMAGE PATH");
     const char *path = argv[2];
@@ -224,7 +130,7 @@ static int cmd_cat(int argc, char **argv)
 
 /* ---- fsck ---- */
 
-static int cmd_fsck(int argc, char **argv)
+int image_fsck(int argc, char **argv)
 {
     if (argc != 2) return image_fail("image fsck", "usage: pith image fsck IMAGE");
     struct image_handle img;
@@ -249,21 +155,4 @@ static int cmd_fsck(int argc, char **argv)
     size_t len = strlen(report);
     printf("%s%s", report, len && report[len - 1] == '\n' ? "" : "\n");
     return IMAGE_EXIT_PROBLEMS;
-}
-
-int image_main(int argc, char **argv)
-{
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(image_help, argc < 2 ? stderr : stdout);
-        return argc < 2 ? IMAGE_EXIT_BAD_INPUT : IMAGE_EXIT_OK;
-    }
-    const char *sub = argv[1];
-    argc--, argv++;
-    if (strcmp(sub, "ls") == 0) return cmd_ls(argc, argv);
-    if (strcmp(sub, "cat") == 0) return cmd_cat(argc, argv);
-    if (strcmp(sub, "cp") == 0) return image_cp(argc, argv);
-    if (strcmp(sub, "fsck") == 0) return cmd_fsck(argc, argv);
-    if (strcmp(sub, "resize") == 0) return image_resize(argc, argv);
-    fprintf(stderr, "pith: image: unknown subcommand '%s' (try 'pith image --help')\n", sub);
-    return IMAGE_EXIT_BAD_INPUT;
 }

@@ -1,0 +1,34 @@
+/* `pith image SUBCOMMAND ...`: the help text and the dispatch to each
+ * subcommand's file (cmd_image_*.c). */
+#include "cmd_image.h"
+#include "image_handle.h"
+#include <stdio.h>
+#include <string.h>
+
+static const char image_help[] =
+    "usage: pith image ls IMAGE [PATH]      list a file or directory (like ls -l); without PATH the root,\n"
+    "                                       after a line with the used and free space\n"
+    "       pith image cat IMAGE PATH       write a file's contents to stdout\n"
+    "       pith image cp IMAGE:PATH DEST   copy a file or directory tree out of the image\n"
+    "       pith image fsck IMAGE           check the filesystem: 'clean' and the used space (exit 0),\n"
+    "                                       or the problems (exit 1)\n"
+    "       pith image resize IMAGE SIZE    grow or shrink the image and its filesystem to SIZE bytes (K/M/G/T)\n"
+    "\n"
+    "Bad input prints one 'pith: ...' line and exits 2.\n";
+
+int image_main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(image_help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? IMAGE_EXIT_BAD_INPUT : IMAGE_EXIT_OK;
+    }
+    const char *sub = argv[1];
+    argc--, argv++;
+    if (strcmp(sub, "ls") == 0) return image_ls(argc, argv);
+    if (strcmp(sub, "cat") == 0) return image_cat(argc, argv);
+    if (strcmp(sub, "cp") == 0) return image_cp(argc, argv);
+    if (strcmp(sub, "fsck") == 0) return image_fsck(argc, argv);
+    if (strcmp(sub, "resize") == 0) return image_resize(argc, argv);
+    fprintf(stderr, "pith: image: unknown subcommand '%s' (try 'pith image --help')\n", sub);
+    return IMAGE_EXIT_BAD_INPUT;
+}
