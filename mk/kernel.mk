@@ -12,6 +12,9 @@ KERNEL_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mn
     -DPITH_KERNEL -I. -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 
+# lwIP (fetched, then compiled in): adds its objects to KERNEL_OBJS.
+include mk/lwip.mk
+
 .PHONY: kernel
 kernel: $(BUILD)/kernel/pith.elf
 

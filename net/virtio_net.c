@@ -1,0 +1,373 @@
+/* virtio-net as an lwIP netif. Receive buffers are 2 KiB halves of pages,
+ * posted once and re-posted as soon as their bytes are copied into a pbuf
+ * (one copy of at most a frame, and the ring never runs dry while lwIP
+ * holds data). Transmit copies each frame behind its virtio header into
+ * one of `size` 2 KiB slots: many frames in flight, reaped lazily. */
+#include "virtio_net.h"
+#include "net_stack.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/snmp.h"
+#include "lwip/prot/ethernet.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/ip6.h"
+#include "lwip/prot/ip.h"
+#include "lwip/inet_chksum.h"
+#include "../platform/virtio_pci.h"
+#include "../platform/virtio_mmio.h"
+#include "../platform/virtqueue.h"
+#include "../platform/pci.h"
+#include "../kernel/interrupt.h"
+#include "../kernel/mm.h"
+#include "../kernel/io.h"
+#include "../kernel/console.h"
+#include "../klib/format.h"
+#include "../klib/string.h"
+#include "../klib/errno.h"
+
+#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MTU 3
+#define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_HOST_TSO4 11
+#define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_NET_F_STATUS 16
+
+#define NET_CFG_MAC 0
+#define NET_CFG_STATUS 6
+#define VIRTIO_NET_S_LINK_UP 1
+
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+
+#define RXQ 0
+#define TXQ 1
+#define QUEUE_MAX 256
+#define BUF_BYTES 2048
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define ETH_FRAME_MAX 1514
+
+/* The header before every frame (VERSION_1 always has num_buffers). */
+struct virtio_net_hdr {
+    uint8_t flags;
+    uint8_t gso_type;
+    uint16_t hdr_len;
+    uint16_t gso_size;
+    uint16_t csum_start;
+    uint16_t csum_offset;
+    uint16_t num_buffers;
+} PACKED;
+
+struct net_buf {
+    uint64_t phys;
+    uint8_t *data;
+    struct net_buf *next_free;   /* transmit slots only */
+};
+
+struct virtio_net {
+    struct heap *heap;
+    struct virtio_transport *t;
+    union {
+        struct virtio_pci pci;
+        struct virtio_mmio mmio;
+    } tr;
+    struct virtqueue *rx, *tx;
+    struct net_buf *rx_bufs, *tx_bufs;   /* rx->size and tx->size of them */
+    struct net_buf *tx_free;
+    uint64_t *pages;                      /* the buffers' pages, for a failed start */
+    size_t npages;
+    struct netif *nif;
+    uint8_t mac[6];
+    bool interrupts;                      /* wired; else the net timer polls */
+    char features[64];
+    uint64_t rx_packets, rx_dropped, tx_packets, tx_dropped;
+};
+
+/* Carve count 2 KiB buffers out of fresh pages. */
+static bool make_buffers(struct virtio_net *vn, struct net_buf *bufs, unsigned count)
+{
+    for (unsigned i = 0; i < count; i += PAGE_SIZE / BUF_BYTES) {
+        uint64_t pa = page_alloc();
+        if (!pa) return false;
+        vn->pages[vn->npages++] = pa;
+        for (unsigned k = 0; k < PAGE_SIZE / BUF_BYTES && i + k < count; k++) {
+            bufs[i + k].phys = pa + k * BUF_BYTES;
+            bufs[i + k].data = (uint8_t *)phys_to_virt(pa) + k * BUF_BYTES;
+        }
+    }
+    return true;
+}
+
+static void post_rx(struct virtio_net *vn, struct net_buf *b)
+{
+    struct virtq_buf vb = { b->phys, BUF_BYTES, true };
+    virtq_add(vn->rx, &vb, 1, b);
+}
+
+/* Reap finished transmissions: their slots are free again. */
+static void reap_tx(struct virtio_net *vn)
+{
+    void *cookie;
+    while (virtq_pop_used(vn->tx, &cookie, NULL)) {
+        struct net_buf *b = cookie;
+        b->next_free = vn->tx_free;
+        vn->tx_free = b;
+    }
+}
+
+static err_t linkoutput(struct netif *nif, struct pbuf *p)
+{
+    struct virtio_net *vn = nif->state;
+    reap_tx(vn);
+    struct net_buf *b = vn->tx_free;
+    if (!b || p->tot_len > ETH_FRAME_MAX) {
+        vn->tx_dropped++;
+        return ERR_MEM;
+    }
+    vn->tx_free = b->next_free;
+    struct virtio_net_hdr *h = (struct virtio_net_hdr *)b->data;
+    memset(h, 0, sizeof *h);
+    uint8_t *frame = b->data + sizeof *h;
+    pbuf_copy_partial(p, frame, p->tot_len, 0);
+    struct virtq_buf vb = { b->phys, (uint32_t)(sizeof *h + p->tot_len), false };
+    virtq_add(vn->tx, &vb, 1, b);
+    virtio_kick(vn->t, vn->tx);
+    vn->tx_packets++;
+    return ERR_OK;
+}
+
+/* One received packet: its first buffer starts with the header, which says
+ * how many buffers (merged receive buffers) hold the frame. Every buffer
+ * goes back to the device once copied. NULL for a runt or no memory. */
+static struct pbuf *take_packet(struct virtio_net *vn, struct net_buf *first, uint32_t len)
+{
+    struct virtio_net_hdr *h = (struct virtio_net_hdr *)first->data;
+    unsigned nbufs = vn->t->features & (1ull << VIRTIO_NET_F_MRG_RXBUF) ? h->num_buffers : 1;
+    if (nbufs == 0) nbufs = 1;
+    struct pbuf *chain = NULL;
+    bool ok = len >= sizeof *h;
+    struct net_buf *b = first;
+    for (unsigned i = 0; i < nbufs; i++) {
+        if (i > 0) {
+            void *cookie;
+            if (!virtq_pop_used(vn->rx, &cookie, &len)) { ok = false; break; }
+            b = cookie;
+        }
+        uint32_t skip = i == 0 ? sizeof *h : 0;
+        if (len > BUF_BYTES) len = BUF_BYTES;
+        if (ok && len > skip) {
+            struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)(len - skip), PBUF_POOL);
+            if (p) {
+                pbuf_take(p, b->data + skip, (u16_t)(len - skip));
+                if (chain) pbuf_cat(chain, p); else chain = p;
+            } else {
+                ok = false;
+            }
+        }
+        post_rx(vn, b);
+    }
+    if (!ok || !chain || chain->tot_len < SIZEOF_ETH_HDR) {
+        if (chain) pbuf_free(chain);
+        vn->rx_dropped++;
+        return NULL;
+    }
+    return chain;
+}
+
+/* Under net_lock: hand every received frame to lwIP, re-post the buffers,
+ * reap transmissions. Device interrupts for the receive queue stay off
+ * while we drain, then we look once more after turning them back on, so a
+ * frame that lands in between is not left for the next interrupt. */
+static void service(struct virtio_net *vn)
+{
+    if (!vn->nif) return;   /* not added to lwIP yet: the frames wait */
+    for (;;) {
+        vn->rx->avail->flags |= VIRTQ_AVAIL_F_NO_INTERRUPT;
+        void *cookie;
+        uint32_t len;
+        while (virtq_pop_used(vn->rx, &cookie, &len)) {
+            struct pbuf *p = take_packet(vn, cookie, len);
+            if (p && vn->nif->input(p, vn->nif) != ERR_OK) pbuf_free(p);
+            if (p) vn->rx_packets++;
+        }
+        virtio_kick(vn->t, vn->rx);
+        vn->rx->avail->flags &= (uint16_t)~VIRTQ_AVAIL_F_NO_INTERRUPT;
+        mb();
+        if (*(volatile uint16_t *)&vn->rx->used->idx == vn->rx->last_used) break;
+    }
+    reap_tx(vn);
+}
+
+static void pci_interrupt(void *arg)
+{
+    net_lock_irq();
+    service(arg);
+    net_unlock_irq();
+}
+
+/* virtio-mmio's line is level-triggered: acknowledge first, then drain (a
+ * frame posted after the acknowledgement raises it again). */
+static void mmio_interrupt(void *arg)
+{
+    struct virtio_net *vn = arg;
+    net_lock_irq();
+    virtio_mmio_ack_interrupt(&vn->tr.mmio);
+    service(vn);
+    net_unlock_irq();
+}
+
+static void link_status(struct virtio_net *vn)
+{
+    bool up = true;
+    if (virtio_has_feature(vn->t, VIRTIO_NET_F_STATUS))
+        up = (virtio_cfg_read32(vn->t, NET_CFG_MAC + 4) >> 16) & VIRTIO_NET_S_LINK_UP;
+    if (up) netif_set_link_up(vn->nif); else netif_set_link_down(vn->nif);
+}
+
+err_t virtio_net_netif_init(struct netif *nif)
+{
+    struct virtio_net *vn = nif->state;
+    vn->nif = nif;
+    nif->name[0] = 'e';
+    nif->name[1] = 'n';
+    nif->hwaddr_len = ETH_HWADDR_LEN;
+    memcpy(nif->hwaddr, vn->mac, ETH_HWADDR_LEN);
+    nif->mtu = 1500;
+    nif->mtu6 = 1500;
+    nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP | NETIF_FLAG_MLD6;
+    nif->linkoutput = linkoutput;
+    nif->output = etharp_output;
+    nif->output_ip6 = ethip6_output;
+    return ERR_OK;
+}
+
+
+const char *virtio_net_features(const struct virtio_net *vn) { return vn->features; }
+
+static void read_mac(struct virtio_net *vn)
+{
+    if (virtio_has_feature(vn->t, VIRTIO_NET_F_MAC)) {
+        uint32_t lo = virtio_cfg_read32(vn->t, NET_CFG_MAC), hi = virtio_cfg_read32(vn->t, NET_CFG_MAC + 4);
+        for (int i = 0; i < 4; i++) vn->mac[i] = (uint8_t)(lo >> (8 * i));
+        vn->mac[4] = (uint8_t)hi;
+        vn->mac[5] = (uint8_t)(hi >> 8);
+    } else {
+        /* A locally administered address of our own. */
+        uint64_t r = pith_lwip_rand() | (uint64_t)pith_lwip_rand() << 32;
+        memcpy(vn->mac, &r, 6);
+        vn->mac[0] = (uint8_t)((vn->mac[0] & 0xfe) | 0x02);
+    }
+}
+
+static void vn_free(struct virtio_net *vn)
+{
+    for (size_t i = 0; i < vn->npages; i++) page_free(vn->pages[i]);
+    struct heap *h = vn->heap;
+    if (vn->rx) virtq_destroy(vn->rx);
+    if (vn->tx) virtq_destroy(vn->tx);
+    deallocate(h, vn->pages, 2 * QUEUE_MAX / (PAGE_SIZE / BUF_BYTES) * sizeof *vn->pages);
+    deallocate(h, vn->rx_bufs, QUEUE_MAX * sizeof *vn->rx_bufs);
+    deallocate(h, vn->tx_bufs, QUEUE_MAX * sizeof *vn->tx_bufs);
+    deallocate(h, vn, sizeof *vn);
+}
+
+static bool start_device(struct virtio_net *vn, bool pci)
+{
+    struct virtio_transport *t = vn->t;
+    uint64_t wanted = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_MRG_RXBUF |
+                      1ull << VIRTIO_NET_F_STATUS;
+    if (virtio_negotiate(t, wanted) != 0) return false;
+    format_sn(vn->features, sizeof vn->features, "%s%s%s", virtio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF) ? "mrg_rxbuf " : "",
+              virtio_has_feature(t, VIRTIO_NET_F_STATUS) ? "status " : "", virtio_has_feature(t, VIRTIO_NET_F_MAC) ? "mac" : "");
+    read_mac(vn);
+
+    vn->rx = virtio_setup_queue(t, vn->heap, RXQ, QUEUE_MAX);
+    vn->tx = virtio_setup_queue(t, vn->heap, TXQ, QUEUE_MAX);
+    vn->pages = allocate_zero(vn->heap, 2 * QUEUE_MAX / (PAGE_SIZE / BUF_BYTES) * sizeof *vn->pages);
+    vn->rx_bufs = allocate_zero(vn->heap, QUEUE_MAX * sizeof *vn->rx_bufs);
+    vn->tx_bufs = allocate_zero(vn->heap, QUEUE_MAX * sizeof *vn->tx_bufs);
+    if (!vn->rx || !vn->tx || !vn->pages || !vn->rx_bufs || !vn->tx_bufs) goto fail;
+    if (!make_buffers(vn, vn->rx_bufs, vn->rx->size) || !make_buffers(vn, vn->tx_bufs, vn->tx->size)) goto fail;
+    for (unsigned i = 0; i < vn->tx->size; i++) {
+        vn->tx_bufs[i].next_free = vn->tx_free;
+        vn->tx_free = &vn->tx_bufs[i];
+    }
+    for (unsigned i = 0; i < vn->rx->size; i++) post_rx(vn, &vn->rx_bufs[i]);
+    /* Transmissions are reaped when the next one is sent: no interrupt. */
+    vn->tx->avail->flags |= VIRTQ_AVAIL_F_NO_INTERRUPT;
+
+    if (pci) {
+        vn->interrupts = virtio_pci_queue_interrupt(&vn->tr.pci, vn->rx, pci_interrupt, vn, "virtio-net rx");
+    } else if (vn->tr.mmio.irq != VIRTIO_MMIO_IRQ_UNKNOWN) {
+        int vector = irq_alloc_vector(mmio_interrupt, vn);
+        if (vector >= 0) {
+            char name[IRQ_NAME_MAX];
+            format_sn(name, sizeof name, "IO-APIC %u-level virtio-net", vn->tr.mmio.irq);
+            irq_set_name(vector, name);
+            vn->interrupts = ioapic_route((int)vn->tr.mmio.irq, vector, true, false);
+        }
+    }
+    if (!vn->interrupts) {
+        kprintf("virtio-net %s: no interrupt for the receive queue; not used\n", t->name);
+        goto fail;
+    }
+    virtio_driver_ok(t);
+    virtio_kick(t, vn->rx);
+    return true;
+fail:
+    virtio_fail(t);
+    return false;
+}
+
+static struct virtio_net *probe_pci(struct heap *h, const struct pci_device *dev)
+{
+    if (dev->vendor != VIRTIO_PCI_VENDOR) return NULL;
+    if (dev->device != VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_NET && dev->device != 0x1000) return NULL;
+    struct virtio_net *vn = allocate_zero(h, sizeof *vn);
+    if (!vn) return NULL;
+    vn->heap = h;
+    vn->t = &vn->tr.pci.transport;
+    if (virtio_pci_attach(&vn->tr.pci, dev) != 0 || !vn->tr.pci.device_cfg || !start_device(vn, true)) {
+        vn_free(vn);
+        return NULL;
+    }
+    return vn;
+}
+
+static struct virtio_net *probe_mmio(struct heap *h, const struct virtio_mmio_entry *e)
+{
+    struct virtio_net *vn = allocate_zero(h, sizeof *vn);
+    if (!vn) return NULL;
+    vn->heap = h;
+    vn->t = &vn->tr.mmio.transport;
+    if (virtio_mmio_attach(&vn->tr.mmio, e) != 0 || vn->tr.mmio.device_id != VIRTIO_ID_NET || !start_device(vn, false)) {
+        vn_free(vn);
+        return NULL;
+    }
+    return vn;
+}
+
+#define MAX_MMIO_TRANSPORTS 32
+
+int virtio_net_find_all(struct heap *h, const char *cmdline, struct virtio_net **out, int max)
+{
+    struct pci_device *list;
+    int n = pci_enumerate(h, &list);
+    if (n < 0) n = 0;
+    int found = 0;
+    struct virtio_mmio_entry mmio[MAX_MMIO_TRANSPORTS];
+    int m = virtio_mmio_find(cmdline, n == 0, mmio, MAX_MMIO_TRANSPORTS);
+    for (int i = 0; i < m && found < max; i++)
+        if ((out[found] = probe_mmio(h, &mmio[i]))) found++;
+    for (int i = 0; i < n && found < max; i++)
+        if ((out[found] = probe_pci(h, &list[i]))) found++;
+    if (n > 0) deallocate(h, list, n * sizeof *list);
+    return found;
+}
+
+void virtio_net_link_start(struct virtio_net *vn)
+{
+    link_status(vn);
+    service(vn);   /* frames that came before the netif existed */
+}
