@@ -21,9 +21,10 @@
 #   python3 libssl3                 `pith run /usr/bin/python3` and dlopen tests
 #   golang-go rustc                 the Go and Rust runtime tests (mk/runtimes.mk)
 #   zlib1g-dev qemu-utils           nothing uses them yet; kept for users
+#   dpkg-dev                        dpkg-source: `apt-get source lwip` unpacks the kernel's TCP/IP stack (mk/lwip.mk)
 DEBIAN_PACKAGES := make gcc libc6-dev binutils g++ musl-tools busybox-static \
                    qemu-system-x86 procps gdb python3 libssl3 zlib1g-dev qemu-utils \
-                   golang-go rustc
+                   golang-go rustc dpkg-dev
 # bench/fs formats the Linux guest's disk with mkfs.ext4.
 DEBIAN_PACKAGES_BENCH := e2fsprogs
 # make test-long runs scripts/fresh-machine-check, which builds a root with it.
