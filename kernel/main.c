@@ -9,6 +9,7 @@
 #include "paging.h"
 #include "kheap.h"
 #include "../net/net_stack.h"
+#include "../net/net_init.h"
 #include "cpu.h"
 #include "clock.h"
 #include "interrupt.h"
@@ -158,6 +159,7 @@ void kmain(uint32_t start_info_pa)
     if (ndisks <= 0) boot_fail(EXIT_BAD_IMAGE, "no disk", "no virtio-blk, NVMe or virtio-scsi disk was found");
     kernel.root_fs = mount_root(kernel.heap, disks[0]);
     mounts_attach(kernel.heap, &kernel.mounts, disks + 1, ndisks - 1);
+    net_sockets_init();
     net_init(kernel.heap, cmdline, kernel.root_fs);
     start_program(kernel.heap, kernel.root_fs);
 }

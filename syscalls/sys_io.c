@@ -8,6 +8,7 @@
 #include "../fs/pipe.h"
 #include "../fs/locks.h"
 #include "../fs/memfs.h"
+#include "../net/socket.h"
 #include "../klib/string.h"
 
 #define SEEK_SET 0
@@ -70,6 +71,8 @@ static long transfer(struct file *f, const struct iovec_k *v, int cnt, int64_t o
 {
     bool at_pos = off < 0;
     if (!at_pos && !f->ops->seekable) return -ESPIPE;
+    /* A socket takes the whole vector as one message (datagram boundaries). */
+    if (file_is_socket(f)) return socket_file_transfer(f, (const struct sock_iov *)v, cnt, write);
     uint64_t pos = at_pos ? (write ? write_position(f) : f->pos) : (uint64_t)off;
     long total = 0;
     for (int i = 0; i < cnt; i++) {

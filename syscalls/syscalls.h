@@ -62,6 +62,25 @@ long sys_flock(int fd, int op);
 long sys_mincore(uint64_t addr, uint64_t len, uint64_t vec);
 long sys_msync(uint64_t addr, uint64_t len, int flags);
 
+long sys_socket(int domain, int type, int protocol);
+long sys_socketpair(int domain, int type, int protocol, uint64_t sv);
+long sys_bind(int fd, uint64_t addr, int addrlen);
+long sys_listen(int fd, int backlog);
+long sys_accept(int fd, uint64_t addr, uint64_t addrlen);
+long sys_accept4(int fd, uint64_t addr, uint64_t addrlen, int flags);
+long sys_connect(int fd, uint64_t addr, int addrlen);
+long sys_shutdown(int fd, int how);
+long sys_getsockname(int fd, uint64_t addr, uint64_t addrlen);
+long sys_getpeername(int fd, uint64_t addr, uint64_t addrlen);
+long sys_setsockopt(int fd, int level, int name, uint64_t val, int len);
+long sys_getsockopt(int fd, int level, int name, uint64_t val, uint64_t len);
+long sys_sendto(int fd, uint64_t buf, uint64_t len, int flags, uint64_t addr, int addrlen);
+long sys_recvfrom(int fd, uint64_t buf, uint64_t len, int flags, uint64_t addr, uint64_t addrlen);
+long sys_sendmsg(int fd, uint64_t msg, int flags);
+long sys_recvmsg(int fd, uint64_t msg, int flags);
+long sys_sendmmsg(int fd, uint64_t vec, unsigned vlen, int flags);
+long sys_recvmmsg(int fd, uint64_t vec, unsigned vlen, int flags, uint64_t timeout);
+
 long sys_open(uint64_t path, int flags, int mode);
 long sys_openat(int dirfd, uint64_t path, int flags, int mode);
 long sys_stat(uint64_t path, uint64_t st);

@@ -1,0 +1,4 @@
+/* The socket families built into the kernel register here at boot. */
+#pragma once
+
+void net_sockets_init(void);
