@@ -257,6 +257,11 @@ int memfs_create(struct mem_node *dir, const char *name, size_t len, uint32_t mo
     return add_node(dir, name, len, S_IFREG | (mode & 07777), NULL, out);
 }
 
+int memfs_mksock(struct mem_node *dir, const char *name, size_t len, uint32_t mode)
+{
+    return add_node(dir, name, len, 0140000 | (mode & 07777), NULL, NULL);
+}
+
 int memfs_mkdir(struct mem_node *dir, const char *name, size_t len, uint32_t mode)
 {
     return add_node(dir, name, len, S_IFDIR | (mode & 07777), NULL, NULL);

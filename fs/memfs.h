@@ -41,6 +41,8 @@ int memfs_mkdir(struct mem_node *dir, const char *name, size_t len, uint32_t mod
 int memfs_unlink(struct mem_node *dir, const char *name, size_t len);
 int memfs_rmdir(struct mem_node *dir, const char *name, size_t len);
 int memfs_link(struct mem_node *src, struct mem_node *dir, const char *name, size_t len);
+/* A socket node (S_IFSOCK): a bound AF_UNIX path. */
+int memfs_mksock(struct mem_node *dir, const char *name, size_t len, uint32_t mode);
 int memfs_symlink(struct mem_node *dir, const char *name, size_t len, const char *target);
 /* Bytes of a symlink's target copied (no NUL), or -EINVAL if n is not one. */
 long memfs_readlink(struct mem_node *n, char *buf, size_t len);

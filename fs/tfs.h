@@ -156,6 +156,9 @@ void tfs_node_put(struct tfs *fs, struct tfs_node *n);
  * -ENAMETOOLONG, -ENOSPC, -EROFS, -EIO. mode holds permission bits only. */
 int tfs_create(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode,
                uint32_t uid, uint32_t gid, struct tfs_node **out);
+/* A socket node (S_IFSOCK, no data): what bind(2) of an AF_UNIX path makes. */
+int tfs_mksock(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode,
+               uint32_t uid, uint32_t gid, struct tfs_node **out);
 int tfs_mkdir(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode,
               uint32_t uid, uint32_t gid, struct tfs_node **out);
 /* target: 1..4095 bytes, no NUL (-ENAMETOOLONG / -EINVAL, -ENOENT if empty). */

@@ -109,6 +109,7 @@ enum {
 #define TFS_S_IFDIR 0040000u
 #define TFS_S_IFREG 0100000u
 #define TFS_S_IFLNK 0120000u
+#define TFS_S_IFSOCK 0140000u   /* a bound AF_UNIX name: no data */
 
 static inline uint16_t tfs_get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static inline uint32_t tfs_get32(const uint8_t *p)

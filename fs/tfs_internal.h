@@ -247,6 +247,8 @@ int tfs_readdir_locked(struct tfs *fs, struct tfs_node *dir, uint64_t *cookie, s
 void tfs_node_put_locked(struct tfs *fs, struct tfs_node *n);
 int tfs_create_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode,
                uint32_t uid, uint32_t gid, struct tfs_node **out);
+int tfs_mksock_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode,
+                      uint32_t uid, uint32_t gid, struct tfs_node **out);
 int tfs_mkdir_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode,
               uint32_t uid, uint32_t gid, struct tfs_node **out);
 int tfs_symlink_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, const char *target,

@@ -243,7 +243,7 @@ static int apply_inode(struct replay *r, const uint8_t *p, uint32_t len)
     uint32_t mode = tfs_get32(p + TFS_INODE_MODE);
     uint32_t type = mode & TFS_S_IFMT;
     if (ino == 0) return FAIL(r, "inode number 0");
-    if (type != TFS_S_IFDIR && type != TFS_S_IFREG && type != TFS_S_IFLNK)
+    if (type != TFS_S_IFDIR && type != TFS_S_IFREG && type != TFS_S_IFLNK && type != TFS_S_IFSOCK)
         return FAIL(r, "inode %llu has unsupported mode 0%o", (unsigned long long)ino, mode);
     if (mode & ~(TFS_S_IFMT | 07777u)) return FAIL(r, "inode %llu has bad mode 0%o", (unsigned long long)ino, mode);
     uint64_t size = tfs_get64(p + TFS_INODE_SIZE);

@@ -155,6 +155,12 @@ int tfs_create_locked(struct tfs *fs, struct tfs_node *dir, const char *name, si
     return make(fs, dir, name, namelen, TFS_S_IFREG | (mode & 07777), uid, gid, 0, 0, out);
 }
 
+int tfs_mksock_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode, uint32_t uid,
+                      uint32_t gid, struct tfs_node **out)
+{
+    return make(fs, dir, name, namelen, TFS_S_IFSOCK | (mode & 07777), uid, gid, 0, 0, out);
+}
+
 int tfs_mkdir_locked(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, uint32_t mode, uint32_t uid,
               uint32_t gid, struct tfs_node **out)
 {

@@ -91,6 +91,7 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
     uint32_t fmt = vnode_mode(&v) & S_IFMT;
     if ((flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
     if (fmt == S_IFLNK && !(flags & O_PATH)) return -ELOOP;
+    if (fmt == 0140000 && !(flags & O_PATH)) return -ENXIO;   /* a socket: connect(2) opens it, not open(2) */
     if ((flags & O_DIRECTORY) && fmt != S_IFDIR) return -ENOTDIR;
     bool writing = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
     if (fmt == S_IFDIR && writing && !(flags & O_PATH)) return -EISDIR;
