@@ -22,6 +22,7 @@
 #define SIOCGIFHWADDR 0x8927
 #define SIOCGIFINDEX 0x8933
 #define SIOCGIFTXQLEN 0x8942
+#define SIOCGIFDSTADDR 0x8917
 
 struct ifreq_k {
     char name[NETIF_NAME_MAX];
@@ -82,26 +83,14 @@ full:
     return copy_to_user(arg, &c, sizeof c) < 0 ? -EFAULT : 0;
 }
 
-long netif_ioctl(uint64_t cmd, uint64_t arg)
+static long one_interface(uint64_t cmd, uint64_t arg)
 {
-    switch (cmd) {
-    case SIOCGIFCONF:
-        return ifconf(arg);
-    case SIOCGIFNAME: case SIOCGIFFLAGS: case SIOCGIFADDR: case SIOCGIFBRDADDR: case SIOCGIFNETMASK: case SIOCGIFMTU:
-    case SIOCGIFHWADDR: case SIOCGIFINDEX: case SIOCGIFTXQLEN:
-        break;
-    case SIOCSIFFLAGS: case SIOCSIFADDR: case SIOCSIFMTU: case SIOCSIFHWADDR:
-        return -EOPNOTSUPP;
-    default:
-        return -ENOTTY;
-    }
     struct ifreq_k r;
     if (copy_from_user(&r, arg, sizeof r) < 0) return -EFAULT;
     r.name[NETIF_NAME_MAX - 1] = 0;
     struct netif_info n;
     long e = cmd == SIOCGIFNAME ? netif_by_index(r.u.ivalue, &n) : netif_by_name(r.name, &n);
     if (e) return e;
-    const struct netif_addr *a;
     switch (cmd) {
     case SIOCGIFNAME:
         memcpy(r.name, n.name, NETIF_NAME_MAX);
@@ -116,20 +105,20 @@ long netif_ioctl(uint64_t cmd, uint64_t arg)
         r.u.ivalue = n.index;
         break;
     case SIOCGIFTXQLEN:
-        r.u.ivalue = 1000;     /* Linux's default queue length, lo included */
+        r.u.ivalue = 1000;      /* Linux's default queue length, lo included */
         break;
     case SIOCGIFHWADDR:
         memset(&r.u, 0, sizeof r.u);
         r.u.addr.family = n.type;
         memcpy(r.u.addr.data, n.mac, 6);
         break;
-    case SIOCGIFADDR: case SIOCGIFNETMASK: case SIOCGIFBRDADDR: {
-        a = first_ipv4(&n);
+    case SIOCGIFADDR: case SIOCGIFNETMASK: case SIOCGIFBRDADDR: case SIOCGIFDSTADDR: {
+        const struct netif_addr *a = first_ipv4(&n);
         if (!a) return -EADDRNOTAVAIL;
         uint32_t ip = (uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 | (uint32_t)a->addr[2] << 8 | a->addr[3];
         uint32_t mask = a->prefix_len ? ~0u << (32 - a->prefix_len) : 0;
-        uint32_t v = cmd == SIOCGIFADDR ? ip : cmd == SIOCGIFNETMASK ? mask : (ip | ~mask);
-        if (cmd == SIOCGIFBRDADDR && (n.flags & IFF_LOOPBACK)) v = 0;
+        uint32_t v = cmd == SIOCGIFADDR || cmd == SIOCGIFDSTADDR ? ip : cmd == SIOCGIFNETMASK ? mask : (ip | ~mask);
+        if (cmd == SIOCGIFBRDADDR && !(n.flags & IFF_BROADCAST)) v = 0;
         uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
         memset(&r.u, 0, sizeof r.u);
         put_sin(&r, b);
@@ -137,4 +126,30 @@ long netif_ioctl(uint64_t cmd, uint64_t arg)
     }
     }
     return copy_to_user(arg, &r, sizeof r) < 0 ? -EFAULT : 0;
+}
+
+long netif_ioctl(uint64_t cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case SIOCGIFCONF:
+        return ifconf(arg);
+    case SIOCGIFNAME: case SIOCGIFFLAGS: case SIOCGIFMTU: case SIOCGIFHWADDR: case SIOCGIFINDEX: case SIOCGIFTXQLEN:
+        return one_interface(cmd, arg);
+    case SIOCSIFFLAGS: case SIOCSIFMTU: case SIOCSIFHWADDR:
+        return -EOPNOTSUPP;
+    default:
+        return -ENOTTY;
+    }
+}
+
+long netif_ioctl_inet(uint64_t cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case SIOCGIFADDR: case SIOCGIFNETMASK: case SIOCGIFBRDADDR: case SIOCGIFDSTADDR:
+        return one_interface(cmd, arg);
+    case SIOCSIFADDR:
+        return -EOPNOTSUPP;
+    default:
+        return -ENOIOCTLCMD;
+    }
 }
