@@ -70,8 +70,7 @@ static long family_for(int domain, int type, const struct sock_family **fam)
 {
     if (domain < 0 || domain >= AF_MAX) return -EAFNOSUPPORT;
     if (type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
-    int base = type & SOCK_TYPE_MASK;
-    if (base < 1 || base >= SOCK_MAX) return -EINVAL;
+    if ((type & SOCK_TYPE_MASK) >= SOCK_MAX) return -EINVAL;
     *fam = socket_family(domain);
     return *fam ? 0 : -EAFNOSUPPORT;
 }
@@ -216,16 +215,22 @@ long sys_getpeername(int fd, uint64_t uaddr, uint64_t ulen) { return getname(fd,
 
 long sys_setsockopt(int fd, int level, int name, uint64_t uval, int len)
 {
-    if (len < 0) return -EINVAL;
     struct file *f;
     long r;
     struct socket *s = sock_get(fd, &f, &r);
     if (!s) return r;
+    if (len < 0) {
+        file_put(f);
+        return -EINVAL;
+    }
     uint8_t val[SOCKOPT_MAX];
     uint32_t klen = (uint32_t)MIN(len, SOCKOPT_MAX);
     if (klen && copy_from_user(val, uval, klen) < 0) r = -EFAULT;
     else {
-        r = s->ops->setsockopt ? s->ops->setsockopt(s, level, name, val, klen) : -ENOPROTOOPT;
+        /* A family answers its own levels (none: EOPNOTSUPP, as Linux) and
+         * may take SOL_SOCKET options before the generic layer does. */
+        r = s->ops->setsockopt ? s->ops->setsockopt(s, level, name, val, klen)
+                               : level == SOL_SOCKET ? -ENOPROTOOPT : -EOPNOTSUPP;
         if (r == -ENOPROTOOPT && level == SOL_SOCKET) r = socket_setsockopt_generic(s, name, val, klen);
     }
     file_put(f);
@@ -244,7 +249,8 @@ long sys_getsockopt(int fd, int level, int name, uint64_t uval, uint64_t ulen)
     else if (len < 0) r = -EINVAL;
     else {
         uint32_t klen = (uint32_t)len;
-        r = s->ops->getsockopt ? s->ops->getsockopt(s, level, name, val, &klen) : -ENOPROTOOPT;
+        r = s->ops->getsockopt ? s->ops->getsockopt(s, level, name, val, &klen)
+                               : level == SOL_SOCKET ? -ENOPROTOOPT : -EOPNOTSUPP;
         if (r == -ENOPROTOOPT && level == SOL_SOCKET) {
             klen = (uint32_t)len;
             r = socket_getsockopt_generic(s, name, val, &klen);
