@@ -80,7 +80,7 @@ static const char *const build_options[] = {
 
 const char *const *args_option_names(enum pith_command cmd, size_t *n)
 {
-    if (cmd == CMD_BUILD) {
+    if (cmd != CMD_RUN) {
         *n = sizeof build_options / sizeof build_options[0];
         return build_options;
     }

@@ -9,6 +9,11 @@
  * Bad input: one line "pith: CULPRIT: reason" on stderr, exit 2, nothing
  * half-written. Behaviour is described in docs/cli.md.
  *
+ *   pith image create NAME [options] PROG [ARGS...]   build an image into the store
+ *   pith image ls                    the stored images: name, size, used, created, program
+ *   pith image rm NAME               delete a stored image
+ *   pith image export NAME -o FILE.raw|FILE.tar.gz    write it out (raw, or GCP's disk.raw in a tar.gz)
+ * Wherever an IMAGE is asked for, a stored image's NAME does too (cli/image_store.h).
  *
  * cmd_image.c dispatches; each subcommand lives in its own cmd_image_*.c and
  * takes argv with argv[0] the subcommand's word. Each returns the exit status. */
@@ -22,3 +27,7 @@ int image_cat(int argc, char **argv);      /* cmd_image_inspect.c */
 int image_fsck(int argc, char **argv);     /* cmd_image_inspect.c */
 int image_cp(int argc, char **argv);       /* cmd_image_cp.c */
 int image_resize(int argc, char **argv);   /* cmd_image_resize.c */
+int image_create(int argc, char **argv);   /* cmd_image_store.c */
+int image_store_ls(void);                  /* cmd_image_store.c: `pith image ls` alone */
+int image_rm(int argc, char **argv);       /* cmd_image_store.c */
+int image_export(int argc, char **argv);   /* cmd_image_export.c */

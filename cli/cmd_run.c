@@ -17,6 +17,7 @@
 #include "guest_boot.h"
 #include "image_build.h"
 #include "image_mounts.h"
+#include "image_store.h"
 #include "pith_exit.h"
 #include "volume_check.h"
 #include "workdir.h"
@@ -36,6 +37,16 @@ int run_command(struct pith_args *a)
     char image[PATH_MAX];
     int rc;
 
+    if (a->image) {
+        /* A stored image's name, or a file (cli/image_store.h). */
+        char why[512];
+        if (image_resolve(a->image, image, sizeof image, why, sizeof why) != 0) {
+            fprintf(stderr, "pith: %s\n", why);
+            return PITH_EXIT_USAGE;
+        }
+        if (strcmp(image, a->image) != 0 && !(a->image = args_keep(a, strdup(image))))
+            return pith_complain(image, "out of memory");
+    }
     if (a->image) {
         struct stat st;
         if ((rc = image_check_regular_file(a->image, &st)) != 0)

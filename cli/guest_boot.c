@@ -253,6 +253,7 @@ static int boot_once(const struct pith_args *a, struct workdir *w, const char *i
         .image_path = image_path, .kernel_path = kernel, .control_path = control, .console_fd = sv[1],
         .volume_paths = vols->paths, .nvolumes = vols->n, .mounts_file = vols->n ? mounts : NULL,
         .qmp_fd = qmp[1],
+        .monitor_socket = a->monitor_socket,
     };
     static struct qemu_command cmd;
     char why[256];

@@ -2,6 +2,7 @@
  * commands that look inside one; the "pith: CULPRIT: reason" line they share. */
 #include "image_handle.h"
 #include "host_heap.h"
+#include "image_store.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,12 @@ bool image_open(struct image_handle *img, const char *path, bool writable)
     memset(img, 0, sizeof *img);
     img->path = path;
     img->file.fd = -1;
-    int rc = file_blockdev_open(&img->file, path, writable);
+    char why[512];
+    if (image_resolve(path, img->file_path, sizeof img->file_path, why, sizeof why) != 0) {
+        fprintf(stderr, "pith: %s\n", why);
+        return false;
+    }
+    int rc = file_blockdev_open(&img->file, img->file_path, writable);
     if (rc != 0) {
         image_fail(path, strerror(-rc));
         return false;

@@ -15,14 +15,16 @@
 #define IMAGE_EXIT_BAD_INPUT 2
 
 struct image_handle {
-    const char *path;
+    const char *path;          /* as the user named it: a path or a stored image's name */
+    char file_path[4096];      /* the file opened (cli/image_store.h: image_resolve) */
     struct file_blockdev file;
     struct part_blockdev part;
     struct tfs *fs;
 };
 
-/* Open IMAGE and find its TFS partition (read-only unless writable). On
- * failure prints the "pith: ..." line and returns false. */
+/* Open IMAGE (a path, or the name of a stored image) and find its TFS
+ * partition (read-only unless writable). On failure prints the "pith: ..."
+ * line and returns false. */
 bool image_open(struct image_handle *img, const char *path, bool writable);
 /* image_open, then mount read-only. */
 bool image_open_mounted(struct image_handle *img, const char *path);

@@ -11,6 +11,7 @@
 #include "pith_exit.h"
 #include "suggest.h"
 #include "cmd_volume.h"
+#include "instance.h"
 
 /* mk/cli.mk passes the git description of the tree pith was built from;
  * a build outside a git checkout gets this. */
@@ -23,7 +24,11 @@ static const char main_help[] =
     "       pith run [options] --image IMAGE    boot an existing image\n"
     "       pith build -o IMAGE [options] PROG [ARGS...]   write an image without booting\n"
     "       pith ldd [--sysroot DIR] PROG         list the files an image for PROG holds\n"
-    "       pith image ls|cat|cp|fsck|resize ...  look into or grow an image ('pith image --help')\n"
+    "       pith image create NAME [options] PROG [ARGS...]   keep an image in the store as NAME\n"
+    "       pith image ls|rm|export|cat|cp|fsck|resize ...  the store; look into or grow an image\n"
+    "                                             ('pith image --help')\n"
+    "       pith instance create|ls|logs|stop|rm ...   images running in the background\n"
+    "                                             ('pith instance --help')\n"
     "       pith volume create PATH SIZE          a new empty volume for 'pith run --mount'\n"
     "       pith accel                            which engine 'pith run' uses here, and why\n"
     "       pith help [COMMAND]                   this text, or COMMAND's ('pith COMMAND --help')\n"
@@ -67,7 +72,7 @@ static const char run_help[] =
     "                     (repeatable); works with --image too\n"
     COMMON_HELP
     "  --keep-image PATH  keep the built image at PATH\n"
-    "  --image IMAGE      boot an image made by 'pith build'\n"
+    "  --image IMAGE      boot an image made by 'pith build', or a stored one by name\n"
     "\n"
     "PROG goes into the image at its own path if absolute, else at /BASENAME;\n"
     "argv[0] is PROG as given. Environment: PATH=/bin:/usr/bin HOME=/ TERM=xterm\n"
@@ -85,7 +90,7 @@ static const char build_help[] =
     "Boot the result with 'pith run --image IMAGE'.\n";
 
 /* The words that may follow `pith`, for "did you mean". */
-static const char *const commands[] = { "run", "build", "ldd", "image", "volume", "accel", "help", "version" };
+static const char *const commands[] = { "run", "build", "ldd", "image", "instance", "volume", "accel", "help", "version" };
 static const char *const top_options[] = { "--help", "-h", "--version" };
 #define COUNT(a) (sizeof a / sizeof a[0])
 
@@ -174,6 +179,8 @@ static int dispatch(int argc, char **argv)
         return ldd_main(argc, argv);
     if (strcmp(word, "image") == 0)
         return image_main(argc, argv);
+    if (strcmp(word, "instance") == 0)
+        return instance_main(argc, argv);
     if (strcmp(word, "volume") == 0)
         return volume_main(argc, argv);
     if (strcmp(word, "run") == 0)

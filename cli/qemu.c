@@ -177,6 +177,13 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
         rc |= push(cmd, "-fw_cfg");
         rc |= push(cmd, "name=" MOUNTS_LIST_FW_CFG_NAME ",file=%s", path);
     }
+    if (o->monitor_socket) {
+        escape_commas(o->monitor_socket, path, sizeof path);
+        rc |= push(cmd, "-chardev");
+        rc |= push(cmd, "socket,id=mon,path=%s,server=on,wait=off", path);
+        rc |= push(cmd, "-mon");
+        rc |= push(cmd, "chardev=mon,mode=control");
+    }
     rc |= push(cmd, "-no-reboot");
     if (o->boot == BOOT_PVH) {
         escape_commas(o->kernel_path, kernel, sizeof kernel);

@@ -30,6 +30,7 @@ struct qemu_options {
     int nvolumes;
     const char *mounts_file;   /* NULL: no fw_cfg mount list */
     int qmp_fd;                /* QEMU's end of the QMP socket (inherited by QEMU) */
+    const char *monitor_socket; /* NULL, or a unix socket path where QEMU serves QMP to others */
 };
 
 #define QEMU_MAX_ARGS 128

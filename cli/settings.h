@@ -8,7 +8,8 @@
 #include "../fs/mounts_list.h"
 #include "qemu.h"
 
-enum pith_command { CMD_RUN, CMD_BUILD };
+/* CMD_CREATE: `pith image create NAME`, the options of build but -o. */
+enum pith_command { CMD_RUN, CMD_BUILD, CMD_CREATE };
 
 struct file_arg {
     char *host;
@@ -41,6 +42,7 @@ struct pith_args {
     const char *user;         /* the name of uid 0 in /etc/passwd (default root) */
     const char *core;         /* --core / "core": core file path or "none"; NULL = /core */
     const char *config;       /* -c FILE, or the pith.json that was found */
+    const char *monitor_socket;  /* a QMP socket QEMU listens on (`pith instance stop`); not an option */
     char **env;               /* KEY=VALUE strings, later ones override earlier */
     int envc, env_cap;
     struct file_arg *files;

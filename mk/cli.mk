@@ -2,7 +2,8 @@
 # pieces), the pith and mkfs tools, and the unit tests linked against it.
 
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -I. -MMD -MP
-HOST_LIBS :=
+# zlib: `pith image export FILE.tar.gz` (cli/targz_writer.c).
+HOST_LIBS := -lz
 
 HOST_LIB_SRCS := $(wildcard klib/*.c fs/tfs*.c fs/mbr.c fs/blockdev.c loader/elf_*.c) \
                  fs/mounts_list.c \
@@ -64,7 +65,9 @@ $(BUILD)/hobj/cli/pith_main.c.o: HOST_CFLAGS += $(if $(PITH_VERSION),-DPITH_VERS
 $(BUILD)/mkfs: $(BUILD)/hobj/cli/mkfs_main.c.o $(HOST_LIB)
 	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
 
-$(BUILD)/unit/%: $(BUILD)/hobj/test/unit/%.c.o $(HOST_LIB)
+# The blobs too: `pith image` (test_image_cmd) reaches image_build, which
+# writes them into an image.
+$(BUILD)/unit/%: $(BUILD)/hobj/test/unit/%.c.o $(HOST_LIB) $(BUILD)/hobj/cli/embedded.S.o
 	@mkdir -p $(dir $@)
 	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
 

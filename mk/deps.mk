@@ -20,7 +20,8 @@
 #   gdb                             the cli_gdb test
 #   python3 libssl3                 `pith run /usr/bin/python3` and dlopen tests
 #   golang-go rustc                 the Go and Rust runtime tests (mk/runtimes.mk)
-#   zlib1g-dev qemu-utils           nothing uses them yet; kept for users
+#   zlib1g-dev                      pith image export FILE.tar.gz (cli/targz_writer.c)
+#   qemu-utils                      nothing uses it yet; kept for users
 #   dpkg-dev                        dpkg-source: `apt-get source lwip` unpacks the kernel's TCP/IP stack (mk/lwip.mk)
 DEBIAN_PACKAGES := make gcc libc6-dev binutils g++ musl-tools busybox-static \
                    qemu-system-x86 procps gdb python3 libssl3 zlib1g-dev qemu-utils \

@@ -225,7 +225,15 @@ static void test_bad_images(void)
     CHECK(run("fsck", p, NULL) == 1 && strstr(out_text, "tfs: "), "fsck of garbage: %s", out_text);
     CHECK(run("ls", dir, NULL) == 2 && lines(err_text) == 1, "directory as image: %s", err_text);
     CHECK(run("frob", p, NULL) == 2 && lines(err_text) == 1, "unknown subcommand");
-    CHECK(run("ls", NULL) == 2 && lines(err_text) == 1, "ls without image");
+    /* Without an image, ls lists the image store (empty here). */
+    setenv("XDG_DATA_HOME", dir, 1);
+    CHECK(run("ls", NULL) == 0 && lines(out_text) == 1 && !strncmp(out_text, "NAME ", 5) && !err_text[0],
+          "ls without image: the store's header: %s%s", out_text, err_text);
+    CHECK(run("rm", "nosuch", NULL) == 2 && lines(err_text) == 1 && strstr(err_text, "no stored image"),
+          "rm of nothing: %s", err_text);
+    CHECK(run("ls", "nosuch", NULL) == 2 && strstr(err_text, "no such file, and no stored image"),
+          "ls of an unknown name: %s", err_text);
+    unsetenv("XDG_DATA_HOME");
 }
 
 static bool corrupt(const char *img, off_t partition_off, off_t where, uint8_t xor_with)
