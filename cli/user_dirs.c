@@ -48,5 +48,16 @@ int user_dir(enum user_dir_kind kind, const char *sub, int create, char *out, si
         snprintf(err, errlen, "%s: %s", out, strerror(errno));
         return -1;
     }
+    /* /tmp is everyone's: /tmp/pith-UID made there first by someone else (or
+     * a symlink planted in its place) must not receive our sockets. */
+    if (create && kind == USER_DIR_RUNTIME && !(xdg && xdg[0] == '/')) {
+        char base[64];
+        struct stat st;
+        snprintf(base, sizeof base, "/tmp/pith-%u", (unsigned)getuid());
+        if (lstat(base, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077)) {
+            snprintf(err, errlen, "%s: not a private directory of this user's (set XDG_RUNTIME_DIR)", base);
+            return -1;
+        }
+    }
     return 0;
 }
