@@ -478,8 +478,13 @@ static int qmp_quit(const char *socket_path)
         static const char caps[] = "{\"execute\":\"qmp_capabilities\"}\n", quit[] = "{\"execute\":\"quit\"}\n";
         char buf[4096];
         if (read(fd, buf, sizeof buf) > 0 && write(fd, caps, sizeof caps - 1) == (ssize_t)(sizeof caps - 1) &&
-            read(fd, buf, sizeof buf) > 0 && write(fd, quit, sizeof quit - 1) == (ssize_t)(sizeof quit - 1))
+            read(fd, buf, sizeof buf) > 0 && write(fd, quit, sizeof quit - 1) == (ssize_t)(sizeof quit - 1)) {
+            /* Stay until QEMU answers or hangs up: closing at once may let
+             * it drop the command unread. */
+            while (read(fd, buf, sizeof buf) > 0)
+                ;
             rc = 0;
+        }
     }
     close(fd);
     return rc;
@@ -495,8 +500,20 @@ static int stop_instance(const struct instance_paths *p)
     if (!instance_running(p, &sup))
         return 0;
     write_small(path, "stop\n");
-    if (qmp_quit(p->socket) == 0 && wait_gone(&sup, STOP_QUIT_MS))
-        return 0;
+    /* Right after create QEMU may not listen yet (the supervisor is still
+     * building its command line, or probing KVM): keep asking until it
+     * does, within the same bound, rather than signal a supervisor that
+     * has not yet set up its cleanup. */
+    for (int waited = 0; waited < STOP_QUIT_MS; waited += 50) {
+        if (qmp_quit(p->socket) == 0) {
+            if (wait_gone(&sup, STOP_QUIT_MS - waited))
+                return 0;
+            break;
+        }
+        if (!supervisor_alive(&sup))
+            return 0;
+        poll(NULL, 0, 50);
+    }
     kill(sup.pid, SIGTERM);
     if (wait_gone(&sup, STOP_TERM_MS))
         return 0;

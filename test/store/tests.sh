@@ -11,7 +11,8 @@
 #  store_instance  `pith instance create` from a stored image (the program
 #                  exits: ls shows "exited 0", logs its output) and from PROG
 #                  (busybox sleep: "running"; logs -f follows it), stop (QMP
-#                  quit: "stopped"; logs -f returns), rm: no process, no file,
+#                  quit: "stopped"; logs -f returns; also right after create),
+#                  rm: no process, no file,
 #                  no temp directory left. Every wait is bounded.
 
 store_env() {
@@ -154,11 +155,21 @@ store_instance() {
     run_pith "$log" "$tmp" instance stop long
     [ "$rc" -eq 0 ] || problems+="stop: exit $rc $(head -n1 "$RAW.err"); "
     run_pith "$log" "$tmp" instance ls
-    grep -Eq '^long +stopped ' "$RAW.out" || problems+="ls after stop: $(grep long "$RAW.out"); "
+    # 125: QEMU quit through QMP (no status from the program); 143 would
+    # mean the QMP quit was missed and SIGTERM did it.
+    grep -Eq '^long +stopped +125 ' "$RAW.out" || problems+="ls after stop: $(grep long "$RAW.out"); "
     wait $follow; local frc=$?
     [ $frc -eq 0 ] && grep -q "stopped by 'pith instance stop'" "$SCRATCH/$name.follow" ||
         problems+="logs -f after stop: exit $frc; "
     [ -n "$sup" ] && proc_gone "$sup" || problems+="supervisor $sup still runs after stop; "
+
+    # stop at once after create: QEMU may not listen yet; still a clean stop.
+    run_pith "$log" "$tmp" instance create quick /bin/busybox sleep 1000
+    run_pith "$log" "$tmp" instance stop quick
+    [ "$rc" -eq 0 ] || problems+="stop right after create: exit $rc; "
+    run_pith "$log" "$tmp" instance ls
+    grep -Eq '^quick +stopped ' "$RAW.out" || problems+="ls after a quick stop: $(grep quick "$RAW.out"); "
+    run_pith "$log" "$tmp" instance rm quick
 
     # rm of a running instance stops it first.
     run_pith "$log" "$tmp" instance create busy /bin/busybox sleep 1000
