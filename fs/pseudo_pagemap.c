@@ -30,10 +30,10 @@ static int64_t read_pagemap(struct pseudo_node *n, void *buf, size_t len, uint64
     struct vm *vm = &current_process()->vm;
     uint64_t *out = buf, pages = USER_TOP / PAGE_SIZE;
     size_t count = 0;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = read_lock_irqsave(&vm->lock);
     for (uint64_t page = off / 8; page < pages && count < len / 8; page++)
         out[count++] = entry_for(vm, page * PAGE_SIZE);
-    spin_unlock_irqrestore(&vm->lock, irq);
+    read_unlock_irqrestore(&vm->lock, irq);
     return (int64_t)(count * 8);
 }
 

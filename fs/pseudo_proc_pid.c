@@ -93,7 +93,7 @@ struct vm_sizes {
 static void vm_sizes(struct process *p, struct vm_sizes *s)
 {
     *s = (struct vm_sizes){ 0 };
-    uint64_t irq = spin_lock_irqsave(&p->vm.lock);
+    uint64_t irq = read_lock_irqsave(&p->vm.lock);
     for (struct vma *v = vma_first(&p->vm); v; v = vma_next(v)) {
         uint64_t len = v->end - v->start;
         s->total += len;
@@ -112,7 +112,7 @@ static void vm_sizes(struct process *p, struct vm_sizes *s)
             s->data += len;
         }
     }
-    spin_unlock_irqrestore(&p->vm.lock, irq);
+    read_unlock_irqrestore(&p->vm.lock, irq);
 }
 
 static void signal_masks(struct process *p, uint64_t *ignored, uint64_t *caught)
@@ -223,7 +223,7 @@ void pseudo_gen_task_status(struct pseudo_node *n, struct pseudo_text *t)
 static void gen_maps(struct pseudo_node *n, struct pseudo_text *t)
 {
     struct process *p = proc();
-    uint64_t irq = spin_lock_irqsave(&p->vm.lock);
+    uint64_t irq = read_lock_irqsave(&p->vm.lock);
     for (struct vma *v = vma_first(&p->vm); v; v = vma_next(v)) {
         const char *name = v->flags & VM_HEAP ? "[heap]" : v->flags & VM_STACK ? "[stack]" : v->name;
         /* [vdso], [vvar] and [anon:...] are names, not files: no device or inode. */
@@ -240,7 +240,7 @@ static void gen_maps(struct pseudo_node *n, struct pseudo_text *t)
         }
         text_append(t, "\n", 1);
     }
-    spin_unlock_irqrestore(&p->vm.lock, irq);
+    read_unlock_irqrestore(&p->vm.lock, irq);
 }
 
 static void gen_strings(struct pseudo_text *t, const char *const *v, int count)

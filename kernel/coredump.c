@@ -141,23 +141,23 @@ static void note_other_thread(struct thread *t, void *arg)
 static size_t count_regions(struct vm *vm)
 {
     size_t n = 0;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = read_lock_irqsave(&vm->lock);
     for (struct vma *v = vma_first(vm); v; v = vma_next(v))
         if (v->flags & VM_READ) n++;
-    spin_unlock_irqrestore(&vm->lock, irq);
+    read_unlock_irqrestore(&vm->lock, irq);
     return n;
 }
 
 static size_t snapshot_regions(struct vm *vm, struct region *r, size_t room)
 {
     size_t n = 0;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = read_lock_irqsave(&vm->lock);
     for (struct vma *v = vma_first(vm); v && n < room; v = vma_next(v)) {
         if (!(v->flags & VM_READ)) continue;   /* PROT_NONE: reservations, guard pages */
         r[n++] = (struct region){ .start = v->start, .end = v->end, .file_offset = v->file_offset,
                                   .flags = v->flags, .name = v->file ? v->name : NULL, .has_file = v->file != NULL };
     }
-    spin_unlock_irqrestore(&vm->lock, irq);
+    read_unlock_irqrestore(&vm->lock, irq);
     return n;
 }
 

@@ -28,9 +28,15 @@ static uint64_t *walk(uint64_t root, uint64_t va, int level, bool create)
             if (!create) return NULL;
             uint64_t p = page_alloc();
             if (!p) return NULL;
-            /* Intermediate entries are permissive; leaves decide. */
-            *e = p | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
-        } else if (*e & PTE_PS) {
+            /* Intermediate entries are permissive; leaves decide. Page
+             * faults on several CPUs walk and fill the program's half at
+             * once (kernel/vm_fault.c): the first table to arrive stays. */
+            uint64_t none = 0;
+            if (!__atomic_compare_exchange_n(e, &none, p | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0), false,
+                                             __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+                page_free(p);
+        }
+        if (*e & PTE_PS) {
             return NULL;
         }
         t = table(*e);
@@ -44,6 +50,13 @@ int page_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
     if (!e) return -ENOMEM;
     *e = pa | flags | PTE_P;
     return 0;
+}
+
+int page_map_if(uint64_t root, uint64_t va, uint64_t expect, uint64_t entry)
+{
+    uint64_t *e = walk(root, va, 1, true);
+    if (!e) return -ENOMEM;
+    return __atomic_compare_exchange_n(e, &expect, entry, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED) ? 0 : -EAGAIN;
 }
 
 static int large_page_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)

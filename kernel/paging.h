@@ -34,6 +34,11 @@ uint64_t paging_root(void);
 
 /* Map one 4 KiB page; returns 0 or -ENOMEM. Replaces an existing mapping. */
 int page_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags);
+/* Set the leaf entry for va to `entry` only if it still holds `expect`
+ * (one atomic step; tables are created as needed): 0, -EAGAIN when it
+ * changed (another CPU filled it first), or -ENOMEM. For page faults, which
+ * fill entries on several CPUs at once. */
+int page_map_if(uint64_t root, uint64_t va, uint64_t expect, uint64_t entry);
 /* The leaf entry for va, or NULL when no table reaches it. */
 uint64_t *page_lookup(uint64_t root, uint64_t va);
 /* The first leaf entry in [*va, end) that is not empty, *va moved to its

@@ -15,7 +15,7 @@ void vm_init(struct vm *vm, struct heap *h, uint64_t root, uint64_t mmap_top)
     vm->regions = (struct avl_tree){ .root = NULL, .update = vm_region_update };
     vm->mmap_top = mmap_top;
     vm->brk_start = vm->brk = 0;
-    vm->lock = (struct spinlock){ 0 };
+    vm->lock = (struct rwspin){ 0 };
 }
 
 uint64_t vm_pte_flags(uint32_t flags)
@@ -211,7 +211,7 @@ int vm_map_free(struct vm *vm, uint64_t hint, uint64_t len, uint32_t flags, cons
     if (!len || len > USER_TOP) return -ENOMEM;
     struct vma *n = region_from(vm, 0, len, flags, src);
     if (!n) return -ENOMEM;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = write_lock_irqsave(&vm->lock);
     uint64_t start = hint && !(hint & (PAGE_SIZE - 1)) && range_free_locked(vm, hint, hint + len) ? hint : 0;
     if (!start && !exact) start = vm_find_free_locked(vm, len);
     if (start) {
@@ -221,7 +221,7 @@ int vm_map_free(struct vm *vm, uint64_t hint, uint64_t len, uint32_t flags, cons
         insert_sorted(vm, n);
         merge_regions(vm, start, start + len);
     }
-    spin_unlock_irqrestore(&vm->lock, irq);
+    write_unlock_irqrestore(&vm->lock, irq);
     if (!start) {
         region_drop(vm, n);
         return exact ? -EEXIST : -ENOMEM;
@@ -237,14 +237,14 @@ int vm_map_from(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags, con
     struct vma *n = region_from(vm, start, end, flags, src);
     if (!n) return -ENOMEM;
     vm_writeback(vm, start, end - start, false);
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = write_lock_irqsave(&vm->lock);
     int r = carve(vm, start, end);
     if (r == 0) {
         release_pages(vm, start, end);
         insert_sorted(vm, n);
         merge_regions(vm, start, end);
     }
-    spin_unlock_irqrestore(&vm->lock, irq);
+    write_unlock_irqrestore(&vm->lock, irq);
     if (r) region_drop(vm, n);
     return r;
 }
@@ -255,9 +255,9 @@ int vm_map_kernel_page(struct vm *vm, uint64_t start, uint64_t pa, uint32_t flag
     struct vm_source label = { .name = name };
     int r = vm_map_from(vm, start, PAGE_SIZE, flags, &label);
     if (r < 0) return r;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = write_lock_irqsave(&vm->lock);
     r = page_ref(pa) ? page_map(vm->root, start, pa, vm_pte_flags(flags) | PTE_FOREIGN) : -ENOMEM;
-    spin_unlock_irqrestore(&vm->lock, irq);
+    write_unlock_irqrestore(&vm->lock, irq);
     if (r < 0) vm_unmap(vm, start, PAGE_SIZE);
     return r;
 }
@@ -267,10 +267,10 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len)
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
     if (start & (PAGE_SIZE - 1) || end < start || end > USER_TOP) return -EINVAL;
     vm_writeback(vm, start, end - start, false);
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = write_lock_irqsave(&vm->lock);
     int r = carve(vm, start, end);
     if (r == 0) release_pages(vm, start, end);
-    spin_unlock_irqrestore(&vm->lock, irq);
+    write_unlock_irqrestore(&vm->lock, irq);
     return r;
 }
 
@@ -279,20 +279,20 @@ void vm_discard(struct vm *vm, uint64_t start, uint64_t len)
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
     if (start & (PAGE_SIZE - 1) || end < start || end > USER_TOP) return;
     vm_writeback(vm, start, end - start, false);
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = write_lock_irqsave(&vm->lock);
     for (struct vma *v = vma_ending_after(vm, start); v && v->start < end; v = vma_next(v))
         if (!(v->flags & VM_PINNED)) release_pages(vm, MAX(start, v->start), MIN(end, v->end));
-    spin_unlock_irqrestore(&vm->lock, irq);
+    write_unlock_irqrestore(&vm->lock, irq);
 }
 
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
 {
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
     if (start & (PAGE_SIZE - 1) || end < start || end > USER_TOP) return -EINVAL;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = write_lock_irqsave(&vm->lock);
     /* Linux: every page of the range must be mapped. */
     if (!covered(vm, start, end)) {
-        spin_unlock_irqrestore(&vm->lock, irq);
+        write_unlock_irqrestore(&vm->lock, irq);
         return -ENOMEM;
     }
     /* Linux: a special mapping ([vvar]) can never be made writable, nor can
@@ -300,7 +300,7 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
     for (struct vma *v = vma_ending_after(vm, start); v && v->start < end && (prot & VM_WRITE); v = vma_next(v)) {
         bool read_only_file = (v->flags & VM_SHARED) && v->file && (v->file->flags & O_ACCMODE) != O_RDWR;
         if ((v->flags & VM_PINNED) || read_only_file) {
-            spin_unlock_irqrestore(&vm->lock, irq);
+            write_unlock_irqrestore(&vm->lock, irq);
             return -EACCES;
         }
     }
@@ -332,12 +332,12 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
     }
     tlb_shootdown_range(start, end);   /* before mprotect returns, as on Linux */
     merge_regions(vm, start, end);
-    spin_unlock_irqrestore(&vm->lock, irq);
+    write_unlock_irqrestore(&vm->lock, irq);
     return 0;
 nomem:
     /* Pieces already split and retagged may match their neighbours. */
     merge_regions(vm, start, end);
-    spin_unlock_irqrestore(&vm->lock, irq);
+    write_unlock_irqrestore(&vm->lock, irq);
     return -ENOMEM;
 }
 
@@ -345,7 +345,7 @@ int vm_name_anon(struct vm *vm, uint64_t start, uint64_t len, const char *name)
 {
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
     if (start & (PAGE_SIZE - 1) || end < start || end > USER_TOP) return -EINVAL;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = write_lock_irqsave(&vm->lock);
     int r = 0;
     uint64_t covered = start;
     for (struct vma *v = vma_ending_after(vm, start); v && covered < end && v->start < end; v = vma_next(v)) {
@@ -365,7 +365,7 @@ int vm_name_anon(struct vm *vm, uint64_t start, uint64_t len, const char *name)
         else v->name = name;
     }
     merge_regions(vm, start, end);
-    spin_unlock_irqrestore(&vm->lock, irq);
+    write_unlock_irqrestore(&vm->lock, irq);
     return r;
 }
 
@@ -377,9 +377,9 @@ struct vma *vm_find(struct vm *vm, uint64_t addr)
 
 bool vm_range_mapped(struct vm *vm, uint64_t start, uint64_t len)
 {
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = read_lock_irqsave(&vm->lock);
     bool r = covered(vm, start, start + ALIGN_UP(len, PAGE_SIZE));
-    spin_unlock_irqrestore(&vm->lock, irq);
+    read_unlock_irqrestore(&vm->lock, irq);
     return r;
 }
 

@@ -5,7 +5,7 @@
 #include "../klib/types.h"
 #include "../klib/heap.h"
 #include "../klib/avl.h"
-#include "spinlock.h"
+#include "rwspin.h"
 
 #define VM_READ 1u
 #define VM_WRITE 2u
@@ -46,7 +46,9 @@ struct vma {
 struct vm {
     struct heap *heap;
     uint64_t root;          /* page table (physical) */
-    struct spinlock lock;
+    /* Read by page faults (on every CPU at once) and whatever only looks;
+     * written by every change to the regions (docs/locking.md). */
+    struct rwspin lock;
     struct avl_tree regions;
     uint64_t mmap_top;      /* new mappings are placed below this */
     uint64_t brk_start, brk;

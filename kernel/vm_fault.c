@@ -19,9 +19,15 @@
  * the cache's page (write_to_hole). Pages wholly past the end of the
  * file raise SIGBUS, as on Linux.
  *
- * The file is read without vm->lock: reading may wait for the disk, and the
- * region may change meanwhile, so the page is installed only if its slot is
- * still empty and still belongs to the same file mapping. */
+ * Faults take vm->lock as readers, so threads on several CPUs fault at once
+ * (the regions cannot change under them; only mmap and its kin write). Two
+ * faults may race for one page-table entry: every change here is one
+ * compare-and-exchange from the entry the fault saw (page_map_if), and the
+ * loser frees what it made and lets the access retry, finding the winner's
+ * page. The file is read, and a fresh page zeroed, without the lock at all:
+ * reading may wait for the disk, and the region may change meanwhile, so
+ * the page is installed only if its slot is still as it was and still
+ * belongs to the same mapping. */
 #include "vm.h"
 #include "mm.h"
 #include "paging.h"
@@ -37,25 +43,32 @@
  * zeros standing in for a hole. */
 enum page_kind { PAGE_OWN, PAGE_CACHE, PAGE_HOLE };
 
-/* Put pa at va with v's permissions. The page cache's page goes in
- * read-only unless the mapping is MAP_SHARED; a hole's zeros always go in
- * read-only, so that the first write to them faults. */
-static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa, enum page_kind kind)
+/* The entry at va as it is now (0 when no table reaches it yet). */
+static uint64_t entry_at(struct vm *vm, uint64_t va)
+{
+    uint64_t *pte = page_lookup(vm->root, va);
+    return pte ? __atomic_load_n(pte, __ATOMIC_ACQUIRE) : 0;
+}
+
+static bool filled(uint64_t entry) { return entry & (PTE_P | PTE_HIDDEN); }
+
+/* Put pa at va with v's permissions, if the entry still holds `seen`. The
+ * page cache's page goes in read-only unless the mapping is MAP_SHARED; a
+ * hole's zeros always go in read-only, so that the first write to them
+ * faults; under PROT_NONE the page is kept but hidden from the program.
+ * 0, -EAGAIN (another CPU changed the entry first) or -ENOMEM. */
+static int install(struct vm *vm, const struct vma *v, uint64_t va, uint64_t pa, enum page_kind kind, uint64_t seen)
 {
     uint64_t flags = vm_pte_flags(v->flags);
     if (kind == PAGE_CACHE) flags = (v->flags & VM_SHARED ? flags : flags & ~PTE_W) | PTE_FOREIGN;
     if (kind == PAGE_HOLE) flags = (flags & ~PTE_W) | PTE_HOLE;
-    uint64_t *old = page_lookup(vm->root, va);
-    bool replaces = old && (*old & (PTE_P | PTE_HIDDEN));
-    if (page_map(vm->root, va, pa, flags) < 0) return -ENOMEM;
+    uint64_t entry = pa | flags | PTE_P;
+    if (!(v->flags & VM_PROT_MASK)) entry = (entry & ~PTE_P) | PTE_HIDDEN;
+    int r = page_map_if(vm->root, va, seen, entry);
+    if (r < 0) return r;
     /* Filling an empty entry needs no flush elsewhere; replacing a page does. */
-    if (replaces) tlb_flush_page(va);
+    if (filled(seen)) tlb_flush_page(va);
     else tlb_flush_page_local(va);
-    if (!(v->flags & VM_PROT_MASK)) {
-        /* PROT_NONE: keep the page, hide it from the program. */
-        uint64_t *pte = page_lookup(vm->root, va);
-        *pte = (*pte & ~PTE_P) | PTE_HIDDEN;
-    }
     return 0;
 }
 
@@ -113,23 +126,21 @@ static void map_around(struct vm *vm, uint64_t va, uint64_t *irq)
     for (int i = 1; i <= FAULT_AROUND; i++) {
         uint64_t next = va + (uint64_t)i * PAGE_SIZE;
         struct vma *v = vm_find(vm, next);
-        uint64_t *pte = v ? page_lookup(vm->root, next) : NULL;
         if (!v || !v->file || !v->file->ops->lend_page || next + PAGE_SIZE > v->file_end ||
-            !(v->flags & VM_PROT_MASK) || (pte && (*pte & (PTE_P | PTE_HIDDEN))))
+            !(v->flags & VM_PROT_MASK) || filled(entry_at(vm, next)))
             return;
         struct file *f = v->file;
         uint64_t offset = v->file_offset + (next - v->start), pa;
         file_get(f);
-        spin_unlock_irqrestore(&vm->lock, *irq);
+        read_unlock_irqrestore(&vm->lock, *irq);
         int r = f->ops->lend_page(f, offset, false, &pa);
-        *irq = spin_lock_irqsave(&vm->lock);
+        *irq = read_lock_irqsave(&vm->lock);
         v = vm_find(vm, next);
-        pte = page_lookup(vm->root, next);
-        bool same = v && v->file == f && v->file_offset + (next - v->start) == offset &&
-                    !(pte && (*pte & (PTE_P | PTE_HIDDEN)));
+        uint64_t seen = entry_at(vm, next);
+        bool same = v && v->file == f && v->file_offset + (next - v->start) == offset && !filled(seen);
         file_put(f);
         if (r < 0) return;
-        if (!same || install(vm, v, next, pa, PAGE_CACHE) < 0) {
+        if (!same || install(vm, v, next, pa, PAGE_CACHE, seen) < 0) {
             page_free(pa);
             return;
         }
@@ -137,7 +148,7 @@ static void map_around(struct vm *vm, uint64_t va, uint64_t *irq)
 }
 
 /* Make the page at va (page aligned) present. Called with vm->lock held
- * (flags in *irq); drops and retakes it while a file is read. `for_write`:
+ * for reading (flags in *irq); drops and retakes it while a file is read. `for_write`:
  * the caller is about to write, so a file page is read as a private copy
  * rather than shared and copied at once. Returns the page's entry, or NULL
  * with *err: -EFAULT (nothing may be there), -ENOMEM, -EIO, -ENXIO, or
@@ -149,7 +160,7 @@ static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t 
         struct vma *v = vm_find(vm, va);
         if (!v) return NULL;
         uint64_t *pte = page_lookup(vm->root, va);
-        if (pte && (*pte & (PTE_P | PTE_HIDDEN))) return pte;
+        if (pte && filled(*pte)) return pte;
         if (v->flags & VM_PINNED) return NULL;   /* its kernel page is gone: no stand-in */
 
         *err = -ENOMEM;
@@ -157,17 +168,20 @@ static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t 
             /* The page is zeroed (and, in a VM, first touched: the host's
              * own fault) without the address space's lock, so threads on
              * other CPUs fault in parallel; then look again. */
-            spin_unlock_irqrestore(&vm->lock, *irq);
+            read_unlock_irqrestore(&vm->lock, *irq);
             uint64_t pa = page_alloc();
-            *irq = spin_lock_irqsave(&vm->lock);
+            *irq = read_lock_irqsave(&vm->lock);
             if (!pa) return NULL;
             v = vm_find(vm, va);
-            pte = page_lookup(vm->root, va);
-            if (!v || (v->file && va < v->file_end) || (v->flags & VM_PINNED) || (pte && (*pte & (PTE_P | PTE_HIDDEN)))) {
+            uint64_t seen = entry_at(vm, va);
+            int r = -EAGAIN;
+            if (v && !(v->file && va < v->file_end) && !(v->flags & VM_PINNED) && !filled(seen))
+                r = install(vm, v, va, pa, PAGE_OWN, seen);
+            if (r == -EAGAIN) {
                 page_free(pa);
                 continue;   /* changed meanwhile: decide again */
             }
-            if (install(vm, v, va, pa, PAGE_OWN) < 0) {
+            if (r < 0) {
                 page_free(pa);
                 return NULL;
             }
@@ -181,22 +195,22 @@ static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t 
         bool fill = (v->flags & VM_SHARED) && for_write;
         enum page_kind kind;
         file_get(f);
-        spin_unlock_irqrestore(&vm->lock, *irq);
+        read_unlock_irqrestore(&vm->lock, *irq);
         uint64_t pa = fetch_file_page(f, offset, bytes, may_share, fill, &kind, err);
-        *irq = spin_lock_irqsave(&vm->lock);
+        *irq = read_lock_irqsave(&vm->lock);
 
         /* Still the same empty slot of the same mapping? */
         v = vm_find(vm, va);
-        pte = page_lookup(vm->root, va);
-        bool same = v && v->file == f && v->file_offset + (va - v->start) == offset &&
-                    !(pte && (*pte & (PTE_P | PTE_HIDDEN)));
+        uint64_t seen = entry_at(vm, va);
+        bool same = v && v->file == f && v->file_offset + (va - v->start) == offset && !filled(seen);
         file_put(f);
         if (!pa) return NULL;
-        if (!same) {
+        int r = same ? install(vm, v, va, pa, kind, seen) : -EAGAIN;
+        if (r == -EAGAIN) {
             page_free(pa);
             continue;   /* look again: someone else filled or changed it */
         }
-        if (install(vm, v, va, pa, kind) < 0) {
+        if (r < 0) {
             page_free(pa);
             *err = -ENOMEM;
             return NULL;
@@ -206,20 +220,22 @@ static uint64_t *fill_page(struct vm *vm, uint64_t va, bool for_write, uint64_t 
     }
 }
 
-/* Replace the shared page at va with the mapping's own copy of it. */
+/* Replace the shared page at va with the mapping's own copy of it. When
+ * another CPU replaced it first, its entry is the answer (the access
+ * retries and sees it). */
 static uint64_t *unshare_page(struct vm *vm, const struct vma *v, uint64_t va, uint64_t *pte)
 {
     uint64_t copy = page_alloc();
     if (!copy) return NULL;
-    uint64_t old = *pte & PTE_ADDR_MASK;
-    bool hidden = !(*pte & PTE_P);
+    uint64_t seen = __atomic_load_n(pte, __ATOMIC_ACQUIRE), old = seen & PTE_ADDR_MASK;
     memcpy(phys_to_virt(copy), phys_to_virt(old), PAGE_SIZE);
-    if (page_map(vm->root, va, copy, vm_pte_flags(v->flags)) < 0) {
+    uint64_t entry = copy | vm_pte_flags(v->flags) | PTE_P;
+    if (!(seen & PTE_P)) entry = (entry & ~PTE_P) | PTE_HIDDEN;
+    int r = page_map_if(vm->root, va, seen, entry);
+    if (r < 0) {
         page_free(copy);
-        return NULL;
+        return r == -EAGAIN ? pte : NULL;
     }
-    pte = page_lookup(vm->root, va);
-    if (hidden) *pte = (*pte & ~PTE_P) | PTE_HIDDEN;
     tlb_flush_page(va);
     page_free(old);
     return pte;
@@ -229,35 +245,36 @@ static uint64_t *unshare_page(struct vm *vm, const struct vma *v, uint64_t va, u
  * own page. A shared one gives the hole a block and maps the cache's page
  * for it instead (filling the hole drops the zeros through
  * vm_file_holes_filled, and the write then faults once more and finds the
- * block). Called with vm->lock held; drops it while the file system works. */
+ * block). Called with vm->lock held for reading; drops it while the file
+ * system works. Losing a race to another CPU is success: the write faults
+ * again and sees what is there. */
 static int write_to_hole(struct vm *vm, uint64_t va, uint64_t *irq)
 {
     struct vma *v = vm_find(vm, va);
     uint64_t *pte = page_lookup(vm->root, va);
-    if (!v || !pte || !(*pte & PTE_HOLE)) return -EFAULT;
+    uint64_t seen = pte ? __atomic_load_n(pte, __ATOMIC_ACQUIRE) : 0;
+    if (!v || !(seen & PTE_HOLE)) return -EFAULT;
     if (!(v->flags & VM_SHARED) || !v->file || !v->file->ops->lend_page) {
-        *pte = (*pte & ~PTE_HOLE) | (vm_pte_flags(v->flags) & PTE_W);
-        tlb_flush_page_local(va);   /* widening: see kernel/tlb.h */
+        uint64_t own = (seen & ~PTE_HOLE) | (vm_pte_flags(v->flags) & PTE_W);
+        if (__atomic_compare_exchange_n(pte, &seen, own, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+            tlb_flush_page_local(va);   /* widening: see kernel/tlb.h */
         return 0;
     }
     struct file *f = v->file;
-    uint64_t offset = v->file_offset + (va - v->start), old = *pte & PTE_ADDR_MASK, pa;
+    uint64_t offset = v->file_offset + (va - v->start), old = seen & PTE_ADDR_MASK, pa;
     file_get(f);
-    spin_unlock_irqrestore(&vm->lock, *irq);
+    read_unlock_irqrestore(&vm->lock, *irq);
     int r = f->ops->lend_page(f, offset, true, &pa);
-    *irq = spin_lock_irqsave(&vm->lock);
+    *irq = read_lock_irqsave(&vm->lock);
     v = vm_find(vm, va);
-    pte = page_lookup(vm->root, va);
-    bool same = v && v->file == f && pte && (*pte & PTE_P) && (*pte & PTE_ADDR_MASK) == old;
+    seen = entry_at(vm, va);
+    bool same = v && v->file == f && (seen & PTE_P) && (seen & PTE_HOLE) && (seen & PTE_ADDR_MASK) == old;
     file_put(f);
     if (r < 0) return r == -ENODATA ? -ENXIO : r;
-    if (!same) {
+    r = same ? install(vm, v, va, pa, PAGE_CACHE, seen) : -EAGAIN;
+    if (r < 0) {
         page_free(pa);
-        return 0;   /* changed meanwhile: the write faults again and sees what is there */
-    }
-    if (install(vm, v, va, pa, PAGE_CACHE) < 0) {
-        page_free(pa);
-        return -ENOMEM;
+        return r == -EAGAIN ? 0 : r;
     }
     page_free(old);
     return 0;
@@ -276,7 +293,7 @@ int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
     if (!vm) return -EFAULT;
     uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
     bool write = error & PF_WRITE;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = read_lock_irqsave(&vm->lock);
     struct vma *v = vm_find(vm, addr);
     bool allowed = v && (write ? (v->flags & VM_WRITE)
                          : (error & PF_FETCH) ? (v->flags & VM_EXEC)
@@ -292,7 +309,7 @@ int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
      * copies it now; a shared one writes the cache's page. */
     if (allowed && write && v && pte && (*pte & PTE_P) && (*pte & PTE_FOREIGN) && !(v->flags & VM_PINNED)) {
         if (v->flags & VM_SHARED) {
-            *pte |= PTE_W;
+            __atomic_or_fetch(pte, PTE_W, __ATOMIC_ACQ_REL);
             tlb_flush_page_local(va);   /* widening: see kernel/tlb.h */
             r = 0;
         } else {
@@ -309,22 +326,22 @@ int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
         tlb_flush_page_local(va);
         r = 0;
     }
-    spin_unlock_irqrestore(&vm->lock, irq);
+    read_unlock_irqrestore(&vm->lock, irq);
     return r;
 }
 
 void *vm_page_for_kernel_write(struct vm *vm, uint64_t addr)
 {
     uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = read_lock_irqsave(&vm->lock);
     int err;
     uint64_t *pte = fill_page(vm, va, true, &irq, &err);
     if (pte && (*pte & PTE_HOLE) && write_to_hole(vm, va, &irq) == 0) pte = fill_page(vm, va, true, &irq, &err);
     struct vma *v = vm_find(vm, va);
     if (pte && (*pte & PTE_FOREIGN) && v && (v->flags & VM_SHARED))
-        *pte |= PTE_D;   /* the kernel's write goes to the file like the program's */
+        __atomic_or_fetch(pte, PTE_D, __ATOMIC_ACQ_REL);   /* the kernel's write goes to the file like the program's */
     else if (pte && (*pte & PTE_FOREIGN))
         pte = v && !(v->flags & VM_PINNED) ? unshare_page(vm, v, va, pte) : NULL;
-    spin_unlock_irqrestore(&vm->lock, irq);
+    read_unlock_irqrestore(&vm->lock, irq);
     return pte ? (char *)phys_to_virt(*pte & PTE_ADDR_MASK) + (addr & (PAGE_SIZE - 1)) : NULL;
 }

@@ -61,7 +61,7 @@ int vm_writeback_file(struct vm *vm, const void *node)
 static void forget_pages(struct vm *vm, const void *node, uint64_t from, uint64_t to, uint64_t only)
 {
     from = ALIGN_UP(from, PAGE_SIZE);
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = write_lock_irqsave(&vm->lock);
     for (struct vma *v = vma_first(vm); v; v = vma_next(v)) {
         if (!v->file || v->file->node != node) continue;
         /* Only pages that are all file: an ELF segment's bss is its own. */
@@ -75,7 +75,7 @@ static void forget_pages(struct vm *vm, const void *node, uint64_t from, uint64_
             if (pa) page_free(pa);
         }
     }
-    spin_unlock_irqrestore(&vm->lock, irq);
+    write_unlock_irqrestore(&vm->lock, irq);
 }
 
 void vm_file_truncated(struct vm *vm, const void *node, uint64_t size)

@@ -59,8 +59,8 @@ uint64_t vm_find_free_locked(struct vm *vm, uint64_t len)
 
 uint64_t vm_find_free(struct vm *vm, uint64_t len)
 {
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = read_lock_irqsave(&vm->lock);
     uint64_t at = vm_find_free_locked(vm, len);
-    spin_unlock_irqrestore(&vm->lock, irq);
+    read_unlock_irqrestore(&vm->lock, irq);
     return at;
 }

@@ -60,11 +60,11 @@ long futex_key_in(struct vm *vm, uint64_t uaddr, bool shared, struct futex_key *
     if (r < 0) return r;
     *key = (struct futex_key){ vm, uaddr };
     if (!shared) return 0;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = read_lock_irqsave(&vm->lock);
     struct vma *v = vm_find(vm, uaddr);
     if (v && (v->flags & VM_SHARED) && v->file && v->file->node)
         *key = (struct futex_key){ v->file->node, v->file_offset + (uaddr - v->start) };
-    spin_unlock_irqrestore(&vm->lock, irq);
+    read_unlock_irqrestore(&vm->lock, irq);
     return 0;
 }
 

@@ -38,7 +38,7 @@ static bool within_limits(struct vm *vm, uint64_t start, uint64_t len, uint32_t 
     const struct rlimit_k *lim = current_process()->rlimits;
     if (lim[RLIMIT_AS].cur == RLIM_INFINITY && lim[RLIMIT_DATA].cur == RLIM_INFINITY) return true;
     uint64_t total = len, data = is_data(flags) ? len : 0;
-    uint64_t irq = spin_lock_irqsave(&vm->lock);
+    uint64_t irq = read_lock_irqsave(&vm->lock);
     for (struct vma *v = vma_first(vm); v; v = vma_next(v)) {
         uint64_t size = v->end - v->start;
         uint64_t lo = MAX(v->start, start), hi = MIN(v->end, start + len);
@@ -46,7 +46,7 @@ static bool within_limits(struct vm *vm, uint64_t start, uint64_t len, uint32_t 
         total += size;
         if (is_data(v->flags)) data += size;
     }
-    spin_unlock_irqrestore(&vm->lock, irq);
+    read_unlock_irqrestore(&vm->lock, irq);
     return total / PAGE_SIZE <= lim[RLIMIT_AS].cur / PAGE_SIZE && data / PAGE_SIZE <= lim[RLIMIT_DATA].cur / PAGE_SIZE;
 }
 

@@ -213,44 +213,60 @@ static void signal_to_spinner(void)
     unpin();
 }
 
-/* 5. Both CPUs write the same copy-on-write page at the same moment, page
- * after page: one copies it, the other's fault must find it done (not a
- * SIGSEGV). A private mapping of a file whose pages are first read in. */
-#define COW_PAGES 256
-static char *cow;
-static atomic_int cow_arrived[COW_PAGES];
-static void *cow_writer(void *arg)
+/* 5. Both CPUs write the same page at the same moment, page after page:
+ * one fills or copies it, the other's fault must find it done (not a
+ * SIGSEGV, and neither write lost to a second page put in its place). Three
+ * kinds of first write: a private file mapping whose pages were first read
+ * in (copy on write), anonymous memory never touched (zero fill), and a
+ * shared mapping of a sparse file (the hole gets its block). */
+#define RACE_PAGES 256
+static char *race;
+static atomic_int race_arrived[RACE_PAGES];
+static void *race_writer(void *arg)
 {
     int id = (int)(intptr_t)arg;
     pin(id);
     double until = now() + SECONDS_LIMIT;
-    for (int i = 0; i < COW_PAGES; i++) {
-        atomic_fetch_add(&cow_arrived[i], 1);
-        while (atomic_load(&cow_arrived[i]) < 2 && now() < until) {}
-        cow[(size_t)i * 4096 + (size_t)id * 64] = (char)('A' + id);
+    for (int i = 0; i < RACE_PAGES; i++) {
+        atomic_fetch_add(&race_arrived[i], 1);
+        while (atomic_load(&race_arrived[i]) < 2 && now() < until) {}
+        race[(size_t)i * 4096 + (size_t)id * 64] = (char)('A' + id);
     }
     return NULL;
 }
 
-static void cow_race(void)
+enum race_kind { RACE_COW, RACE_ANON, RACE_HOLE };
+
+static void first_write_race(enum race_kind kind)
 {
-    int fd = open("/tmp/smp_cow", O_CREAT | O_RDWR | O_TRUNC, 0600);
-    CHECK(fd >= 0 && ftruncate(fd, COW_PAGES * 4096) == 0);
-    cow = mmap(NULL, COW_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    CHECK(cow != MAP_FAILED);
+    static const char *const what[] = { "copy-on-write", "untouched anonymous", "sparse shared file" };
+    size_t len = RACE_PAGES * 4096;
+    int fd = -1;
+    if (kind == RACE_ANON) {
+        race = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    } else {
+        fd = open("/tmp/smp_race", O_CREAT | O_RDWR | O_TRUNC, 0600);
+        CHECK(fd >= 0 && ftruncate(fd, (off_t)len) == 0);
+        race = mmap(NULL, len, PROT_READ | PROT_WRITE, kind == RACE_COW ? MAP_PRIVATE : MAP_SHARED, fd, 0);
+    }
+    CHECK(race != MAP_FAILED);
     volatile char sum = 0;
-    for (int i = 0; i < COW_PAGES; i++) sum += cow[(size_t)i * 4096];   /* shared with the page cache first */
+    if (kind != RACE_ANON)
+        for (int i = 0; i < RACE_PAGES; i++) sum += race[(size_t)i * 4096];   /* the file's pages (or holes) first */
+    for (int i = 0; i < RACE_PAGES; i++) atomic_store(&race_arrived[i], 0);
     pthread_t a, b;
-    pthread_create(&a, NULL, cow_writer, (void *)0);
-    pthread_create(&b, NULL, cow_writer, (void *)1);
+    pthread_create(&a, NULL, race_writer, (void *)0);
+    pthread_create(&b, NULL, race_writer, (void *)1);
     pthread_join(a, NULL);
     pthread_join(b, NULL);
     int good = 0;
-    for (int i = 0; i < COW_PAGES; i++) good += cow[(size_t)i * 4096] == 'A' && cow[(size_t)i * 4096 + 64] == 'B';
-    printf("simultaneous first writes to %d copy-on-write pages: %d kept both\n", COW_PAGES, good);
-    munmap(cow, COW_PAGES * 4096);
-    close(fd);
-    unlink("/tmp/smp_cow");
+    for (int i = 0; i < RACE_PAGES; i++) good += race[(size_t)i * 4096] == 'A' && race[(size_t)i * 4096 + 64] == 'B';
+    printf("simultaneous first writes to %d %s pages: %d kept both\n", RACE_PAGES, what[kind], good);
+    munmap(race, len);
+    if (fd >= 0) {
+        close(fd);
+        unlink("/tmp/smp_race");
+    }
     unpin();
 }
 
@@ -338,7 +354,9 @@ int main(void)
     affinity();
     shootdowns();
     signal_to_spinner();
-    cow_race();
+    first_write_race(RACE_COW);
+    first_write_race(RACE_ANON);
+    first_write_race(RACE_HOLE);
     concurrent_maps();
     counters();
     long r = syscall(SYS_membarrier, 0, 0, 0);
