@@ -35,7 +35,6 @@
 #include "../klib/string.h"
 #include "../fs/vfs.h"
 
-#define PF_PRESENT 1
 #define PF_WRITE 2
 #define PF_FETCH 16
 
@@ -300,9 +299,11 @@ int vm_handle_fault(struct vm *vm, uint64_t addr, uint64_t error)
                          : (v->flags & VM_PROT_MASK));
     uint64_t *pte = allowed ? page_lookup(vm->root, va) : NULL;
     int r = -EFAULT;
-    if (allowed && !(error & PF_PRESENT)) {
-        bool hidden = pte && (*pte & PTE_HIDDEN) && !(*pte & PTE_P);
-        if (!hidden && (pte = fill_page(vm, va, write, &irq, &r))) r = 0;
+    /* Fill by what the entry holds now, not by the error code: between
+     * the fault and the lock another CPU may have filled the page, or a
+     * file event dropped a page that was present (a hole's zeros). */
+    if (allowed && !(pte && filled(*pte))) {
+        if ((pte = fill_page(vm, va, write, &irq, &r))) r = 0;
         v = vm_find(vm, va);
     }
     /* A write to a page shared with the page cache: a private mapping
