@@ -1,7 +1,8 @@
 /* The public TFS calls (fs/tfs.h): each holds its volume's guard
  * (fs/tfs_guard.h) around the work in the other fs/tfs_*.c files. The
  * reclaimer only tries: it runs inside page allocations, which TFS itself
- * makes while holding the guard. */
+ * makes while holding the guard. Reads the cache serves whole hold it
+ * shared (tfs_read). */
 #include "tfs_internal.h"
 
 int tfs_lookup(struct tfs *fs, struct tfs_node *dir, const char *name, size_t namelen, struct tfs_node **out)
@@ -20,12 +21,21 @@ int tfs_resolve(struct tfs *fs, struct tfs_node *cwd, const char *path, bool fol
     return r;
 }
 
+/* The common case, a read of cached blocks, holds the guard shared, so
+ * threads on several CPUs read at once; what the cache lacks is read with
+ * the guard held as usual. */
 int64_t tfs_read(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len)
 {
+    tfs_guard_lock_shared(fs);
+    int64_t r = tfs_read_cached(fs, n, off, buf, len);
+    bool whole = r < 0 || (uint64_t)r == len || off + (uint64_t)r >= n->size;
+    tfs_guard_unlock_shared(fs);
+    if (whole) return r;
     tfs_guard_lock(fs);
-    int64_t r = tfs_read_locked(fs, n, off, buf, len);
+    int64_t rest = tfs_read_locked(fs, n, off + (uint64_t)r, (uint8_t *)buf + r, len - (size_t)r);
     tfs_guard_unlock(fs);
-    return r;
+    if (rest < 0) return r ? r : rest;
+    return r + rest;
 }
 
 int tfs_lend_page(struct tfs *fs, struct tfs_node *n, uint64_t fb, bool fill, void **page)

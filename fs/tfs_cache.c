@@ -52,6 +52,9 @@ struct tfs_cache {
     bool bounce_busy;    /* bounce/bios hold a batch: evict one block at a time */
     bool getting;        /* inside get_entry, which may allocate: no shrinking */
     bool (*lent_in_use)(const void *data);   /* NULL: lent blocks may be evicted */
+    /* Reads served whole from the cache run side by side (fs/tfs_guard.h)
+     * and move what they read to the front of the LRU list: under this. */
+    tfs_recency_lock_t recency;
 };
 
 #define BOUNCE_BYTES ((size_t)IO_DEPTH * WB_MAX_BLOCKS * TFS_BLOCK_SIZE)
@@ -278,6 +281,18 @@ void tfs_cache_dirty(struct tfs_cache *c, uint64_t block)
 }
 
 bool tfs_cache_has(struct tfs_cache *c, uint64_t block) { return lookup(c, block) != 0; }
+
+uint8_t *tfs_cache_peek(struct tfs_cache *c, uint64_t block)
+{
+    uint64_t flags = tfs_recency_lock(&c->recency);
+    struct centry *e = lookup(c, block);
+    if (e) {
+        lru_unlink(e);
+        lru_front(c, e);
+    }
+    tfs_recency_unlock(&c->recency, flags);
+    return e ? e->data : NULL;
+}
 
 void tfs_cache_drop(struct tfs_cache *c, uint64_t start, uint64_t count)
 {

@@ -34,6 +34,31 @@ static int cached_block(struct tfs *fs, struct tfs_node *n, uint64_t fb, uint64_
     return lend ? tfs_cache_lend(fs->cache, disk, b) : tfs_cache_get(fs->cache, disk, true, b);
 }
 
+int64_t tfs_read_cached(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len)
+{
+    if (tfs_is_dir(n)) return -EISDIR;
+    if (!tfs_is_reg(n)) return -EINVAL;
+    if (off >= n->size) return 0;
+    if (len > n->size - off) len = (size_t)(n->size - off);
+    uint8_t *dst = buf;
+    size_t done = 0;
+    while (done < len) {
+        uint64_t pos = off + done, fb = pos / TFS_BLOCK_SIZE, run;
+        size_t in = (size_t)(pos % TFS_BLOCK_SIZE), want = len - done;
+        uint64_t disk = tfs_extent_map(n, fb, 1, &run);
+        size_t chunk = MIN(want, (size_t)TFS_BLOCK_SIZE - in);
+        if (!disk) {
+            memset(dst + done, 0, chunk);
+        } else {
+            uint8_t *b = tfs_cache_peek(fs->cache, disk);
+            if (!b) break;
+            memcpy(dst + done, b + in, chunk);
+        }
+        done += chunk;
+    }
+    return (int64_t)done;
+}
+
 int64_t tfs_read_locked(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len)
 {
     if (tfs_is_dir(n)) return -EISDIR;

@@ -190,6 +190,9 @@ void tfs_cache_watch_lent(struct tfs_cache *c, bool (*lent_in_use)(const void *d
 int tfs_cache_lend(struct tfs_cache *c, uint64_t block, uint8_t **out);
 void tfs_cache_dirty(struct tfs_cache *c, uint64_t block);
 bool tfs_cache_has(struct tfs_cache *c, uint64_t block);
+/* The cached data of `block` moved to the front of the LRU list, or NULL:
+ * the one cache call made with the volume's guard held only shared. */
+uint8_t *tfs_cache_peek(struct tfs_cache *c, uint64_t block);
 void tfs_cache_drop(struct tfs_cache *c, uint64_t start, uint64_t count);
 /* Write every dirty block (sorted, merged into large requests). */
 int tfs_cache_writeback(struct tfs_cache *c);
@@ -239,6 +242,9 @@ int tfs_lookup_locked(struct tfs *fs, struct tfs_node *dir, const char *name, si
                struct tfs_node **out);
 int tfs_resolve_locked(struct tfs *fs, struct tfs_node *cwd, const char *path, bool follow_last,
                 struct tfs_node **out);
+/* Read what the cache holds of [off, off+len), stopping at the first block
+ * it lacks: the bytes read, or -errno. With the guard held shared. */
+int64_t tfs_read_cached(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len);
 int64_t tfs_read_locked(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len);
 int tfs_lend_page_locked(struct tfs *fs, struct tfs_node *n, uint64_t fb, bool fill, void **page);
 int tfs_page_written_locked(struct tfs *fs, struct tfs_node *n, uint64_t fb);
