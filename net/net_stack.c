@@ -1,6 +1,7 @@
 /* lwIP under one lock, driven by the kernel's timer service. */
 #include "net_stack.h"
 #include "net_iface.h"
+#include "inet.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
@@ -77,5 +78,6 @@ void net_init(struct heap *h, const char *cmdline, struct tfs *root)
     lwip_init();
     stack_ready = true;
     net_unlock(flags);
+    inet_init();
     net_iface_init(h, cmdline, root);
 }

@@ -67,6 +67,7 @@ void pith_lwip_free(void *p);
 #define LWIP_IPV6_MLD 1
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+#define IPV6_FRAG_COPYHEADER 1        /* 64-bit pointers do not fit in the fragment header lwIP reuses */
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_IPV6_SEND_ROUTER_SOLICIT 1
 #define LWIP_ND6_ALLOW_RA_UPDATES 1
