@@ -1,5 +1,6 @@
 /* TCP sockets on lwIP's raw API (rules: net/inet.h). */
 #include "inet.h"
+#include "netif_ioctl.h"
 #include "net_stack.h"
 #include "lwip/tcp.h"
 #include "lwip/pbuf.h"
@@ -564,7 +565,8 @@ static long tcp_ioctl_op(struct socket *s, uint64_t cmd, uint64_t arg)
         net_unlock(fl);
         break;
     default:
-        return -ENOIOCTLCMD;
+        /* SIOCGIFADDR and its kin answer on AF_INET sockets only. */
+        return is->v6 ? -ENOIOCTLCMD : netif_ioctl_inet(cmd, arg);
     }
     return copy_to_user(arg, &v, sizeof v) < 0 ? -EFAULT : 0;
 }

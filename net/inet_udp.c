@@ -1,5 +1,6 @@
 /* UDP sockets on lwIP's raw API (rules: net/inet.h). */
 #include "inet.h"
+#include "netif_ioctl.h"
 #include "net_stack.h"
 #include "lwip/udp.h"
 #include "lwip/pbuf.h"
@@ -255,7 +256,7 @@ static long udp_ioctl_op(struct socket *s, uint64_t cmd, uint64_t arg)
     } else if (cmd == SIOCOUTQ) {
         v = 0;
     } else {
-        return -ENOIOCTLCMD;
+        return is->v6 ? -ENOIOCTLCMD : netif_ioctl_inet(cmd, arg);
     }
     return copy_to_user(arg, &v, sizeof v) < 0 ? -EFAULT : 0;
 }

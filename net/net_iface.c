@@ -3,6 +3,8 @@
 #include "net_stack.h"
 #include "net_config.h"
 #include "virtio_net.h"
+#include "netif_registry.h"
+#include "socket.h"
 #include "lwip/netif.h"
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
@@ -50,10 +52,41 @@ static void announce(struct nic *n)
     if (trace) kprintf("[trace] net: %s %s/%d gw %s\n", n->name, a, prefix, g);
 }
 
+/* What the program sees of the NIC (netlink, SIOCGIF*): its link and
+ * current addresses, under lwIP's index (so IPv6 scope ids agree). */
+static void publish(struct nic *n)
+{
+    struct netif *nif = &n->netif;
+    struct netif_info info = { .index = netif_get_index(nif), .mtu = nif->mtu, .type = ARPHRD_ETHER,
+                               .flags = IFF_BROADCAST | IFF_MULTICAST };
+    memcpy(info.name, n->name, sizeof n->name);
+    memcpy(info.mac, nif->hwaddr, 6);
+    if (netif_is_up(nif)) info.flags |= IFF_UP;
+    if (netif_is_link_up(nif)) info.flags |= IFF_RUNNING | IFF_LOWER_UP;
+    if (!ip4_addr_isany_val(*netif_ip4_addr(nif))) {
+        struct netif_addr *a = &info.addrs[info.naddrs++];
+        uint32_t v = ip4_addr_get_u32(netif_ip4_addr(nif));
+        a->family = AF_INET;
+        memcpy(a->addr, &v, 4);
+        a->prefix_len = (uint8_t)prefix_of(netif_ip4_netmask(nif));
+    }
+    for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES && info.naddrs < NETIF_ADDR_MAX; i++) {
+        if (!ip6_addr_isvalid(netif_ip6_addr_state(nif, i))) continue;
+        const ip6_addr_t *a6 = netif_ip6_addr(nif, i);
+        struct netif_addr *a = &info.addrs[info.naddrs++];
+        a->family = AF_INET6;
+        memcpy(a->addr, a6->addr, 16);
+        a->prefix_len = 64;
+        a->scope = ip6_addr_islinklocal(a6) ? 253 : 0;
+    }
+    netif_register(&info);
+}
+
 /* lwIP's status callback, under net_lock. */
 static void status_changed(struct netif *nif)
 {
     struct nic *n = (struct nic *)nif;
+    publish(n);
     bool has = !ip4_addr_isany_val(*netif_ip4_addr(nif));
     if (has && !n->announced) announce(n);
     n->announced = has;
@@ -151,6 +184,7 @@ void net_iface_init(struct heap *h, const char *cmdline, struct tfs *root)
         struct net_config dhcp_only = { .dhcp4 = true };
         configure(n, nnics == 1 ? &cfg : &dhcp_only);
         virtio_net_link_start(devs[i]);
+        publish(n);
         if (trace) kprintf("[trace] net: %s virtio-net %02x:%02x:%02x:%02x:%02x:%02x features %s\n", n->name,
                            n->netif.hwaddr[0], n->netif.hwaddr[1], n->netif.hwaddr[2], n->netif.hwaddr[3],
                            n->netif.hwaddr[4], n->netif.hwaddr[5], virtio_net_features(devs[i]));
