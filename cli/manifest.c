@@ -57,6 +57,7 @@ void manifest_free(struct manifest *m)
     for (size_t i = 0; i < m->envc; i++) free_str(h, m->envp[i]);
     for (size_t i = 0; i < m->mountc; i++) free_str(h, m->mounts[i]);
     free_str(h, m->core_path);
+    free_str(h, m->net);
     for (size_t i = 0; i < m->nentries; i++) {
         free_str(h, m->entries[i].guest);
         free_str(h, m->entries[i].source);
@@ -260,6 +261,8 @@ struct token {
     char text[TOKEN_MAX];
 };
 
+#define MANIFEST_NET_LINES_MAX 32
+
 struct parser {
     struct manifest *m;
     const char *filename, *base_dir;
@@ -269,6 +272,8 @@ struct parser {
     struct token tok[MAX_TOKENS];
     int ntok;
     int end_col;             /* column just past the last token */
+    int net_line[MANIFEST_NET_LINES_MAX];   /* the manifest line of each net line */
+    int nnet;
 };
 
 static int perr(struct parser *p, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -470,6 +475,18 @@ static int parse_directive(struct parser *p)
         if ((rc = want_args(p, 1, 1))) return rc;
         return wrap(p, a->col, manifest_set_core(m, a->text, p->err, p->errlen));
     }
+    if (strcmp(d, "net") == 0) {
+        if ((rc = want_args(p, 1, 2))) return rc;
+        if (p->nnet == MANIFEST_NET_LINES_MAX) return perr(p, p->tok[0].col, "net: at most %d lines", MANIFEST_NET_LINES_MAX);
+        size_t al = strlen(a->text), bl = p->ntok > 2 ? strlen(b->text) : 0;
+        if (al + 1 + bl >= sizeof(buf)) return perr(p, a->col, "net: line too long");
+        memcpy(buf, a->text, al);
+        buf[al] = ' ';
+        memcpy(buf + al + 1, p->ntok > 2 ? b->text : "", bl + 1);
+        if (!bl) buf[al] = 0;
+        p->net_line[p->nnet++] = p->line;
+        return wrap(p, a->col, manifest_add_net(m, buf, p->err, p->errlen));
+    }
     if (strcmp(d, "size") == 0) {
         if ((rc = want_args(p, 1, 1))) return rc;
         if (!parse_size(a->text, &m->min_size)) return perr(p, a->col, "bad size '%s' (want N, NK, NM or NG)", a->text);
@@ -500,6 +517,13 @@ int manifest_parse(struct heap *h, const char *text, size_t len, const char *fil
         rc = tokenize(p, text + s, i - s);
         if (!rc && p->ntok) rc = parse_directive(p);
         if (i < len) i++;   /* the newline */
+    }
+    int bad_net;
+    if (!rc && m->net && (rc = manifest_check_net(m, &bad_net, err, errlen)) != 0) {
+        char msg[400];
+        snprintf(msg, sizeof(msg), "%s", err);
+        p->line = bad_net >= 1 && bad_net <= p->nnet ? p->net_line[bad_net - 1] : p->line;
+        perr(p, 1, "net: %s", msg);
     }
     deallocate(h, p, sizeof(*p));
     if (rc) {

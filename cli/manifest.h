@@ -34,6 +34,7 @@ struct manifest_entry {
 #define MANIFEST_FLAG_TRACE (1u << 0)   /* same bit as TFS_CONFIG_TRACE */
 #define MANIFEST_FLAG_READONLY (1u << 1) /* same bit as TFS_CONFIG_READONLY_ROOT */
 #define MANIFEST_FLAG_CORE_PATH (1u << 2) /* same bit as TFS_CONFIG_CORE_PATH: set by the writer when core_path is */
+#define MANIFEST_FLAG_NET (1u << 3)       /* same bit as TFS_CONFIG_NET: set by the writer when net is */
 
 /* Read-only for users; change it only through the functions below. */
 struct manifest {
@@ -49,6 +50,7 @@ struct manifest {
     char **mounts;              /* pairs: guest mount point, host volume path */
     size_t mountc, mounts_cap;  /* mountc counts strings (two per volume) */
     char *core_path;            /* where a core file goes: NULL = the default (/core), "" = none */
+    char *net;                  /* network settings (net/net_config.h's text), NULL = none given */
     struct manifest_entry *entries;
     size_t nentries, entries_cap;
 };
@@ -84,6 +86,14 @@ void manifest_set_flags(struct manifest *m, uint32_t flags);
  * (also "off") for no core files. */
 int manifest_set_core(struct manifest *m, const char *path, char *err, size_t errlen);
 void manifest_set_min_size(struct manifest *m, uint64_t bytes);
+/* Network settings (cli/manifest_net.c), checked with the kernel's parser.
+ * set: the whole text (replaces any); add: one more line, refused if that
+ * line is bad (rules between lines, such as a gateway needing an ip, wait
+ * for manifest_check_net). check: the whole text; on failure *bad_line is
+ * the 1-based line of the text at fault and err has the reason without it. */
+int manifest_set_net(struct manifest *m, const char *text, char *err, size_t errlen);
+int manifest_add_net(struct manifest *m, const char *line, char *err, size_t errlen);
+int manifest_check_net(const struct manifest *m, int *bad_line, char *err, size_t errlen);
 
 /* Normalise an absolute guest path into out[outlen]; returns NULL on success
  * or a reason ("relative guest path", "'..' in guest path", ...). */

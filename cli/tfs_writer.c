@@ -354,13 +354,15 @@ static int emit_config(struct tfs_plan *p, struct log_out *o, char *err, size_t 
     for (size_t i = 0; i < m->envc; i++) len += strlen(m->envp[i]) + 1;
     for (size_t i = 0; i < m->mountc; i++) len += strlen(m->mounts[i]) + 1;
     if (m->core_path) len += strlen(m->core_path) + 1;
+    if (m->net) len += strlen(m->net) + 1;
     if (len > TFS_MAX_RECORD) {
         snprintf(err, errlen, "arguments and environment too large (%zu bytes, max %u)", len, TFS_MAX_RECORD);
         return -E2BIG;
     }
     uint8_t *rec = calloc(1, len);
     if (!rec) return oom(err, errlen);
-    tfs_put32(rec + TFS_CONFIG_FLAGS, m->flags | (m->core_path ? MANIFEST_FLAG_CORE_PATH : 0));
+    tfs_put32(rec + TFS_CONFIG_FLAGS, m->flags | (m->core_path ? MANIFEST_FLAG_CORE_PATH : 0) |
+                                             (m->net ? MANIFEST_FLAG_NET : 0));
     tfs_put32(rec + TFS_CONFIG_ARGC, (uint32_t)argc);
     tfs_put32(rec + TFS_CONFIG_ENVC, (uint32_t)m->envc);
     tfs_put64(rec + TFS_CONFIG_LAYOUT_SEED, m->layout_seed);
@@ -372,6 +374,7 @@ static int emit_config(struct tfs_plan *p, struct log_out *o, char *err, size_t 
     for (size_t i = 0; i < m->envc; i++) s = stpcpy(s, m->envp[i]) + 1;
     for (size_t i = 0; i < m->mountc; i++) s = stpcpy(s, m->mounts[i]) + 1;
     if (m->core_path) s = stpcpy(s, m->core_path) + 1;
+    if (m->net) s = stpcpy(s, m->net) + 1;
     emit(o, TFS_REC_CONFIG, rec, (uint32_t)len);
     free(rec);
     return 0;

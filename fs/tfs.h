@@ -124,6 +124,7 @@ int tfs_readdir(struct tfs *fs, struct tfs_node *dir, uint64_t *cookie, struct t
 #define TFS_CONFIG_TRACE (1u << 0)
 #define TFS_CONFIG_READONLY_ROOT (1u << 1)   /* the kernel mounts the root read-only */
 #define TFS_CONFIG_CORE_PATH (1u << 2)       /* one more string after the mounts: core_path */
+#define TFS_CONFIG_NET (1u << 3)             /* one more string after that: the network settings (net/net_config.h) */
 
 /* The boot config stored in the image, or NULL if it has none. The strings
  * live as long as the mount. */
@@ -138,6 +139,7 @@ struct tfs_config {
     int mountc;                /* volumes the image expects (for the host tool that boots it) */
     const char *const *mounts; /* mountc pairs: guest mount point, host volume path */
     const char *core_path;     /* where a core file goes; "" = none; NULL = the default (/core) */
+    const char *net;           /* network settings in net/net_config.h's text form; NULL: none given */
 };
 const struct tfs_config *tfs_config(struct tfs *fs);
 

@@ -91,7 +91,8 @@ enum {
 };
 /* SYMLINK payload: ino then the target bytes (no terminator). */
 enum { TFS_SYMLINK_INO = 0, TFS_SYMLINK_TARGET = 8 };
-/* CONFIG payload: header, then NUL-terminated strings: program, argv..., envp... */
+/* CONFIG payload: header, then NUL-terminated strings: program, argv..., envp...,
+ * mount pairs, then core path and network settings when their flags (fs/tfs.h) say so */
 enum {
     TFS_CONFIG_FLAGS = 0, TFS_CONFIG_ARGC = 4, TFS_CONFIG_ENVC = 8,
     TFS_CONFIG_MOUNTC = 12, TFS_CONFIG_LAYOUT_SEED = 16, TFS_CONFIG_STRINGS = 24,

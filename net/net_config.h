@@ -41,4 +41,11 @@ struct net_config {
  * line written to err (errlen bytes, NUL-terminated). */
 int net_config_parse(const char *text, struct net_config *out, char *err, size_t errlen);
 
+/* One line on its own (a blank or comment line passes): what
+ * net_config_parse would say about it, leaving out the rules between lines
+ * (a second ip, a gateway that needs an ip in its subnet). The message
+ * calls it "line 1". For the host tool, which gets the settings one at a
+ * time and wants to point at the bad one. */
+int net_config_check_line(const char *line, char *err, size_t errlen);
+
 #endif

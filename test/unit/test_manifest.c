@@ -206,8 +206,44 @@ static void test_mounts(void)
     CHECK(!parse("program /p\nmount /d v\nmount /d/ w\n", NULL) && strstr(err, "two volumes"), "same mount point: %s", err);
 }
 
+/* "net SETTING [VALUE]": lines of the boot config's network settings,
+ * checked with the kernel's parser, errors at the manifest line at fault. */
+static void test_net(void)
+{
+    struct manifest *m = parse("program /p\nnet ip 10.0.2.15/24\n# gateway\nnet gateway 10.0.2.2\nnet dns 10.0.2.3\n"
+                               "net hostname web\n", NULL);
+    CHECK(m && m->net && !strcmp(m->net, "ip 10.0.2.15/24\ngateway 10.0.2.2\ndns 10.0.2.3\nhostname web\n"),
+          "net lines collected: %s", m && m->net ? m->net : err);
+    manifest_free(m);
+    m = parse("net gateway 10.0.2.2\nnet ip 10.0.2.15/24\n", NULL);
+    CHECK(m && m->net, "a gateway may come before its ip: %s", err);
+    manifest_free(m);
+    m = parse("net dhcp\n", NULL);
+    CHECK(m && m->net && !strcmp(m->net, "dhcp\n"), "net dhcp: %s", err);
+    manifest_free(m);
+    m = parse("program /p\n", NULL);
+    CHECK(m && !m->net, "no net lines: no settings");
+    manifest_free(m);
+    expect_error("net ip 10.0.2.300/24\n", "t.m:1:5: not an IPv4 address: '10.0.2.300'");
+    expect_error("net\n", "t.m:1:4: net: missing argument");
+    expect_error("net ip 10.0.2.15/24 x\n", "t.m:1:21: net: unexpected argument 'x'");
+    expect_error("net colour blue\n", "t.m:1:5: unknown setting (known: dhcp, ip, gateway, ip6, gateway6, dns, hostname): 'colour'");
+    expect_error("net ip 10.0.2.15/24\n\nnet ip 10.0.2.16/24\n", "t.m:3:1: net: a second ip '10.0.2.16/24'");
+    expect_error("net gateway 10.0.2.2\nprogram /p\n", "t.m:1:1: net: gateway needs a static ip (with DHCP the server gives the route)");
+    expect_error("net ip 10.0.2.15/24\nnet gateway 10.1.2.2\n", "t.m:2:1: net: gateway is outside the ip's subnet");
+    /* The CLI sets the whole text at once. */
+    m = manifest_new(host_heap());
+    CHECK(manifest_set_net(m, "ip 10.0.2.15/24\ndns 1.1.1.1\n", err, sizeof err) == 0 && m->net, "set: %s", err);
+    CHECK(manifest_set_net(m, "ip 10.0.2.15/24\nbogus\n", err, sizeof err) == -EINVAL &&
+              !strcmp(err, "network settings: line 2: unknown setting (known: dhcp, ip, gateway, ip6, gateway6, dns, hostname): 'bogus'") &&
+              !strcmp(m->net, "ip 10.0.2.15/24\ndns 1.1.1.1\n"),
+          "a bad set keeps the old text: %s", err);
+    manifest_free(m);
+}
+
 int main(void)
 {
+    test_net();
     test_mounts();
     test_good();
     test_errors();

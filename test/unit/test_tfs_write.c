@@ -640,6 +640,7 @@ static void test_writer_image(void)
     manifest_add_env(mf, "K=V", err, sizeof(err));
     manifest_add_mount(mf, "/data", "/host/data.vol", err, sizeof(err));
     manifest_set_core(mf, "/var/crash/core", err, sizeof(err));
+    CHECK(manifest_set_net(mf, "ip 10.0.2.15/24\ngateway 10.0.2.2\n", err, sizeof(err)) == 0, "net: %s", err);
     struct tfs_plan *plan;
     int rc = tfs_plan_build(mf, &plan, err, sizeof(err));
     CHECK(rc == 0, "plan: %s", err);
@@ -672,7 +673,8 @@ static void test_writer_image(void)
             CHECK(c && !strcmp(c->program, "/p") && c->argc == 2 && !strcmp(c->argv[1], "two words") &&
                       c->envc == 1 && !strcmp(c->envp[0], "K=V") && c->mountc == 1 &&
                       !strcmp(c->mounts[0], "/data") && !strcmp(c->mounts[1], "/host/data.vol") &&
-                      c->core_path && !strcmp(c->core_path, "/var/crash/core"),
+                      c->core_path && !strcmp(c->core_path, "/var/crash/core") && c->net &&
+                      !strcmp(c->net, "ip 10.0.2.15/24\ngateway 10.0.2.2\n"),
                   "the boot config survives compaction");
             tfs_unmount(fs);
         }
