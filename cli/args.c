@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "pkg.h"
 #include "suggest.h"
 
 /* If argv[*i] is option `name`, store its value (next word or after '=') and
@@ -69,13 +70,13 @@ static int parse_disk(const char *v, struct pith_args *a, char *err, size_t errl
 /* What "did you mean" chooses from; test_run_options checks that the parser
  * accepts each. --no-check is left out: it is for tests only. */
 static const char *const run_options[] = {
-    "--help", "-h", "--trace", "--gdb", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--user",
+    "--help", "-h", "--trace", "--gdb", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--pkg", "--user",
     "--size", "--core", "--mount", "--boot", "--accel", "--disk", "--machine", "--timeout", "-m", "--cpus",
-    "--keep-image", "--image",
+    "--keep-image", "--image", "-p", "--net", "--ip", "--netmask", "--gateway", "--dns", "--hostname",
 };
 static const char *const build_options[] = {
-    "--help", "-h", "--trace", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--user",
-    "--size", "--core", "--mount", "-o",
+    "--help", "-h", "--trace", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--pkg", "--user",
+    "--size", "--core", "--mount", "-o", "--ip", "--netmask", "--gateway", "--dns", "--hostname",
 };
 
 const char *const *args_option_names(enum pith_command cmd, size_t *n)
@@ -159,6 +160,10 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
             return -1;
         }
         a->core = v;
+    } else if (VALUE("--pkg")) {
+        if (r < 0)
+            return -1;
+        a->pkg = v;
     } else if (VALUE("--mount")) {   /* build: the image remembers its volumes */
         if (r < 0 || args_add_mount(a, v, NULL, err, errlen) < 0)
             return -1;
@@ -205,6 +210,9 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
         if (r < 0)
             return -1;
         a->image = v;
+    } else if ((r = net_opts_parse_option(&a->net, run, argc, argv, i, err, errlen)) != 0) {
+        if (r < 0)
+            return -1;
     } else {
         return unknown_option(a->command, arg, err, errlen);
     }
@@ -259,9 +267,9 @@ int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a
     }
     if (a->image) {
         if (a->program || a->envc || a->filec || a->trace || a->keep_image || a->no_check || a->sysroot ||
-            a->config || a->user || a->size_set || a->core) {
+            a->config || a->user || a->size_set || a->core || a->pkg) {
             snprintf(err, errlen,
-                     "--image boots an existing image: no program, -e, -f, -d, -c, --sysroot, --user, --trace, --size, --core or --keep-image (grow it with 'pith image resize')");
+                     "--image boots an existing image: no program, -e, -f, -d, -c, --sysroot, --pkg, --user, --trace, --size, --core or --keep-image (grow it with 'pith image resize')");
             return -1;
         }
     } else if (!a->program) {
@@ -273,9 +281,13 @@ int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a
         return -1;
     }
     const char *config = a->config;
-    if (!config && a->program)
+    if (!config && a->program && !a->pkg)   /* --pkg: PROG names a file inside the package's tree */
         config = find_config(a);
     if (config && config_load(config, a, err, errlen) != 0)
+        return -1;
+    if (net_opts_finish(&a->net, a->image != NULL, err, errlen) != 0)
+        return -1;
+    if (a->pkg && pkg_apply(a, err, errlen) != 0)
         return -1;
     if (!a->memory)
         a->memory = "64M";

@@ -59,6 +59,8 @@ int run_command(struct pith_args *a)
     static struct volume_set vols;
     if ((rc = volume_set_check(a, a->image ? a->image : a->keep_image, &vols)) != 0)
         return rc;
+    if ((rc = net_opts_check_ports(&a->net)) != 0)
+        return rc;
     /* Before anything is written: a refused --accel kvm leaves nothing behind. */
     static struct accel_choice accel;
     memset(&accel, 0, sizeof accel);

@@ -96,6 +96,8 @@ static int apply_key(struct cfg *c, const char *key, const struct json_value *v)
 {
     struct pith_args *a = c->a;
     char why[512];
+    const struct json_value *at;
+    int r;
     if (strcmp(key, "args") == 0) {
         if (string_list(c, v, key) != 0)
             return -1;
@@ -172,8 +174,11 @@ static int apply_key(struct cfg *c, const char *key, const struct json_value *v)
         for (size_t i = 0; i < v->n; i++)
             if (args_add_mount(a, v->items[i].text, c->dir, why, sizeof why) != 0)
                 return relay(c, &v->items[i], why);
+    } else if ((r = net_opts_config_key(&a->net, a->command == CMD_RUN, key, v, why, sizeof why, &at)) != 0) {
+        if (r < 0)
+            return relay(c, at, why);
     } else {
-        return bad(c, v, "unknown key \"%s\" (known: args, env, files, dirs, memory, trace, boot, machine, timeout, sysroot, size, core, mounts)", key);
+        return bad(c, v, "unknown key \"%s\" (known: args, env, files, dirs, memory, trace, boot, machine, timeout, sysroot, size, core, mounts, " NET_OPTS_CONFIG_KEYS ")", key);
     }
     return 0;
 }

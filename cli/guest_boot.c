@@ -255,11 +255,16 @@ static int boot_once(const struct pith_args *a, struct workdir *w, const char *i
         .qmp_fd = qmp[1],
         .monitor_socket = a->monitor_socket,
     };
+    char netdev[4096];
+    int nic = net_opts_netdev(&a->net, netdev, sizeof netdev);
+    o.netdev = nic > 0 ? netdev : NULL;
     static struct qemu_command cmd;
     char why[256];
     int rc = 0;
     if (err_fd < 0)
         rc = pith_complain(qemu_err, strerror(errno));
+    else if (nic < 0)
+        rc = pith_complain("-p", "too many forwarded ports for QEMU's command line");
     else if (a->gdb && (o.gdb_port = qemu_free_tcp_port()) < 0)
         rc = pith_complain("gdb", "no free TCP port");
     else if (qemu_build_command(&o, &cmd, why, sizeof why) != 0)

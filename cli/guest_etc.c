@@ -76,8 +76,8 @@ static int write_file(const char *path, const void *data, size_t len, char *err,
     return 0;
 }
 
-static int add_generated(struct manifest *m, const char *workdir, const char *guest, const void *data, size_t len,
-                         char *err, size_t errlen)
+int guest_etc_add_file(struct manifest *m, const char *workdir, const char *guest, const void *data, size_t len,
+                       char *err, size_t errlen)
 {
     if (guest_path_taken(m, guest))
         return 0;
@@ -116,7 +116,7 @@ int guest_etc_add(struct manifest *m, const char *workdir, const char *user, cha
         { "/etc/hosts", hosts }, { "/etc/hostname", hostname }, { "/etc/resolv.conf", resolv },
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        if (add_generated(m, workdir, files[i].guest, files[i].text, strlen(files[i].text), err, errlen) != 0)
+        if (guest_etc_add_file(m, workdir, files[i].guest, files[i].text, strlen(files[i].text), err, errlen) != 0)
             return -1;
 
     if (!guest_path_taken(m, "/etc/localtime")) {
@@ -130,7 +130,7 @@ int guest_etc_add(struct manifest *m, const char *workdir, const char *user, cha
             }
         } else {
             unsigned char tz[128];
-            if (add_generated(m, workdir, "/etc/localtime", tz, utc_tzif(tz), err, errlen) != 0)
+            if (guest_etc_add_file(m, workdir, "/etc/localtime", tz, utc_tzif(tz), err, errlen) != 0)
                 return -1;
         }
     }

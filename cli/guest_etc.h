@@ -16,6 +16,11 @@ struct manifest;
  * directory `workdir`, which must outlive the image write. 0, or -1 with err. */
 int guest_etc_add(struct manifest *m, const char *workdir, const char *user, char *err, size_t errlen);
 
+/* One generated file: data written into workdir, added at guest path
+ * `guest` unless something is there already. 0, or -1 with err. */
+int guest_etc_add_file(struct manifest *m, const char *workdir, const char *guest, const void *data, size_t len,
+                       char *err, size_t errlen);
+
 /* 1 if m already puts something at guest path `guest` (an entry, or a file
  * inside a host tree it copies). */
 int guest_path_taken(const struct manifest *m, const char *guest);

@@ -179,7 +179,7 @@ static int fill_manifest(const struct pith_args *a, struct manifest *m, const ch
     /* The program must be executable in the guest whatever its host mode. */
     if (manifest_add_file(m, prog_guest, a->program, (st.st_mode & 07777) | 0555, why, sizeof why) != 0 ||
         manifest_set_program(m, prog_guest, why, sizeof why) != 0 ||
-        manifest_add_arg(m, a->program, why, sizeof why) != 0)
+        manifest_add_arg(m, a->program_argv0 ? a->program_argv0 : a->program, why, sizeof why) != 0)
         return pith_complain(a->program, why);
     for (int i = 0; i < a->prog_argc; i++)
         if (manifest_add_arg(m, a->prog_args[i], why, sizeof why) != 0)
@@ -201,6 +201,8 @@ static int fill_manifest(const struct pith_args *a, struct manifest *m, const ch
         if (rc != 0)
             return pith_complain(host, why);
     }
+    if ((rc = net_opts_fill_manifest(&a->net, m, workdir)) != 0)
+        return rc;
     if (guest_etc_add(m, workdir, a->user, why, sizeof why) != 0) {
         fprintf(stderr, "pith: %s\n", why);
         return PITH_EXIT_USAGE;

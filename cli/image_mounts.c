@@ -29,6 +29,8 @@ int image_mounts_add(struct pith_args *a)
         return 0;
     }
     const struct tfs_config *cfg = tfs_config(fs);
+    if (cfg)   /* the image's network settings decide its NIC and forwarding address */
+        net_opts_from_image(&a->net, cfg->net);
     int rc = 0;
     for (int i = 0; cfg && i < cfg->mountc && rc == 0; i++) {
         const char *point = cfg->mounts[2 * i], *vol = cfg->mounts[2 * i + 1];

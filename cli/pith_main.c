@@ -7,6 +7,7 @@
 #include "cmd_image.h"
 #include "cmd_ldd.h"
 #include "cmd_build.h"
+#include "cmd_pkg.h"
 #include "cmd_run.h"
 #include "pith_exit.h"
 #include "suggest.h"
@@ -30,6 +31,7 @@ static const char main_help[] =
     "       pith instance create|ls|logs|stop|rm ...   images running in the background\n"
     "                                             ('pith instance --help')\n"
     "       pith volume create PATH SIZE          a new empty volume for 'pith run --mount'\n"
+    "       pith pkg get|ls|path|rm|clean ...     Debian packages as trees for 'pith run --pkg'\n"
     "       pith accel                            which engine 'pith run' uses here, and why\n"
     "       pith help [COMMAND]                   this text, or COMMAND's ('pith COMMAND --help')\n"
     "       pith --version                        the version pith was built from\n"
@@ -44,12 +46,19 @@ static const char main_help[] =
     "                     HOST if absolute, else /BASENAME\n" \
     "  -d HOSTDIR[:GUESTDIR]  add a directory tree (like -f, but HOSTDIR must be one)\n" \
     "  --sysroot DIR      find the program's interpreter and libraries inside DIR\n" \
+    "  --pkg NAME         run PROG from the tree 'pith pkg get NAME' made: PROG (a path\n" \
+    "                     in it, or a name along its PATH), its libraries and the\n" \
+    "                     package's data come from there\n" \
     "  --user NAME        the name of uid 0 in /etc/passwd and /etc/group (default root)\n" \
     "  -c FILE            read settings from a JSON config (default: pith.json next to PROG)\n" \
     "  --size SIZE        make the image's filesystem at least SIZE bytes (K/M/G suffixes),\n" \
     "                     room for the program to write\n" \
     "  --core PATH|none   where a program killed by a signal leaves its core file in the\n" \
-    "                     image (default /core); none: no core file\n"
+    "                     image (default /core); none: no core file\n" \
+    "  --ip ADDR/PREFIX   the guest's static address (IPv4 or IPv6; default: DHCP);\n" \
+    "                     or --ip ADDR --netmask MASK\n" \
+    "  --gateway ADDR     default route; --dns ADDR (repeatable) and --hostname NAME\n" \
+    "                     also go into the image (/etc/resolv.conf, /etc/hostname)\n"
 
 static const char run_help[] =
     "usage: pith run [options] PROG [ARGS...]\n"
@@ -68,6 +77,10 @@ static const char run_help[] =
     "                     --boot disk ask for q35's PCI or firmware\n"
     "  --timeout DURATION stop the guest after DURATION and exit 124, as timeout(1):\n"
     "                     a number with unit s (default), ms, m, h or d (1.5s, 2m); 0: never\n"
+    "  -p [ADDR:]HOST[:GUEST][/udp]   forward host port HOST (on 127.0.0.1 unless\n"
+    "                     ADDR) to the guest's port GUEST (default HOST); repeatable\n"
+    "  --net user|none|tap:NAME   the guest's network card: user (QEMU's user networking,\n"
+    "                     implied by -p and the address options), none, or host tap NAME\n"
     "  --mount VOLUME:/PATH   attach a volume ('pith volume create') read-write at PATH\n"
     "                     (repeatable); works with --image too\n"
     COMMON_HELP
@@ -90,7 +103,7 @@ static const char build_help[] =
     "Boot the result with 'pith run --image IMAGE'.\n";
 
 /* The words that may follow `pith`, for "did you mean". */
-static const char *const commands[] = { "run", "build", "ldd", "image", "instance", "volume", "accel", "help", "version" };
+static const char *const commands[] = { "run", "build", "ldd", "image", "instance", "volume", "pkg", "accel", "help", "version" };
 static const char *const top_options[] = { "--help", "-h", "--version" };
 #define COUNT(a) (sizeof a / sizeof a[0])
 
@@ -183,6 +196,8 @@ static int dispatch(int argc, char **argv)
         return instance_main(argc, argv);
     if (strcmp(word, "volume") == 0)
         return volume_main(argc, argv);
+    if (strcmp(word, "pkg") == 0)
+        return pkg_main(argc, argv);
     if (strcmp(word, "run") == 0)
         return run_or_build(CMD_RUN, argc, argv);
     if (strcmp(word, "build") == 0)

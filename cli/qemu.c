@@ -184,6 +184,14 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
         rc |= push(cmd, "-mon");
         rc |= push(cmd, "chardev=mon,mode=control");
     }
+    if (o->netdev) {
+        /* microvm: QEMU names the virtio-mmio NIC on the kernel's command line
+         * like the disks (acpi=off). romfile=: no PXE option ROM to load. */
+        rc |= push(cmd, "-netdev");
+        rc |= push(cmd, "%s", o->netdev);
+        rc |= push(cmd, "-device");
+        rc |= push(cmd, "%s", microvm ? "virtio-net-device,netdev=net0" : "virtio-net-pci,netdev=net0,disable-legacy=on,romfile=");
+    }
     rc |= push(cmd, "-no-reboot");
     if (o->boot == BOOT_PVH) {
         escape_commas(o->kernel_path, kernel, sizeof kernel);

@@ -31,6 +31,7 @@ struct qemu_options {
     const char *mounts_file;   /* NULL: no fw_cfg mount list */
     int qmp_fd;                /* QEMU's end of the QMP socket (inherited by QEMU) */
     const char *monitor_socket; /* NULL, or a unix socket path where QEMU serves QMP to others */
+    const char *netdev;        /* NULL: no network card; else -netdev's value, id net0 (cli/net_opts.h) */
 };
 
 #define QEMU_MAX_ARGS 128

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../fs/mounts_list.h"
+#include "net_opts.h"
 #include "qemu.h"
 
 /* CMD_CREATE: `pith image create NAME`, the options of build but -o. */
@@ -57,6 +58,9 @@ struct pith_args {
     int memory_set, boot_set, sysroot_set, args_set, size_set, timeout_set, machine_set;
     void **owned;             /* strings allocated while parsing, freed by args_free */
     int nowned, owned_cap;
+    struct net_opts net;      /* -p, --net, --ip ... (cli/net_opts.h) */
+    const char *pkg;          /* --pkg NAME: run PROG from that `pith pkg` tree (cli/pkg_run.c) */
+    const char *program_argv0;   /* set when --pkg made program a host path: argv[0] as typed */
 };
 
 /* Free everything a holds (strings, lists); a is zeroed. */

@@ -86,3 +86,125 @@ for machine in microvm q35; do
         add "net_outbound_${machine}_cpus$cpus" net_outbound "net_outbound_${machine}_cpus$cpus" "$machine" "$cpus"
     done
 done
+
+# ---- the host's side: pith run's network options (cli/net_opts.c) ----
+# (the same run-tests helpers as above)
+#  net_port_taken  a host port some process listens on: `pith run -p PORT`
+#                  refuses it before QEMU starts (exit 2, one line naming the
+#                  port, nothing left behind); the same port once free boots.
+#  net_user_nic    -p on microvm and on q35: QEMU takes the -netdev user
+#                  with its hostfwd and the virtio-net device (the program
+#                  runs as without it); no option, no NIC.
+#  net_build_image `pith build --ip/--gateway/--dns/--hostname` stores the
+#                  settings (the generated /etc files show them);
+#                  `pith run --image` then gets a NIC and forwards -p to the
+#                  image's static address.
+#  net_tap         in a network namespace of its own (unshare -rn: no
+#                  privileges, nothing changes on the host) the test makes a
+#                  tap interface with an address; `pith run --net tap:NAME`
+#                  hands it to QEMU (-netdev tap) and the program runs. Once
+#                  the kernel drives the NIC (issue 10) this is where the
+#                  guest's own address gets pinged and served.
+
+# A TCP port nothing listens on, from the kernel's ephemeral range.
+net_free_port() {
+    local p
+    for p in $(shuf -i 20000-30000 -n 20); do
+        if ! (exec 3<> /dev/tcp/127.0.0.1/$p) 2> /dev/null; then echo "$p"; return 0; fi
+    done
+    return 1
+}
+
+net_port_taken() {
+    local name=net_port_taken log=$LOGS/net_port_taken.log tmp=$SCRATCH/net_port_taken.tmp problems=""
+    mkdir -p "$tmp"; : > "$log"
+    local port; port=$(net_free_port) || { record $name skip "no free port found"; return; }
+    # A listener held by a helper process: python3 if there is one, else busybox nc.
+    local holder=""
+    if command -v python3 > /dev/null; then
+        python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$port)); s.listen(); print('up',flush=True); time.sleep(60)" > "$tmp.holder" &
+        holder=$!
+    else
+        record $name skip "no python3 to hold a port"; return
+    fi
+    for _ in $(seq 50); do grep -q up "$tmp.holder" 2> /dev/null && break; sleep 0.1; done
+    run_pith "$log" "$tmp" run -p "$port" "$BUILD/test/musl/hello"
+    [ "$rc" -eq 2 ] || problems+="taken port: exit $rc, expected 2; "
+    [ "$(wc -l < "$RAW.err")" -eq 1 ] && grep -q "^pith: -p $port: host port 127.0.0.1:$port/tcp is already in use\$" "$RAW.err" ||
+        problems+="taken port: not the one-line message: $(head -c 200 "$RAW.err"); "
+    grep -q 'hello, world' "$RAW.out" && problems+="taken port: the program ran; "
+    kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
+    rm -f "$tmp.holder"
+    run_pith "$log" "$tmp" run -p "$port" "$BUILD/test/musl/hello"
+    [ "$rc" -eq 0 ] || problems+="free port: exit $rc; "
+    problems+=$(leftovers "$tmp")
+    finish $name "$problems"
+}
+
+net_user_nic() {
+    local name=net_user_nic log=$LOGS/net_user_nic.log tmp=$SCRATCH/net_user_nic.tmp problems=""
+    mkdir -p "$tmp"; : > "$log"
+    local port; port=$(net_free_port) || { record $name skip "no free port found"; return; }
+    local machine dev
+    for machine in microvm q35; do
+        dev=virtio-net-device,netdev=net0
+        [ $machine = q35 ] && dev=virtio-net-pci,netdev=net0,disable-legacy=on,romfile=
+        PITH_SHOW_QEMU=1 run_pith "$log" "$tmp" run --machine $machine -p "$port:80" -p "$port/udp" "$BUILD/test/musl/hello"
+        [ "$rc" -eq 0 ] || problems+="$machine: exit $rc; "
+        grep -q -- "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:$port-:80,hostfwd=udp:127.0.0.1:$port-:$port -device $dev" "$RAW.err" ||
+            problems+="$machine: no -netdev/-device $dev on QEMU's line; "
+    done
+    PITH_SHOW_QEMU=1 run_pith "$log" "$tmp" run "$BUILD/test/musl/hello"
+    grep -q -- "-netdev" "$RAW.err" && problems+="a NIC without any network option; "
+    problems+=$(leftovers "$tmp")
+    finish $name "$problems"
+}
+
+net_build_image() {
+    local name=net_build_image log=$LOGS/net_build_image.log tmp=$SCRATCH/net_build_image.tmp problems=""
+    local img=$SCRATCH/net_build_image.img
+    mkdir -p "$tmp"; : > "$log"; rm -f "$img"
+    local port; port=$(net_free_port) || { record $name skip "no free port found"; return; }
+    run_pith "$log" "$tmp" build -o "$img" --ip 10.0.2.40/24 --gateway 10.0.2.2 --dns 10.0.2.3 --dns 1.1.1.1 \
+        --hostname netimg "$BUILD/test/musl/hello"
+    [ "$rc" -eq 0 ] || problems+="build: exit $rc; "
+    [ "$("$PITH" image cat "$img" /etc/resolv.conf 2>&1)" = "$(printf 'nameserver 10.0.2.3\nnameserver 1.1.1.1')" ] ||
+        problems+="resolv.conf: $("$PITH" image cat "$img" /etc/resolv.conf 2>&1 | head -c 100); "
+    [ "$("$PITH" image cat "$img" /etc/hostname 2>&1)" = netimg ] || problems+="hostname not stored; "
+    PITH_SHOW_QEMU=1 run_pith "$log" "$tmp" run --image "$img" -p "$port:80"
+    [ "$rc" -eq 0 ] || problems+="run --image: exit $rc; "
+    grep -q -- "-netdev user,id=net0,net=10.0.2.0/24,host=10.0.2.2,hostname=netimg,hostfwd=tcp:127.0.0.1:$port-10.0.2.40:80 " "$RAW.err" ||
+        problems+="run --image: -netdev does not follow the image's address; "
+    PITH_SHOW_QEMU=1 run_pith "$log" "$tmp" run --image "$img" --net none
+    grep -q -- "-netdev" "$RAW.err" && problems+="--net none still got a NIC; "
+    problems+=$(leftovers "$tmp")
+    rm -f "$img"
+    finish $name "$problems"
+}
+
+net_tap() {
+    local name=net_tap log=$LOGS/net_tap.log tmp=$SCRATCH/net_tap.tmp problems=""
+    mkdir -p "$tmp"; : > "$log"
+    if ! command -v ip > /dev/null || [ ! -c /dev/net/tun ] ||
+            ! unshare -rn sh -c 'ip tuntap add pt0 mode tap' > /dev/null 2>&1; then
+        record $name skip "no tap in a user network namespace here (unshare -rn, ip tuntap, /dev/net/tun)"; return
+    fi
+    RAW=$SCRATCH/net_tap
+    echo "\$ unshare -rn: ip tuntap add pt0 mode tap; ip addr add 192.168.77.1/24 dev pt0; $PITH run --net tap:pt0 ..." >> "$log"
+    TMPDIR=$tmp PITH=$PITH HELLO=$BUILD/test/musl/hello timeout -k 5 "$TIMEOUT" unshare -rn sh -c '
+        ip tuntap add pt0 mode tap && ip addr add 192.168.77.1/24 dev pt0 && ip link set pt0 up || exit 99
+        PITH_SHOW_QEMU=1 "$PITH" run --net tap:pt0 --ip 192.168.77.2/24 --gateway 192.168.77.1 "$HELLO"' \
+        < /dev/null > "$RAW.out" 2> "$RAW.err"
+    rc=$?
+    { echo "--- stdout"; cat "$RAW.out"; echo "--- stderr"; cat "$RAW.err"; echo "--- exit $rc"; } >> "$log"
+    [ "$rc" -eq 0 ] && grep -q 'hello, world' "$RAW.out" || problems+="exit $rc; "
+    grep -q -- "-netdev tap,id=net0,ifname=pt0,script=no,downscript=no -device virtio-net-device,netdev=net0" "$RAW.err" ||
+        problems+="no -netdev tap on QEMU's line; "
+    problems+=$(leftovers "$tmp")
+    finish $name "$problems"
+}
+
+add net_port_taken net_port_taken
+add net_user_nic net_user_nic
+add net_build_image net_build_image
+add net_tap net_tap
