@@ -1,10 +1,10 @@
 /* `pith image export NAME -o FILE.raw|FILE.tar.gz`: a stored image (or an
  * image file) written out for another tool or a cloud: the raw disk, or
  * GCP's format, one file disk.raw in a gzip'd tar. The image is read without
- * touching its holes (cli/sparse_file.h): the raw copy keeps them as holes;
- * gzip has none, so the tar.gz gets zeros, which deflate to almost nothing
- * (GNU tar's sparse members are not written: GCP reads plain ones, and the
- * compressed zeros cost ~1 KiB per MiB). The output is built in a temp file
+ * touching its holes (cli/sparse_file.h): the raw copy keeps them as holes,
+ * and disk.raw is a GNU sparse member (as `tar --format=oldgnu -S` makes,
+ * the form GCP's documentation asks for), so only the data is compressed and
+ * `tar -x` gives a sparse file again. The output is built in a temp file
  * next to FILE and renamed over it only when complete. */
 #define _GNU_SOURCE
 #include "cmd_image.h"
@@ -31,29 +31,42 @@ static int ends_with(const char *s, const char *suffix)
     return n > k && strcmp(s + n - k, suffix) == 0;
 }
 
-struct targz_feed {
-    struct targz_writer *t;
-};
-
-static int feed_targz(void *ctx, const void *buf, uint64_t len)
-{
-    return targz_write(((struct targz_feed *)ctx)->t, buf, len);
-}
-
+/* disk.raw as a GNU sparse member: only the image's data stretches are
+ * read, compressed and stored; `tar -x` recreates the holes. */
 static int write_targz(int src, uint64_t size, time_t mtime, int dst)
 {
     static struct targz_writer t;
-    if (targz_open(&t, dst) != 0)
+    static char buf[1 << 20];
+    struct sparse_extent *map;
+    size_t n;
+    if (sparse_extents(src, size, &map, &n) != 0)
         return -1;
-    struct targz_feed feed = { &t };
-    if (targz_begin(&t, "disk.raw", size, 0644, mtime) != 0 || sparse_walk(src, size, feed_targz, &feed) != 0 ||
-        targz_end(&t) != 0) {
-        int saved = errno;
-        targz_abandon(&t);
-        errno = saved;
-        return -1;
+    int rc = targz_open(&t, dst);
+    if (rc == 0 && targz_begin_sparse(&t, "disk.raw", size, map, n, 0644, mtime) != 0)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        for (uint64_t done = 0; rc == 0 && done < map[i].length;) {
+            uint64_t want = map[i].length - done < sizeof buf ? map[i].length - done : sizeof buf;
+            ssize_t got = pread(src, buf, (size_t)want, (off_t)(map[i].offset + done));
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0) {
+                if (got == 0)
+                    errno = EIO;   /* the image shrank meanwhile */
+                rc = -1;
+            } else {
+                rc = targz_write(&t, buf, (uint64_t)got);
+                done += (uint64_t)got;
+            }
+        }
     }
-    return targz_close(&t);
+    int saved = errno;
+    free(map);
+    if (rc == 0 && targz_end(&t) == 0)
+        return targz_close(&t);
+    targz_abandon(&t);
+    errno = saved;
+    return -1;
 }
 
 static int export_to(const char *image, const char *out, enum export_format fmt)

@@ -57,6 +57,36 @@ int sparse_walk(int src, uint64_t size, int (*fn)(void *ctx, const void *buf, ui
     return rc;
 }
 
+int sparse_extents(int src, uint64_t size, struct sparse_extent **out, size_t *n)
+{
+    size_t cap = 0;
+    uint64_t pos = 0;
+    *out = NULL;
+    *n = 0;
+    while (pos < size) {
+        off_t data = lseek(src, (off_t)pos, SEEK_DATA);
+        if (data < 0 && errno != ENXIO)
+            data = (off_t)pos;   /* no SEEK_DATA here: all data */
+        if (data < 0 || (uint64_t)data >= size)
+            break;               /* ENXIO: only a hole is left */
+        off_t hole = lseek(src, data, SEEK_HOLE);
+        uint64_t end = hole < 0 || (uint64_t)hole > size || hole <= data ? size : (uint64_t)hole;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct sparse_extent *v = realloc(*out, cap * sizeof *v);
+            if (!v) {
+                free(*out);
+                *out = NULL;
+                return -1;
+            }
+            *out = v;
+        }
+        (*out)[(*n)++] = (struct sparse_extent){ (uint64_t)data, end - (uint64_t)data };
+        pos = end;
+    }
+    return 0;
+}
+
 struct copy {
     int dst;
     uint64_t at;

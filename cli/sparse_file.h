@@ -11,6 +11,17 @@
  * on. 0, or -1 with errno (fn's failure: its own errno). */
 int sparse_walk(int src, uint64_t size, int (*fn)(void *ctx, const void *buf, uint64_t len), void *ctx);
 
+/* One stretch of data in a sparse file. */
+struct sparse_extent {
+    uint64_t offset, length;
+};
+
+/* The data stretches of src's first size bytes, in order, found with
+ * SEEK_DATA/SEEK_HOLE without reading anything (the whole file is one
+ * stretch where the filesystem does not tell). *out is malloc'ed. 0, or -1
+ * with errno. */
+int sparse_extents(int src, uint64_t size, struct sparse_extent **out, size_t *n);
+
 /* Copy src's first size bytes to dst (empty, same offsets), keeping holes as
  * holes; dst ends exactly size bytes long. 0, or -1 with errno. */
 int sparse_copy(int src, int dst, uint64_t size);

@@ -1,4 +1,5 @@
 #include "targz_writer.h"
+#include "sparse_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -58,49 +59,107 @@ int targz_open(struct targz_writer *t, int fd)
     return 0;
 }
 
-static void octal(char *field, size_t width, uint64_t v)
+/* A number in a header field of width bytes: width - 1 octal digits and a
+ * NUL, as GNU tar writes them, or GNU's base-256 form (0x80, then the value
+ * big-endian) when it does not fit. */
+static void number(unsigned char *field, size_t width, uint64_t v)
 {
-    /* width - 1 digits and a NUL, zero padded, as GNU tar writes them
-     * (callers keep v below 8^(width-1)). */
-    for (size_t i = width - 1; i-- > 0; v >>= 3)
-        field[i] = (char)('0' + (v & 7));
-    field[width - 1] = '\0';
+    if (v < (1ull << (3 * (width - 1)))) {
+        for (size_t i = width - 1; i-- > 0; v >>= 3)
+            field[i] = (unsigned char)('0' + (v & 7));
+        field[width - 1] = '\0';
+        return;
+    }
+    memset(field, 0, width);
+    field[0] = 0x80;
+    for (size_t i = 0; i < 8 && i < width - 1; i++)
+        field[width - 1 - i] = (unsigned char)(v >> (8 * i));
 }
 
-int targz_begin(struct targz_writer *t, const char *name, uint64_t size, unsigned mode, time_t mtime)
+/* The fields every member has. gnu: the old GNU magic ("ustar  "), which
+ * sparse members need, else POSIX ustar's. */
+static int fill_header(unsigned char h[RECORD], const char *name, uint64_t stored, unsigned mode, time_t mtime,
+                       char type, int gnu)
 {
-    unsigned char h[RECORD];
-    memset(h, 0, sizeof h);
+    memset(h, 0, RECORD);
     size_t n = strlen(name);
     if (n == 0 || n > 99) {
         errno = ENAMETOOLONG;
         return -1;
     }
     memcpy(h, name, n);                             /* name */
-    octal((char *)h + 100, 8, mode & 07777);        /* mode */
-    octal((char *)h + 108, 8, 0);                   /* uid */
-    octal((char *)h + 116, 8, 0);                   /* gid */
-    if (size < (1ull << 33)) {
-        octal((char *)h + 124, 12, size);           /* size */
-    } else {
-        h[124] = 0x80;                              /* GNU base-256 */
-        for (int i = 0; i < 8; i++)
-            h[135 - i] = (unsigned char)(size >> (8 * i));
-    }
-    octal((char *)h + 136, 12, (uint64_t)(mtime > 0 ? mtime : 0));
-    memset(h + 148, ' ', 8);                        /* checksum, counted as spaces */
-    h[156] = '0';                                   /* a regular file */
-    memcpy(h + 257, "ustar", 6);                    /* magic, NUL-terminated */
-    memcpy(h + 263, "00", 2);                       /* version */
+    number(h + 100, 8, mode & 07777);               /* mode */
+    number(h + 108, 8, 0);                          /* uid */
+    number(h + 116, 8, 0);                          /* gid */
+    number(h + 124, 12, stored);                    /* size: the bytes that follow */
+    number(h + 136, 12, (uint64_t)(mtime > 0 ? mtime : 0));
+    h[156] = (unsigned char)type;
+    memcpy(h + 257, gnu ? "ustar  " : "ustar\0" "00", 8);   /* magic and version */
     memcpy(h + 265, "root", 4);                     /* uname */
     memcpy(h + 297, "root", 4);                     /* gname */
+    return 0;
+}
+
+/* The checksum counts its own field as spaces; six digits, NUL, space. */
+static void checksum(unsigned char h[RECORD])
+{
+    memset(h + 148, ' ', 8);
     unsigned sum = 0;
     for (int i = 0; i < RECORD; i++)
         sum += h[i];
-    snprintf((char *)h + 148, 8, "%06o", sum);      /* six digits, NUL, space */
+    number(h + 148, 7, sum);
     h[155] = ' ';
+}
+
+int targz_begin(struct targz_writer *t, const char *name, uint64_t size, unsigned mode, time_t mtime)
+{
+    unsigned char h[RECORD];
+    if (fill_header(h, name, size, mode, mtime, '0', 0) != 0)
+        return -1;
+    checksum(h);
     t->member_left = t->member_size = size;
     return pump(t, h, sizeof h, Z_NO_FLUSH);
+}
+
+/* Old GNU sparse entries: offset and length, 12 bytes each. */
+#define SPARSE_IN_HEADER 4     /* at byte 386 of the member's header */
+#define SPARSE_IN_EXTENSION 21 /* per extension record; its flag at byte 504 */
+
+int targz_begin_sparse(struct targz_writer *t, const char *name, uint64_t size, const struct sparse_extent *map,
+                       size_t n, unsigned mode, time_t mtime)
+{
+    uint64_t stored = 0;
+    for (size_t i = 0; i < n; i++)
+        stored += map[i].length;
+    /* GNU tar ends the map with the file's end when it ends in a hole (or
+     * has no data): a zero-length entry there gives the file its length. */
+    int tail = n == 0 || map[n - 1].offset + map[n - 1].length < size;
+    size_t entries = n + (size_t)tail;
+    unsigned char h[RECORD];
+    if (fill_header(h, name, stored, mode, mtime, 'S', 1) != 0)
+        return -1;
+    number(h + 483, 12, size);                      /* realsize */
+    size_t e = 0;
+    for (; e < entries && e < SPARSE_IN_HEADER; e++) {
+        number(h + 386 + 24 * e, 12, e < n ? map[e].offset : size);
+        number(h + 386 + 24 * e + 12, 12, e < n ? map[e].length : 0);
+    }
+    h[482] = e < entries;                           /* isextended */
+    checksum(h);
+    if (pump(t, h, sizeof h, Z_NO_FLUSH) != 0)
+        return -1;
+    while (e < entries) {
+        memset(h, 0, sizeof h);
+        for (size_t k = 0; k < SPARSE_IN_EXTENSION && e < entries; k++, e++) {
+            number(h + 24 * k, 12, e < n ? map[e].offset : size);
+            number(h + 24 * k + 12, 12, e < n ? map[e].length : 0);
+        }
+        h[504] = e < entries;
+        if (pump(t, h, sizeof h, Z_NO_FLUSH) != 0)
+            return -1;
+    }
+    t->member_left = t->member_size = stored;
+    return 0;
 }
 
 /* Zeros (a hole) compress as well and three times faster as runs (Z_RLE);

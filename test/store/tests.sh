@@ -7,7 +7,9 @@
 #                  a failed create and bad names leave nothing in the store.
 #  store_export    `pith image export NAME -o F.raw` boots and stays sparse;
 #                  `-o F.tar.gz`: gzip -t passes, GNU tar lists one disk.raw
-#                  and extracts it (tar -xzf), it equals the raw export and boots.
+#                  and extracts it (tar -xzf) sparse, it equals the raw export
+#                  and boots; files of 40 data stretches, ending in a hole or
+#                  in data, come back byte for byte.
 #  store_instance  `pith instance create` from a stored image (the program
 #                  exits: ls shows "exited 0", logs its output) and from PROG
 #                  (busybox sleep: "running"; logs -f follows it), stop (QMP
@@ -90,9 +92,26 @@ store_export() {
     mkdir -p "$out/x"
     tar -xzf "$out/hello.tar.gz" -C "$out/x" >> "$log" 2>&1 || problems+="tar -xzf fails; "
     cmp "$out/x/disk.raw" "$out/hello.raw" >> "$log" 2>&1 || problems+="disk.raw differs from the raw export; "
+    size=$(stat -c %s "$out/x/disk.raw"); blocks=$(stat -c %b "$out/x/disk.raw")
+    [ $((blocks * 512)) -lt $((size / 2)) ] || problems+="tar -xzf did not recreate the holes ($blocks blocks for $size bytes); "
     rm -f "$out/hello.raw"
     run_pith "$log" "$tmp" run --image "$out/x/disk.raw"
     [ "$rc" -eq 0 ] && grep -q 'hello, world' "$RAW.out" || problems+="disk.raw from the tar.gz does not boot: exit $rc; "
+    # Any file exports: 40 data stretches (the sparse map needs extension
+    # records past 4), once ending in a hole and once in data.
+    local f
+    for f in hole data; do
+        rm -f "$out/$f.raw"
+        for i in $(seq 0 39); do
+            dd if=/dev/urandom of="$out/$f.raw" bs=4096 count=2 seek=$((i * 256 + i % 5)) conv=notrunc status=none
+        done
+        if [ $f = hole ]; then truncate -s 50M "$out/$f.raw"; fi
+        run_pith "$log" "$tmp" image export "$out/$f.raw" -o "$out/$f.tar.gz"
+        rm -rf "$out/y"; mkdir -p "$out/y"
+        [ "$rc" -eq 0 ] && tar -xzf "$out/$f.tar.gz" -C "$out/y" >> "$log" 2>&1 && cmp "$out/y/disk.raw" "$out/$f.raw" >> "$log" 2>&1 ||
+            problems+="a sparse file ending in $f: exit $rc, or tar gives other bytes; "
+        rm -rf "$out/y" "$out/$f.raw" "$out/$f.tar.gz"
+    done
     run_pith "$log" "$tmp" image export hello -o "$out/hello.zip"
     [ "$rc" -eq 2 ] && [ "$(wc -l < "$RAW.err")" -eq 1 ] && [ ! -e "$out/hello.zip" ] ||
         problems+="unknown format: exit $rc; "
