@@ -1,6 +1,6 @@
 /* The package cache's layout and its small commands (ls, path, rm, clean).
  * Each tree carries its own record, CACHE/NAME/.pith-pkg:
- *   pith-pkg 1
+ *   pith-pkg FORMAT                   PKG_FORMAT when written
  *   package NAME VERSION DEBFILE      one line per unpacked package, NAME's first
  * The .deb files stay in CACHE/.debs, so a tree rebuilt (or another tree that
  * shares libc6) costs no download. */
@@ -131,7 +131,8 @@ int pkg_record_read(const char *tree, struct pkg_list *out)
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
-    int ok = fgets(line, sizeof line, f) && strcmp(line, "pith-pkg 1\n") == 0;
+    int ok = fgets(line, sizeof line, f) && sscanf(line, "pith-pkg %d", &out->format) == 1 && out->format >= 1 &&
+             out->format <= PKG_FORMAT;
     while (ok && fgets(line, sizeof line, f)) {
         struct pkg_item it;
         memset(&it, 0, sizeof it);
@@ -152,7 +153,7 @@ int pkg_record_write(const char *tree, const struct pkg_list *l)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    fprintf(f, "pith-pkg 1\n");
+    fprintf(f, "pith-pkg %d\n", PKG_FORMAT);
     for (int i = 0; i < l->n; i++)
         fprintf(f, "package %s %s %s\n", l->v[i].name, l->v[i].version, l->v[i].deb);
     return fclose(f);

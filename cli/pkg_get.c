@@ -341,6 +341,71 @@ static int usrmerge(const char *root)
     return 0;
 }
 
+/* What every installed Debian system has and no package in the tree ships
+ * (base-files, base-passwd and maintainer scripts make them): the static
+ * system accounts of Debian policy 9.2.2 (nginx.conf says "user www-data"),
+ * and /run with /var/run pointing at it (pid files). Written only where the
+ * packages left nothing. */
+static const char base_passwd[] =
+    "root:x:0:0:root:/root:/bin/sh\n"
+    "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+    "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n"
+    "sys:x:3:3:sys:/dev:/usr/sbin/nologin\n"
+    "sync:x:4:65534:sync:/bin:/bin/sync\n"
+    "games:x:5:60:games:/usr/games:/usr/sbin/nologin\n"
+    "man:x:6:12:man:/var/cache/man:/usr/sbin/nologin\n"
+    "lp:x:7:7:lp:/var/spool/lpd:/usr/sbin/nologin\n"
+    "mail:x:8:8:mail:/var/mail:/usr/sbin/nologin\n"
+    "news:x:9:9:news:/var/spool/news:/usr/sbin/nologin\n"
+    "uucp:x:10:10:uucp:/var/spool/uucp:/usr/sbin/nologin\n"
+    "proxy:x:13:13:proxy:/bin:/usr/sbin/nologin\n"
+    "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"
+    "backup:x:34:34:backup:/var/backups:/usr/sbin/nologin\n"
+    "list:x:38:38:Mailing List Manager:/var/list:/usr/sbin/nologin\n"
+    "irc:x:39:39:ircd:/run/ircd:/usr/sbin/nologin\n"
+    "_apt:x:42:65534::/nonexistent:/usr/sbin/nologin\n"
+    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+static const char base_group[] =
+    "root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nadm:x:4:\ntty:x:5:\ndisk:x:6:\nlp:x:7:\nmail:x:8:\n"
+    "news:x:9:\nuucp:x:10:\nman:x:12:\nproxy:x:13:\nkmem:x:15:\ndialout:x:20:\nfax:x:21:\nvoice:x:22:\n"
+    "cdrom:x:24:\nfloppy:x:25:\ntape:x:26:\nsudo:x:27:\naudio:x:29:\ndip:x:30:\nwww-data:x:33:\n"
+    "backup:x:34:\noperator:x:37:\nlist:x:38:\nirc:x:39:\nsrc:x:40:\nshadow:x:42:\nutmp:x:43:\n"
+    "video:x:44:\nsasl:x:45:\nplugdev:x:46:\nstaff:x:50:\ngames:x:60:\nusers:x:100:\nnogroup:x:65534:\n";
+
+static int write_new(const char *root, const char *rel, const char *text)
+{
+    char path[PATH_MAX];
+    pkg_fmt(path, sizeof path, "%s/%s", root, rel);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return errno == EEXIST ? 0 : -1;
+    size_t n = strlen(text);
+    int bad = write(fd, text, n) != (ssize_t)n;
+    return close(fd) != 0 || bad ? -1 : 0;
+}
+
+static int base_layout(const char *root)
+{
+    static const struct { const char *rel; mode_t mode; } dirs[] = {
+        { "etc", 0755 }, { "run", 0755 }, { "run/lock", 01777 }, { "tmp", 01777 }, { "var", 0755 }, { "var/tmp", 01777 },
+    };
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        char path[PATH_MAX];
+        pkg_fmt(path, sizeof path, "%s/%s", root, dirs[i].rel);
+        if (mkdir(path, dirs[i].mode) != 0 && errno != EEXIST)
+            return -1;
+        chmod(path, dirs[i].mode);
+    }
+    static const struct { const char *rel, *target; } links[] = { { "var/run", "/run" }, { "var/lock", "/run/lock" } };
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        char path[PATH_MAX];
+        pkg_fmt(path, sizeof path, "%s/%s", root, links[i].rel);
+        if (symlink(links[i].target, path) != 0 && errno != EEXIST)
+            return -1;
+    }
+    return write_new(root, "etc/passwd", base_passwd) || write_new(root, "etc/group", base_group) ? -1 : 0;
+}
+
 static int same_packages(const struct pkg_list *a, const struct pkg_list *b)
 {
     if (a->n != b->n)
@@ -391,7 +456,7 @@ static int get_one(const char *cache, const char *name)
         return 2;
     }
     int rc = resolve(name, scratch, &want, err, sizeof err);
-    if (rc == 0 && pkg_record_read(tree, &have) == 0 && same_packages(&want, &have)) {
+    if (rc == 0 && pkg_record_read(tree, &have) == 0 && have.format == PKG_FORMAT && same_packages(&want, &have)) {
         printf("%s %s: up to date (%d package%s) in %s\n", name, want.v[0].version, want.n, want.n == 1 ? "" : "s",
                tree);
         pkg_remove_tree(scratch);
@@ -422,6 +487,10 @@ static int get_one(const char *cache, const char *name)
     }
     if (rc == 0 && usrmerge(root) != 0) {
         pkg_fmt(err, sizeof err, "%s: merging /bin, /sbin, /lib into /usr: %s", name, strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && base_layout(root) != 0) {
+        pkg_fmt(err, sizeof err, "%s: the base accounts and directories: %s", name, strerror(errno));
         rc = -1;
     }
     if (rc == 0 && pkg_record_write(root, &want) != 0) {

@@ -11,7 +11,12 @@ struct pkg_item {
     char deb[256];    /* file name in CACHE/.debs */
 };
 
+/* 2: the tree has the base accounts and directories (pkg_get.c); a tree of
+ * format 1 is rebuilt by the next `pith pkg get`. */
+#define PKG_FORMAT 2
+
 struct pkg_list {
+    int format;   /* the record's, when read */
     int n;
     struct pkg_item v[PKG_MAX];
 };

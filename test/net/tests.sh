@@ -99,6 +99,11 @@ done
 #                  settings (the generated /etc files show them);
 #                  `pith run --image` then gets a NIC and forwards -p to the
 #                  image's static address.
+#  net_forward_MACHINE  `pith run -p HOST:GUEST -p HOST:GUEST/udp` in front of
+#                  test/runtime/net_echo_server.c listening on GUEST (another
+#                  number than HOST): the host's UDP datagram and 20
+#                  concurrent TCP clients on 127.0.0.1:HOST are echoed
+#                  (test/net/net_host.py), through pith's own -netdev.
 #  net_tap         in a network namespace of its own (unshare -rn: no
 #                  privileges, nothing changes on the host) the test makes a
 #                  tap interface with an address; `pith run --net tap:NAME`
@@ -204,6 +209,30 @@ net_tap() {
     finish $name "$problems"
 }
 
+net_forward() {
+    local name=$1 machine=$2
+    local log=$LOGS/$name.log tmp=$SCRATCH/$name.tmp problems="" ports host guest
+    mkdir -p "$tmp"; : > "$log"
+    ports=$(python3 test/net/net_host.py ports 2) || { record "$name" skip "no free ports"; return; }
+    host=$(echo "$ports" | sed -n 1p); guest=$(echo "$ports" | sed -n 2p)
+    RAW=$SCRATCH/$name
+    : > "$RAW.out"
+    echo "\$ $PITH run --machine $machine -p $host:$guest -p $host:$guest/udp net_echo_server $guest 20" >> "$log"
+    TMPDIR=$tmp timeout -k 5 "$TIMEOUT" "$PITH" run --machine "$machine" -p "$host:$guest" -p "$host:$guest/udp" \
+        "$BUILD/test/musl/net_echo_server" "$guest" 20 < /dev/null > "$RAW.out" 2> "$RAW.err" &
+    local pid=$!
+    timeout -k 5 "$TIMEOUT" python3 test/net/net_host.py echo "$host" 20 "$RAW.out" >> "$log" 2>&1 ||
+        problems+="host side: $(tail -n 1 "$log"); "
+    wait "$pid"; rc=$?
+    { echo "--- stdout"; cat "$RAW.out"; echo "--- stderr"; cat "$RAW.err"; echo "--- exit $rc"; } >> "$log"
+    [ "$rc" -eq 0 ] || problems+="exit $rc; "
+    grep -q "^echo: served 20 connections" "$RAW.out" || problems+="the server did not report 20 connections; "
+    problems+=$(leftovers "$tmp")
+    finish "$name" "$problems"
+}
+
+add net_forward_microvm net_forward net_forward_microvm microvm
+add net_forward_q35 net_forward net_forward_q35 q35
 add net_port_taken net_port_taken
 add net_user_nic net_user_nic
 add net_build_image net_build_image

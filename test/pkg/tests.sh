@@ -12,6 +12,12 @@
 #               never fetched, a program not in the tree, --pkg with
 #               --sysroot: exit 2, one line naming the culprit, nothing
 #               half-written in the cache.
+#  pkg_nginx    pith pkg get nginx, then the issue's own line: pith run --pkg
+#               nginx -p PORT:80 /usr/sbin/nginx -g 'daemon off; master_process
+#               off;' with a site given by -f (Debian makes its default site
+#               link in a maintainer script, which pith does not run); the
+#               host fetches / (nginx's own index.html, byte for byte the
+#               tree's) through the forwarded port.
 #  pkg_offline  apt pointed at a proxy that refuses (APT_CONFIG): the
 #               download fails, pith says which package, the cache holds no
 #               tree and no temporary directory.
@@ -127,6 +133,42 @@ pkg_bad() {
     finish $name "$problems"
 }
 
+pkg_nginx() {
+    local name=pkg_nginx log=$LOGS/pkg_nginx.log tmp=$SCRATCH/pkg_nginx.tmp problems="" port
+    mkdir -p "$tmp"; : > "$log"
+    PKG_DIR=$PKG_CACHE pkg_cmd "$log" pkg get nginx
+    if [ "$rc" -ne 0 ]; then record $name skip "pith pkg get nginx: $(head -n1 "$RAW.err")"; return; fi
+    command -v python3 > /dev/null || { record $name skip "no python3 for the host's client"; return; }
+    port=$(python3 test/net/net_host.py ports 1) || { record $name skip "no free port"; return; }
+    printf 'server {\n    listen 80;\n    root /usr/share/nginx/html;\n}\n' > "$SCRATCH/pkg_nginx.site"
+    RAW=$SCRATCH/pkg_nginx
+    echo "\$ $PITH run --pkg nginx -p $port:80 -f site:/etc/nginx/sites-enabled/default /usr/sbin/nginx -g 'daemon off; master_process off;'" >> "$log"
+    PITH_PKG_DIR=$PKG_CACHE TMPDIR=$tmp timeout -k 5 "$TIMEOUT" "$PITH" run -m 256M --pkg nginx -p "$port:80" \
+        -f "$SCRATCH/pkg_nginx.site:/etc/nginx/sites-enabled/default" \
+        /usr/sbin/nginx -g 'daemon off; master_process off;' < /dev/null > "$RAW.out" 2> "$RAW.err" &
+    local pid=$!
+    python3 - "$port" "$PKG_CACHE/nginx/usr/share/nginx/html/index.html" >> "$log" 2>&1 <<'PY' || problems+="GET /: $(tail -n 1 "$log"); "
+import sys, time, urllib.request
+port, want = sys.argv[1], open(sys.argv[2], "rb").read()
+deadline = time.time() + 90
+while True:
+    try:
+        got = urllib.request.urlopen("http://127.0.0.1:%s/" % port, timeout=5).read()
+        break
+    except Exception as e:
+        if time.time() > deadline:
+            sys.exit("host: no answer from nginx: %s" % e)
+        time.sleep(1)
+print("host: GET / -> %d bytes" % len(got))
+sys.exit(0 if got == want else "host: the page is not the package's index.html")
+PY
+    kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null
+    { echo "--- stdout"; cat "$RAW.out"; echo "--- stderr"; cat "$RAW.err"; } >> "$log"
+    rm -f "$SCRATCH/pkg_nginx.site"
+    problems+=$(leftovers "$tmp")
+    finish $name "$problems"
+}
+
 pkg_offline() {
     local name=pkg_offline log=$LOGS/pkg_offline.log problems=""
     : > "$log"
@@ -149,4 +191,5 @@ if command -v apt-get > /dev/null && command -v dpkg-deb > /dev/null; then
     add pkg_rm pkg_rm
     add pkg_bad pkg_bad
     add pkg_offline pkg_offline
+    add pkg_nginx pkg_nginx
 fi
