@@ -12,6 +12,8 @@
 #define COM2 0x2f8
 
 static struct spinlock console_lock;
+static bool control_present;    /* COM2 exists (pith adds it; clouds have none) */
+static char console_last = '\n';   /* last byte written to COM1 */
 
 static void uart_init(uint16_t base)
 {
@@ -48,16 +50,25 @@ static void uart_write(uint16_t base, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) uart_put(base, s[i]);
 }
 
+/* An absent port reads 0xff; a 16550 keeps what is written to its scratch register. */
+static bool uart_present(uint16_t base)
+{
+    outb(base + 7, 0x5a);
+    return inb(base + 7) == 0x5a;
+}
+
 void console_init(void)
 {
     uart_init(COM1);
-    uart_init(COM2);
+    control_present = uart_present(COM2);
+    if (control_present) uart_init(COM2);
 }
 
 void console_write(const char *s, size_t n)
 {
     uint64_t flags = spin_lock_irqsave(&console_lock);
     uart_write(COM1, s, n);
+    if (n) console_last = s[n - 1];
     spin_unlock_irqrestore(&console_lock, flags);
 }
 
@@ -81,6 +92,17 @@ void control_printf(const char *fmt, ...)
     uint64_t flags = spin_lock_irqsave(&console_lock);
     for (int i = 0; i < n && i < (int)sizeof buf - 1; i++) uart_put(COM2, buf[i]);
     spin_unlock_irqrestore(&console_lock, flags);
+}
+
+void console_report_exit(int code)
+{
+    if (control_present) {
+        control_printf("exit %d\n", code);
+        return;
+    }
+    char line[16];
+    int n = format_sn(line, sizeof line, "%sexit %d\n", console_last == '\n' ? "" : "\n", code);
+    console_write(line, (size_t)n);
 }
 
 /* Input. pith relays its stdin to COM1 with one escape so that the end of

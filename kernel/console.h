@@ -15,3 +15,8 @@ bool console_input_poll(struct poll_table *pt);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Debug/control channel to the host tool (COM2): "exit N", load addresses. */
 void control_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The program's exit status for the host, the line `exit N`: on the control
+ * channel (COM2) when the machine has one (pith's own runs), else on the
+ * console as a line of its own, where pith --cloud-like and a cloud's
+ * console log find it (docs/boot.md). */
+void console_report_exit(int code);

@@ -21,6 +21,8 @@
 #include "io.h"
 #include "../boot/pvh/start_info.h"
 #include "../platform/disk.h"
+#include "../platform/acpi.h"
+#include "../platform/acpi_power.h"
 #include "../fs/mbr.h"
 #include "../fs/mounts.h"
 #include "../fs/tfs.h"
@@ -147,7 +149,9 @@ void kmain(uint32_t start_info_pa)
     lapic_init();
     timer_init_cpu();
     sched_init_cpu();
-    smp_start_cpus(ram, nram, si->rsdp_paddr);
+    acpi_set_rsdp_hint(si->rsdp_paddr);
+    acpi_power_prepare();
+    smp_start_cpus(ram, nram);
     /* For the host: which clock and timer this machine gave us (the tests
      * check the KVM paths on hosts where KVM stops before any program). */
     control_printf("clock %s timer %s\n", clock_source_name(), lapic_timer_device_name());

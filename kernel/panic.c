@@ -4,6 +4,8 @@
 #include "console.h"
 #include "io.h"
 #include "trap.h"
+#include "../platform/acpi_power.h"
+#include "../platform/fw_cfg.h"
 #include "../klib/format.h"
 #include "../klib/string.h"
 
@@ -56,9 +58,12 @@ void backtrace_print(uint64_t rbp, uint64_t rip)
 
 void machine_exit(int code)
 {
-    control_printf("exit %d\n", code);
-    outl(ISA_DEBUG_EXIT_PORT, (uint32_t)code);
-    /* No debug-exit device (a cloud machine): stop here. */
+    console_report_exit(code);
+    /* Only on QEMU (fw_cfg says so) is port 0xf4 known to be harmless; pith
+     * adds isa-debug-exit there, which ends QEMU with (code << 1) | 1. */
+    if (fw_cfg_present()) outl(ISA_DEBUG_EXIT_PORT, (uint32_t)code);
+    const char *why = acpi_power_off();
+    kprintf("pith: cannot power off (%s): halting\n", why);
     for (;;) {
         irq_disable();
         halt();

@@ -110,7 +110,7 @@ static void reschedule_ipi(void *unused)
     sched_ipi();
 }
 
-void smp_start_cpus(const struct phys_range *ram, int nram, uint64_t rsdp_pa)
+void smp_start_cpus(const struct phys_range *ram, int nram)
 {
     struct cpu *boot = this_cpu();
     irq_set_handler(IPI_RESCHEDULE_VECTOR, reschedule_ipi, NULL);
@@ -121,7 +121,7 @@ void smp_start_cpus(const struct phys_range *ram, int nram, uint64_t rsdp_pa)
     kernel.ncpus = 1;
 
     struct cpu_list list;
-    cpus_find(rsdp_pa, &list);
+    cpus_find(&list);
     if (list.count <= 1) {
         control_printf("cpus 1 from %s\n", list.source);
         return;

@@ -14,5 +14,5 @@ struct cpu_list {
     const char *source;     /* "acpi", "fw_cfg", or "none" */
 };
 
-/* rsdp_pa: where the boot loader says ACPI's RSDP is, or 0 to search. */
-void cpus_find(uint64_t rsdp_pa, struct cpu_list *out);
+/* ACPI is found through platform/acpi.h (kmain gives it the boot loader's RSDP). */
+void cpus_find(struct cpu_list *out);

@@ -4,6 +4,10 @@
 #pragma once
 #include "../klib/types.h"
 
+/* QEMU's device is there and the host did not ask to ignore it (then the
+ * machine is QEMU, and QEMU-only devices such as isa-debug-exit may be used). */
+bool fw_cfg_present(void);
+
 /* Copy the fw_cfg file `name` (e.g. "opt/pith/mounts") into buf, at most
  * len bytes; returns its full size, -ENOENT, or -ENODEV. */
 int64_t fw_cfg_read_file(const char *name, void *buf, size_t len);
