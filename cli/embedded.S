@@ -21,6 +21,13 @@ pith_kernel_start:
 	.incbin "kernel/pith.elf"
 pith_kernel_end:
 
+	/* The EFI system partition with the UEFI loader (mk/boot.mk). */
+	.globl pith_esp_start, pith_esp_end
+	.balign 16
+pith_esp_start:
+	.incbin "boot/esp.img"
+pith_esp_end:
+
 	/* The program pith boots to find out whether KVM runs Pith (cli/accel.c). */
 	.globl pith_probe_start, pith_probe_end
 	.balign 16

@@ -58,12 +58,28 @@ static int verify(int fd, uint64_t sectors, const struct manifest *m, char *err,
     return rc;
 }
 
+/* The ESP is mostly free clusters: its zeros stay holes in the sparse image. */
+static int pwrite_nonzero(int fd, const uint8_t *buf, size_t len, uint64_t off)
+{
+    static const uint8_t zero[4096];
+    for (size_t done = 0; done < len; done += sizeof zero) {
+        size_t n = MIN(sizeof zero, len - done);
+        if (memcmp(buf + done, zero, n) == 0) continue;
+        int rc = pwrite_all(fd, buf + done, n, off + done);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 static int write_image(int fd, const struct boot_blobs *boot, const struct manifest *m, struct tfs_plan *plan,
                        const struct image_options *opt, char *err, size_t errlen)
 {
     size_t kernel_len = boot->kernel ? boot->kernel_len : 0, stage2_len = boot->stage2 ? boot->stage2_len : 0;
     uint64_t kernel_sectors = (kernel_len + 511) / 512;
-    uint64_t tfs_lba = ALIGN_UP(IMAGE_KERNEL_LBA + kernel_sectors, (uint64_t)8);
+    size_t esp_len = boot->esp ? boot->esp_len : 0;
+    uint64_t esp_lba = esp_len ? ALIGN_UP(IMAGE_KERNEL_LBA + kernel_sectors, (uint64_t)IMAGE_ESP_ALIGN_SECTORS) : 0;
+    uint64_t esp_sectors = esp_len / 512;
+    uint64_t tfs_lba = ALIGN_UP(esp_len ? esp_lba + esp_sectors : IMAGE_KERNEL_LBA + kernel_sectors, (uint64_t)8);
     uint64_t tfs_sectors = tfs_plan_blocks(plan) * 8;
     uint64_t total = tfs_lba + tfs_sectors;
     if (total > UINT32_MAX) {
@@ -85,10 +101,15 @@ static int write_image(int fd, const struct boot_blobs *boot, const struct manif
     }
     struct mbr_partition t = { 0, MBR_TYPE_TFS, (uint32_t)tfs_lba, (uint32_t)tfs_sectors };
     mbr_encode_entry(mbr, 1, &t);
+    if (esp_len) {
+        struct mbr_partition e = { 0, MBR_TYPE_ESP, (uint32_t)esp_lba, (uint32_t)esp_sectors };
+        mbr_encode_entry(mbr, 2, &e);
+    }
     mbr_set_signature(mbr);
     rc = pwrite_all(fd, mbr, sizeof(mbr), 0);
     if (!rc && stage2_len) rc = pwrite_all(fd, boot->stage2, stage2_len, 512);
     if (!rc && kernel_len) rc = pwrite_all(fd, boot->kernel, kernel_len, IMAGE_KERNEL_LBA * 512ull);
+    if (!rc && esp_len) rc = pwrite_nonzero(fd, boot->esp, esp_len, esp_lba * 512);
     if (rc) {
         snprintf(err, errlen, "writing the image: %s", strerror(-rc));
         return rc;
@@ -130,6 +151,10 @@ int image_write_opts(const char *out_path, const struct boot_blobs *boot, const 
         snprintf(err, errlen, "stage2 is %zu bytes; at most %d fit between the MBR and LBA 64", boot->stage2_len,
                  IMAGE_STAGE2_MAX_SECTORS * 512);
         return -EFBIG;
+    }
+    if (boot->esp && boot->esp_len % 512) {
+        snprintf(err, errlen, "the EFI system partition is %zu bytes, not whole sectors", boot->esp_len);
+        return -EINVAL;
     }
     struct tfs_plan *plan;
     int rc = tfs_plan_build(m, &plan, err, errlen);

@@ -18,10 +18,13 @@ struct boot_blobs {
     size_t stage2_len;    /* at most 63 * 512 */
     const void *kernel;   /* may be NULL: partition 0 left unused */
     size_t kernel_len;
+    const void *esp;      /* may be NULL: no EFI system partition (entry 2) */
+    size_t esp_len;       /* a multiple of 512 */
 };
 
 #define IMAGE_KERNEL_LBA 64
 #define IMAGE_STAGE2_MAX_SECTORS 63
+#define IMAGE_ESP_ALIGN_SECTORS 2048   /* the ESP starts on a MiB boundary */
 
 /* Room to write when the manifest sets no size: the filesystem is
  * IMAGE_ROOM_BYTES, or the files plus IMAGE_ROOM_BYTES when they alone need

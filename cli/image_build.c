@@ -245,6 +245,7 @@ int image_build(const struct pith_args *a, const char *out_path, const struct wo
             .stage1 = pith_stage1_start, .stage1_len = (size_t)(pith_stage1_end - pith_stage1_start),
             .stage2 = pith_stage2_start, .stage2_len = (size_t)(pith_stage2_end - pith_stage2_start),
             .kernel = pith_kernel_start, .kernel_len = (size_t)(pith_kernel_end - pith_kernel_start),
+            .esp = pith_esp_start, .esp_len = (size_t)(pith_esp_end - pith_esp_start),
         };
         char why[512] = "";
         /* image_write's message already names the culprit. */

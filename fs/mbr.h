@@ -7,6 +7,7 @@
 
 #define MBR_TYPE_PITH_KERNEL 0xDA   /* entry 0: the raw kernel ELF */
 #define MBR_TYPE_TFS 0x7F           /* entry 1: the TFS filesystem */
+#define MBR_TYPE_ESP 0xEF           /* entry 2: the EFI system partition (UEFI boot) */
 #define MBR_TABLE_OFFSET 446
 #define MBR_ENTRY_SIZE 16
 #define MBR_BOOT_CODE_SIZE 440      /* bytes 0..439 belong to stage 1 */

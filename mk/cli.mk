@@ -11,7 +11,7 @@ HOST_LIB_SRCS := $(wildcard klib/*.c fs/tfs*.c fs/mbr.c fs/blockdev.c loader/elf
 HOST_LIB_OBJS := $(patsubst %,$(BUILD)/hobj/%.o,$(HOST_LIB_SRCS))
 HOST_LIB := $(BUILD)/libpith-host.a
 
-BOOT_BLOBS := $(BUILD)/boot/stage1.bin $(BUILD)/boot/stage2.bin $(BUILD)/kernel/pith.elf \
+BOOT_BLOBS := $(BUILD)/boot/stage1.bin $(BUILD)/boot/stage2.bin $(BUILD)/kernel/pith.elf $(BUILD)/boot/esp.img \
               $(BUILD)/cli/probe/accel_probe
 
 # The accelerator probe (cli/accel.h) is a guest program: static, no libc.
