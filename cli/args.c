@@ -72,7 +72,7 @@ static int parse_disk(const char *v, struct pith_args *a, char *err, size_t errl
 static const char *const run_options[] = {
     "--help", "-h", "--trace", "--gdb", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--pkg", "--user",
     "--size", "--core", "--mount", "--boot", "--accel", "--disk", "--machine", "--timeout", "-m", "--cpus",
-    "--keep-image", "--image", "-p", "--net", "--ip", "--netmask", "--gateway", "--dns", "--hostname",
+    "--keep-image", "--image", "--cloud-like", "-p", "--net", "--ip", "--netmask", "--gateway", "--dns", "--hostname",
 };
 static const char *const build_options[] = {
     "--help", "-h", "--trace", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--pkg", "--user",
@@ -119,6 +119,8 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
         a->no_check = 1;
     else if (run && strcmp(arg, "--gdb") == 0)
         a->gdb = 1;
+    else if (run && strcmp(arg, "--cloud-like") == 0)
+        a->cloud_like = 1;
     else if (VALUE("-e")) {
         if (r < 0 || args_add_env(a, v, err, errlen) < 0)
             return -1;

@@ -37,6 +37,12 @@ int run_command(struct pith_args *a)
     char image[PATH_MAX];
     int rc;
 
+    /* Clouds boot through firmware: the BIOS path unless --boot uefi. */
+    if (a->cloud_like && a->boot == BOOT_PVH) {
+        if (a->boot_set)
+            return pith_complain("--cloud-like", "a cloud boots through firmware: use --boot bios or --boot uefi");
+        a->boot = BOOT_DISK;
+    }
     if (a->image) {
         /* A stored image's name, or a file (cli/image_store.h). */
         char why[512];

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,6 +30,9 @@ void console_relay_init(struct console_relay *r, int sock, int in_fd, int out_fd
     r->in_open = in_fd >= 0;
     r->out_broken = 0;
     r->plen = r->poff = 0;
+    r->copy_fd = -1;
+    r->skip_until = NULL;
+    r->nheld = 0;
     if (!r->in_open) {   /* no stdin at all: the guest sees end of file at once */
         r->pending[0] = CONSOLE_ESCAPE;
         r->pending[1] = CONSOLE_EOF;
@@ -59,13 +63,58 @@ static void write_out(struct console_relay *r, const uint8_t *buf, size_t n)
     }
 }
 
+static void show(struct console_relay *r, const uint8_t *buf, size_t n)
+{
+    write_out(r, buf, n);
+    for (size_t done = 0; r->copy_fd > 0 && done < n;) {
+        ssize_t w = write(r->copy_fd, buf + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+}
+
+static void stop_skipping(struct console_relay *r)
+{
+    r->skip_until = NULL;
+    show(r, r->held, r->nheld);
+    r->nheld = 0;
+}
+
+/* While skipping: hold the bytes until the line comes (then drop them and
+ * it) or the room runs out (then show everything: it is not coming). */
+static void take(struct console_relay *r, const uint8_t *buf, size_t n)
+{
+    while (n && r->skip_until) {
+        size_t room = sizeof r->held - r->nheld, k = n < room ? n : room;
+        memcpy(r->held + r->nheld, buf, k);
+        r->nheld += k;
+        buf += k;
+        n -= k;
+        size_t mlen = strlen(r->skip_until);
+        uint8_t *at = memmem(r->held, r->nheld, r->skip_until, mlen);
+        if (at) {
+            size_t after = r->nheld - (size_t)(at - r->held) - mlen;
+            memmove(r->held, at + mlen, after);
+            r->nheld = after;
+            stop_skipping(r);
+        } else if (r->nheld == sizeof r->held) {
+            stop_skipping(r);
+        }
+    }
+    if (n)
+        show(r, buf, n);
+}
+
 /* 1 if it read something, 0 at EOF or nothing available. */
 static int read_guest(struct console_relay *r)
 {
     uint8_t buf[65536];
     ssize_t n = read(r->sock, buf, sizeof buf);
     if (n > 0) {
-        write_out(r, buf, (size_t)n);
+        take(r, buf, (size_t)n);
         return 1;
     }
     if (n == 0 || (errno != EAGAIN && errno != EINTR))
@@ -116,4 +165,6 @@ void console_relay_drain(struct console_relay *r)
             break;
         read_guest(r);
     }
+    if (r->skip_until)
+        stop_skipping(r);
 }

@@ -21,6 +21,12 @@ struct console_relay {
     int out_broken;      /* stdout closed: guest output is dropped */
     uint8_t pending[8192 + 2];
     size_t plen, poff;   /* escaped input waiting for the socket */
+    int copy_fd;         /* > 0: what reaches out_fd is also written here (pith reads the exit line) */
+    /* Firmware's output before this line is held back, not shown (UEFI:
+     * boot/uefi/marker.h); shown after all if the line never comes. */
+    const char *skip_until;
+    uint8_t held[16384];
+    size_t nheld;
 };
 
 void console_relay_init(struct console_relay *r, int sock, int in_fd, int out_fd);
@@ -29,5 +35,6 @@ void console_relay_poll_setup(const struct console_relay *r, short *sock_events,
 /* Act on poll results. */
 void console_relay_on_sock(struct console_relay *r, short revents);
 void console_relay_on_input(struct console_relay *r, short revents);
-/* After QEMU exited: copy what is left in the socket (it reads EOF then). */
+/* After QEMU exited: copy what is left in the socket (it reads EOF then),
+ * and show held-back output if the skip_until line never came. */
 void console_relay_drain(struct console_relay *r);

@@ -15,10 +15,12 @@
 #include <unistd.h>
 
 #include "embedded.h"
+#include "firmware.h"
 #include "gdb_hint.h"
 #include "image_kernel.h"
 #include "kvm_error.h"
 #include "pith_exit.h"
+#include "../boot/uefi/marker.h"
 
 static int write_embedded_kernel(const char *path)
 {
@@ -128,7 +130,7 @@ static int program_started(const char *control_path)
  * image's boot sectors need q35, which pith then picks by itself. */
 static enum machine_mode pick_machine(const struct pith_args *a)
 {
-    if (a->disk != DISK_BLK || a->boot == BOOT_DISK)
+    if (a->disk != DISK_BLK || a->boot != BOOT_PVH || a->cloud_like)
         return MACHINE_Q35;
     return a->machine == MACHINE_Q35 ? MACHINE_Q35 : MACHINE_MICROVM;
 }
@@ -224,6 +226,14 @@ static int boot_once(const struct pith_args *a, struct workdir *w, const char *i
     *outcome = BOOT_DONE;
     if (vols->n && volume_set_write_list(vols, mounts) != 0)
         return PITH_EXIT_USAGE;
+    /* --boot uefi and --cloud-like: cli/firmware.h. */
+    char vars[PATH_MAX], console_copy[PATH_MAX], fw_why[256];
+    workdir_file(w, "ovmf_vars.fd", vars, sizeof vars);
+    workdir_file(w, "console", console_copy, sizeof console_copy);
+    if (a->boot == BOOT_UEFI && firmware_check_esp(image_path, fw_why, sizeof fw_why) != 0)
+        return pith_complain(image_path, fw_why);
+    if (a->boot == BOOT_UEFI && firmware_prepare_ovmf(vars, fw_why, sizeof fw_why) != 0)
+        return pith_complain("--boot uefi", fw_why);
 
     if (a->boot == BOOT_PVH || a->gdb) {
         if (a->image) {
@@ -252,12 +262,15 @@ static int boot_once(const struct pith_args *a, struct workdir *w, const char *i
         .disk = a->disk, .memory = a->memory, .cpus = a->cpus,
         .image_path = image_path, .kernel_path = kernel, .control_path = control, .console_fd = sv[1],
         .volume_paths = vols->paths, .nvolumes = vols->n, .mounts_file = vols->n ? mounts : NULL,
-        .qmp_fd = qmp[1],
+        .qmp_fd = qmp[1], .ovmf_vars = vars, .cloud_like = a->cloud_like,
         .monitor_socket = a->monitor_socket,
     };
     char netdev[4096];
     int nic = net_opts_netdev(&a->net, netdev, sizeof netdev);
     o.netdev = nic > 0 ? netdev : NULL;
+    if (a->cloud_like && a->disk == DISK_BLK)
+        o.disk = DISK_NVME;
+    int copy_fd = a->cloud_like ? open(console_copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
     static struct qemu_command cmd;
     char why[256];
     int rc = 0;
@@ -276,6 +289,8 @@ static int boot_once(const struct pith_args *a, struct workdir *w, const char *i
         close(qmp[1]);
         if (err_fd >= 0)
             close(err_fd);
+        if (copy_fd >= 0)
+            close(copy_fd);
         return rc;
     }
     if (getenv("PITH_SHOW_QEMU")) {
@@ -285,13 +300,17 @@ static int boot_once(const struct pith_args *a, struct workdir *w, const char *i
     if (a->gdb)
         gdb_hint_print(stderr, o.gdb_port, kernel, a->image ? NULL : a->program, a->sysroot, seed);
 
-    struct qemu_watch watch = { .qmp_sock = qmp[0], .gdb = a->gdb, .timeout_ms = a->timeout_ms, .stderr_fd = err_fd };
+    struct qemu_watch watch = { .qmp_sock = qmp[0], .gdb = a->gdb, .timeout_ms = a->timeout_ms, .stderr_fd = err_fd,
+                                .console_copy_fd = copy_fd,
+                                .console_skip_until = a->boot == BOOT_UEFI ? PITH_UEFI_MARKER : NULL };
     struct qemu_result res;
     rc = qemu_run(&cmd, sv[0], sv[1], &watch, &res, why, sizeof why);
     close(sv[0]);
     close(qmp[0]);
     close(qmp[1]);
     close(err_fd);
+    if (copy_fd >= 0)
+        close(copy_fd);
     if (rc != 0) {
         fprintf(stderr, "pith: %s\n", why);
         return PITH_EXIT_NO_STATUS;
@@ -302,7 +321,8 @@ static int boot_once(const struct pith_args *a, struct workdir *w, const char *i
     }
     if (plan->raw_stderr)
         relay_file(qemu_err);   /* the probe's parent reads it */
-    return report_end(a, plan, &res, control, qemu_err, outcome);
+    /* A cloud-like machine has no control channel: the exit line is on the console. */
+    return report_end(a, plan, &res, a->cloud_like ? console_copy : control, qemu_err, outcome);
 }
 
 int guest_boot(const struct pith_args *a, struct workdir *w, const char *image_path, uint64_t seed,

@@ -23,6 +23,7 @@
 
 #include "console.h"
 #include "qmp.h"
+#include "firmware.h"
 #include "../fs/mounts_list.h"
 
 static int push(struct qemu_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -83,7 +84,7 @@ int qemu_free_tcp_port(void)
 
 int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, char *err, size_t errlen)
 {
-    char image[4200], control[4200], kernel[4200];
+    char image[4200], control[4200], kernel[4200], path[4200];
     const char *binary = o->qemu_binary ? o->qemu_binary : getenv("PITH_QEMU");
     int microvm = o->machine == MACHINE_MICROVM;
     int rc = 0;
@@ -122,7 +123,9 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
     rc |= push(cmd, "socket,id=con,fd=%d", o->console_fd);
     rc |= push(cmd, "-serial");
     rc |= push(cmd, "chardev:con");
-    if (microvm) {
+    if (o->cloud_like) {
+        /* A cloud's one serial port: no control channel. */
+    } else if (microvm) {
         /* microvm makes one serial port from -serial: COM2 is added by hand. */
         rc |= push(cmd, "-chardev");
         rc |= push(cmd, "file,id=ctl,path=%s", control);
@@ -132,11 +135,20 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
         rc |= push(cmd, "-serial");
         rc |= push(cmd, "file:%s", control);
     }
-    rc |= push(cmd, "-device");
-    rc |= push(cmd, "isa-debug-exit,iobase=0xf4,iosize=4");
+    if (!o->cloud_like) {
+        rc |= push(cmd, "-device");
+        rc |= push(cmd, "isa-debug-exit,iobase=0xf4,iosize=4");
+    }
+    if (o->boot == BOOT_UEFI) {
+        escape_commas(o->ovmf_vars, path, sizeof path);
+        rc |= push(cmd, "-drive");
+        rc |= push(cmd, "if=pflash,format=raw,readonly=on,file=%s", UEFI_OVMF_CODE);
+        rc |= push(cmd, "-drive");
+        rc |= push(cmd, "if=pflash,format=raw,file=%s", path);
+    }
     rc |= push(cmd, "-drive");
     rc |= push(cmd, "file=%s,format=raw,if=none,id=root", image);
-    const char *bootindex = o->boot == BOOT_DISK ? ",bootindex=0" : "";
+    const char *bootindex = o->boot == BOOT_DISK || o->boot == BOOT_UEFI ? ",bootindex=0" : "";
     if (o->disk == DISK_NVME) {
         rc |= push(cmd, "-device");
         rc |= push(cmd, "nvme,serial=pith,drive=root%s", bootindex);
@@ -157,7 +169,6 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
     }
     /* Volumes follow the root on the same bus, so the kernel's disks[0] stays
      * the root; which volume is which it learns from their uuids. */
-    char path[4200];
     for (int i = 0; i < o->nvolumes; i++) {
         escape_commas(o->volume_paths[i], path, sizeof path);
         rc |= push(cmd, "-drive");
@@ -172,7 +183,10 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
         else
             rc |= push(cmd, "virtio-blk-pci,drive=vol%d,disable-legacy=on", i);
     }
-    if (o->mounts_file) {
+    if (o->cloud_like) {
+        rc |= push(cmd, "-fw_cfg");
+        rc |= push(cmd, "name=%s,string=1", UEFI_IGNORE_FW_CFG);
+    } else if (o->mounts_file) {
         escape_commas(o->mounts_file, path, sizeof path);
         rc |= push(cmd, "-fw_cfg");
         rc |= push(cmd, "name=" MOUNTS_LIST_FW_CFG_NAME ",file=%s", path);
@@ -301,6 +315,8 @@ int qemu_run(const struct qemu_command *cmd, int console_sock, int child_fd,
 
     struct console_relay relay;
     console_relay_init(&relay, console_sock, input_fd(), 1);
+    relay.copy_fd = watch->console_copy_fd;
+    relay.skip_until = watch->console_skip_until;
     static struct qmp_watch qmp;
     qmp_watch_init(&qmp, watch->qmp_sock, watch->gdb);
     unsigned long long deadline = watch->timeout_ms ? now_ms() + watch->timeout_ms : 0;

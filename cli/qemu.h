@@ -3,7 +3,7 @@
 #pragma once
 #include <stddef.h>
 
-enum boot_mode { BOOT_PVH, BOOT_DISK };
+enum boot_mode { BOOT_PVH, BOOT_DISK, BOOT_UEFI };   /* BOOT_DISK: the BIOS path */
 enum accel_mode { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 /* How the image is attached; the kernel finds its root disk on any of them. */
 enum disk_mode { DISK_BLK, DISK_NVME, DISK_SCSI };
@@ -32,6 +32,11 @@ struct qemu_options {
     int qmp_fd;                /* QEMU's end of the QMP socket (inherited by QEMU) */
     const char *monitor_socket; /* NULL, or a unix socket path where QEMU serves QMP to others */
     const char *netdev;        /* NULL: no network card; else -netdev's value, id net0 (cli/net_opts.h) */
+    const char *ovmf_vars;     /* BOOT_UEFI: this run's writable copy of OVMF's variable store */
+    /* --cloud-like: only what a cloud machine has. One serial port (the exit
+     * line comes on the console), no isa-debug-exit (ACPI power-off), and
+     * fw_cfg, which q35 cannot drop, marked for the kernel to ignore. */
+    int cloud_like;
 };
 
 #define QEMU_MAX_ARGS 128
@@ -58,6 +63,8 @@ struct qemu_watch {
     int gdb;               /* a stop for the debugger does not end the run */
     unsigned long long timeout_ms;   /* stop QEMU after this long; 0: never */
     int stderr_fd;         /* QEMU's stderr goes here; -1: pith's own */
+    int console_copy_fd;   /* if > 0, a copy of what the console relay shows goes here */
+    const char *console_skip_until;   /* hide the console up to and including this line (NULL: none) */
 };
 
 struct qemu_result {

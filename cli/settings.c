@@ -33,10 +33,12 @@ int args_parse_boot(const char *v, enum boot_mode *out, char *err, size_t errlen
 {
     if (strcmp(v, "pvh") == 0)
         *out = BOOT_PVH;
-    else if (strcmp(v, "disk") == 0)
+    else if (strcmp(v, "disk") == 0 || strcmp(v, "bios") == 0)
         *out = BOOT_DISK;
+    else if (strcmp(v, "uefi") == 0)
+        *out = BOOT_UEFI;
     else {
-        snprintf(err, errlen, "--boot: expected pvh or disk, not '%s'", v);
+        snprintf(err, errlen, "--boot: expected pvh, disk (bios) or uefi, not '%s'", v);
         return -1;
     }
     return 0;

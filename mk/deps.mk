@@ -23,9 +23,11 @@
 #   zlib1g-dev                      pith image export FILE.tar.gz (cli/targz_writer.c)
 #   qemu-utils                      nothing uses it yet; kept for users
 #   dpkg-dev                        dpkg-source: `apt-get source lwip` unpacks the kernel's TCP/IP stack (mk/lwip.mk)
+#   dosfstools mtools               the EFI system partition's FAT (mk/boot.mk: mkfs.fat, mmd, mcopy)
+#   ovmf                            UEFI firmware for `pith run --boot uefi` and its tests
 DEBIAN_PACKAGES := make gcc libc6-dev binutils g++ musl-tools busybox-static \
                    qemu-system-x86 procps gdb python3 libssl3 zlib1g-dev qemu-utils \
-                   golang-go rustc dpkg-dev
+                   golang-go rustc dpkg-dev dosfstools mtools ovmf
 # bench/fs formats the Linux guest's disk with mkfs.ext4.
 DEBIAN_PACKAGES_BENCH := e2fsprogs
 # make test-long runs scripts/fresh-machine-check, which builds a root with it.
