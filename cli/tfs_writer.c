@@ -3,6 +3,8 @@
  * extent, the log holds one record per fact, and the log area and disk keep
  * some free room for the writable version to append into. */
 #include "tfs_writer.h"
+#include "volume.h"
+#include "../fs/tfs.h"
 #include "../fs/tfs_format.h"
 #include <dirent.h>
 #include <errno.h>
@@ -340,6 +342,21 @@ static void emit(struct log_out *o, uint16_t type, const void *payload, uint32_t
     o->seq++;
 }
 
+/* The volumes' uuids for the config (TFS_CONFIG_MOUNT_UUIDS): read from the
+ * volume files now, so a kernel with no host to hand it a mount list can
+ * still tell which disk is which. A volume not readable here gets zeros
+ * (the kernel then names it missing); pith run checks volumes before this. */
+static void mount_uuids(const struct manifest *m, char *out)
+{
+    for (size_t i = 1; i < m->mountc; i += 2) {
+        uint8_t uuid[16] = { 0 };
+        char why[256];
+        if (volume_read_uuid(m->mounts[i], uuid, why, sizeof why) != 0) memset(uuid, 0, sizeof uuid);
+        for (int b = 0; b < 16; b++) out += sprintf(out, "%02x", uuid[b]);
+    }
+    *out = 0;
+}
+
 static int emit_config(struct tfs_plan *p, struct log_out *o, char *err, size_t errlen)
 {
     const struct manifest *m = p->m;
@@ -355,6 +372,15 @@ static int emit_config(struct tfs_plan *p, struct log_out *o, char *err, size_t 
     for (size_t i = 0; i < m->mountc; i++) len += strlen(m->mounts[i]) + 1;
     if (m->core_path) len += strlen(m->core_path) + 1;
     if (m->net) len += strlen(m->net) + 1;
+    char uuids[32 * TFS_CONFIG_MAX_MOUNTS + 1] = "";
+    if (m->mountc / 2 > TFS_CONFIG_MAX_MOUNTS) {
+        snprintf(err, errlen, "too many volumes (max %d)", TFS_CONFIG_MAX_MOUNTS);
+        return -E2BIG;
+    }
+    if (m->mountc) {
+        mount_uuids(m, uuids);
+        len += strlen(uuids) + 1;
+    }
     if (len > TFS_MAX_RECORD) {
         snprintf(err, errlen, "arguments and environment too large (%zu bytes, max %u)", len, TFS_MAX_RECORD);
         return -E2BIG;
@@ -362,7 +388,8 @@ static int emit_config(struct tfs_plan *p, struct log_out *o, char *err, size_t 
     uint8_t *rec = calloc(1, len);
     if (!rec) return oom(err, errlen);
     tfs_put32(rec + TFS_CONFIG_FLAGS, m->flags | (m->core_path ? MANIFEST_FLAG_CORE_PATH : 0) |
-                                             (m->net ? MANIFEST_FLAG_NET : 0));
+                                             (m->net ? MANIFEST_FLAG_NET : 0) |
+                                             (m->mountc ? TFS_CONFIG_MOUNT_UUIDS : 0));
     tfs_put32(rec + TFS_CONFIG_ARGC, (uint32_t)argc);
     tfs_put32(rec + TFS_CONFIG_ENVC, (uint32_t)m->envc);
     tfs_put64(rec + TFS_CONFIG_LAYOUT_SEED, m->layout_seed);
@@ -375,6 +402,7 @@ static int emit_config(struct tfs_plan *p, struct log_out *o, char *err, size_t 
     for (size_t i = 0; i < m->mountc; i++) s = stpcpy(s, m->mounts[i]) + 1;
     if (m->core_path) s = stpcpy(s, m->core_path) + 1;
     if (m->net) s = stpcpy(s, m->net) + 1;
+    if (m->mountc) s = stpcpy(s, uuids) + 1;
     emit(o, TFS_REC_CONFIG, rec, (uint32_t)len);
     free(rec);
     return 0;

@@ -10,6 +10,7 @@
 #include "../kernel/kernel.h"
 #include "../kernel/process.h"
 #include "../klib/string.h"
+#include "../klib/errno.h"
 
 static uint64_t wall_clock(void *ctx) { return clock_realtime_ns(); }
 
@@ -64,13 +65,39 @@ static struct tfs *mount_volume(struct heap *h, struct blockdev **disks, int ndi
     mount_fail(path, "no attached disk holds a filesystem with that UUID");
 }
 
-void mounts_attach(struct heap *h, struct mount_table *t, struct blockdev **disks, int ndisks)
+/* No host to say which disk is which (a cloud, or --cloud-like): the image's
+ * boot config names its volumes with the uuids they had when it was written
+ * (TFS_CONFIG_MOUNT_UUIDS), put here into the mount list's own text so one
+ * parser reads both. Returns the text's length. */
+static int64_t list_from_config(const struct tfs_config *cfg, char *text, size_t room)
+{
+    static const char zeros[MOUNTS_LIST_UUID_HEX + 1] = "00000000000000000000000000000000";
+    size_t n = 0;
+    for (int i = 0; cfg && i < cfg->mountc; i++) {
+        const char *path = cfg->mounts[2 * i];
+        const char *uuid = cfg->mount_uuids ? cfg->mount_uuids + MOUNTS_LIST_UUID_HEX * i : zeros;
+        if (!memcmp(uuid, zeros, MOUNTS_LIST_UUID_HEX))
+            mount_fail(path, "the image does not record this volume's uuid (write it again with this pith)");
+        size_t plen = strlen(path);
+        if (n + MOUNTS_LIST_UUID_HEX + plen + 2 > room) mount_fail(path, "too many volumes in the boot config");
+        memcpy(text + n, uuid, MOUNTS_LIST_UUID_HEX);
+        text[n + MOUNTS_LIST_UUID_HEX] = ' ';
+        memcpy(text + n + MOUNTS_LIST_UUID_HEX + 1, path, plen);
+        n += MOUNTS_LIST_UUID_HEX + 1 + plen;
+        text[n++] = '\n';
+    }
+    return (int64_t)n;
+}
+
+void mounts_attach(struct heap *h, struct mount_table *t, struct blockdev **disks, int ndisks,
+                   const struct tfs_config *cfg)
 {
     /* Once, at boot: static rather than 4.6 KiB of a boot stack. */
     static char text[MOUNTS_LIST_TEXT_MAX + 1];
     static struct mounts_list list;
     char err[160];
     int64_t n = fw_cfg_read_file(MOUNTS_LIST_FW_CFG_NAME, text, sizeof text);
+    if (n == -ENODEV) n = list_from_config(cfg, text, sizeof text);
     if (n <= 0) return;
     if (mounts_list_parse(text, (size_t)n, &list, err, sizeof err) != 0) {
         kprintf("pith: volume for %s\n", err);

@@ -1,6 +1,8 @@
 /* Extra TFS volumes mounted beside the root (`pith run --mount VOL:/data`).
  * The host tool names each volume by its filesystem UUID and mount point in
- * the fw_cfg file "opt/pith/mounts" (the format: fs/mounts_list.h); the kernel
+ * the fw_cfg file "opt/pith/mounts" (the format: fs/mounts_list.h); without
+ * fw_cfg (a cloud) the image's boot config names them the same way
+ * (tfs_config.mount_uuids). The kernel
  * finds the disks and mounts the matching filesystems; the path walker
  * (fs/walk.c) enters a volume when it walks into its mount point. */
 #pragma once
@@ -31,10 +33,14 @@ struct mount_table {
  * machine runs short. 0, or a negative errno with a line in err. */
 int make_tfs_writable(struct tfs *fs, uint32_t cache_blocks, char *err, size_t errlen);
 
-/* Mount the volumes the host asked for; a volume that cannot be found or
+/* Mount the volumes the host asked for in fw_cfg; on a machine without
+ * fw_cfg (a cloud, `pith run --cloud-like`), those the image's boot config
+ * cfg names, found by the uuids it records. A volume that cannot be found or
  * mounted is reported on the console and powers the machine off (a program
  * must not run with its data missing). */
-void mounts_attach(struct heap *h, struct mount_table *t, struct blockdev **disks, int ndisks);
+struct tfs_config;
+void mounts_attach(struct heap *h, struct mount_table *t, struct blockdev **disks, int ndisks,
+                   const struct tfs_config *cfg);
 /* The volume mounted exactly at canonical absolute path `abs`, or NULL
  * (fs/walk.c asks at each name it walks into). */
 struct tfs *mount_at(struct mount_table *t, const char *abs);

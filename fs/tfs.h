@@ -125,6 +125,7 @@ int tfs_readdir(struct tfs *fs, struct tfs_node *dir, uint64_t *cookie, struct t
 #define TFS_CONFIG_READONLY_ROOT (1u << 1)   /* the kernel mounts the root read-only */
 #define TFS_CONFIG_CORE_PATH (1u << 2)       /* one more string after the mounts: core_path */
 #define TFS_CONFIG_NET (1u << 3)             /* one more string after that: the network settings (net/net_config.h) */
+#define TFS_CONFIG_MOUNT_UUIDS (1u << 4)     /* one more string, last: the volumes' uuids (mount_uuids) */
 
 /* The boot config stored in the image, or NULL if it has none. The strings
  * live as long as the mount. */
@@ -140,6 +141,11 @@ struct tfs_config {
     const char *const *mounts; /* mountc pairs: guest mount point, host volume path */
     const char *core_path;     /* where a core file goes; "" = none; NULL = the default (/core) */
     const char *net;           /* network settings in net/net_config.h's text form; NULL: none given */
+    /* The filesystem uuid of each volume in mounts, as 32 lowercase hex
+     * digits each, concatenated (all zeros: not known when the image was
+     * written); NULL in images from before. How the kernel finds its volumes
+     * where no host hands it a mount list (fs/mounts.c). */
+    const char *mount_uuids;
 };
 const struct tfs_config *tfs_config(struct tfs *fs);
 

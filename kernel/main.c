@@ -162,7 +162,7 @@ void kmain(uint32_t start_info_pa)
     int ndisks = disk_find_all(kernel.heap, cmdline, disks, MAX_DISKS);
     if (ndisks <= 0) boot_fail(EXIT_BAD_IMAGE, "no disk", "no virtio-blk, NVMe or virtio-scsi disk was found");
     kernel.root_fs = mount_root(kernel.heap, disks[0]);
-    mounts_attach(kernel.heap, &kernel.mounts, disks + 1, ndisks - 1);
+    mounts_attach(kernel.heap, &kernel.mounts, disks + 1, ndisks - 1, tfs_config(kernel.root_fs));
     net_sockets_init();
     net_init(kernel.heap, cmdline, kernel.root_fs);
     start_program(kernel.heap, kernel.root_fs);

@@ -12,6 +12,9 @@
 #  uefi_bad_esp       garbage where the ESP's FAT should be: the same
 #  uefi_bad_kernel    garbage in the kernel partition: the loader says so on the
 #                     console and powers off; pith reports no exit status
+#  cloud_volumes      without fw_cfg the kernel finds an image's volumes by the
+#                     uuids its boot config records: two volumes attached in the
+#                     opposite order each get the file meant for them
 # OVMF under TCG takes ~10 s to reach the loader: these are the slow boots.
 
 # uefi_boot_check NAME EXIT LINES PITH-ARGS...: boot; the exit status must be
@@ -107,6 +110,27 @@ uefi_bad_kernel() {
     finish $name "$problems"
 }
 
+cloud_volumes() {
+    local name=cloud_volumes log=$LOGS/cloud_volumes.log tmp=$SCRATCH/cloud_volumes.tmp problems=""
+    local a=$SCRATCH/cloud_volumes.a b=$SCRATCH/cloud_volumes.b img=$SCRATCH/cloud_volumes.img
+    mkdir -p "$tmp"; : > "$log"; rm -f "$a" "$b" "$img"
+    run_pith "$log" "$tmp" volume create "$a" 8M
+    run_pith "$log" "$tmp" volume create "$b" 8M
+    run_pith "$log" "$tmp" build -o "$img" --mount "$a:/one" --mount "$b:/two" \
+        /bin/busybox sh -c 'echo for-one > /one/f && echo for-two > /two/f'
+    [ "$rc" -eq 0 ] || problems+="build: exit $rc; "
+    # The command line's volumes come first: the disks are b, a; the config says a, b.
+    run_pith "$log" "$tmp" run --cloud-like --image "$img" --mount "$b:/two" --mount "$a:/one"
+    [ "$rc" -eq 0 ] || problems+="run: exit $rc; "
+    pith_image "$log" cat "$a" /f
+    [ "$(cat "$RAW.out")" = for-one ] || problems+="volume one holds '$(head -c 40 "$RAW.out")'; "
+    pith_image "$log" cat "$b" /f
+    [ "$(cat "$RAW.out")" = for-two ] || problems+="volume two holds '$(head -c 40 "$RAW.out")'; "
+    problems+=$(leftovers "$tmp")
+    rm -f "$a" "$b" "$img"
+    finish $name "$problems"
+}
+
 add uefi_static uefi_static
 add uefi_dynamic uefi_dynamic
 add cloud_bios cloud_case cloud_bios bios
@@ -114,3 +138,4 @@ add cloud_uefi cloud_case cloud_uefi uefi
 add uefi_no_esp uefi_no_esp
 add uefi_bad_esp uefi_bad_esp
 add uefi_bad_kernel uefi_bad_kernel
+add cloud_volumes cloud_volumes

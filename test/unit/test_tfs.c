@@ -208,6 +208,15 @@ static void test_round_trip(const char *image_path)
     CHECK(memcmp(img.bytes + 64 * 512, "KERNEL", 6) == 0, "kernel bytes at LBA 64");
     CHECK(memcmp(img.bytes + 512, "STAGE2", 6) == 0, "stage2 bytes at LBA 1");
     CHECK(img.bytes[0] == 0xEB && img.bytes[439] == 0x39, "stage1 bytes 0..439 copied");
+    /* The EFI system partition: entry 2, on a MiB boundary after the kernel, before the TFS. */
+    const uint8_t *e2 = img.bytes + 446 + 32;
+    uint32_t esp_lba = e2[8] | e2[9] << 8 | e2[10] << 16 | (uint32_t)e2[11] << 24;
+    uint32_t esp_sectors = e2[12] | e2[13] << 8 | e2[14] << 16 | (uint32_t)e2[15] << 24;
+    CHECK(e2[4] == MBR_TYPE_ESP && esp_lba % 2048 == 0 && esp_lba >= 64 + 6 && esp_sectors == 4,
+          "ESP entry: type %x LBA %u sectors %u", e2[4], esp_lba, esp_sectors);
+    CHECK(img.tfs_lba >= esp_lba + esp_sectors, "TFS after the ESP");
+    CHECK(memcmp(img.bytes + esp_lba * 512ull, "FATESP", 6) == 0 &&
+          memcmp(img.bytes + esp_lba * 512ull + 1536, "ESPEND", 6) == 0, "ESP bytes");
 
     struct file_blockdev fb;
     struct part_blockdev part;
@@ -789,13 +798,15 @@ int main(void)
     setup_host();
     char image[600];
     snprintf(image, sizeof(image), "%s/good.img", dir);
-    static uint8_t stage1[512], stage2[3000], kernel[3000];
+    static uint8_t stage1[512], stage2[3000], kernel[3000], esp[2048];
     stage1[0] = 0xEB;
     memset(stage1 + 1, 0x39, 439);
     stage1[510] = 0x12;   /* must be replaced by the signature */
     memcpy(stage2, "STAGE2", 6);
     memcpy(kernel, "KERNEL", 6);
-    struct boot_blobs boot = { stage1, sizeof(stage1), stage2, sizeof(stage2), kernel, sizeof(kernel) };
+    memcpy(esp, "FATESP", 6);
+    memcpy(esp + 1536, "ESPEND", 6);
+    struct boot_blobs boot = { stage1, sizeof(stage1), stage2, sizeof(stage2), kernel, sizeof(kernel), esp, sizeof(esp) };
     struct manifest *m = base_manifest();
     int rc = image_write(image, &boot, m, err, sizeof(err));
     CHECK(rc == 0, "image_write: %s", err);

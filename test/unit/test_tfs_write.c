@@ -676,6 +676,9 @@ static void test_writer_image(void)
                       c->core_path && !strcmp(c->core_path, "/var/crash/core") && c->net &&
                       !strcmp(c->net, "ip 10.0.2.15/24\ngateway 10.0.2.2\n"),
                   "the boot config survives compaction");
+            /* The volume file does not exist here: its uuid is recorded as unknown (zeros). */
+            CHECK(c && c->mount_uuids && !strcmp(c->mount_uuids, "00000000000000000000000000000000"),
+                  "the volume uuids survive compaction: %s", c && c->mount_uuids ? c->mount_uuids : "(none)");
             tfs_unmount(fs);
         }
     }
