@@ -97,7 +97,8 @@ void mounts_attach(struct heap *h, struct mount_table *t, struct blockdev **disk
     static struct mounts_list list;
     char err[160];
     int64_t n = fw_cfg_read_file(MOUNTS_LIST_FW_CFG_NAME, text, sizeof text);
-    if (n == -ENODEV) n = list_from_config(cfg, text, sizeof text);
+    /* No fw_cfg (a cloud), or QEMU run by hand without pith's list. */
+    if (n == -ENODEV || n == -ENOENT) n = list_from_config(cfg, text, sizeof text);
     if (n <= 0) return;
     if (mounts_list_parse(text, (size_t)n, &list, err, sizeof err) != 0) {
         kprintf("pith: volume for %s\n", err);

@@ -34,8 +34,8 @@ struct mount_table {
 int make_tfs_writable(struct tfs *fs, uint32_t cache_blocks, char *err, size_t errlen);
 
 /* Mount the volumes the host asked for in fw_cfg; on a machine without
- * fw_cfg (a cloud, `pith run --cloud-like`), those the image's boot config
- * cfg names, found by the uuids it records. A volume that cannot be found or
+ * fw_cfg (a cloud, `pith run --cloud-like`) or without that fw_cfg file,
+ * those the image's boot config cfg names, found by the uuids it records. A volume that cannot be found or
  * mounted is reported on the console and powers the machine off (a program
  * must not run with its data missing). */
 struct tfs_config;

@@ -145,7 +145,9 @@ efi_status EFIAPI efi_main(efi_handle image, struct efi_system_table *system)
     }
     if (st) loader_fail("ExitBootServices failed", st);
 
-    /* Boot services are gone: no firmware calls from here on. */
+    /* Boot services are gone: no firmware calls, and no firmware interrupt
+     * handlers either, from here on. */
+    __asm__ volatile("cli");
     uint32_t n = efi_memmap_to_pvh(efi_map, size, desc_size, map, map_room);
     *si = (struct pvh_start_info){ .magic = PVH_START_MAGIC, .version = 1, .rsdp_paddr = acpi,
                                    .memmap_paddr = (uint64_t)map, .memmap_entries = n };
