@@ -4,6 +4,8 @@
 #                     (boot/uefi/): argv, env, exit status; none of OVMF's own
 #                     console lines may reach the program's output
 #  uefi_dynamic       a dynamically linked program, the same way
+#  uefi_smp           smp.c on two vCPUs: the MADT is found through the RSDP
+#                     the loader takes from UEFI's configuration table
 #  cloud_bios         --cloud-like (q35, NVMe, one serial port, no
 #                     isa-debug-exit, fw_cfg ignored): ACPI S5 power-off, the
 #                     status read from the console's "exit N" line, 0 and 3
@@ -45,6 +47,11 @@ uefi_static() {
 uefi_dynamic() {
     : > "$LOGS/uefi_dynamic.log"
     finish uefi_dynamic "$(uefi_boot_check uefi_dynamic 0 'hello, world' --boot uefi "$BUILD/test/dynamic/hello")"
+}
+
+uefi_smp() {
+    : > "$LOGS/uefi_smp.log"
+    finish uefi_smp "$(uefi_boot_check uefi_smp 0 'smp: all checks passed' --boot uefi --cpus 2 "$BUILD/test/musl/smp")"
 }
 
 cloud_case() {
@@ -133,6 +140,7 @@ cloud_volumes() {
 
 add uefi_static uefi_static
 add uefi_dynamic uefi_dynamic
+add uefi_smp uefi_smp
 add cloud_bios cloud_case cloud_bios bios
 add cloud_uefi cloud_case cloud_uefi uefi
 add uefi_no_esp uefi_no_esp
