@@ -1,14 +1,16 @@
 /* CPU time accounting (kernel/cputime.h). A thread's clock runs only while
  * it is on a CPU: the switch charges the outgoing thread and stamps the
  * incoming one, so sleeping and waiting cost nothing and the idle thread
- * (no process) is skipped. The user/system split needs one more stamp at
- * system call entry and exit; interrupts taken from ring 3 count as user
- * time, as the tick-less cheap split Linux's own accounting approximates.
- * Writes run with interrupts off: a CPU-time timer's check reads the
- * clock from the timer interrupt. */
+ * (no process) is skipped. The user/system split is sampled by a per-CPU
+ * tick that runs only while the CPU runs a thread: each charge goes to the
+ * side the thread is on then (interrupts taken from ring 3 are user time).
+ * Stamping the clock at every system call entry and exit instead cost most
+ * of a cheap system call under TCG. Writes run with interrupts off: a
+ * CPU-time timer's check reads the clock from the timer interrupt. */
 #include "cputime.h"
 #include "process.h"
 #include "clock.h"
+#include "percpu.h"
 #include "spinlock.h"
 
 static void write_begin(struct thread_cputime *c)
@@ -22,13 +24,40 @@ static void write_end(struct thread_cputime *c)
     __atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELEASE);
 }
 
-/* Charge the time since the last stamp to the side the thread was on. */
+/* Charge the time since the last stamp to the side the thread is on now. */
 static void charge(struct thread_cputime *c, uint64_t now)
 {
     uint64_t ran = now > c->since_ns ? now - c->since_ns : 0;
     if (c->in_kernel) c->sys_ns += ran;
     else c->user_ns += ran;
     c->since_ns = now;
+}
+
+/* The sampling tick, in the timer interrupt of its CPU: charge the running
+ * thread to the side it is on; stop when the CPU has gone idle (the next
+ * switch to a thread starts it again). */
+static void account_tick(struct timer *tm)
+{
+    struct cpu *cpu = container_of(tm, struct cpu, account_tick);
+    struct thread *t = cpu->current;
+    if (!t || !t->proc) {
+        cpu->account_tick_armed = false;
+        return;
+    }
+    struct thread_cputime *c = &t->cputime;
+    uint64_t now = clock_monotonic_ns();
+    write_begin(c);
+    if (c->on_cpu) charge(c, now);
+    write_end(c);
+    timer_add(tm, now + CPUTIME_SAMPLE_NS, account_tick);
+}
+
+static void account_tick_begin(uint64_t now)
+{
+    struct cpu *cpu = this_cpu();
+    if (cpu->account_tick_armed) return;
+    cpu->account_tick_armed = true;
+    timer_add(&cpu->account_tick, now + CPUTIME_SAMPLE_NS, account_tick);
 }
 
 /* The check tick, in the timer interrupt of the thread's CPU. */
@@ -70,6 +99,7 @@ void cputime_switch(struct thread *prev, struct thread *next)
         c->on_cpu = true;
         write_end(c);
         check_begin(next);
+        account_tick_begin(now);
     }
 }
 
@@ -81,6 +111,7 @@ void cputime_start(struct thread *t)
     c->since_ns = clock_monotonic_ns();
     c->on_cpu = true;
     write_end(c);
+    account_tick_begin(c->since_ns);
     irq_restore(flags);
 }
 
@@ -93,21 +124,18 @@ void cputime_check_start(void)
     irq_restore(flags);
 }
 
-static void cross(bool into_kernel)
+/* Only the flag the samples read: a system call pays no clock read. */
+void cputime_enter_kernel(void)
 {
     struct thread *t = current_thread();
-    if (!t || !t->proc) return;
-    struct thread_cputime *c = &t->cputime;
-    uint64_t flags = irq_save();
-    write_begin(c);
-    if (c->on_cpu) charge(c, clock_monotonic_ns());
-    c->in_kernel = into_kernel;
-    write_end(c);
-    irq_restore(flags);
+    if (t) t->cputime.in_kernel = true;
 }
 
-void cputime_enter_kernel(void) { cross(true); }
-void cputime_leave_kernel(void) { cross(false); }
+void cputime_leave_kernel(void)
+{
+    struct thread *t = current_thread();
+    if (t) t->cputime.in_kernel = false;
+}
 
 struct cputime cputime_thread(struct thread *t)
 {

@@ -1,9 +1,13 @@
 /* CPU time: what each thread has run, split into user and system (time in
- * the kernel on its behalf, from system call entry to exit and while
- * switched out from inside the kernel). Charged at every context switch
- * (the one call in kernel/sched.c) and at system call entry and exit
- * (syscalls/dispatch.c); a CPU's idle thread accrues nothing. Read by
- * clock_gettime's CPU clocks, times, getrusage and /proc/self/stat. */
+ * the kernel on its behalf: system calls, and while switched out from
+ * inside one). The total is exact: charged at every context switch (the
+ * one call in kernel/sched.c), at a tick, and read against the clock. The
+ * split is sampled, as Linux's default tick accounting does: a tick on
+ * each busy CPU charges the time since the last charge to the side its
+ * thread is on at that moment. System call entry and exit only flip a
+ * flag, so a system call pays no clock reads. A CPU's idle thread accrues
+ * nothing, and an idle CPU has no tick. Read by clock_gettime's CPU
+ * clocks, times, getrusage and /proc/self/stat. */
 #pragma once
 #include "../klib/types.h"
 #include "timer.h"
@@ -12,7 +16,7 @@
  * is in progress, so a reader on another CPU retries instead of locking. */
 struct thread_cputime {
     uint32_t seq;
-    bool in_kernel;      /* in a system call: the time since `since` is system time */
+    bool in_kernel;      /* in a system call: a charge now goes to system time */
     bool on_cpu;         /* running now: the time since `since` is not charged yet */
     uint64_t since_ns;   /* monotonic time of the last charge */
     uint64_t user_ns, sys_ns;
@@ -26,6 +30,8 @@ struct thread_cputime {
 /* How often a running thread's CPU-time timers are checked: Linux checks
  * at its tick (HZ 250 on Debian), so they fire up to one tick late. */
 #define CPUTIME_CHECK_NS 4000000ull
+/* How often a busy CPU samples its thread's side: Debian's HZ (250). */
+#define CPUTIME_SAMPLE_NS 4000000ull
 
 struct cputime {
     uint64_t user_ns, sys_ns;

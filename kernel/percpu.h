@@ -28,6 +28,8 @@ struct cpu {
     struct run_queue run_queue; /* this CPU's threads (kernel/sched.c) */
     bool online;                /* set once, when it entered its idle loop */
     volatile uint32_t tlb_flush_pending;    /* a shootdown waits for this CPU (kernel/tlb.c) */
+    struct timer account_tick;  /* samples user/system time while a thread runs (kernel/cputime.c) */
+    bool account_tick_armed;
 };
 
 _Static_assert(__builtin_offsetof(struct cpu, id) == SPIN_CPU_ID_OFFSET, "spinlock.h reads the CPU id here");
