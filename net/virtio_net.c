@@ -5,6 +5,7 @@
  * one of `size` 2 KiB slots: many frames in flight, reaped lazily. */
 #include "virtio_net.h"
 #include "net_stack.h"
+#include "virtio_net_csum.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/etharp.h"
@@ -39,7 +40,6 @@
 #define NET_CFG_STATUS 6
 #define VIRTIO_NET_S_LINK_UP 1
 
-#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 
 #define RXQ 0
 #define TXQ 1
@@ -47,17 +47,6 @@
 #define BUF_BYTES 2048
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 #define ETH_FRAME_MAX 1514
-
-/* The header before every frame (VERSION_1 always has num_buffers). */
-struct virtio_net_hdr {
-    uint8_t flags;
-    uint8_t gso_type;
-    uint16_t hdr_len;
-    uint16_t gso_size;
-    uint16_t csum_start;
-    uint16_t csum_offset;
-    uint16_t num_buffers;
-} PACKED;
 
 struct net_buf {
     uint64_t phys;
@@ -79,6 +68,7 @@ struct virtio_net {
     size_t npages;
     struct netif *nif;
     uint8_t mac[6];
+    bool tx_csum;                         /* the device computes TCP checksums (CSUM) */
     bool interrupts;                      /* wired; else the net timer polls */
     char features[64];
     uint64_t rx_packets, rx_dropped, tx_packets, tx_dropped;
@@ -130,6 +120,7 @@ static err_t linkoutput(struct netif *nif, struct pbuf *p)
     memset(h, 0, sizeof *h);
     uint8_t *frame = b->data + sizeof *h;
     pbuf_copy_partial(p, frame, p->tot_len, 0);
+    if (vn->tx_csum) virtio_net_csum_offload(h, frame, p->tot_len);
     struct virtq_buf vb = { b->phys, (uint32_t)(sizeof *h + p->tot_len), false };
     virtq_add(vn->tx, &vb, 1, b);
     virtio_kick(vn->t, vn->tx);
@@ -188,6 +179,11 @@ static void service(struct virtio_net *vn)
         uint32_t len;
         while (virtq_pop_used(vn->rx, &cookie, &len)) {
             struct pbuf *p = take_packet(vn, cookie, len);
+            if (p && vn->tx_csum && !virtio_net_csum_rx_ok(p)) {
+                pbuf_free(p);
+                vn->rx_dropped++;
+                continue;
+            }
             if (p && vn->nif->input(p, vn->nif) != ERR_OK) pbuf_free(p);
             if (p) vn->rx_packets++;
         }
@@ -239,6 +235,9 @@ err_t virtio_net_netif_init(struct netif *nif)
     nif->linkoutput = linkoutput;
     nif->output = etharp_output;
     nif->output_ip6 = ethip6_output;
+    /* TCP checksums: the device's on the way out, the driver's on the way
+     * in (net/virtio_net_csum.h says why lwIP checks none on this netif). */
+    if (vn->tx_csum) NETIF_SET_CHECKSUM_CTRL(nif, NETIF_CHECKSUM_ENABLE_ALL & ~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_CHECK_TCP));
     return ERR_OK;
 }
 
@@ -275,10 +274,11 @@ static void vn_free(struct virtio_net *vn)
 static bool start_device(struct virtio_net *vn, bool pci)
 {
     struct virtio_transport *t = vn->t;
-    uint64_t wanted = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_MRG_RXBUF |
+    uint64_t wanted = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_MRG_RXBUF |
                       1ull << VIRTIO_NET_F_STATUS;
     if (virtio_negotiate(t, wanted) != 0) return false;
-    format_sn(vn->features, sizeof vn->features, "%s%s%s", virtio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF) ? "mrg_rxbuf " : "",
+    vn->tx_csum = virtio_has_feature(t, VIRTIO_NET_F_CSUM);
+    format_sn(vn->features, sizeof vn->features, "%s%s%s%s", vn->tx_csum ? "csum " : "", virtio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF) ? "mrg_rxbuf " : "",
               virtio_has_feature(t, VIRTIO_NET_F_STATUS) ? "status " : "", virtio_has_feature(t, VIRTIO_NET_F_MAC) ? "mac" : "");
     read_mac(vn);
 

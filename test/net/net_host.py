@@ -2,9 +2,11 @@
 """The host's side of the network tests (test/net/tests.sh), on 127.0.0.1 only.
 
   net_host.py ports N               N free TCP+UDP ports, one per line
-  net_host.py echo PORT N OUTFILE   wait for the guest's "listening" line in
+  net_host.py echo PORT N OUTFILE [HOST]
+                                    wait for the guest's "listening" line in
                                     OUTFILE, check UDP echo, then N TCP clients
-                                    at once each get their bytes back
+                                    at once each get their bytes back (HOST:
+                                    127.0.0.1, or the guest's fe80::...%IF)
   net_host.py serve PORT READY      listen (then create the file READY), answer
                                     one connection: read a line, send
                                     "hello from the host: LINE" back, close
@@ -53,12 +55,13 @@ def wait_for_line(path, text, limit):
     return False
 
 
-def udp_echo(port):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def udp_echo(host, port):
+    info = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+    u = socket.socket(info[0], socket.SOCK_DGRAM)
     u.settimeout(1.0)
     msg = b"udp datagram to the guest"
     for _ in range(20):
-        u.sendto(msg, ("127.0.0.1", port))
+        u.sendto(msg, info[4])
         try:
             data, _ = u.recvfrom(2048)
         except socket.timeout:
@@ -69,7 +72,7 @@ def udp_echo(port):
     return False
 
 
-def tcp_client(port, i, results, connected):
+def tcp_client(host, port, i, results, connected):
     payload = (("client %d " % i) * 400).encode()[:3000 + i]
     try:
         # A burst of 50 simultaneous connects to QEMU's forwarded port got
@@ -77,7 +80,7 @@ def tcp_client(port, i, results, connected):
         # pcap of the NIC showed it): QEMU's user network accepts slowly.
         # So the connections open 20 ms apart; all are open before any sends.
         time.sleep(0.02 * i)
-        c = socket.create_connection(("127.0.0.1", port), timeout=30)
+        c = socket.create_connection((host, port), timeout=30)
         connected.wait(DEADLINE)
         c.sendall(payload)
         c.shutdown(socket.SHUT_WR)
@@ -93,19 +96,19 @@ def tcp_client(port, i, results, connected):
         results[i] = str(e)
 
 
-def echo(port, n, outfile):
+def echo(port, n, outfile, host):
     if not wait_for_line(outfile, "echo: listening", DEADLINE):
         print("host: the guest never said it listens")
         return 1
     ok = True
-    if udp_echo(port):
+    if udp_echo(host, port):
         print("host: udp echo ok")
     else:
         print("host: udp echo FAILED")
         ok = False
     results = [None] * n
     connected = threading.Barrier(n, timeout=DEADLINE)
-    threads = [threading.Thread(target=tcp_client, args=(port, i, results, connected)) for i in range(n)]
+    threads = [threading.Thread(target=tcp_client, args=(host, port, i, results, connected)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
@@ -152,7 +155,8 @@ def main():
             print(p)
         return 0
     if cmd == "echo":
-        return echo(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+        host = sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1"
+        return echo(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], host)
     if cmd == "serve":
         return serve(int(sys.argv[2]), sys.argv[3])
     print("net_host.py: unknown command " + cmd)

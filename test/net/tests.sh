@@ -237,3 +237,31 @@ add net_port_taken net_port_taken
 add net_user_nic net_user_nic
 add net_build_image net_build_image
 add net_tap net_tap
+
+# net_tap_csum_MACHINE: the echo server again, but on a tap device in a
+# network namespace the test makes (unshare -n; test/net/tap-echo.sh), so
+# virtio-net offers checksum offload: the guest must negotiate it (`csum`
+# in its trace line), send TCP with the device finishing the checksum and
+# check received TCP checksums itself; UDP and 20 TCP clients over IPv6
+# link-local. Skipped where namespaces or /dev/net/tun are not available.
+net_tap_csum() {
+    local name=$1 machine=$2
+    local log=$LOGS/$name.log tmp=$SCRATCH/$name.tmp problems=""
+    mkdir -p "$tmp"; : > "$log"
+    if [ ! -c /dev/net/tun ] || ! unshare -n true 2> /dev/null; then
+        record "$name" skip "no /dev/net/tun or no network namespaces (needs root)"
+        return
+    fi
+    RAW=$SCRATCH/$name
+    TMPDIR=$tmp timeout -k 5 "$TIMEOUT" unshare -n bash test/net/tap-echo.sh "$PITH" "$BUILD/test/musl/net_echo_server" \
+        "$RAW.out" 20 "$machine" >> "$log" 2>&1
+    rc=$?
+    { echo "--- guest output"; cat "$RAW.out"; echo "--- exit $rc"; } >> "$log"
+    [ "$rc" -eq 0 ] || problems+="exit $rc: $(grep '^host' "$log" | tail -n 1); "
+    grep -q '^\[trace\] net: eth0 virtio-net .*features csum' "$RAW.out" || problems+="checksum offload not negotiated; "
+    grep -q '^echo: served 20 connections' "$RAW.out" || problems+="the server did not serve 20 connections; "
+    problems+=$(leftovers "$tmp")
+    finish "$name" "$problems"
+}
+
+for machine in microvm q35; do add "net_tap_csum_$machine" net_tap_csum "net_tap_csum_$machine" "$machine"; done

@@ -47,8 +47,8 @@ int main(int argc, char **argv)
     struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = in6addr_any };
     if (bind(l, (struct sockaddr *)&a, sizeof a) < 0) die("bind");
     if (listen(l, 256) < 0) die("listen");
-    int u = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    struct sockaddr_in ua = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    int u = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in6 ua = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = in6addr_any };
     if (u < 0 || bind(u, (struct sockaddr *)&ua, sizeof ua) < 0) die("udp bind");
 
     int ep = epoll_create1(EPOLL_CLOEXEC);
