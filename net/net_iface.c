@@ -137,13 +137,16 @@ static void configure(struct nic *n, const struct net_config *cfg)
     }
 }
 
-/* The settings from the image. Until the boot config carries them
- * (net_config_parse, the host's --net/--ip flags), DHCPv4 alone. */
+/* The settings from the image's boot config (pith run/build --ip, --dns...,
+ * checked by the host with the same parser); none: DHCPv4 alone. */
 static void read_config(struct tfs *root, struct net_config *cfg)
 {
-    (void)root;
-    memset(cfg, 0, sizeof *cfg);
-    cfg->dhcp4 = true;
+    const struct tfs_config *tc = root ? tfs_config(root) : NULL;
+    char err[160];
+    if (net_config_parse(tc ? tc->net : NULL, cfg, err, sizeof err) == 0) return;
+    /* Only a damaged image gets here: say so, and use DHCP. */
+    kprintf("net: the image's network settings: %s; using DHCP\n", err);
+    net_config_parse(NULL, cfg, err, sizeof err);
 }
 
 static bool all_addressed(void *arg)

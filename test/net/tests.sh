@@ -1,6 +1,6 @@
 # Networking (issue 10), sourced by test/run-tests (uses its add, finish,
 # run_pith, leftovers, BUILD, PITH, LOGS, SCRATCH). The NIC comes from
-# test/net/qemu-net (PITH_QEMU): QEMU's user network, virtio-net on
+# `pith run --net user` or `-p` (QEMU's user network), virtio-net on
 # virtio-mmio (microvm) or PCI (q35).
 #
 #  net_dhcp_MACHINE_cpusN  the kernel brings eth0 up by DHCPv4 before the
@@ -8,14 +8,12 @@
 #                          (`net: eth0 10.0.2.15/24 gw 10.0.2.2`), and the
 #                          control channel gets the same line.
 
-NET_QEMU=$PWD/test/net/qemu-net
-
 # net_dhcp NAME MACHINE CPUS
 net_dhcp() {
     local name=$1 machine=$2 cpus=$3
     local log=$LOGS/$name.log tmp=$SCRATCH/$name.tmp problems=""
     mkdir -p "$tmp"; : > "$log"
-    PITH_QEMU=$NET_QEMU run_pith "$log" "$tmp" run --machine "$machine" --cpus "$cpus" --trace /bin/busybox true
+    run_pith "$log" "$tmp" run --net user --machine "$machine" --cpus "$cpus" --trace /bin/busybox true
     [ "$rc" -eq 0 ] || problems+="exit $rc; "
     local lines
     lines=$(grep -c '^\[trace\] net: eth0 10\.0\.2\.15/24 gw 10\.0\.2\.2' "$RAW.err" "$RAW.out" 2> /dev/null |
@@ -43,9 +41,8 @@ net_echo() {
     port=$(python3 test/net/net_host.py ports 1)
     RAW=$SCRATCH/$name
     : > "$RAW.out"
-    echo "\$ $PITH run --machine $machine --cpus $cpus net_echo_server $port $NET_ECHO_CLIENTS (port forwarded)" >> "$log"
-    PITH_QEMU=$NET_QEMU PITH_NET_FWD="hostfwd=tcp:127.0.0.1:$port-:$port,hostfwd=udp:127.0.0.1:$port-:$port" \
-        TMPDIR=$tmp timeout -k 5 "$TIMEOUT" "$PITH" run --machine "$machine" --cpus "$cpus" \
+    echo "\$ $PITH run --machine $machine --cpus $cpus -p $port -p $port/udp net_echo_server $port $NET_ECHO_CLIENTS" >> "$log"
+    TMPDIR=$tmp timeout -k 5 "$TIMEOUT" "$PITH" run --machine "$machine" --cpus "$cpus" -p "$port" -p "$port/udp" \
         "$BUILD/test/musl/net_echo_server" "$port" "$NET_ECHO_CLIENTS" < /dev/null > "$RAW.out" 2> "$RAW.err" &
     local pid=$!
     timeout -k 5 "$TIMEOUT" python3 test/net/net_host.py echo "$port" "$NET_ECHO_CLIENTS" "$RAW.out" >> "$log" 2>&1 ||
@@ -70,7 +67,7 @@ net_outbound() {
     timeout -k 5 "$TIMEOUT" python3 test/net/net_host.py serve "$port" "$SCRATCH/$name.ready" >> "$log" 2>&1 &
     local server=$! i=0
     while [ ! -e "$SCRATCH/$name.ready" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-    PITH_QEMU=$NET_QEMU run_pith "$log" "$tmp" run --machine "$machine" --cpus "$cpus" \
+    run_pith "$log" "$tmp" run --net user --machine "$machine" --cpus "$cpus" \
         "$BUILD/test/musl/net_client" 10.0.2.2 "$port" "$closed"
     wait "$server" || problems+="host server: $(grep '^host' "$log" | tail -n 1); "
     [ "$rc" -eq 0 ] || problems+="exit $rc; "
@@ -238,12 +235,14 @@ add net_user_nic net_user_nic
 add net_build_image net_build_image
 add net_tap net_tap
 
-# net_tap_csum_MACHINE: the echo server again, but on a tap device in a
-# network namespace the test makes (unshare -n; test/net/tap-echo.sh), so
-# virtio-net offers checksum offload: the guest must negotiate it (`csum`
-# in its trace line), send TCP with the device finishing the checksum and
-# check received TCP checksums itself; UDP and 20 TCP clients over IPv6
-# link-local. Skipped where namespaces or /dev/net/tun are not available.
+# net_tap_csum_MACHINE: the echo server again, on `--net tap:pithtap0` in a
+# network namespace the test makes (unshare -n; test/net/tap-echo.sh) with
+# a static address (--ip 192.168.77.2/24): a tap backend lets virtio-net
+# offer checksum offload, which the guest must negotiate (`csum` in its
+# trace line), sending TCP with the device finishing the checksum and
+# checking received TCP checksums itself. UDP and 10 TCP clients to the
+# static IPv4 address, then UDP and 10 to the IPv6 link-local one. Skipped
+# where namespaces or /dev/net/tun are not available.
 net_tap_csum() {
     local name=$1 machine=$2
     local log=$LOGS/$name.log tmp=$SCRATCH/$name.tmp problems=""
@@ -254,7 +253,7 @@ net_tap_csum() {
     fi
     RAW=$SCRATCH/$name
     TMPDIR=$tmp timeout -k 5 "$TIMEOUT" unshare -n bash test/net/tap-echo.sh "$PITH" "$BUILD/test/musl/net_echo_server" \
-        "$RAW.out" 20 "$machine" >> "$log" 2>&1
+        "$RAW.out" "$machine" >> "$log" 2>&1
     rc=$?
     { echo "--- guest output"; cat "$RAW.out"; echo "--- exit $rc"; } >> "$log"
     [ "$rc" -eq 0 ] || problems+="exit $rc: $(grep '^host' "$log" | tail -n 1); "
