@@ -264,3 +264,62 @@ net_tap_csum() {
 }
 
 for machine in microvm q35; do add "net_tap_csum_$machine" net_tap_csum "net_tap_csum_$machine" "$machine"; done
+
+# net_nginx_big_MACHINE_cpusN: Debian's nginx (pith pkg get nginx, the cache
+# test/pkg/tests.sh keeps in build/test/pkg) serves a 100 MiB file of random
+# bytes from the image (-d) with its own config (-f; sendfile on) to curl on
+# the host through -p; the sha256 must match. Skipped when the package
+# cannot be fetched (no network) or curl is missing.
+net_nginx_big() {
+    local name=$1 machine=$2 cpus=$3
+    local log=$LOGS/$name.log tmp=$SCRATCH/$name.tmp problems="" port www=$SCRATCH/$name.www
+    mkdir -p "$tmp" "$www"; : > "$log"
+    command -v curl > /dev/null || { record "$name" skip "no curl"; return; }
+    PITH_PKG_DIR=$BUILD/test/pkg timeout -k 5 "$TIMEOUT" "$PITH" pkg get nginx >> "$log" 2>&1 ||
+        { record "$name" skip "pith pkg get nginx: $(tail -n 1 "$log")"; return; }
+    port=$(python3 test/net/net_host.py ports 1) || { record "$name" skip "no free port"; return; }
+    head -c 104857600 /dev/urandom > "$www/big.bin"
+    echo "served by nginx in pith" > "$www/index.html"
+    cat > "$SCRATCH/$name.conf" <<'CONF'
+daemon off;
+master_process off;
+worker_processes 1;
+error_log /dev/stderr notice;
+pid /tmp/nginx.pid;
+events { worker_connections 256; }
+http {
+    access_log off;
+    sendfile on;
+    client_body_temp_path /tmp;
+    proxy_temp_path /tmp;
+    fastcgi_temp_path /tmp;
+    uwsgi_temp_path /tmp;
+    scgi_temp_path /tmp;
+    server { listen 8080; root /www; }
+}
+CONF
+    RAW=$SCRATCH/$name
+    echo "\$ $PITH run --machine $machine --cpus $cpus --pkg nginx -p $port:8080 -d www:/www -f nginx.conf:/etc/nginx/nginx.conf /usr/sbin/nginx" >> "$log"
+    PITH_PKG_DIR=$BUILD/test/pkg TMPDIR=$tmp timeout -k 5 "$TIMEOUT" "$PITH" run --machine "$machine" --cpus "$cpus" \
+        --pkg nginx -p "$port:8080" -d "$www:/www" -f "$SCRATCH/$name.conf:/etc/nginx/nginx.conf" \
+        /usr/sbin/nginx -c /etc/nginx/nginx.conf < /dev/null > "$RAW.out" 2> "$RAW.err" &
+    local pid=$! i got want
+    for ((i = 0; i < 90; i++)); do
+        curl -s -m 5 -o /dev/null "http://127.0.0.1:$port/index.html" && break
+        sleep 1
+    done
+    [ "$(curl -s -m 10 "http://127.0.0.1:$port/index.html")" = "served by nginx in pith" ] || problems+="GET /index.html failed; "
+    local t0=$SECONDS
+    got=$(curl -s -m 100 "http://127.0.0.1:$port/big.bin" | sha256sum | cut -d' ' -f1)
+    want=$(sha256sum < "$www/big.bin" | cut -d' ' -f1)
+    echo "100 MiB in $((SECONDS - t0)) s; sha256 $got (want $want)" >> "$log"
+    [ "$got" = "$want" ] || problems+="big.bin: sha256 differs; "
+    kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null
+    { echo "--- stdout"; cat "$RAW.out"; echo "--- stderr"; tail -n 20 "$RAW.err"; } >> "$log"
+    rm -rf "$www"
+    problems+=$(leftovers "$tmp")
+    finish "$name" "$problems"
+}
+
+add net_nginx_big_microvm_cpus1 net_nginx_big net_nginx_big_microvm_cpus1 microvm 1
+add net_nginx_big_q35_cpus2 net_nginx_big net_nginx_big_q35_cpus2 q35 2
