@@ -61,7 +61,11 @@ def udp_echo(host, port):
     u.settimeout(1.0)
     msg = b"udp datagram to the guest"
     for _ in range(20):
-        u.sendto(msg, info[4])
+        try:
+            u.sendto(msg, info[4])
+        except OSError:
+            time.sleep(0.5)   # a source address not usable yet (IPv6 DAD)
+            continue
         try:
             data, _ = u.recvfrom(2048)
         except socket.timeout:

@@ -15,6 +15,12 @@ ip link set pithtap0 up || exit 3
 pid=$!
 timeout -k 5 100 python3 test/net/net_host.py echo 7077 10 "$out" 192.168.77.2
 v4=$?
+# The namespace's own link-local address must be past duplicate address
+# detection (about a second after the link came up) before it can send.
+for i in $(seq 100); do
+    ip -6 addr show dev pithtap0 scope link | grep -q tentative || break
+    sleep 0.1
+done
 timeout -k 5 100 python3 test/net/net_host.py echo 7077 10 "$out" "fe80::5054:ff:fe12:3456%pithtap0"
 v6=$?
 wait $pid
