@@ -22,14 +22,16 @@
 #   golang-go rustc                 the Go and Rust runtime tests (mk/runtimes.mk)
 #   zlib1g-dev                      pith image export FILE.tar.gz (cli/targz_writer.c)
 #   qemu-utils                      nothing uses it yet; kept for users
+#   redis-tools curl                test/servers: redis-cli/redis-benchmark against the guest's redis-server, curl for the HTTP servers
 #   dpkg-dev                        dpkg-source: `apt-get source lwip` unpacks the kernel's TCP/IP stack (mk/lwip.mk)
 #   dosfstools mtools               the EFI system partition's FAT (mk/boot.mk: mkfs.fat, mmd, mcopy)
 #   ovmf                            UEFI firmware for `pith run --boot uefi` and its tests
 DEBIAN_PACKAGES := make gcc libc6-dev binutils g++ musl-tools busybox-static \
                    qemu-system-x86 procps gdb python3 libssl3 zlib1g-dev qemu-utils \
-                   golang-go rustc dpkg-dev dosfstools mtools ovmf
-# bench/fs formats the Linux guest's disk with mkfs.ext4.
-DEBIAN_PACKAGES_BENCH := e2fsprogs
+                   golang-go rustc dpkg-dev dosfstools mtools ovmf redis-tools curl
+# bench/fs formats the Linux guest's disk with mkfs.ext4; bench/net drives
+# nginx with wrk (and redis with redis-benchmark, from redis-tools above).
+DEBIAN_PACKAGES_BENCH := e2fsprogs wrk
 # make test-long runs scripts/fresh-machine-check, which builds a root with it.
 DEBIAN_PACKAGES_LONG := debootstrap
 

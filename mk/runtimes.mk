@@ -13,9 +13,14 @@
 GO_ENV := GOCACHE=$(abspath $(BUILD))/go/cache GOPATH=$(abspath $(BUILD))/go/path GOENV=off \
           GO111MODULE=off GOPROXY=off GOFLAGS= CGO_ENABLED=0
 RUSTC := $(firstword $(wildcard /usr/bin/rustc) rustc)
-RUNTIME_LANG_PROGS := $(BUILD)/test/go/go_runtime $(BUILD)/test/rust/rust_runtime
+RUNTIME_LANG_PROGS := $(BUILD)/test/go/go_runtime $(BUILD)/test/rust/rust_runtime $(BUILD)/test/go/go_http
 
 $(BUILD)/test/go/go_runtime: test/runtime/go_runtime/main.go | deps
+	@mkdir -p $(dir $@) $(BUILD)/go/cache $(BUILD)/go/path
+	$(GO_ENV) go build -o $@ $<
+
+# The Go net/http server of the srv_go_* tests (test/servers/tests.sh).
+$(BUILD)/test/go/go_http: test/servers/go_http/main.go | deps
 	@mkdir -p $(dir $@) $(BUILD)/go/cache $(BUILD)/go/path
 	$(GO_ENV) go build -o $@ $<
 
