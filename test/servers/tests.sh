@@ -17,7 +17,13 @@
 #                      mk/runtimes.mk): /hello, a 1 MiB file by curl byte for
 #                      byte, a Range request, 20 requests in parallel, then
 #                      /quit and exit 0.
-#  net_echo200_M_cpusN test/net's net_echo with 200 concurrent TCP clients.
+#  net_echo200_M_cpusN test/net's net_echo with 200 concurrent TCP clients;
+#                      only with SRV_ECHO200=1: under a loaded host QEMU's
+#                      user network resets some of 200 host connections
+#                      before they reach the guest (a pcap of the NIC had
+#                      199 flows, each echoed in full, and no reset from the
+#                      guest; the host client saw ECONNRESET), so it is not
+#                      reliable enough for make test.
 #  srv_load_M_cpusN    test/runtime/net_load_server.c against
 #                      test/servers/load_host.py: garbage and truncated TCP
 #                      and UDP payloads, clients that vanish (close or reset),
@@ -224,6 +230,6 @@ for mc in $SRV_MATRIX; do
     fi
     add "srv_go_http_$sfx" srv_go_http "srv_go_http_$sfx" "$machine" "$cpus"
     add "srv_load_$sfx" srv_load "srv_load_$sfx" "$machine" "$cpus"
-    add "net_echo200_$sfx" net_echo200 "net_echo200_$sfx" "$machine" "$cpus"
+    [ "${SRV_ECHO200:-0}" = 1 ] && add "net_echo200_$sfx" net_echo200 "net_echo200_$sfx" "$machine" "$cpus"
 done
 unset mc machine cpus sfx
