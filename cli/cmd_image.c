@@ -2,6 +2,7 @@
  * subcommand's file (cmd_image_*.c). */
 #include "cmd_image.h"
 #include "image_handle.h"
+#include "cmd_image_upload.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ static const char image_help[] =
     "       pith image fsck IMAGE           check the filesystem: 'clean' and the used space (exit 0),\n"
     "                                       or the problems (exit 1)\n"
     "       pith image resize IMAGE SIZE    grow or shrink the image and its filesystem to SIZE bytes (K/M/G/T)\n"
+    "       pith image upload IMAGE --provider aws [options]   upload as an AMI ('pith image upload --help')\n"
     "\n"
     "IMAGE is a file, or the NAME of a stored image (a file of that name wins).\n"
     "The store is ${XDG_DATA_HOME:-~/.local/share}/pith/images.\n"
@@ -40,6 +42,7 @@ int image_main(int argc, char **argv)
     if (strcmp(sub, "cp") == 0) return image_cp(argc, argv);
     if (strcmp(sub, "fsck") == 0) return image_fsck(argc, argv);
     if (strcmp(sub, "resize") == 0) return image_resize(argc, argv);
+    if (strcmp(sub, "upload") == 0) return image_upload(argc, argv);
     fprintf(stderr, "pith: image: unknown subcommand '%s' (try 'pith image --help')\n", sub);
     return IMAGE_EXIT_BAD_INPUT;
 }

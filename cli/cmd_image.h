@@ -31,3 +31,4 @@ int image_create(int argc, char **argv);   /* cmd_image_store.c */
 int image_store_ls(void);                  /* cmd_image_store.c: `pith image ls` alone */
 int image_rm(int argc, char **argv);       /* cmd_image_store.c */
 int image_export(int argc, char **argv);   /* cmd_image_export.c */
+/* image_upload: cmd_image_upload.h */

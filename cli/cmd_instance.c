@@ -19,6 +19,9 @@ static const char instance_help[] =
     "background; its state, console log and exit status are kept under\n"
     "${XDG_DATA_HOME:-~/.local/share}/pith/instances/NAME. IMAGE is a stored image's\n"
     "name ('pith image create') or an image file; the instance boots its own copy.\n"
+    "--provider aws: EC2 instances of an AMI made by 'pith image upload'; create takes\n"
+    "--image AMI_NAME|ami-ID (default NAME), --type T (default t3.micro), and every verb\n"
+    "--region R and --endpoint-url URL (docs/cli.md, \"Instances on AWS\").\n"
     "--provider goes right after the verb or after NAME.\n";
 
 static int is_provider_word(const char *w)

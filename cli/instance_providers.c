@@ -6,9 +6,11 @@
 
 #include "image_store.h"
 #include "instance_local.h"
+#include "cloud/aws_instance.h"
 
 static const struct instance_provider *const providers[] = {
     &instance_local,
+    &instance_aws,
 };
 
 const struct instance_provider *instance_provider_find(const char *name)

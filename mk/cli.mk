@@ -2,8 +2,10 @@
 # pieces), the pith and mkfs tools, and the unit tests linked against it.
 
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -I. -MMD -MP
-# zlib: `pith image export FILE.tar.gz` (cli/targz_writer.c).
-HOST_LIBS := -lz
+# zlib: `pith image export FILE.tar.gz` (cli/targz_writer.c). libcurl (HTTP with
+# SigV4 signing) and OpenSSL's libcrypto (SHA-256 and base64 of upload blocks):
+# `pith image upload` and `pith instance --provider aws` (cli/cloud/).
+HOST_LIBS := -lz -lcurl -lcrypto -lpthread
 
 HOST_LIB_SRCS := $(wildcard klib/*.c fs/tfs*.c fs/mbr.c fs/blockdev.c loader/elf_*.c) \
                  fs/mounts_list.c net/net_config.c \

@@ -26,9 +26,10 @@
 #   dpkg-dev                        dpkg-source: `apt-get source lwip` unpacks the kernel's TCP/IP stack (mk/lwip.mk)
 #   dosfstools mtools               the EFI system partition's FAT (mk/boot.mk: mkfs.fat, mmd, mcopy)
 #   ovmf                            UEFI firmware for `pith run --boot uefi` and its tests
+#   libcurl4-openssl-dev libssl-dev pith image upload / pith instance (cli/cloud/): HTTP + SigV4, SHA-256
 DEBIAN_PACKAGES := make gcc libc6-dev binutils g++ musl-tools busybox-static \
                    qemu-system-x86 procps gdb python3 libssl3 zlib1g-dev qemu-utils \
-                   golang-go rustc dpkg-dev dosfstools mtools ovmf redis-tools curl
+                   golang-go rustc dpkg-dev dosfstools mtools ovmf redis-tools curl libcurl4-openssl-dev libssl-dev
 # bench/fs formats the Linux guest's disk with mkfs.ext4; bench/net drives
 # nginx with wrk (and redis with redis-benchmark, from redis-tools above).
 DEBIAN_PACKAGES_BENCH := e2fsprogs wrk
