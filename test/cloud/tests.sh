@@ -9,7 +9,8 @@
 #                     (moto does not); every block read back with boto3
 #                     (ListSnapshotBlocks, GetSnapshotBlock): exactly the
 #                     image's nonzero blocks were sent, the raw file they make
-#                     equals the image (cmp) and boots (pith run --image);
+#                     equals the image (cmp) and boots in the cloud profile
+#                     (pith run --cloud-like --image, BIOS and UEFI);
 #                     --json, plain and --quiet output; then instance create,
 #                     ls, logs (console output), stop, rm.
 #  cloud_aws_resume   an upload killed (SIGKILL) midway through a slow proxy,
@@ -139,8 +140,11 @@ cloud_aws_upload() {
         grep -q '^pith: uploaded .* blocks in ' "$RAW.err" || problems+="no progress lines on stderr; "
         problems+=$(cloud_readback "$log" "$dir" "$snap")
         cmp "$dir/app.img" "$dir/back.raw" >> "$log" 2>&1 || problems+="cmp: read back differs from the image; "
-        run_pith "$log" "$dir/tmp" run --timeout 90s --image "$dir/back.raw"
-        [ "$rc" -eq 0 ] && grep -q 'hello, world' "$RAW.out" || problems+="the read-back image did not boot: exit $rc; "
+        # Booted as a cloud machine would boot it: BIOS and UEFI, NVMe, no QEMU-only devices.
+        run_pith "$log" "$dir/tmp" run --timeout 100s --cloud-like --image "$dir/back.raw"
+        [ "$rc" -eq 0 ] && grep -q 'hello, world' "$RAW.out" || problems+="the read-back image did not boot (--cloud-like, BIOS): exit $rc; "
+        run_pith "$log" "$dir/tmp" run --timeout 100s --cloud-like --boot uefi --image "$dir/back.raw"
+        [ "$rc" -eq 0 ] && grep -q 'hello, world' "$RAW.out" || problems+="the read-back image did not boot (--cloud-like, UEFI): exit $rc; "
         [ -z "$(ls -A "$dir/state/pith/uploads")" ] || problems+="upload state left behind; "
     fi
     # Plain output is the AMI id alone; --quiet prints nothing else.
