@@ -51,6 +51,7 @@ struct thread {
     /* The thread's own: the mask a wait replaced (signal_wait_mask), back
      * once the call returns or a handler's frame has saved it. */
     uint64_t saved_sigmask;
+    bool eintr_final;               /* this call's -EINTR must not restart (signal_eintr_final) */
     bool restore_sigmask;
     uint64_t fault_trapno, fault_err, fault_addr;   /* the fault a queued SIGSEGV etc. came from */
     uint64_t fs_base;

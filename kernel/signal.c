@@ -374,10 +374,16 @@ static bool never_restarts(uint64_t nr)
     }
 }
 
+void signal_eintr_final(void) { current_thread()->eintr_final = true; }
+
 /* A system call ended by a signal: run it again (rax = its number, rip back
  * over the 2-byte SYSCALL) or let it return EINTR. */
 static void maybe_restart(struct trap_frame *f, const struct sigaction_k *act)
 {
+    struct thread *t = current_thread();
+    bool final = t->eintr_final;
+    t->eintr_final = false;
+    if (final) return;
     if (f->vector != SYSCALL_VECTOR || (int64_t)f->rax != -EINTR || f->error == SYSCALL_NO_RESTART) return;
     if (act && (!(act->flags & SA_RESTART) || never_restarts(f->error))) return;
     f->rax = f->error;

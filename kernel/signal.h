@@ -142,6 +142,10 @@ bool signal_pending_in(uint64_t want);
  * the signal that ended the wait runs under the wait's mask. */
 void signal_wait_mask(uint64_t mask);
 void signal_wait_mask_done(long result);
+/* The -EINTR the current call returns is final: delivery does not restart
+ * it even under SA_RESTART (Linux's -EINTR beside -ERESTARTSYS: a socket
+ * wait with SO_RCVTIMEO/SO_SNDTIMEO). */
+void signal_eintr_final(void);
 
 /* kernel/sigqueue.c, all under sig_lock except the frees. */
 int sigqueue_add(struct process *p, struct sig_queue *q, const struct ksiginfo *info, struct sig_entry **spare);

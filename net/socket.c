@@ -8,6 +8,7 @@
 #include "../kernel/usercopy.h"
 #include "../klib/errno.h"
 #include "../klib/string.h"
+#include "../klib/format.h"
 
 #define S_IFSOCK 0140000
 #define FIONBIO 0x5421
@@ -147,7 +148,8 @@ struct file *socket_file(struct socket *s, uint32_t flags)
         return NULL;
     }
     f->priv = s;
-    f->path = "socket:";
+    format_sn(s->fd_name, sizeof s->fd_name, "socket:[%llu]", (unsigned long long)((uint64_t)s >> 4));
+    f->path = s->fd_name;
     s->file = f;
     return f;
 }
@@ -172,6 +174,9 @@ int socket_wait(struct socket *s, struct wait_queue *q, uint64_t deadline, bool 
     if (cond(arg)) return 0;
     if (deadline == SOCK_NO_WAIT) return -EAGAIN;
     int r = wait_until(q ? q : &s->wq, cond, arg, deadline);
+    /* Linux: a wait with a timeout that a signal ends is EINTR even under
+     * SA_RESTART; one without is restarted. */
+    if (r == -EINTR && deadline != WAIT_FOREVER) signal_eintr_final();
     return r == -ETIMEDOUT ? -EAGAIN : r;
 }
 

@@ -249,6 +249,7 @@ struct socket {
     uint32_t mark;
     struct { int onoff, secs; } linger;
     struct ucred_k peercred;    /* SO_PEERCRED: set by the family at connect */
+    char fd_name[32];           /* "socket:[INODE]", what /proc/self/fd shows */
 };
 
 struct sock_family {

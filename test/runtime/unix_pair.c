@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -74,7 +75,7 @@ static void stream_basics(void)
 }
 
 static volatile sig_atomic_t sigpipes;
-static void on_sigpipe(int sig) { sigpipes++; }
+static void on_sigpipe(int sig) { (void)sig; sigpipes++; }
 
 static void stream_sigpipe(void)
 {
@@ -339,6 +340,60 @@ static void timeout(void)
     close(sv[1]);
 }
 
+/* A signal during a blocked read: with SA_RESTART the read restarts,
+ * unless the socket has SO_RCVTIMEO (then EINTR, as Linux); without
+ * SA_RESTART, EINTR. */
+static volatile sig_atomic_t usr1;
+static void on_usr1(int sig) { (void)sig; usr1++; }
+
+struct poke {
+    pthread_t target;
+    int fd;
+};
+
+static void *poker(void *arg)
+{
+    struct poke *p = arg;
+    usleep(100000);
+    pthread_kill(p->target, SIGUSR1);
+    usleep(100000);
+    CHECK(write(p->fd, "r", 1) == 1);
+    return NULL;
+}
+
+static const char *interrupted_read(bool restart, bool timeout)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = restart ? SA_RESTART : 0 };
+    sigaction(SIGUSR1, &sa, NULL);
+    if (timeout) {
+        struct timeval tv = { 5, 0 };
+        CHECK(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+    }
+    struct poke p = { pthread_self(), sv[0] };
+    pthread_t t;
+    pthread_create(&t, NULL, poker, &p);
+    char c;
+    errno = 0;
+    ssize_t n = read(sv[1], &c, 1);
+    int e = errno;
+    pthread_join(t, NULL);
+    close(sv[0]);
+    close(sv[1]);
+    signal(SIGUSR1, SIG_DFL);
+    return n == 1 ? "restarted" : e == EINTR ? "EINTR" : "other";
+}
+
+static void eintr(void)
+{
+    const char *a = interrupted_read(true, false);
+    const char *b = interrupted_read(true, true);
+    const char *c = interrupted_read(false, false);
+    printf("eintr: SA_RESTART %s, SA_RESTART with SO_RCVTIMEO %s, no SA_RESTART %s (handler ran %d times)\n", a, b, c,
+           (int)usr1);
+}
+
 static void epoll_rdhup(void)
 {
     int sv[2];
@@ -409,6 +464,7 @@ int main(void)
     credentials();
     buffers();
     timeout();
+    eintr();
     epoll_rdhup();
     blocking();
     printf("unix_pair: %s\n", failures ? "FAILED" : "all checks passed");
