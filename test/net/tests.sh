@@ -323,3 +323,30 @@ CONF
 
 add net_nginx_big_microvm_cpus1 net_nginx_big net_nginx_big_microvm_cpus1 microvm 1
 add net_nginx_big_q35_cpus2 net_nginx_big net_nginx_big_q35_cpus2 q35 2
+
+#  net_ifaddrs_LIBC        the interfaces as programs see them (net/netif_registry.h):
+#                          getifaddrs (netlink) lists lo and eth0 with its DHCP
+#                          address and IPv6 link-local address, SIOCGIFCONF
+#                          and SIOCGIFMTU/HWADDR agree (test/runtime/netif.c all).
+net_ifaddrs() {
+    local name=$1 libc=$2
+    local log=$LOGS/$name.log tmp=$SCRATCH/$name.tmp problems=""
+    mkdir -p "$tmp"; : > "$log"
+    run_pith "$log" "$tmp" run --net user "$BUILD/test/$libc/netif" all
+    [ "$rc" -eq 0 ] || problems+="exit $rc; "
+    local want
+    for want in 'ifaddr lo family 2 flags 0x10049 127.0.0.1 255.0.0.0 index 1' \
+                'ifaddr lo family 10 flags 0x10049 ::1  index 1' \
+                'ifaddr eth0 family 17 flags 0x11043 link  index 2' \
+                'ifaddr eth0 family 2 flags 0x11043 10.0.2.15 255.255.255.0 index 2' \
+                'ifconf eth0 10.0.2.15 mtu 1500 hw 52:54:00:12:34:56'; do
+        grep -qxF "$want" "$RAW.out" || problems+="missing '$want'; "
+    done
+    grep -q '^ifaddr eth0 family 10 flags 0x11043 fe80::' "$RAW.out" || problems+="no IPv6 link-local address on eth0; "
+    problems+=$(leftovers "$tmp")
+    finish "$name" "$problems"
+}
+
+for libc in musl glibc; do
+    add "net_ifaddrs_$libc" net_ifaddrs "net_ifaddrs_$libc" "$libc"
+done

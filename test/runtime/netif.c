@@ -41,6 +41,46 @@ struct nl_ifinfo {
 #define NLM_F_ACK 4
 #define NL_DATA(h) ((void *)((char *)(h) + 16))
 
+/* `netif all`: every interface, for the network tests (not compared with the host's). */
+static void show_all(void)
+{
+    struct ifaddrs *list;
+    CHECK(getifaddrs(&list) == 0);
+    for (struct ifaddrs *i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr) continue;
+        char text[64] = "", mask[64] = "";
+        int fam = i->ifa_addr->sa_family;
+        if (fam == AF_INET) {
+            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, text, sizeof text);
+            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_netmask)->sin_addr, mask, sizeof mask);
+        } else if (fam == AF_INET6) {
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, text, sizeof text);
+        } else {
+            strcpy(text, "link");
+        }
+        printf("ifaddr %s family %d flags 0x%x %s %s index %u\n", i->ifa_name, fam, i->ifa_flags, text, mask,
+               if_nametoindex(i->ifa_name));
+    }
+    freeifaddrs(list);
+    int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+    struct ifreq reqs[16];
+    struct ifconf c = { .ifc_len = sizeof reqs, .ifc_req = reqs };
+    CHECK(ioctl(s, SIOCGIFCONF, &c) == 0);
+    for (int k = 0; k < c.ifc_len / (int)sizeof(struct ifreq); k++) {
+        char text[32];
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&reqs[k].ifr_addr)->sin_addr, text, sizeof text);
+        struct ifreq r = { 0 };
+        strcpy(r.ifr_name, reqs[k].ifr_name);
+        CHECK(ioctl(s, SIOCGIFMTU, &r) == 0);
+        int mtu = r.ifr_mtu;
+        CHECK(ioctl(s, SIOCGIFHWADDR, &r) == 0);
+        unsigned char *m = (unsigned char *)r.ifr_hwaddr.sa_data;
+        printf("ifconf %s %s mtu %d hw %02x:%02x:%02x:%02x:%02x:%02x\n", reqs[k].ifr_name, text, mtu, m[0], m[1], m[2],
+               m[3], m[4], m[5]);
+    }
+    close(s);
+}
+
 static void show_getifaddrs(void)
 {
     struct ifaddrs *list;
@@ -173,9 +213,13 @@ static void sendfile_to_socket(void)
     close(sv[1]);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 1 && !strcmp(argv[1], "all")) {
+        show_all();
+        return failures != 0;
+    }
     show_getifaddrs();
     ioctls();
     netlink_bad();
