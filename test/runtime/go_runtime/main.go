@@ -7,6 +7,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -282,13 +284,65 @@ func preempt() {
 	fmt.Println("preempt: the main goroutine ran beside 2 spinning goroutines on one P: true")
 }
 
+// The loopback interface through net.Interfaces (netlink RTM_GETLINK and
+// RTM_GETADDR), and an AF_UNIX echo through the netpoller: a nonblocking
+// listener on an abstract name, accept parked in epoll, Dial, and a
+// goroutine echoing until the client closes.
+func netif() {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		fail("net.Interfaces: %v", err)
+		return
+	}
+	for _, i := range ifs {
+		if i.Name != "lo" {
+			continue
+		}
+		addrs, err := i.Addrs()
+		if err != nil {
+			fail("lo.Addrs: %v", err)
+		}
+		fmt.Printf("netif: lo index %d mtu %d flags %v addrs %v\n", i.Index, i.MTU, i.Flags, addrs)
+	}
+	l, err := net.Listen("unix", "@pith-go-runtime")
+	if err != nil {
+		fail("listen: %v", err)
+		return
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			fail("accept: %v", err)
+			return
+		}
+		io.Copy(c, c)
+		c.Close()
+	}()
+	c, err := net.Dial("unix", "@pith-go-runtime")
+	if err != nil {
+		fail("dial: %v", err)
+		return
+	}
+	msg := make([]byte, 100000)
+	for i := range msg {
+		msg[i] = byte(i * 7)
+	}
+	go c.Write(msg)
+	back := make([]byte, len(msg))
+	_, err = io.ReadFull(c, back)
+	same := err == nil && string(back) == string(msg)
+	c.Close()
+	fmt.Printf("unix: %d bytes echoed through an abstract-name listener: %v\n", len(msg), same)
+}
+
 func main() {
 	// With arguments: only the parts named, in this order.
 	parts := []struct {
 		name string
 		run  func()
 	}{{"cpus", cpus}, {"preempt", preempt}, {"channels", channels}, {"timers", timers},
-		{"gc", gc}, {"signals", signals}, {"sync", syncs}}
+		{"gc", gc}, {"signals", signals}, {"sync", syncs}, {"netif", netif}}
 	wanted := map[string]bool{}
 	for _, a := range os.Args[1:] {
 		wanted[a] = true
