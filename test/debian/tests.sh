@@ -1,7 +1,7 @@
 # Dynamically linked programs, sourced by test/run-tests (uses its add,
 # record, finish, run_pith, leftovers, FILTER, BUILD, PITH, LOGS, SCRATCH).
 #
-#  deb_*      unmodified Debian 12 programs (busybox, coreutils, python3.11)
+#  deb_*      unmodified Debian 12 programs (busybox, coreutils, python3.11; sockets.py: the socket module)
 #             from packages fetched by scripts/fetch-debian into
 #             build/debian/root: never the host's installed copies.
 #  dyn_*      programs built here: a glibc PIE C++ program, a dynamic musl
@@ -97,7 +97,7 @@ fi
 
 DEB_NAMES=(deb_busybox_echo deb_busybox_ls deb_busybox_sha256 deb_busybox_awk
            deb_sort deb_sha256sum deb_wc deb_date deb_date_now deb_python_selftest deb_python_42
-           deb_python_threads deb_python_threads_cpus2
+           deb_python_threads deb_python_threads_cpus2 deb_python_sockets
            ldd_python ldd_sort)
 deb_fetch_ok=0
 if deb_wanted "${DEB_NAMES[@]}"; then
@@ -154,6 +154,9 @@ elif [ "$deb_fetch_ok" = 1 ]; then
         run --cpus 1 "${deb_opts[@]}" "${pylib[@]}" -f test/debian/threads.py:/threads.py "$py" /threads.py
     deb_add deb_python_threads_cpus2 0 "$py_threads_checks" \
         run --cpus 2 "${deb_opts[@]}" "${pylib[@]}" -f test/debian/threads.py:/threads.py "$py" /threads.py
+    # sockets.py: the socket module over AF_UNIX and if_nameindex (netlink).
+    deb_add deb_python_sockets 0 $'expect: sockets: all parts ok\nexpect: server: [b\'ONE\', b\'TWO\', b\'THREE\']\nexpect: send_fds: (b\'fd\', 1, b\'through\', b\'\')\nexpect: selector: (\'EpollSelector\', [], [(\'b\', 1)])\nexpect: if_nameindex: [(1, \'lo\')]\nabsent: FAILED\nabsent: Traceback' \
+        run --cpus 2 "${deb_opts[@]}" "${pylib[@]}" -f test/debian/sockets.py:/sockets.py "$py" /sockets.py
 fi
 
 # --- dynamic programs built here, and the host's python -------------------------------------
