@@ -126,6 +126,17 @@ static void ioctls(void)
     CHECK(ioctl(s, SIOCGIFHWADDR, &r) == 0);
     int hwfam = r.ifr_hwaddr.sa_family;
     printf("ioctl: lo flags 0x%x mtu %d index %d hw family %d\n", flags, mtu, index, hwfam);
+    /* On an AF_INET socket they answer. */
+    int in = socket(AF_INET, SOCK_DGRAM, 0);
+    strcpy(r.ifr_name, "lo");
+    CHECK(ioctl(in, SIOCGIFADDR, &r) == 0);
+    char addr[32];
+    inet_ntop(AF_INET, &((struct sockaddr_in *)&r.ifr_addr)->sin_addr, addr, sizeof addr);
+    CHECK(ioctl(in, SIOCGIFNETMASK, &r) == 0);
+    char mask[32];
+    inet_ntop(AF_INET, &((struct sockaddr_in *)&r.ifr_netmask)->sin_addr, mask, sizeof mask);
+    printf("ioctl: on AF_INET, lo addr %s mask %s\n", addr, mask);
+    close(in);
     r.ifr_ifindex = index;
     memset(r.ifr_name, 0, sizeof r.ifr_name);
     CHECK(ioctl(s, SIOCGIFNAME, &r) == 0);

@@ -131,6 +131,27 @@ static void dgram(void)
     while (recv(sv[1], big, sizeof big, MSG_DONTWAIT) == sizeof big) got++;
     CHECK(got == sent);
     FAILS(send(sv[0], big, 300000, 0), EMSGSIZE);
+    /* sendmmsg and recvmmsg: three datagrams each way in one call. */
+    struct iovec mv[3] = { { "aa", 2 }, { "bbb", 3 }, { "c", 1 } };
+    struct mmsghdr mo[3];
+    memset(mo, 0, sizeof mo);
+    for (int i = 0; i < 3; i++) {
+        mo[i].msg_hdr.msg_iov = &mv[i];
+        mo[i].msg_hdr.msg_iovlen = 1;
+    }
+    int ns = sendmmsg(sv[0], mo, 3, 0);
+    char mb[4][8] = { { 0 } };
+    struct iovec miv[4] = { { mb[0], 8 }, { mb[1], 8 }, { mb[2], 8 }, { mb[3], 8 } };
+    struct mmsghdr mi[4];
+    memset(mi, 0, sizeof mi);
+    for (int i = 0; i < 4; i++) {
+        mi[i].msg_hdr.msg_iov = &miv[i];
+        mi[i].msg_hdr.msg_iovlen = 1;
+    }
+    struct timespec mt = { 0, 100000000 };
+    int nr = recvmmsg(sv[1], mi, 4, MSG_WAITFORONE, &mt);
+    printf("dgram: sendmmsg %d (%u %u %u), recvmmsg %d '%s' '%s' '%s'\n", ns, mo[0].msg_len, mo[1].msg_len, mo[2].msg_len,
+           nr, mb[0], mb[1], mb[2]);
     close(sv[1]);
     FAILS(send(sv[0], "x", 1, 0), ECONNREFUSED);
     FAILS(send(sv[0], "x", 1, 0), ENOTCONN);
