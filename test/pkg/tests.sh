@@ -43,12 +43,18 @@ pkg_one_line() {
     [ -s "$RAW.out" ] && echo "$what: output on stdout; "
 }
 
-# Nothing half-written: only trees with their record, .debs, no .tmp.*.
+# Nothing half-written: only trees with their record, .debs, no .tmp.*
+# of a pith that has finished. The cache is shared with other tests running
+# at the same time (net_nginx_big, the server tests): the scratch directory
+# of a pith still fetching (.tmp.PID.*, PID alive) is theirs, not a leftover.
 pkg_cache_clean() {
-    local dir=$1 e
+    local dir=$1 e pid
     for e in "$dir"/.* "$dir"/*; do
         case ${e##*/} in .|..|.debs|'*'|'.*') continue ;; esac
-        [ -f "$e/.pith-pkg" ] || echo "left in the cache: ${e##*/}; "
+        [ -f "$e/.pith-pkg" ] && continue
+        pid=${e##*/.tmp.}; pid=${pid%%.*}
+        case ${e##*/} in .tmp.*) [ -n "$pid" ] && kill -0 "$pid" 2> /dev/null && continue ;; esac
+        echo "left in the cache: ${e##*/}; "
     done
 }
 
