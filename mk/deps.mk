@@ -22,6 +22,7 @@
 #   golang-go rustc                 the Go and Rust runtime tests (mk/runtimes.mk)
 #   zlib1g-dev                      pith image export FILE.tar.gz (cli/targz_writer.c)
 #   qemu-utils                      nothing uses it yet; kept for users
+#   iproute2                        test/net's tap tests: ip tuntap/addr/link in a namespace they make
 #   redis-tools curl                test/servers: redis-cli/redis-benchmark against the guest's redis-server, curl for the HTTP servers
 #   dpkg-dev                        dpkg-source: `apt-get source lwip` unpacks the kernel's TCP/IP stack (mk/lwip.mk)
 #   dosfstools mtools               the EFI system partition's FAT (mk/boot.mk: mkfs.fat, mmd, mcopy)
@@ -29,7 +30,8 @@
 #   libcurl4-openssl-dev libssl-dev pith image upload / pith instance (cli/cloud/): HTTP + SigV4, SHA-256
 DEBIAN_PACKAGES := make gcc libc6-dev binutils g++ musl-tools busybox-static \
                    qemu-system-x86 procps gdb python3 libssl3 zlib1g-dev qemu-utils \
-                   golang-go rustc dpkg-dev dosfstools mtools ovmf redis-tools curl libcurl4-openssl-dev libssl-dev
+                   golang-go rustc dpkg-dev dosfstools mtools ovmf redis-tools curl libcurl4-openssl-dev libssl-dev \
+                   iproute2
 # bench/fs formats the Linux guest's disk with mkfs.ext4; bench/net drives
 # nginx with wrk (and redis with redis-benchmark, from redis-tools above).
 DEBIAN_PACKAGES_BENCH := e2fsprogs wrk
