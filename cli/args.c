@@ -14,10 +14,7 @@
 #include "pkg.h"
 #include "suggest.h"
 
-/* If argv[*i] is option `name`, store its value (next word or after '=') and
- * return 1; return -1 if the value is missing; 0 if it is another option. */
-static int take_value(int argc, char **argv, int *i, const char *name, const char **value,
-                      char *err, size_t errlen)
+int args_take_value(int argc, char **argv, int *i, const char *name, const char **value, char *err, size_t errlen)
 {
     const char *arg = argv[*i];
     size_t n = strlen(name);
@@ -110,7 +107,7 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
     const char *arg = argv[*i], *v;
     int r;
     int run = a->command == CMD_RUN;
-#define VALUE(name) ((r = take_value(argc, argv, i, name, &v, err, errlen)) != 0)
+#define VALUE(name) ((r = args_take_value(argc, argv, i, name, &v, err, errlen)) != 0)
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
         a->help = 1;
     else if (strcmp(arg, "--trace") == 0)

@@ -11,6 +11,10 @@
  * ARGS_HINTED when the message already ends in its own hint ("unknown option
  * '--tiemout' (did you mean '--timeout'?)"). */
 #define ARGS_HINTED (-2)
+/* If argv[*i] is option `name` ("--opt VALUE", "--opt=VALUE", "-p VALUE"),
+ * store its value and return 1; return -1 if the value is missing (err
+ * says so); 0 if it is another option. Shared by every option parser. */
+int args_take_value(int argc, char **argv, int *i, const char *name, const char **value, char *err, size_t errlen);
 int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a,
                char *err, size_t errlen);
 

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "guest_etc.h"
 #include "json.h"
 #include "manifest.h"
@@ -25,27 +26,6 @@ const char *const *net_opts_option_names(bool run, size_t *count)
     /* Without -p and --net for `pith build`: the list's tail. */
     *count = run ? sizeof run_names / sizeof run_names[0] : sizeof run_names / sizeof run_names[0] - 2;
     return run ? run_names : run_names + 2;
-}
-
-/* As args.c: "--opt VALUE", "--opt=VALUE", "-p VALUE". */
-static int take_value(int argc, char **argv, int *i, const char *name, const char **value, char *err, size_t errlen)
-{
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) != 0)
-        return 0;
-    if (arg[n] == '=' && name[1] == '-') {
-        *value = arg + n + 1;
-        return 1;
-    }
-    if (arg[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        snprintf(err, errlen, "option %s needs a value", name);
-        return -1;
-    }
-    *value = argv[++*i];
-    return 1;
 }
 
 static int parse_port(const char *s, size_t len, int *out)
@@ -246,19 +226,19 @@ int net_opts_parse_option(struct net_opts *n, bool run, int argc, char **argv, i
 {
     const char *v;
     int r;
-    if (run && (r = take_value(argc, argv, i, "-p", &v, err, errlen)) != 0) {
+    if (run && (r = args_take_value(argc, argv, i, "-p", &v, err, errlen)) != 0) {
         if (r < 0 || add_port(n, v, err, errlen) != 0)
             return -1;
         n->ports_set = true;
         return 1;
     }
-    if (run && (r = take_value(argc, argv, i, "--net", &v, err, errlen)) != 0) {
+    if (run && (r = args_take_value(argc, argv, i, "--net", &v, err, errlen)) != 0) {
         if (r < 0 || parse_mode(n, v, err, errlen) != 0)
             return -1;
         n->mode_set = true;
         return 1;
     }
-    if ((r = take_value(argc, argv, i, "--dns", &v, err, errlen)) != 0) {
+    if ((r = args_take_value(argc, argv, i, "--dns", &v, err, errlen)) != 0) {
         if (r < 0 || check_value("dns", v, "--dns", err, errlen) != 0)
             return -1;
         if (n->ndns == NET_CONFIG_MAX_DNS) {
@@ -273,7 +253,7 @@ int net_opts_parse_option(struct net_opts *n, bool run, int argc, char **argv, i
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         char name[16];
         snprintf(name, sizeof name, "--%s", keys[k]);
-        if ((r = take_value(argc, argv, i, name, &v, err, errlen)) != 0) {
+        if ((r = args_take_value(argc, argv, i, name, &v, err, errlen)) != 0) {
             if (r < 0 || check_value(keys[k], v, name, err, errlen) != 0)
                 return -1;
             return set_value(scalar(n, keys[k]), v, false, err, errlen, name) == 0 ? 1 : -1;
