@@ -63,6 +63,17 @@ static int mount_writable(struct resize_job *j)
     return 0;
 }
 
+/* Unmount the filesystem and flush the image file; the first error of the
+ * resize step (rc), the unmount and the flush, as -errno. */
+static int unmount_synced(struct resize_job *j, int rc)
+{
+    int urc = tfs_unmount(j->img.fs);
+    j->img.fs = NULL;
+    if (rc == 0) rc = urc;
+    if (rc == 0 && fsync(j->img.file.fd) != 0) rc = -errno;
+    return rc;
+}
+
 static int grow(struct resize_job *j)
 {
     int fd = j->img.file.fd;
@@ -91,11 +102,7 @@ static int grow(struct resize_job *j)
         goto fail_restore;
     }
     /* 4: the filesystem takes the new space. */
-    int rc = tfs_grow(j->img.fs, j->new_sectors / 8);
-    int urc = tfs_unmount(j->img.fs);
-    j->img.fs = NULL;
-    if (rc == 0) rc = urc;
-    if (rc == 0 && fsync(fd) != 0) rc = -errno;
+    int rc = unmount_synced(j, tfs_grow(j->img.fs, j->new_sectors / 8));
     if (rc != 0) {
         char msg[300];
         snprintf(msg, sizeof msg, "growing the filesystem failed: %s (the partition is larger, the filesystem "
@@ -138,10 +145,7 @@ static int shrink(struct resize_job *j)
         j->img.fs = NULL;
         return status;
     }
-    int urc = tfs_unmount(j->img.fs);
-    j->img.fs = NULL;
-    if (rc == 0) rc = urc;
-    if (rc == 0 && fsync(fd) != 0) rc = -errno;
+    rc = unmount_synced(j, rc);
     if (rc != 0) {
         char msg[300];
         snprintf(msg, sizeof msg, "shrinking the filesystem failed: %s (the image is unchanged, or its "

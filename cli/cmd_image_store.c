@@ -24,6 +24,7 @@
 #include "image_space.h"
 #include "image_store.h"
 #include "pith_exit.h"
+#include "user_dirs.h"
 #include "workdir.h"
 
 static const char create_help[] =
@@ -34,20 +35,6 @@ static const char create_help[] =
     "${XDG_DATA_HOME:-~/.local/share}/pith/images/NAME. Boot it with\n"
     "'pith run --image NAME'; 'pith image ls' lists the store, 'pith image rm NAME'\n"
     "deletes one, 'pith image export NAME -o FILE' writes it out.\n";
-
-/* Remove a directory pith made and the plain files in it. */
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-                unlinkat(dirfd(d), e->d_name, 0);
-        closedir(d);
-    }
-    rmdir(dir);
-}
 
 static int sync_dir(const char *dir)
 {
@@ -95,7 +82,7 @@ static int create_stored(const struct pith_args *a, const char *name)
                                      ? "an image of that name exists (remove it first: pith image rm NAME)"
                                      : strerror(errno));
     if (rc != 0)
-        remove_dir(tmp);
+        user_dir_remove(tmp);
     else
         sync_dir(store);
     return rc;
@@ -205,6 +192,6 @@ int image_rm(int argc, char **argv)
     snprintf(gone, sizeof gone, "%s/.%s.rm-%ld", store, name, (long)getpid());
     if (rename(dir, gone) != 0)
         return pith_complain(dir, strerror(errno));
-    remove_dir(gone);
+    user_dir_remove(gone);
     return 0;
 }

@@ -87,19 +87,6 @@ static int write_small(const char *path, const char *text)
     return 0;
 }
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-                unlinkat(dirfd(d), e->d_name, 0);
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
 /* ---- the supervisor's liveness ---- */
 
 /* Field 22 of /proc/PID/stat (start time in clock ticks) and the state
@@ -307,7 +294,7 @@ static int local_create(int argc, char **argv)
         rc = pith_complain(name, errno == EEXIST || errno == ENOTEMPTY ? "an instance of that name exists"
                                                                         : strerror(errno));
     if (rc != 0) {
-        remove_dir(tmp);
+        user_dir_remove(tmp);
         args_free(&a);
         return rc;
     }
@@ -316,7 +303,7 @@ static int local_create(int argc, char **argv)
     pid_t pid = fork();
     if (pid < 0) {
         rc = pith_complain("fork", strerror(errno));
-        remove_dir(p.dir);
+        user_dir_remove(p.dir);
         args_free(&a);
         return rc;
     }
@@ -555,7 +542,7 @@ static int local_rm(int argc, char **argv)
         return rc;
     if (stop_instance(&p) != 0)
         return pith_complain(argv[1], "the supervisor does not end, even killed");
-    remove_dir(p.dir);
+    user_dir_remove(p.dir);
     unlink(p.socket);
     struct stat st;
     if (stat(p.dir, &st) == 0)

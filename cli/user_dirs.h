@@ -12,3 +12,7 @@ enum user_dir_kind { USER_DIR_DATA, USER_DIR_RUNTIME };
  * "CULPRIT: reason" in err. */
 int user_dir(enum user_dir_kind kind, const char *sub, int create, char *out, size_t outlen, char *err,
              size_t errlen);
+
+/* Remove a directory pith made under one of these (an image or instance
+ * being built or deleted) and the plain files in it; nothing deeper. */
+void user_dir_remove(const char *dir);

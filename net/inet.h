@@ -75,6 +75,15 @@ void inet_init(void);
  * socket of family v6 or not. 0, or -EINVAL / -EAFNOSUPPORT as Linux. */
 int inet_addr_from(const struct inet_sock *is, const struct sockaddr_k *a, uint32_t len, ip_addr_t *ip,
                    uint16_t *port);
+/* The same, for bind: an AF_INET6 socket that is not v6only bound to ::
+ * takes IPv4 connections too, so its address becomes lwIP's any-type. */
+int inet_bind_addr_from(const struct inet_sock *is, const struct sockaddr_k *a, uint32_t len, ip_addr_t *ip,
+                        uint16_t *port);
+/* The wildcard address a socket of this family binds to implicitly. */
+static inline const ip_addr_t *inet_any_addr(const struct inet_sock *is)
+{
+    return is->v6 && !is->v6only ? IP_ANY_TYPE : is->v6 ? IP6_ADDR_ANY : IP4_ADDR_ANY;
+}
 /* lwIP's address to the socket family's sockaddr (IPv4 on an AF_INET6
  * socket as ::ffff:a.b.c.d); returns its length. */
 uint32_t inet_addr_to(const struct inet_sock *is, const ip_addr_t *ip, uint16_t port, struct sockaddr_k *out);

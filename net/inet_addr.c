@@ -54,6 +54,14 @@ int inet_addr_from(const struct inet_sock *is, const struct sockaddr_k *a, uint3
     return 0;
 }
 
+int inet_bind_addr_from(const struct inet_sock *is, const struct sockaddr_k *a, uint32_t len, ip_addr_t *ip,
+                        uint16_t *port)
+{
+    int r = inet_addr_from(is, a, len, ip, port);
+    if (!r && is->v6 && ip_addr_isany(ip) && !is->v6only && IP_IS_V6(ip)) *ip = *IP_ANY_TYPE;
+    return r;
+}
+
 uint32_t inet_addr_to(const struct inet_sock *is, const ip_addr_t *ip, uint16_t port, struct sockaddr_k *out)
 {
     memset(out, 0, sizeof *out);

@@ -136,9 +136,8 @@ static int tcp_bind_op(struct socket *s, const struct sockaddr_k *addr, uint32_t
     struct inet_sock *is = inet_of(s);
     ip_addr_t ip;
     uint16_t port;
-    int r = inet_addr_from(is, addr, len, &ip, &port);
+    int r = inet_bind_addr_from(is, addr, len, &ip, &port);
     if (r) return r;
-    if (is->v6 && ip_addr_isany(&ip) && !is->v6only && IP_IS_V6(&ip)) ip = *IP_ANY_TYPE;
     uint64_t fl = net_lock();
     if (!is->tcp || is->state != INET_NEW) r = -EINVAL;
     else if (is->bound) r = -EINVAL;
@@ -168,7 +167,7 @@ static int tcp_listen_op(struct socket *s, int backlog)
     } else {
         if (!is->bound) {
             if (s->reuseaddr) ip_set_option(is->tcp, SOF_REUSEADDR);
-            tcp_bind(is->tcp, is->v6 && !is->v6only ? IP_ANY_TYPE : is->v6 ? IP6_ADDR_ANY : IP4_ADDR_ANY, 0);
+            tcp_bind(is->tcp, inet_any_addr(is), 0);
             is->bound = true;
         }
         err_t e;

@@ -56,9 +56,8 @@ static int udp_bind_op(struct socket *s, const struct sockaddr_k *addr, uint32_t
     struct inet_sock *is = inet_of(s);
     ip_addr_t ip;
     uint16_t port;
-    int r = inet_addr_from(is, addr, len, &ip, &port);
+    int r = inet_bind_addr_from(is, addr, len, &ip, &port);
     if (r) return r;
-    if (is->v6 && ip_addr_isany(&ip) && !is->v6only && IP_IS_V6(&ip)) ip = *IP_ANY_TYPE;
     uint64_t fl = net_lock();
     if (is->bound) r = -EINVAL;
     else if (!inet_addr_is_local(&ip)) r = -EADDRNOTAVAIL;
@@ -75,7 +74,7 @@ static int udp_bind_op(struct socket *s, const struct sockaddr_k *addr, uint32_t
 static void bind_any(struct inet_sock *is)
 {
     if (is->bound) return;
-    udp_bind(is->udp, is->v6 && !is->v6only ? IP_ANY_TYPE : is->v6 ? IP6_ADDR_ANY : IP4_ADDR_ANY, 0);
+    udp_bind(is->udp, inet_any_addr(is), 0);
     is->bound = true;
 }
 

@@ -435,7 +435,11 @@ long sys_recvmsg(int fd, uint64_t umsg, int flags)
     return r;
 }
 
-long sys_sendmmsg(int fd, uint64_t uvec, unsigned vlen, int flags)
+/* sendmmsg and recvmmsg: one message after another until vlen, an error or
+ * (receiving) the deadline; each message's length goes back into its
+ * mmsghdr. An error after at least one message is not reported, as on Linux:
+ * the count of messages done is. */
+static long each_mmsg(int fd, uint64_t uvec, unsigned vlen, int flags, bool receiving, uint64_t deadline)
 {
     if (vlen > UIO_MAXIOV) vlen = UIO_MAXIOV;
     struct file *f;
@@ -447,17 +451,27 @@ long sys_sendmmsg(int fd, uint64_t uvec, unsigned vlen, int flags)
     r = v ? 0 : -ENOMEM;
     for (; v && n < vlen; n++) {
         uint64_t at = uvec + (uint64_t)n * sizeof(struct mmsghdr_user);
-        r = send_one(s, f, at, flags, v);
+        r = receiving ? recv_one(s, f, at, flags, v) : send_one(s, f, at, flags, v);
         if (r < 0) break;
-        uint32_t sent = (uint32_t)r;
-        if (copy_to_user(at + offsetof(struct mmsghdr_user, len), &sent, sizeof sent) < 0) {
+        uint32_t len = (uint32_t)r;
+        if (copy_to_user(at + offsetof(struct mmsghdr_user, len), &len, sizeof len) < 0) {
             r = -EFAULT;
+            break;
+        }
+        if (receiving && (flags & MSG_WAITFORONE)) flags |= MSG_DONTWAIT;
+        if (deadline != WAIT_FOREVER && clock_monotonic_ns() >= deadline) {
+            n++;
             break;
         }
     }
     deallocate(s->heap, v, UIO_MAXIOV * sizeof *v);
     file_put(f);
     return n ? (long)n : r;
+}
+
+long sys_sendmmsg(int fd, uint64_t uvec, unsigned vlen, int flags)
+{
+    return each_mmsg(fd, uvec, vlen, flags, false, WAIT_FOREVER);
 }
 
 long sys_recvmmsg(int fd, uint64_t uvec, unsigned vlen, int flags, uint64_t utimeout)
@@ -469,35 +483,11 @@ long sys_recvmmsg(int fd, uint64_t uvec, unsigned vlen, int flags, uint64_t utim
         if (!timespec_valid(ts.sec, ts.nsec)) return -EINVAL;
         deadline = clock_monotonic_ns() + (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
     }
-    if (vlen > UIO_MAXIOV) vlen = UIO_MAXIOV;
-    struct file *f;
-    long r;
-    struct socket *s = sock_get(fd, &f, &r);
-    if (!s) return r;
-    struct sock_iov *v = allocate(s->heap, UIO_MAXIOV * sizeof *v);
-    unsigned n = 0;
-    r = v ? 0 : -ENOMEM;
-    for (; v && n < vlen; n++) {
-        uint64_t at = uvec + (uint64_t)n * sizeof(struct mmsghdr_user);
-        r = recv_one(s, f, at, flags, v);
-        if (r < 0) break;
-        uint32_t got = (uint32_t)r;
-        if (copy_to_user(at + offsetof(struct mmsghdr_user, len), &got, sizeof got) < 0) {
-            r = -EFAULT;
-            break;
-        }
-        if (flags & MSG_WAITFORONE) flags |= MSG_DONTWAIT;
-        if (utimeout && clock_monotonic_ns() >= deadline) {
-            n++;
-            break;
-        }
-    }
-    deallocate(s->heap, v, UIO_MAXIOV * sizeof *v);
-    file_put(f);
+    long r = each_mmsg(fd, uvec, vlen, flags, true, deadline);
     if (utimeout) {
         uint64_t left = time_left(deadline);
         ts = (struct timespec_user){ (int64_t)(left / NSEC_PER_SEC), (int64_t)(left % NSEC_PER_SEC) };
         copy_to_user(utimeout, &ts, sizeof ts);
     }
-    return n ? (long)n : r;
+    return r;
 }
