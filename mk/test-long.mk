@@ -15,3 +15,9 @@ test-long: deps-long all unit runtime-progs
 	PITH_CRASH_RUNS=$${PITH_CRASH_RUNS:-50} PITH_CRASH_MMAP_RUNS=$${PITH_CRASH_MMAP_RUNS:-20} \
 	PITH_FRESH_MACHINE=$${PITH_FRESH_MACHINE:-1} PITH_STRESS_RUNS=$${PITH_STRESS_RUNS:-20} \
 		bash test/run-tests '^fs_crash_|^fresh_machine$$|^stress_pthread$$|^stress_cpus4$$'
+
+# `make fuzz-report`: the hardening figures (docs/security.md) from what the
+# long runs recorded in build/report/; it runs nothing itself.
+.PHONY: fuzz-report
+fuzz-report:
+	@bash scripts/fuzz-report $(BUILD)/report
