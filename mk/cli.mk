@@ -8,7 +8,7 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -I. -MMD -MP
 HOST_LIBS := -lz -lcurl -lcrypto -lpthread
 
 HOST_LIB_SRCS := $(wildcard klib/*.c fs/tfs*.c fs/mbr.c fs/blockdev.c loader/elf_*.c) \
-                 fs/mounts_list.c net/net_config.c \
+                 fs/mounts_list.c net/net_config.c net/tcp_isn.c \
                  $(filter-out %_main.c,$(wildcard cli/*.c cli/cloud/*.c))
 HOST_LIB_OBJS := $(patsubst %,$(BUILD)/hobj/%.o,$(HOST_LIB_SRCS))
 HOST_LIB := $(BUILD)/libpith-host.a

@@ -2,6 +2,7 @@
 #include "net_stack.h"
 #include "net_iface.h"
 #include "inet.h"
+#include "tcp_isn.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
@@ -74,6 +75,7 @@ void net_timers_start(void)
 void net_init(struct heap *h, const char *cmdline, struct tfs *root)
 {
     stack_heap = h;
+    tcp_isn_init();
     uint64_t flags = net_lock();
     lwip_init();
     stack_ready = true;

@@ -113,3 +113,10 @@ void pith_lwip_free(void *p);
 #define LWIP_STATS 0
 #define LWIP_DEBUG 0
 #define LWIP_PERF 0
+
+/* Initial sequence numbers as RFC 6528 asks (net/tcp_isn.c): lwIP's own
+ * counter is guessable from outside, which lets anyone blind-inject into
+ * a connection. */
+#define LWIP_HOOK_FILENAME "lwip_hooks.h"
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) \
+    pith_tcp_isn(local_ip, local_port, remote_ip, remote_port)
