@@ -26,6 +26,8 @@ struct nic {
     struct virtio_net *dev;
     char name[8];          /* what the program sees: eth0, eth1... */
     bool announced;        /* its IPv4 address was reported */
+    bool has_gateway6;     /* a static IPv6 default router (gateway6) */
+    ip6_addr_t gateway6;
 };
 
 static struct nic *nics[MAX_NICS];
@@ -114,6 +116,12 @@ static void configure(struct nic *n, const struct net_config *cfg)
         s8_t idx;
         if (netif_add_ip6_address(nif, &a, &idx) == ERR_OK) netif_ip6_addr_set_state(nif, idx, IP6_ADDR_PREFERRED);
     }
+    if (cfg->gateway6.family == 6) {
+        memcpy(&n->gateway6.addr, cfg->gateway6.bytes, 16);
+        ip6_addr_clear_zone(&n->gateway6);
+        ip6_addr_assign_zone(&n->gateway6, IP6_UNICAST, nif);
+        n->has_gateway6 = true;
+    }
     for (int i = 0; i < cfg->ndns && i < DNS_MAX_SERVERS; i++) {
         ip_addr_t d;
         if (cfg->dns[i].family == 4) {
@@ -135,6 +143,16 @@ static void configure(struct nic *n, const struct net_config *cfg)
         if (cfg->gateway4.family == 4) to_ip4(&cfg->gateway4, &g); else ip4_addr_set_zero(&g);
         netif_set_addr(nif, &a, &m, &g);
     }
+}
+
+/* lwIP's LWIP_HOOK_ND6_GET_GW, under net_lock: the next hop for an
+ * off-link destination. A static gateway6 comes before routers learnt from
+ * advertisements, as a static default route does on Linux. */
+const ip6_addr_t *pith_nd6_gateway(struct netif *nif, const ip6_addr_t *dest)
+{
+    for (int i = 0; i < nnics; i++)
+        if (&nics[i]->netif == nif && nics[i]->has_gateway6) return &nics[i]->gateway6;
+    return NULL;
 }
 
 /* The settings from the image's boot config (pith run/build --ip, --dns...,

@@ -118,5 +118,7 @@ void pith_lwip_free(void *p);
  * counter is guessable from outside, which lets anyone blind-inject into
  * a connection. */
 #define LWIP_HOOK_FILENAME "lwip_hooks.h"
+/* A static IPv6 default router (gateway6, net/net_iface.c). */
+#define LWIP_HOOK_ND6_GET_GW(netif, dest) pith_nd6_gateway(netif, dest)
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) \
     pith_tcp_isn(local_ip, local_port, remote_ip, remote_port)

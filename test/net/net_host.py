@@ -7,8 +7,11 @@
                                     OUTFILE, check UDP echo, then N TCP clients
                                     at once each get their bytes back (HOST:
                                     127.0.0.1, or the guest's fe80::...%IF)
-  net_host.py serve PORT READY      listen (then create the file READY), answer
-                                    one connection: read a line, send
+  net_host.py serve PORT READY [HOST]
+                                    listen on HOST (127.0.0.1; or an address
+                                    of a namespace the test made), then create
+                                    the file READY; answer one connection:
+                                    read a line, send
                                     "hello from the host: LINE" back, close
 
 Every wait has a deadline; exit status 0 only when everything checked out.
@@ -126,10 +129,10 @@ def echo(port, n, outfile, host):
     return 0 if ok else 1
 
 
-def serve(port, ready):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def serve(port, ready, host="127.0.0.1"):
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
+    s.bind((host, port))
     s.listen(1)
     open(ready, "w").close()
     s.settimeout(DEADLINE)
@@ -162,7 +165,7 @@ def main():
         host = sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1"
         return echo(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], host)
     if cmd == "serve":
-        return serve(int(sys.argv[2]), sys.argv[3])
+        return serve(int(sys.argv[2]), sys.argv[3], *sys.argv[4:5])
     print("net_host.py: unknown command " + cmd)
     return 2
 

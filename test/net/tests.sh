@@ -265,6 +265,32 @@ net_tap_csum() {
 
 for machine in microvm q35; do add "net_tap_csum_$machine" net_tap_csum "net_tap_csum_$machine" "$machine"; done
 
+# net_tap_gateway6: the guest's only route off the tap link is a static IPv6
+# gateway (--ip 2001:db8:77::2/64 --gateway 2001:db8:77::1, i.e. gateway6);
+# test/runtime/net_client.c connects to a server on an address beyond it and
+# gets its answer, then a closed port there refuses (test/net/tap-gateway6.sh,
+# in a network namespace the test makes). Without gateway6 applied the
+# connect fails: no route.
+net_tap_gateway6() {
+    local name=net_tap_gateway6 log=$LOGS/net_tap_gateway6.log tmp=$SCRATCH/net_tap_gateway6.tmp problems=""
+    mkdir -p "$tmp"; : > "$log"
+    if [ ! -c /dev/net/tun ] || ! unshare -n true 2> /dev/null; then
+        record "$name" skip "no /dev/net/tun or no network namespaces (needs root)"
+        return
+    fi
+    RAW=$SCRATCH/$name
+    TMPDIR=$tmp timeout -k 5 "$TIMEOUT" unshare -n bash test/net/tap-gateway6.sh "$PITH" "$BUILD/test/musl/net_client" \
+        "$RAW.out" microvm >> "$log" 2>&1
+    rc=$?
+    { echo "--- guest output"; cat "$RAW.out"; echo "--- exit $rc"; } >> "$log"
+    [ "$rc" -eq 0 ] || problems+="exit $rc: $(grep '^host' "$log" | tail -n 1); "
+    grep -q "^client: got: hello from the host: hello from the guest" "$RAW.out" || problems+="no answer through gateway6; "
+    grep -q "^client: refused as expected" "$RAW.out" || problems+="closed port not refused; "
+    problems+=$(leftovers "$tmp")
+    finish "$name" "$problems"
+}
+add net_tap_gateway6 net_tap_gateway6
+
 # net_nginx_big_MACHINE_cpusN: Debian's nginx (pith pkg get nginx, the cache
 # test/pkg/tests.sh keeps in build/test/pkg) serves a 100 MiB file of random
 # bytes from the image (-d) with its own config (-f; sendfile on) to curl on

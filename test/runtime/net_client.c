@@ -1,6 +1,7 @@
 /* The guest as a client, for test/net/tests.sh (no .expect: it needs the
  * host). Connects to HOST:PORT (a server the test runs on the host's
- * loopback, reached through QEMU's user-network gateway), sends a line,
+ * loopback, reached through QEMU's user-network gateway, or an IPv6 address
+ * beyond the tap path's gateway6), sends a line,
  * prints the answer; then a non-blocking connect to HOST:CLOSED must end
  * in ECONNREFUSED. */
 #define _GNU_SOURCE
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +23,18 @@ int main(int argc, char **argv)
         printf("usage: net_client HOST PORT CLOSED_PORT\n");
         return 2;
     }
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2])) };
-    inet_pton(AF_INET, argv[1], &a.sin_addr);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+    struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+    struct sockaddr_in a4 = { .sin_family = AF_INET };
+    bool v6 = strchr(argv[1], ':') != NULL;
+    if (v6 ? inet_pton(AF_INET6, argv[1], &a6.sin6_addr) != 1 : inet_pton(AF_INET, argv[1], &a4.sin_addr) != 1) {
+        printf("client: not an address: %s\n", argv[1]);
+        return 2;
+    }
+    struct sockaddr *a = v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4;
+    socklen_t alen = v6 ? sizeof a6 : sizeof a4;
+    a6.sin6_port = a4.sin_port = htons((uint16_t)atoi(argv[2]));
+    int fd = socket(a->sa_family, SOCK_STREAM, 0);
+    if (connect(fd, a, alen) < 0) {
         printf("client: connect: %s\n", strerror(errno));
         return 1;
     }
@@ -38,9 +48,9 @@ int main(int argc, char **argv)
     printf("client: got: %s", buf);
     close(fd);
 
-    a.sin_port = htons((uint16_t)atoi(argv[3]));
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    int c = connect(fd, (struct sockaddr *)&a, sizeof a);
+    a6.sin6_port = a4.sin_port = htons((uint16_t)atoi(argv[3]));
+    fd = socket(a->sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int c = connect(fd, a, alen);
     int err = c == 0 ? 0 : errno;
     if (c < 0 && errno == EINPROGRESS) {
         struct pollfd p = { fd, POLLOUT, 0 };
