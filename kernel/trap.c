@@ -53,15 +53,25 @@ void trap_dump(const struct trap_frame *f)
     kprintf("  r13 %016lx  r14 %016lx  r15 %016lx  err %lx\n", f->r13, f->r14, f->r15, f->error);
 }
 
-static NORETURN void kernel_fault(struct trap_frame *f, uint64_t cr2)
+static NORETURN void kernel_fault(struct trap_frame *f, uint64_t cr2, const char *why)
 {
     const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "exception";
     kprintf("\npith: kernel %s (vector %lu)", name, f->vector);
     if (f->vector == 14) kprintf(" at address %lx", cr2);
+    if (why) kprintf(": %s", why);
     kprintf("\n");
     trap_dump(f);
     backtrace_print(f->rbp, f->rip);
     machine_exit(EXIT_KERNEL_PANIC);
+}
+
+/* A fault the kernel took on a present program page while RFLAGS.AC was
+ * clear: SMAP refused an access that did not come through usercopy. No page
+ * fill can cure it, so treating it as a fault to retry would spin forever. */
+#define RFLAGS_AC (1ul << 18)
+static bool kernel_touch_forbidden(const struct trap_frame *f)
+{
+    return smap_enabled && (f->error & 1) && !(f->rflags & RFLAGS_AC);
 }
 
 /* si_code and si_addr of a fault, as Linux fills them. */
@@ -141,6 +151,8 @@ void trap_handler(struct trap_frame *f)
         return;     /* to ring 3 through user_return (kernel/signal.c): preemption, signals */
     }
     uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
+    if (f->vector == 14 && !from_user && cr2 < USER_TOP && kernel_touch_forbidden(f))
+        kernel_fault(f, cr2, "SMAP: the kernel touched the program's memory outside usercopy");
     if (f->vector == 14) {
         int r = cr2 < USER_TOP ? vm_handle_fault(kernel.process ? process_vm(kernel.process) : NULL, cr2, f->error)
                                : -EFAULT;
@@ -166,5 +178,5 @@ void trap_handler(struct trap_frame *f)
     }
     if (from_user && emulate_vsyscall(f, cr2)) return;
     if (from_user) user_fault(f, cr2);
-    else kernel_fault(f, cr2);
+    else kernel_fault(f, cr2, NULL);
 }
