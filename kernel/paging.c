@@ -9,6 +9,7 @@
 #include "../klib/errno.h"
 
 extern char _kernel_text_start[], _kernel_rodata_start[], _kernel_data_start[], _kernel_end[];
+extern char boot_stack_guard[];   /* boot/pvh/entry.S: one page, never mapped */
 
 static uint64_t kernel_root;
 static struct spinlock mmio_lock;
@@ -137,7 +138,8 @@ void paging_init(const struct phys_range *ram, int nranges)
     }
     map_kernel_range(_kernel_text_start, _kernel_rodata_start, 0);
     map_kernel_range(_kernel_rodata_start, _kernel_data_start, PTE_NX);
-    map_kernel_range(_kernel_data_start, _kernel_end, PTE_W | PTE_NX);
+    map_kernel_range(_kernel_data_start, boot_stack_guard, PTE_W | PTE_NX);
+    map_kernel_range(boot_stack_guard + PAGE_SIZE, _kernel_end, PTE_W | PTE_NX);
     __asm__ volatile("mov %0, %%cr3" : : "r"(kernel_root) : "memory");
 }
 

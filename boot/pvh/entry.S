@@ -89,8 +89,17 @@ boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096
 boot_pd:        .skip 4096
 
+        /* The boot CPU's stack until the program's first thread runs: the
+         * loader runs on it (program_load alone takes ~12 KiB) and so does
+         * every interrupt meanwhile, lwIP's DHCP included. As big as a
+         * thread's kernel stack, with a guard page below it that paging_init
+         * leaves unmapped: an overflow double-faults instead of overwriting
+         * the .bss below (16 KiB without a guard once zeroed smap_enabled,
+         * and usercopy then faulted forever). */
         .section .bss
-        .balign 16
-boot_stack:     .skip 16384
+        .balign 4096
+        .globl boot_stack_guard
+boot_stack_guard:       .skip 4096
+boot_stack:             .skip 65536
         .globl boot_stack_top
 boot_stack_top:
