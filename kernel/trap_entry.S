@@ -70,7 +70,12 @@ trap_common:
         swapgs
 1:      SAVE_REGS
         cld
-        movq %rsp, %rdi
+        /* An interrupt inside usercopy arrives with RFLAGS.AC set: close
+         * SMAP for the handler (iretq restores the copy's AC). */
+        testb $1, smap_enabled(%rip)
+        jz 3f
+        clac
+3:      movq %rsp, %rdi
         call trap_handler
         testb $3, 144(%rsp)             /* frame's CS: back to ring 3? */
         jz trap_exit
