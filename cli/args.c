@@ -13,6 +13,7 @@
 #include "config.h"
 #include "pkg.h"
 #include "suggest.h"
+#include "hardening_opts.h"
 
 int args_take_value(int argc, char **argv, int *i, const char *name, const char **value, char *err, size_t errlen)
 {
@@ -70,10 +71,12 @@ static const char *const run_options[] = {
     "--help", "-h", "--trace", "--gdb", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--pkg", "--user",
     "--size", "--core", "--mount", "--boot", "--accel", "--disk", "--machine", "--timeout", "-m", "--cpus",
     "--keep-image", "--image", "--cloud-like", "-p", "--net", "--ip", "--netmask", "--gateway", "--dns", "--hostname",
+    "--no-wx", "--readonly-program", "--exec-protection",
 };
 static const char *const build_options[] = {
     "--help", "-h", "--trace", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--pkg", "--user",
     "--size", "--core", "--mount", "-o", "--ip", "--netmask", "--gateway", "--dns", "--hostname",
+    "--no-wx", "--readonly-program", "--exec-protection",
 };
 
 const char *const *args_option_names(enum pith_command cmd, size_t *n)
@@ -112,6 +115,8 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
         a->help = 1;
     else if (strcmp(arg, "--trace") == 0)
         a->trace = 1;
+    else if (arg[0] == '-' && arg[1] == '-' && hardening_option_flag(arg + 2))
+        a->hardening |= hardening_option_flag(arg + 2);
     else if (strcmp(arg, "--no-check") == 0)   /* undocumented: tests feed bad ELFs to the loader */
         a->no_check = 1;
     else if (run && strcmp(arg, "--gdb") == 0)
@@ -266,9 +271,9 @@ int args_parse(enum pith_command cmd, int argc, char **argv, struct pith_args *a
     }
     if (a->image) {
         if (a->program || a->envc || a->filec || a->trace || a->keep_image || a->no_check || a->sysroot ||
-            a->config || a->user || a->size_set || a->core || a->pkg) {
+            a->config || a->user || a->size_set || a->core || a->pkg || a->hardening) {
             snprintf(err, errlen,
-                     "--image boots an existing image: no program, -e, -f, -d, -c, --sysroot, --pkg, --user, --trace, --size, --core or --keep-image (grow it with 'pith image resize')");
+                     "--image boots an existing image: no program, -e, -f, -d, -c, --sysroot, --pkg, --user, --trace, --no-wx and the like, --size, --core or --keep-image (grow it with 'pith image resize')");
             return -1;
         }
     } else if (!a->program) {

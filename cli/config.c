@@ -14,6 +14,7 @@
 
 #include "settings.h"
 #include "json.h"
+#include "hardening_opts.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 
@@ -174,11 +175,16 @@ static int apply_key(struct cfg *c, const char *key, const struct json_value *v)
         for (size_t i = 0; i < v->n; i++)
             if (args_add_mount(a, v->items[i].text, c->dir, why, sizeof why) != 0)
                 return relay(c, &v->items[i], why);
+    } else if (hardening_option_flag(key)) {
+        if (want(c, v, JSON_BOOL, key) != 0)
+            return -1;
+        if (v->boolean)
+            a->hardening |= hardening_option_flag(key);
     } else if ((r = net_opts_config_key(&a->net, a->command == CMD_RUN, key, v, why, sizeof why, &at)) != 0) {
         if (r < 0)
             return relay(c, at, why);
     } else {
-        return bad(c, v, "unknown key \"%s\" (known: args, env, files, dirs, memory, trace, boot, machine, timeout, sysroot, size, core, mounts, " NET_OPTS_CONFIG_KEYS ")", key);
+        return bad(c, v, "unknown key \"%s\" (known: args, env, files, dirs, memory, trace, boot, machine, timeout, sysroot, size, core, mounts, " HARDENING_CONFIG_KEYS ", " NET_OPTS_CONFIG_KEYS ")", key);
     }
     return 0;
 }

@@ -2,7 +2,8 @@
  * can carry its own. Format (every key optional, unknown keys are errors):
  *   {"args": ["a", "b"], "env": {"K": "V"}, "files": ["host:/guest"],
  *    "dirs": ["hostdir:/guestdir"], "memory": "64M", "trace": false,
- *    "boot": "pvh", "sysroot": "DIR"}
+ *    "boot": "pvh", "sysroot": "DIR", "no-wx": true}
+ * (and the rest of docs/cli.md's list: the mitigations are cli/hardening_opts.h's names)
  * Relative host paths are relative to the file's directory. */
 #pragma once
 #include <stddef.h>

@@ -22,6 +22,7 @@
 #include "manifest.h"
 #include "pith_exit.h"
 #include "runtime_trees.h"
+#include "hardening_opts.h"
 
 /* Kept small and deterministic: the guest sees nothing of the host's environment. */
 static const char *const default_env[] = { "PATH=/bin:/usr/bin", "HOME=/", "TERM=xterm" };
@@ -209,7 +210,11 @@ static int fill_manifest(const struct pith_args *a, struct manifest *m, const ch
     }
     if (!a->no_check && (rc = add_dependencies(a, m, prog_guest)) != 0)
         return rc;
-    manifest_set_flags(m, a->trace ? MANIFEST_FLAG_TRACE : 0);
+    manifest_set_flags(m, (a->trace ? MANIFEST_FLAG_TRACE : 0) | a->hardening);
+    /* readonly-program and exec-protection know the program's own files
+     * by their execute bits: every ELF object going in gets them. */
+    if (hardening_marks_libraries(a->hardening))
+        hardening_mark_elf_files(m);
     manifest_set_min_size(m, a->min_size);
     if (a->core && manifest_set_core(m, a->core, why, sizeof why) != 0) {
         fprintf(stderr, "pith: %s\n", why);

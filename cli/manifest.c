@@ -1,6 +1,7 @@
 /* Manifest text parsing and in-memory building. See manifest.h and
  * docs/manifest.md. */
 #include "manifest.h"
+#include "hardening_opts.h"
 #include "../klib/path.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -467,6 +468,10 @@ static int parse_directive(struct parser *p)
         }
         if (strcmp(a->text, "readonly") == 0) {
             m->flags |= MANIFEST_FLAG_READONLY;
+            return 0;
+        }
+        if (hardening_option_flag(a->text)) {
+            m->flags |= hardening_option_flag(a->text);
             return 0;
         }
         return perr(p, a->col, "unknown option '%s'", a->text);

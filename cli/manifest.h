@@ -35,6 +35,10 @@ struct manifest_entry {
 #define MANIFEST_FLAG_READONLY (1u << 1) /* same bit as TFS_CONFIG_READONLY_ROOT */
 #define MANIFEST_FLAG_CORE_PATH (1u << 2) /* same bit as TFS_CONFIG_CORE_PATH: set by the writer when core_path is */
 #define MANIFEST_FLAG_NET (1u << 3)       /* same bit as TFS_CONFIG_NET: set by the writer when net is */
+/* The program's mitigations (cli/hardening_opts.h), the bits of TFS_CONFIG_NO_WX... */
+#define MANIFEST_FLAG_NO_WX (1u << 8)
+#define MANIFEST_FLAG_READONLY_PROGRAM (1u << 9)
+#define MANIFEST_FLAG_EXEC_PROTECTION (1u << 10)
 
 /* Read-only for users; change it only through the functions below. */
 struct manifest {

@@ -51,6 +51,10 @@ static const char main_help[] =
     "                     package's data come from there\n" \
     "  --user NAME        the name of uid 0 in /etc/passwd and /etc/group (default root)\n" \
     "  -c FILE            read settings from a JSON config (default: pith.json next to PROG)\n" \
+    "  --no-wx            no memory both writable and executable (mmap/mprotect: EACCES)\n" \
+    "  --readonly-program the program, its libraries (any file with an x bit) cannot change\n" \
+    "  --exec-protection  only files with an x bit run, never memory once writable\n" \
+    "                     (implies both above; breaks JITs; docs/manifest.md \"option\")\n" \
     "  --size SIZE        make the image's filesystem at least SIZE bytes (K/M/G suffixes),\n" \
     "                     room for the program to write\n" \
     "  --core PATH|none   where a program killed by a signal leaves its core file in the\n" \

@@ -126,6 +126,10 @@ int tfs_readdir(struct tfs *fs, struct tfs_node *dir, uint64_t *cookie, struct t
 #define TFS_CONFIG_CORE_PATH (1u << 2)       /* one more string after the mounts: core_path */
 #define TFS_CONFIG_NET (1u << 3)             /* one more string after that: the network settings (net/net_config.h) */
 #define TFS_CONFIG_MOUNT_UUIDS (1u << 4)     /* one more string, last: the volumes' uuids (mount_uuids) */
+/* The program's exploit mitigations (kernel/hardening.h; docs/manifest.md "option"). */
+#define TFS_CONFIG_NO_WX (1u << 8)             /* no memory both writable and executable */
+#define TFS_CONFIG_READONLY_PROGRAM (1u << 9)  /* executable files (the program, its libraries) cannot change */
+#define TFS_CONFIG_EXEC_PROTECTION (1u << 10)  /* only executable files' pages ever run */
 
 /* The boot config stored in the image, or NULL if it has none. The strings
  * live as long as the mount. */

@@ -2,6 +2,7 @@
  * boot/) to the program's first instruction. The order matters: memory,
  * then this CPU's tables, then devices, then the filesystem and the program. */
 #include "kernel.h"
+#include "hardening.h"
 #include "console.h"
 #include "panic.h"
 #include "mm.h"
@@ -127,6 +128,7 @@ static NORETURN void start_program(struct heap *h, struct tfs *fs)
     struct loaded_program lp;
     char err[256];
     if (program_load(p, &args, &lp, err, sizeof err) < 0) boot_fail(EXIT_LOADER_ERROR, "cannot load the program", err);
+    hardening_start(cfg->flags);   /* from here on the program's own calls are judged */
     control_printf("load prog %lx interp %lx entry %lx\n", lp.load_base, lp.interp_base, lp.entry);
     thread_enter_user(t, lp.entry, lp.stack_pointer);
 }

@@ -3,6 +3,7 @@
  * filled on first touch by vm_fault.c; file mappings meet their files in
  * vm_file.c. */
 #include "vm.h"
+#include "hardening.h"
 #include "mm.h"
 #include "paging.h"
 #include "../klib/errno.h"
@@ -234,6 +235,7 @@ int vm_map_from(struct vm *vm, uint64_t start, uint64_t len, uint32_t flags, con
 {
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
     if (start & (PAGE_SIZE - 1) || end <= start || end > USER_TOP) return -EINVAL;
+    flags |= hardening_sticky_bits(flags);
     struct vma *n = region_from(vm, start, end, flags, src);
     if (!n) return -ENOMEM;
     vm_writeback(vm, start, end - start, false);
@@ -297,9 +299,12 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
     }
     /* Linux: a special mapping ([vvar]) can never be made writable, nor can
      * a shared mapping of a file not opened for writing. */
-    for (struct vma *v = vma_ending_after(vm, start); v && v->start < end && (prot & VM_WRITE); v = vma_next(v)) {
+    for (struct vma *v = vma_ending_after(vm, start); v && v->start < end; v = vma_next(v)) {
         bool read_only_file = (v->flags & VM_SHARED) && v->file && (v->file->flags & O_ACCMODE) != O_RDWR;
-        if ((v->flags & VM_PINNED) || read_only_file) {
+        bool refused = (prot & VM_WRITE) && ((v->flags & VM_PINNED) || read_only_file);
+        /* The program's mitigations, judged per region under the lock, so
+         * no mapping made meanwhile by another thread slips through. */
+        if (refused || hardening_check_protect(v->flags, v->file, prot) < 0) {
             write_unlock_irqrestore(&vm->lock, irq);
             return -EACCES;
         }
@@ -311,7 +316,7 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, uint32_t prot)
             continue;
         }
         if (v->end > end && !vma_split_tail(vm, v, end)) goto nomem;
-        v->flags = (v->flags & ~VM_PROT_MASK) | (prot & VM_PROT_MASK);
+        v->flags = (v->flags & ~VM_PROT_MASK) | (prot & VM_PROT_MASK) | hardening_sticky_bits(prot);
         uint64_t *pte;
         for (uint64_t va = v->start; (pte = page_next(vm->root, &va, v->end)); va += PAGE_SIZE) {
             if (!(*pte & (PTE_P | PTE_HIDDEN))) continue;

@@ -15,6 +15,7 @@
 #define VM_HEAP 0x200u      /* the brk area (shown as [heap]) */
 #define VM_PINNED 0x400u    /* maps a kernel page ([vvar]): never writable, never refilled */
 #define VM_SHARED 0x800u    /* MAP_SHARED: changes go back to the file */
+#define VM_WAS_WRITABLE 0x1000u  /* once writable (kept only under exec-protection, kernel/hardening.h) */
 
 struct file;
 

@@ -2,6 +2,7 @@
 #include "syscalls.h"
 #include "../kernel/process.h"
 #include "../kernel/usercopy.h"
+#include "../kernel/hardening.h"
 #include "../fs/tfs.h"
 #include "../fs/pseudo.h"
 #include "../fs/memfs.h"
@@ -43,7 +44,7 @@ static long open_tmpfile(struct process *p, int dirfd, const char *path, int fla
     char name[40];
     format_sn(name, sizeof name, ".pith-tmpfile-%lx", cpu_random64());
     struct tfs_node *n;
-    r = tfs_create(v.fs, v.tfs, name, strlen(name), (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
+    r = tfs_create(v.fs, v.tfs, name, strlen(name), hardening_create_mode((uint32_t)mode & ~p->umask & 07777), 0, 0, &n);
     if (r < 0) return r;
     struct file *f = tfs_file_open(p->heap, v.fs, n, (uint32_t)(flags & ~O_TMPFILE));
     tfs_unlink(v.fs, v.tfs, name, strlen(name));
@@ -75,7 +76,8 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
             if (!(f = memfs_open(p->heap, n, (uint32_t)flags, &err))) return err;
         } else {
             struct tfs_node *n;
-            r = tfs_create(w.node.fs, w.node.tfs, last.name, last.len, (uint32_t)mode & ~p->umask & 07777, 0, 0, &n);
+            uint32_t perm = hardening_create_mode((uint32_t)mode & ~p->umask & 07777);
+            r = tfs_create(w.node.fs, w.node.tfs, last.name, last.len, perm, 0, 0, &n);
             if (r < 0) return r;
             f = tfs_file_open(p->heap, w.node.fs, n, (uint32_t)flags);
             if (!f) return -ENOMEM;
@@ -95,6 +97,7 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
     if ((flags & O_DIRECTORY) && fmt != S_IFDIR) return -ENOTDIR;
     bool writing = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
     if (fmt == S_IFDIR && writing && !(flags & O_PATH)) return -EISDIR;
+    if (writing && !(flags & O_PATH) && hardening_file_locked(&v)) return -EACCES;
     struct file *f;
     if (v.pseudo) {
         int err = 0;

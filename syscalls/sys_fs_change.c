@@ -4,6 +4,7 @@
  * both keep Linux's error rules, so these mostly translate arguments. */
 #include "syscalls.h"
 #include "path.h"
+#include "../kernel/hardening.h"
 #include "../fs/memfs.h"
 #include "../kernel/usercopy.h"
 #include "../kernel/clock.h"
@@ -39,6 +40,16 @@ long sys_mkdirat(int dirfd, uint64_t upath, int mode)
 
 long sys_mkdir(uint64_t path, int mode) { return sys_mkdirat(AT_FDCWD, path, mode); }
 
+/* Whether dir's entry `name` is a file the program may not change
+ * (kernel/hardening.h); a name that is not there is for the call to report. */
+static bool locked_name(struct tfs *fs, struct tfs_node *dir, const char *name, size_t len)
+{
+    struct tfs_node *n;
+    if (!hardening_flags() || tfs_lookup(fs, dir, name, len, &n) < 0) return false;
+    const struct vnode v = { .fs = fs, .tfs = n };
+    return hardening_file_locked(&v);
+}
+
 long sys_unlinkat(int dirfd, uint64_t upath, int flags)
 {
     if (flags & ~AT_REMOVEDIR) return -EINVAL;
@@ -60,6 +71,7 @@ long sys_unlinkat(int dirfd, uint64_t upath, int flags)
     }
     struct tfs *fs = dir.node.fs;
     if (flags & AT_REMOVEDIR) return tfs_rmdir(fs, dir.node.tfs, last.name, last.len);
+    if (locked_name(fs, dir.node.tfs, last.name, last.len)) return -EACCES;
     if (last.trailing_slash) {
         struct tfs_node *n;
         r = tfs_lookup(fs, dir.node.tfs, last.name, last.len, &n);
@@ -104,6 +116,8 @@ long sys_renameat2(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uns
         if ((r = tfs_lookup(fs, od.node.tfs, on.name, on.len, &src)) < 0) return r;
         if ((tfs_mode(src) & S_IFMT) != S_IFDIR) return -ENOTDIR;
     }
+    /* Neither the program's files nor what they are replaced with may move. */
+    if (locked_name(fs, od.node.tfs, on.name, on.len) || locked_name(fs, nd.node.tfs, nn.name, nn.len)) return -EACCES;
     unsigned tflags = ((flags & RENAME_NOREPLACE) ? TFS_RENAME_NOREPLACE : 0) |
                       ((flags & RENAME_EXCHANGE) ? TFS_RENAME_EXCHANGE : 0);
     return tfs_rename(fs, od.node.tfs, on.name, on.len, nd.node.tfs, nn.name, nn.len, tflags);
@@ -204,6 +218,7 @@ long sys_truncate(uint64_t upath, int64_t length)
     if ((vnode_mode(&v) & S_IFMT) == S_IFDIR) return -EISDIR;
     if ((vnode_mode(&v) & S_IFMT) != S_IFREG) return -EINVAL;
     if (v.mem) return memfs_truncate(v.mem, (uint64_t)length);
+    if (hardening_file_locked(&v)) return -EACCES;
     return truncate_file(v.fs, v.tfs, (uint64_t)length);
 }
 
@@ -289,6 +304,7 @@ long sys_fchmodat(int dirfd, uint64_t path, int mode)
 {
     struct vnode v;
     long r = attr_target(dirfd, path, 0, &v);
+    if (r == 0) r = hardening_check_chmod(&v, (uint32_t)mode);
     return r < 0 ? r : setattr(&v, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
 }
 
@@ -298,6 +314,7 @@ long sys_fchmod(int fd, int mode)
 {
     struct vnode v;
     long r = fd_target(fd, &v);
+    if (r == 0) r = hardening_check_chmod(&v, (uint32_t)mode);
     return r < 0 ? r : setattr(&v, TFS_SET_MODE, (uint32_t)mode & 07777, 0, 0, 0, 0);
 }
 

@@ -7,6 +7,7 @@
 #include "../kernel/paging.h"
 #include "../kernel/mm.h"
 #include "../kernel/usercopy.h"
+#include "../kernel/hardening.h"
 
 #define PROT_READ 1
 #define PROT_WRITE 2
@@ -89,6 +90,7 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
     long r;
     uint32_t vmflags = prot_to_vm(prot) | ((flags & MAP_GROWSDOWN) ? VM_STACK : 0);
     if (f && type != MAP_PRIVATE) vmflags |= VM_SHARED;
+    if ((r = hardening_check_map(vmflags, f)) < 0) goto out;
     bool fixed = flags & MAP_FIXED, noreplace = !fixed && (flags & MAP_FIXED_NOREPLACE);
     if ((fixed || noreplace) && (addr & (PAGE_SIZE - 1))) {
         r = -EINVAL;

@@ -94,6 +94,10 @@ static void test_good(void)
     m = parse("core //var/crash//app.core\n", NULL);
     CHECK(m && m->core_path && strcmp(m->core_path, "/var/crash/app.core") == 0, "core path normalised");
     manifest_free(m);
+    m = parse("option no-wx\noption readonly-program\noption exec-protection\n", NULL);
+    CHECK(m && m->flags == (MANIFEST_FLAG_NO_WX | MANIFEST_FLAG_READONLY_PROGRAM | MANIFEST_FLAG_EXEC_PROTECTION),
+          "the mitigation options");
+    manifest_free(m);
     m = parse("core none\ncore off\n", NULL);
     CHECK(m && m->core_path && !m->core_path[0], "core none/off: empty path, no core files");
     manifest_free(m);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/manifest.h"
 
 #include "check.h"
 
@@ -159,6 +160,22 @@ static void check_config(void)
     fputs("{\"core\": \"crash\"}", f);
     fclose(f);
     CHECK_THAT(parse(CMD_RUN, &a, err, from_config) != 0 && strstr(err, "core: want an absolute guest path"));
+    args_free(&a);
+
+    /* The mitigations (cli/hardening_opts.h): --NAME and "NAME": true add up. */
+    f = fopen(cfg, "w");
+    fputs("{\"exec-protection\": true, \"no-wx\": false}", f);
+    fclose(f);
+    const char *const harden[] = { "run", "--no-wx", "-c", cfg, "p", NULL };
+    CHECK_THAT(parse(CMD_RUN, &a, err, harden) == 0 && a.hardening == (MANIFEST_FLAG_NO_WX | MANIFEST_FLAG_EXEC_PROTECTION));
+    args_free(&a);
+    const char *const harden_build[] = { "build", "-o", "x", "--readonly-program", "p", NULL };
+    CHECK_THAT(parse(CMD_BUILD, &a, err, harden_build) == 0 && a.hardening == MANIFEST_FLAG_READONLY_PROGRAM);
+    args_free(&a);
+    f = fopen(cfg, "w");
+    fputs("{\"no-wx\": \"yes\"}", f);
+    fclose(f);
+    CHECK_THAT(parse(CMD_RUN, &a, err, from_config) != 0 && strstr(err, "\"no-wx\" must be"));
     args_free(&a);
 
     unlink(cfg);
