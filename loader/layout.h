@@ -12,6 +12,8 @@ struct layout {
     uint64_t stack_top;     /* end of the main thread's stack */
     uint64_t mmap_top;      /* new mappings (the interpreter first) are placed below this */
     uint64_t brk_gap;       /* random gap between the program's end and its heap */
+    uint64_t stack_offset;  /* random bytes (16-aligned, < 8 KiB) left free below the initial
+                               stack's strings, so the stack pointer moves within pages too */
 };
 
 void layout_from_seed(uint64_t seed, struct layout *out);

@@ -216,7 +216,7 @@ static uint64_t push_string(struct process *p, struct stack_builder *sb, const c
 
 static int build_stack(struct process *p, const struct program_args *args, const struct mapped_elf *prog,
                        const struct mapped_elf *interp, uint64_t vdso_base, uint64_t stack_top,
-                       uint64_t *sp_out)
+                       uint64_t random_offset, uint64_t *sp_out)
 {
     struct stack_builder sb = { stack_top, stack_top, false };
     uint64_t zero = 0;
@@ -232,7 +232,9 @@ static int build_stack(struct process *p, const struct program_args *args, const
 
     uint64_t phdr = prog->img.phdr_vaddr ? prog->base + prog->img.phdr_vaddr : 0;
     if (!phdr) phdr = push_bytes(p, &sb, prog->img.phdrs, prog->img.ehdr.e_phnum * sizeof(Elf64_Phdr));
-    sb.cursor = ALIGN_DOWN(sb.cursor, 16ul);
+    /* As Linux: the pointer arrays and the program's stack start a random
+     * distance below the strings (layout.h's stack_offset). */
+    sb.cursor = ALIGN_DOWN(sb.cursor - random_offset, 16ul);
 
     uint32_t id[4];
     cpuid(1, 0, id);
@@ -328,7 +330,7 @@ int program_load(struct process *p, const struct program_args *args, struct load
     r = map_vdso(p, &vdso_base, err, errlen);
     if (r < 0) return r;
 
-    r = build_stack(p, args, &prog, inode ? &interp : NULL, vdso_base, stack_top, &out->stack_pointer);
+    r = build_stack(p, args, &prog, inode ? &interp : NULL, vdso_base, stack_top, lay.stack_offset, &out->stack_pointer);
     if (r < 0) {
         format_sn(err, errlen, "arguments and environment too large for the stack");
         return r;

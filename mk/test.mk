@@ -15,7 +15,7 @@ RUNTIME_CFLAGS := -static -O2 -g -Wall -Wextra
 BAD_FIXTURES := $(BUILD)/test/bad/.made
 
 .PHONY: runtime-progs
-runtime-progs: deps $(RUNTIME_PROGS) $(BUILD)/test/demo $(BUILD)/test/dynamic/hello $(BAD_FIXTURES) \
+runtime-progs: deps $(RUNTIME_PROGS) $(BUILD)/test/demo $(BUILD)/test/dynamic/hello $(BUILD)/test/dynamic/aslr_probe $(BAD_FIXTURES) \
                $(BUILD)/test/corrupt_image $(BUILD)/bench/threads
 
 # make bench's thread benchmark; make test runs it with --quick
