@@ -19,6 +19,7 @@
 #include "sched.h"
 #include "percpu.h"
 #include "smp.h"
+#include "kaslr.h"
 #include "io.h"
 #include "../boot/pvh/start_info.h"
 #include "../platform/disk.h"
@@ -138,6 +139,7 @@ void kmain(uint32_t start_info_pa)
     kernel.boot_tsc = rdtsc();
     cpu_early_init();
     console_init();
+    kaslr_report_if_asked();
     const struct pvh_start_info *si = phys_to_virt(start_info_pa);
     struct phys_range ram[MAX_RAM_RANGES];
     int nram = ram_ranges(si, ram);

@@ -5,7 +5,8 @@
  *   0xffff800000000000 + phys                 direct map of all RAM (2 MiB pages, NX)
  *   0xffffc00000000000 -                      MMIO windows (uncached), see mmio_map()
  *   0xffffd00000000000 -                      kernel stacks, each above an unmapped guard page
- *   0xffffffff80000000 + phys                 the kernel image (linked at phys 1 MiB)
+ *   0xffffffff80000000 + slide + phys         the kernel image (linked at phys 1 MiB; the
+ *                                             slide is KASLR's, chosen at boot: docs/memory.md)
  */
 #pragma once
 #include "../klib/types.h"
@@ -18,12 +19,15 @@
 #define KERNEL_IMAGE_BASE 0xffffffff80000000ul
 #define USER_TOP 0x0000800000000000ul
 
+/* How far KASLR moved the kernel image from its link address (boot/pvh/entry.S). */
+extern const uint64_t kaslr_slide;
+
 static inline void *phys_to_virt(uint64_t pa) { return (void *)(pa + DIRECT_MAP_BASE); }
 /* Works for direct-map and kernel-image addresses. */
 static inline uint64_t virt_to_phys(const void *va)
 {
     uint64_t v = (uint64_t)va;
-    return v >= KERNEL_IMAGE_BASE ? v - KERNEL_IMAGE_BASE : v - DIRECT_MAP_BASE;
+    return v >= KERNEL_IMAGE_BASE ? v - KERNEL_IMAGE_BASE - kaslr_slide : v - DIRECT_MAP_BASE;
 }
 
 /* Physical pages: zeroed on allocation; 0 means out of memory. */

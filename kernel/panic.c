@@ -4,6 +4,7 @@
 #include "console.h"
 #include "io.h"
 #include "trap.h"
+#include "mm.h"
 #include "../platform/acpi_power.h"
 #include "../platform/fw_cfg.h"
 #include "../klib/format.h"
@@ -31,9 +32,12 @@ static const char *symbolize(uint64_t addr, uint64_t *offset)
     return ksyms_names + ksyms_table[lo].name;
 }
 
+/* Frames are printed at their link-time addresses (KASLR's slide taken
+ * off), which `addr2line -e build/kernel/pith.elf` and the symbol table know. */
 static void print_frame(uint64_t rip)
 {
     uint64_t off = 0;
+    rip -= kaslr_slide;
     const char *name = symbolize(rip, &off);
     if (name) kprintf("    %016lx %s+0x%lx\n", rip, name, off);
     else kprintf("    %016lx ?\n", rip);
@@ -46,7 +50,7 @@ static bool kernel_stack_address(uint64_t a)
 
 void backtrace_print(uint64_t rbp, uint64_t rip)
 {
-    kprintf("  backtrace:\n");
+    kprintf("  backtrace (link-time addresses; the kernel runs 0x%lx higher):\n", kaslr_slide);
     print_frame(rip);
     for (int depth = 0; depth < 32 && kernel_stack_address(rbp); depth++) {
         uint64_t ret = ((uint64_t *)rbp)[1];

@@ -1,6 +1,7 @@
 # The kernel: every .c/.S under the kernel's folders, linked by kernel/kernel.ld.
-# Linked twice: the second link embeds a symbol table (for backtraces) made
-# from the first; the table sits after .text so no code address moves.
+# Linked three times: the second link embeds a symbol table (for backtraces)
+# made from the first (the table sits after .text so no code address moves),
+# the third KASLR's relocation table made from the second (mk/kaslr.mk).
 
 KERNEL_DIRS := kernel boot/pvh klib platform fs loader syscalls net
 KERNEL_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c $(d)/*.S)) syscalls/vdso/vdso_blob.S
@@ -14,6 +15,8 @@ KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-wa
 
 # lwIP (fetched, then compiled in): adds its objects to KERNEL_OBJS.
 include mk/lwip.mk
+# KASLR: the early boot object and the relocation table's rules.
+include mk/kaslr.mk
 
 .PHONY: kernel
 kernel: $(BUILD)/kernel/pith.elf
@@ -26,9 +29,9 @@ $(BUILD)/kobj/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(BUILD)/kernel/pass1.elf: $(KERNEL_OBJS) kernel/kernel.ld $(BUILD)/kernel/ksyms-empty.o
+$(BUILD)/kernel/pass1.elf: $(KERNEL_OBJS) kernel/kernel.ld $(BUILD)/kernel/ksyms-empty.o $(KRELOC_EMPTY_OBJ)
 	@mkdir -p $(dir $@)
-	ld $(KERNEL_LDFLAGS) -T kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o
+	ld $(KERNEL_LDFLAGS) -T kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o $(KRELOC_EMPTY_OBJ)
 
 $(BUILD)/kernel/ksyms-empty.o: mk/ksyms.sh
 	@mkdir -p $(dir $@)
@@ -39,8 +42,16 @@ $(BUILD)/kernel/ksyms.o: $(BUILD)/kernel/pass1.elf mk/ksyms.sh
 	nm -n $< | sh mk/ksyms.sh - > $(BUILD)/kernel/ksyms.S
 	$(KERNEL_CC) -c $(BUILD)/kernel/ksyms.S -o $@
 
-$(BUILD)/kernel/pith.elf: $(KERNEL_OBJS) kernel/kernel.ld $(BUILD)/kernel/ksyms.o
-	ld $(KERNEL_LDFLAGS) -T kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o
+$(BUILD)/kernel/pass2.elf: $(KERNEL_OBJS) kernel/kernel.ld $(BUILD)/kernel/ksyms.o $(KRELOC_EMPTY_OBJ)
+	ld $(KERNEL_LDFLAGS) --emit-relocs -T kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(KRELOC_EMPTY_OBJ)
+
+$(BUILD)/kernel/pith.elf: $(KERNEL_OBJS) kernel/kernel.ld $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/kreloc.o $(KRELOC_TOOL)
+	ld $(KERNEL_LDFLAGS) --emit-relocs -T kernel/kernel.ld -o $@.tmp $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/kreloc.o
+	$(KRELOC_TOOL) $@.tmp $(BUILD)/kernel/kreloc-check.S
+	@cmp -s $(BUILD)/kernel/kreloc.S $(BUILD)/kernel/kreloc-check.S || \
+	  { echo "pith.elf: the KASLR table moved fields it lists (mk/kaslr.mk)"; rm -f $@.tmp; exit 1; }
+	objcopy --remove-relocations='*' $@.tmp $@
+	rm -f $@.tmp
 
 # The vDSO (syscalls/vdso/) is user code: built PIC with the host compiler as
 # its own shared object, then embedded by vdso_blob.S. Only the blob is a

@@ -1,7 +1,9 @@
 /* The PVH way in. QEMU's `-kernel` (and our BIOS stage 2, which imitates it)
  * jumps here in 32-bit protected mode, paging off, with %ebx pointing at a
- * struct pvh_start_info. We build just enough page tables to reach the
- * higher-half kernel in long mode; kernel/paging.c replaces them at once. */
+ * struct pvh_start_info. We build just enough page tables to reach long
+ * mode, let KASLR (boot/kaslr/kaslr_boot.c) move the kernel to its random
+ * address and map it there, then enter it; kernel/paging.c replaces these
+ * tables at once. */
 
 #include "../long_mode.h"
 
@@ -40,8 +42,9 @@ pvh_start32:
         movl $(4 * 4096 / 4), %ecx
         rep stosl
 
-        /* 1 GiB of 2 MiB pages, reachable from three places: identity (for
-         * the next few instructions), the direct map and the kernel image. */
+        /* 1 GiB of 2 MiB pages, reachable from two places: identity (for
+         * the code up to the jump to kmain) and the direct map. kaslr_boot
+         * maps the kernel image in boot_pdpt_high. */
         movl $boot_pd, %edi
         movl $(PTE_PRESENT | PTE_WRITE | PTE_LARGE), %eax
         movl $512, %ecx
@@ -52,7 +55,6 @@ pvh_start32:
 
         movl $boot_pd + (PTE_PRESENT | PTE_WRITE), %eax
         movl %eax, boot_pdpt_low
-        movl %eax, boot_pdpt_high + 510 * 8
         movl $boot_pdpt_low + (PTE_PRESENT | PTE_WRITE), %eax
         movl %eax, boot_pml4
         movl %eax, boot_pml4 + 256 * 8
@@ -64,9 +66,19 @@ pvh_start32:
 
         .code64
 boot_long_mode:
-        movabsq $boot_stack_top, %rsp
+        /* kaslr_boot runs at physical addresses (on the boot stack's, too)
+         * and patches the movabsq immediates below before they run. */
+        movl $(boot_stack_top - KERNEL_VMA), %esp
         xorl %ebp, %ebp
-        movl %esi, %edi                 /* kmain(start_info physical address) */
+        movl %esi, %ebx                 /* callee-saved: the start info */
+        movl $boot_pdpt_high, %edi
+        movl $(kreloc_table - KERNEL_VMA), %esi
+        movl $(_kernel_text_start - KERNEL_VMA), %edx
+        movl $(_kernel_end - KERNEL_VMA), %ecx
+        movl $(kaslr_slide - KERNEL_VMA), %r8d
+        call kaslr_boot
+        movabsq $boot_stack_top, %rsp
+        movl %ebx, %edi                 /* kmain(start_info physical address) */
         movabsq $kmain, %rax
         callq *%rax
 2:      hlt
@@ -88,6 +100,13 @@ boot_pml4:      .skip 4096
 boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096
 boot_pd:        .skip 4096
+
+        /* Written by kaslr_boot through the identity map, read-only after. */
+        .section .rodata
+        .balign 8
+        .globl kaslr_slide, kaslr_report
+kaslr_slide:    .quad 0
+kaslr_report:   .quad 0
 
         /* The boot CPU's stack until the program's first thread runs: the
          * loader runs on it (program_load alone takes ~12 KiB) and so does

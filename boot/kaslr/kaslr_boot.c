@@ -1,0 +1,142 @@
+/* KASLR's first step: boot/pvh/entry.S calls kaslr_boot() in 64-bit mode
+ * while only the boot identity map exists, before any code runs at a kernel
+ * address. It picks the slide, adds it to every field of the image that
+ * holds a kernel address (the table mk/kreloc.c made at build time), and
+ * maps the image at its slid address in the boot page tables. From then on
+ * the kernel runs as if linked there: paging_init and every _kernel_*
+ * symbol see the slid addresses.
+ *
+ * This file runs at its physical address (the .boot segment, 1 MiB +): it
+ * is built position-independent and may call nothing in the kernel
+ * (mk/kaslr.mk checks both). docs/boot.md, docs/memory.md. */
+#include "kaslr_layout.h"
+#include "../../platform/fw_cfg_dir.h"
+
+#define PTE_PRESENT_WRITE 0x3ull
+#define PAGE 4096ull
+#define PAGE_TABLE_SPAN (2ull << 20)
+
+/* What the host asked for, in the fw_cfg file opt/pith/kaslr: nothing
+ * (random slide), "off" (slide 0: pith run --gdb) or "report" (random, and
+ * the kernel prints where it went: the tests). */
+#define SWITCH_FILE "opt/pith/kaslr"
+enum { KASLR_RANDOM, KASLR_OFF, KASLR_REPORT };
+
+/* Filled by this code, read by the kernel (kernel/kaslr.c). */
+struct kaslr_result {
+    uint64_t slide;
+    uint64_t report;
+};
+
+static uint64_t kernel_pd[2][512] __attribute__((aligned(4096)));
+static uint64_t kernel_pt[KASLR_BOOT_PTS][512] __attribute__((aligned(4096)));
+
+static bool same(const char *a, size_t n, const char *b)
+{
+    size_t i = 0;
+    for (; i < n && b[i] && a[i] == b[i]; i++) continue;
+    return i == n && !b[i];
+}
+
+/* The switch is read whether or not opt/pith/ignore-fw_cfg is there: only
+ * pith puts it, for debugging, and --gdb --cloud-like needs it too. */
+static int switch_setting(void)
+{
+    char text[16];
+    if (!fw_cfg_signature_found()) return KASLR_RANDOM;
+    int64_t n = fw_cfg_find_file(SWITCH_FILE, text, sizeof text);
+    if (n == FW_CFG_NOT_FOUND || n > (int64_t)sizeof text) return KASLR_RANDOM;
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == 0)) n--;
+    if (same(text, (size_t)n, "off")) return KASLR_OFF;
+    if (same(text, (size_t)n, "report")) return KASLR_REPORT;
+    return KASLR_RANDOM;
+}
+
+/* splitmix64's finaliser: every input bit reaches every output bit. */
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static bool has_rdrand(void)
+{
+    uint32_t a = 1, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return (c >> 30) & 1;
+}
+
+/* RDRAND when the CPU has it (retried, as Intel advises); always mixed with
+ * the time stamp counter, which on its own still differs from boot to boot
+ * by the firmware's and the host's timing. */
+static uint64_t entropy(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t r = mix((uint64_t)hi << 32 | lo);
+    if (has_rdrand()) {
+        for (int tries = 0; tries < 10; tries++) {
+            uint64_t v;
+            bool ok;
+            __asm__ volatile("rdrand %0" : "=r"(v), "=@ccc"(ok));
+            if (ok) {
+                r = mix(r ^ v);
+                break;
+            }
+        }
+    }
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return mix(r ^ ((uint64_t)hi << 32 | lo));
+}
+
+static void apply_relocations(const struct kreloc_header *h, uint64_t slide)
+{
+    const uint32_t *at = (const uint32_t *)(h + 1);
+    for (uint32_t i = 0; i < h->count64; i++) *(uint64_t *)(uintptr_t)at[i] += slide;
+    /* 32-bit fields: adding the low half is enough. A kernel address stays
+     * in the top 2 GiB (KASLR_VA_LIMIT); a folded `sym - base` (a physical
+     * address the code will take the slide off again) stays below 2 GiB. */
+    for (uint32_t i = 0; i < h->count32; i++) *(uint32_t *)(uintptr_t)at[h->count64 + i] += (uint32_t)slide;
+}
+
+/* Map physical [start, end) at KASLR_LINK_BASE + slide + physical, with 4
+ * KiB pages, through pdpt_high's last two entries (the top 2 GiB). */
+static void map_image(uint64_t *pdpt_high, uint64_t start, uint64_t end, uint64_t slide)
+{
+    uint64_t *pd = &kernel_pd[0][0], *pt = &kernel_pt[0][0];
+    for (size_t i = 0; i < 2 * 512; i++) pd[i] = 0;
+    for (size_t i = 0; i < KASLR_BOOT_PTS * 512; i++) pt[i] = 0;
+    uint64_t first_table = (slide + start) / PAGE_TABLE_SPAN;
+    uint64_t last_table = first_table;
+    for (uint64_t pa = start & ~(PAGE - 1); pa < end; pa += PAGE) {
+        uint64_t off = slide + pa; /* from KASLR_LINK_BASE */
+        last_table = off / PAGE_TABLE_SPAN;
+        kernel_pt[last_table - first_table][(off / PAGE) % 512] = pa | PTE_PRESENT_WRITE;
+    }
+    for (uint64_t t = first_table; t <= last_table; t++)
+        pd[t] = (uint64_t)(uintptr_t)kernel_pt[t - first_table] | PTE_PRESENT_WRITE;
+    pdpt_high[510] = (uint64_t)(uintptr_t)kernel_pd[0] | PTE_PRESENT_WRITE;
+    pdpt_high[511] = (uint64_t)(uintptr_t)kernel_pd[1] | PTE_PRESENT_WRITE;
+}
+
+/* image_start/end: the physical extent of the part linked at
+ * KASLR_LINK_BASE (everything after the boot segment, bss included). */
+void kaslr_boot(uint64_t *pdpt_high, const struct kreloc_header *table, uint64_t image_start, uint64_t image_end,
+                struct kaslr_result *result)
+{
+    int setting = switch_setting();
+    uint64_t slide = 0;
+    /* pass1/pass2 of the build carry an empty table without the magic: they
+     * are never booted, but would run unmoved. */
+    if (setting != KASLR_OFF && table->magic == KRELOC_MAGIC) {
+        uint64_t room = KASLR_VA_LIMIT - KASLR_LINK_BASE - image_end;
+        slide = entropy() % (room / KASLR_ALIGN + 1) * KASLR_ALIGN;
+        apply_relocations(table, slide);
+    }
+    map_image(pdpt_high, image_start, image_end, slide);
+    result->slide = slide;
+    result->report = setting == KASLR_REPORT;
+}
