@@ -26,6 +26,7 @@ enum { KASLR_RANDOM, KASLR_OFF, KASLR_REPORT };
 struct kaslr_result {
     uint64_t slide;
     uint64_t report;
+    uint64_t slots; /* how many slides there were to choose from */
 };
 
 static uint64_t kernel_pd[2][512] __attribute__((aligned(4096)));
@@ -128,15 +129,17 @@ void kaslr_boot(uint64_t *pdpt_high, const struct kreloc_header *table, uint64_t
                 struct kaslr_result *result)
 {
     int setting = switch_setting();
-    uint64_t slide = 0;
+    uint64_t slide = 0, slots = 1;
     /* pass1/pass2 of the build carry an empty table without the magic: they
      * are never booted, but would run unmoved. */
     if (setting != KASLR_OFF && table->magic == KRELOC_MAGIC) {
         uint64_t room = KASLR_VA_LIMIT - KASLR_LINK_BASE - image_end;
-        slide = entropy() % (room / KASLR_ALIGN + 1) * KASLR_ALIGN;
+        slots = room / KASLR_ALIGN + 1;
+        slide = entropy() % slots * KASLR_ALIGN;
         apply_relocations(table, slide);
     }
     map_image(pdpt_high, image_start, image_end, slide);
     result->slide = slide;
     result->report = setting == KASLR_REPORT;
+    result->slots = slots;
 }

@@ -104,9 +104,10 @@ boot_pd:        .skip 4096
         /* Written by kaslr_boot through the identity map, read-only after. */
         .section .rodata
         .balign 8
-        .globl kaslr_slide, kaslr_report
+        .globl kaslr_slide, kaslr_report, kaslr_slots
 kaslr_slide:    .quad 0
 kaslr_report:   .quad 0
+kaslr_slots:    .quad 0
 
         /* The boot CPU's stack until the program's first thread runs: the
          * loader runs on it (program_load alone takes ~12 KiB) and so does
