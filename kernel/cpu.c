@@ -9,6 +9,8 @@
 #include "io.h"
 #include "usercopy.h"
 #include "fpu.h"
+#include "mm.h"
+#include "panic.h"
 #include "../klib/heap.h"
 
 #define MSR_EFER 0xc0000080
@@ -76,7 +78,6 @@ struct cpu_tables {
 };
 
 static struct cpu boot_cpu;
-static struct cpu_tables boot_cpu_tables;
 
 /* What every CPU sets up for itself, once %gs names its struct cpu. */
 static void init_this_cpu(struct cpu *c, struct cpu_tables *tables)
@@ -108,7 +109,11 @@ void cpu_init_boot(void)
     c->self = c;
     c->id = 0;
     idt_init();
-    init_this_cpu(c, &boot_cpu_tables);
+    /* From the direct map, not the kernel image: SGDT in ring 3 (on a CPU
+     * without UMIP) must not tell the program where KASLR put the kernel. */
+    uint64_t tables = page_alloc();
+    if (!tables) panic("out of memory for the boot CPU's GDT");
+    init_this_cpu(c, phys_to_virt(tables));
 }
 
 struct cpu *cpu_alloc(struct heap *h, uint32_t id, uint32_t apic_id)

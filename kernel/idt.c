@@ -8,6 +8,8 @@
 #include "../platform/apic.h"
 #include "percpu.h"
 #include "kernel.h"
+#include "mm.h"
+#include "panic.h"
 #include "../klib/string.h"
 
 #define FIRST_DEVICE_VECTOR 48
@@ -24,7 +26,9 @@ struct idt_entry {
     uint32_t reserved;
 } PACKED;
 
-static struct idt_entry idt[256];
+/* A page of the direct map rather than the kernel image: SIDT in ring 3
+ * (on a CPU without UMIP) must not tell the program where KASLR put the kernel. */
+static struct idt_entry *idt;
 static struct {
     irq_handler_fn fn;
     void *arg;
@@ -40,6 +44,9 @@ extern const uint64_t trap_vector_table[256];
 
 void idt_init(void)
 {
+    uint64_t pa = page_alloc();
+    if (!pa) panic("out of memory for the IDT");
+    idt = phys_to_virt(pa);
     for (int v = 0; v < 256; v++) {
         uint64_t a = trap_vector_table[v];
         idt[v] = (struct idt_entry){
@@ -58,7 +65,7 @@ void idt_load(void)
     struct {
         uint16_t limit;
         uint64_t base;
-    } PACKED p = { sizeof idt - 1, (uint64_t)idt };
+    } PACKED p = { 256 * sizeof *idt - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" : : "m"(p));
 }
 
