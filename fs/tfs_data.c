@@ -59,6 +59,19 @@ int64_t tfs_read_cached(struct tfs *fs, struct tfs_node *n, uint64_t off, void *
     return (int64_t)done;
 }
 
+/* After a failed batch of direct reads: the bytes of buf before the first
+ * request that failed are good (earlier requests, holes, cached blocks). */
+static size_t good_before(const struct bio *bios, uint32_t nb, const uint8_t *dst)
+{
+    for (uint32_t i = 0; i < nb; i++)
+        if (bios[i].status) return (size_t)((const uint8_t *)bios[i].buf - dst);
+    return 0;
+}
+
+/* A read that hit a device error returns what it read before it, as Linux
+ * does (a short read), or -EIO when that is nothing. */
+static int64_t read_failed(size_t good) { return good ? (int64_t)good : -EIO; }
+
 int64_t tfs_read_locked(struct tfs *fs, struct tfs_node *n, uint64_t off, void *buf, size_t len)
 {
     if (tfs_is_dir(n)) return -EISDIR;
@@ -90,22 +103,22 @@ int64_t tfs_read_locked(struct tfs *fs, struct tfs_node *n, uint64_t off, void *
                                        .count = (uint32_t)(k * TFS_SECTORS_PER_BLOCK), .buf = dst + done };
             done += (size_t)(k * TFS_BLOCK_SIZE);
             if (nb == DIRECT_DEPTH) {
-                if (blockdev_submit_all(fs->dev, bios, nb)) return -EIO;
+                if (blockdev_submit_all(fs->dev, bios, nb)) return read_failed(good_before(bios, nb, dst));
                 nb = 0;
             }
             continue;
         }
         if (nb) {
-            if (blockdev_submit_all(fs->dev, bios, nb)) return -EIO;
+            if (blockdev_submit_all(fs->dev, bios, nb)) return read_failed(good_before(bios, nb, dst));
             nb = 0;
         }
         uint8_t *b;
-        if (cached_block(fs, n, fb, disk, false, &b)) return -EIO;
+        if (cached_block(fs, n, fb, disk, false, &b)) return read_failed(done);
         size_t chunk = MIN(want, (size_t)TFS_BLOCK_SIZE - in);
         memcpy(dst + done, b + in, chunk);
         done += chunk;
     }
-    if (nb && blockdev_submit_all(fs->dev, bios, nb)) return -EIO;
+    if (nb && blockdev_submit_all(fs->dev, bios, nb)) return read_failed(good_before(bios, nb, dst));
     return (int64_t)done;
 }
 

@@ -159,8 +159,10 @@ void trap_handler(struct trap_frame *f)
         if (r == 0) return;
         if (r != -EFAULT && from_user) {
             /* A legal access whose page could not be made: Linux kills the
-             * process (SIGKILL when memory is out, SIGBUS past the end of a
-             * mapped file or for a read error). */
+             * process when memory is out (SIGKILL) and otherwise sends SIGBUS
+             * (past the end of a mapped file, a read error, no room for the
+             * block), which a handler may catch as on Linux. */
+            if (r != -ENOMEM && signal_fault(SIGBUS, BUS_ADRERR, cr2, f)) return;
             kprintf(r == -ENOMEM ? "pith: out of memory filling address %lx (give the machine more with -m)\n"
                     : r == -ENXIO ? "pith: bus error: address %lx is past the end of the file mapped there\n"
                     : r == -ENOSPC ? "pith: bus error: no room in the filesystem for the page written at address %lx\n"

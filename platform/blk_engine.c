@@ -17,6 +17,20 @@ void blk_engine_init(struct blk_engine *e, const struct blk_engine_ops *ops, con
 
 void blk_engine_use_interrupts(struct blk_engine *e) { e->irq_driven = true; }
 
+/* A device that answers a request with an I/O error is worth a line, as
+ * Linux logs every failed request; a dying disk must not flood the console,
+ * so only the first few. Other answers (a SCSI scan's missing target, a
+ * request to redo another way) are the driver's business. */
+#define LOGGED_ERRORS_MAX 20
+
+static void note_error_locked(struct blk_engine *e, int status)
+{
+    e->errors++;
+    if (e->errors <= LOGGED_ERRORS_MAX)
+        kprintf("%s: the device failed a request (error %d), %u so far%s\n", e->name, -status, e->errors,
+                e->errors == LOGGED_ERRORS_MAX ? "; no more are logged" : "");
+}
+
 /* Called by the driver's drain, under the lock. A tag already abandoned (or
  * never handed out) is ignored: its waiter has gone. */
 void blk_engine_finished(struct blk_engine *e, unsigned tag)
@@ -24,6 +38,7 @@ void blk_engine_finished(struct blk_engine *e, unsigned tag)
     if (tag >= e->ntags || e->tags[tag].state != TAG_BUSY) return;
     struct blk_tag *t = &e->tags[tag];
     int status = e->ops->complete(e, tag, t->cmd);
+    if (status == -EIO) note_error_locked(e, status);   /* not a missing target's -ENODEV... */
     if (t->bio) {
         t->bio->status = status;
         bio_list_add(&e->finished, t->bio);

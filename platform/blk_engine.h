@@ -59,6 +59,7 @@ struct blk_engine {
     uint64_t timeout_ns;
     bool irq_driven;        /* completions are announced by an interrupt */
     bool broken;            /* a request timed out: the device may still own tags */
+    unsigned errors;        /* requests the device answered with an error */
     unsigned async_busy;    /* tags held by asynchronous requests */
     struct spinlock lock;   /* everything here, and the driver's queue state */
     struct wait_queue waiters; /* woken after every drain that finished something */

@@ -325,11 +325,11 @@ static int scsi_exec(struct vscsi_ctrl *c, uint8_t target, const uint8_t *cdb, u
             if (res->sense_key == SENSE_DATA_PROTECT) return -EROFS;
         }
         if (!again || clock_monotonic_ns() - start > RETRY_WINDOW_NS) {
-            kprintf("virtio-scsi target %u: %s failed (status %#x, sense key %#x, asc/ascq %02x/%02x%s)\n",
+            kprintf("virtio-scsi target %u: %s failed (status 0x%x, sense key 0x%x, asc/ascq %02x/%02x%s)\n",
                     target, what, res->status, res->sense_key, res->asc, res->ascq, rc ? ", transport busy" : "");
             return -EIO;
         }
-        dev_info("virtio-scsi target %u: %s: retrying (status %#x, sense key %#x, asc/ascq %02x/%02x)\n", target,
+        dev_info("virtio-scsi target %u: %s: retrying (status 0x%x, sense key 0x%x, asc/ascq %02x/%02x)\n", target,
                  what, res->status, res->sense_key, res->asc, res->ascq);
         clock_delay_ns(10 * 1000 * 1000);
     }

@@ -1,5 +1,5 @@
 # Block I/O cost, sourced by test/run-tests (uses its add, record, finish,
-# BUILD, PITH, LOGS, SCRATCH):
+# BUILD, PITH, LOGS, SCRATCH); the disk-fault tests are in faults.sh:
 #  disk_cpu   bench/disk_cpu once per PCI disk kind on q35 (a 16 MiB file
 #             read back with busybox md5sum, which must match): logs the wall,
 #             user and system seconds QEMU and pith took. Timing is logged,
@@ -17,3 +17,7 @@ disk_cpu() {
 }
 
 add disk_cpu disk_cpu
+
+# Disk faults injected under TFS (QEMU blkdebug): faults.sh.
+# shellcheck source=/dev/null
+. test/disk/faults.sh

@@ -8,7 +8,13 @@
  * `crash_append --mmap` stores the records through a MAP_SHARED mapping of a
  * file grown with ftruncate (holes) instead of write(2), and fsyncs the file
  * without msync: fsync must make what the mapping wrote durable, as on
- * Linux. The file's unused tail reads as zero bytes. */
+ * Linux. The file's unused tail reads as zero bytes.
+ *
+ * `--keep-going` (test/disk/faults.sh, a failing disk): after a failed fsync,
+ * go on with the next records (up to three more failures), so a filesystem
+ * that acknowledges a later fsync while an earlier record was lost is caught:
+ * the log would have a gap. A failed write still ends the run (it may have
+ * appended part of a record). Options come before the record count. */
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -39,11 +45,12 @@ static int append(int fd, const char *rec, size_t len)
 
 int main(int argc, char **argv)
 {
-    bool use_mmap = argc > 1 && strcmp(argv[1], "--mmap") == 0;
-    if (use_mmap) {
-        argc--;
-        argv++;
+    bool use_mmap = false, keep_going = false;
+    for (; argc > 1 && strncmp(argv[1], "--", 2) == 0; argc--, argv++) {
+        if (strcmp(argv[1], "--mmap") == 0) use_mmap = true;
+        else if (strcmp(argv[1], "--keep-going") == 0) keep_going = true;
     }
+    int failures = 0;
     long max = argc > 1 ? atol(argv[1]) : 1000000;
     if (mkdir("/crash", 0755) != 0 && errno != EEXIST) {
         printf("mkdir /crash: %s\n", strerror(errno));
@@ -78,7 +85,8 @@ int main(int argc, char **argv)
         }
         if (fsync(fd) != 0) {
             printf("fsync %ld: %s\n", i, strerror(errno));
-            return 1;
+            if (!keep_going || ++failures > 3) return 1;
+            continue;
         }
         printf("R %ld\n", i);
         fflush(stdout);
