@@ -364,6 +364,14 @@ static void write_core(struct process *p, const struct ksiginfo *info, const cha
         if (r < 0) cf.error = -r;
     }
 
+    /* Made durable now rather than by the shutdown's sync: the host is told
+     * of a core only once it is on the disk (a failing disk loses it). */
+    int synced = tfs_sync(cf.fs);
+    if (synced < 0) {
+        say(path, "lost: writing it to the disk failed", -synced);
+        control_printf("core none %s\n", path);
+        goto free_all;
+    }
     bool whole = !cf.error && !cf.cut;
     if (cf.error == ENOSPC) say(path, "cut short: the disk is full", 0);
     else if (cf.error) say(path, "cut short by a write error", cf.error);

@@ -28,6 +28,10 @@
 #                              before it, a load from it in a shared mapping SIGBUS
 #                              (BUS_ADRERR, caught by the program), every other
 #                              block reads intact, the program exits 0.
+#  disk_fault_core             the same load without a handler, and every
+#                              write fails too: SIGBUS kills the program, the
+#                              core cannot be written, and neither the kernel
+#                              nor pith claims it was.
 #  disk_fault_slow             no errors, but QEMU's throttling holds the disk to
 #                              40 requests a second: every record acknowledged.
 
@@ -139,17 +143,32 @@ disk_fault_blob() {
     [ -n "$at" ] || { record "$name" FAIL "block 32 not found in the image"; return; }
     printf '[inject-error]\nevent = "read_aio"\niotype = "read"\nerrno = "5"\nsector = "%d"\n' $((at / 512 + 3)) > "$conf"
     echo "--- fault: every read of image sector $((at / 512 + 3)) (block 32 at byte $at)" >> "$log"
+    if [ "$mode" = crash ]; then
+        # And every write: the core file cannot reach the disk.
+        printf '\n[inject-error]\nevent = "write_aio"\niotype = "write"\nerrno = "5"\n' >> "$conf"
+        echo "--- and every write" >> "$log"
+    fi
     PITH_QEMU=$DISKFAULT_QEMU PITH_BLKDEBUG_CONF=$conf run_pith "$log" "$tmp" run --image "$img"
     local out=$RAW
     problems+=$(diskfault_common "$out")
     faults=$(diskfault_count "$out")
-    [ "$rc" -eq 0 ] || problems+="exit $rc; "
     [ "$faults" -ge 1 ] || problems+="no fault was injected; "
     tr -d '\r' < "$out.out" | grep -v 'the device failed a request' > "$out.lines"
     local want
+    if [ "$mode" = crash ]; then
+        # Killed by SIGBUS; the core is lost, and the host must not say it is there.
+        [ "$rc" -eq 135 ] || problems+="exit $rc, not 135; "
+        want=$'pith: bus error: cannot read or write the file mapped at address '
+        grep -q "^$want" "$out.lines" || problems+="no bus error line; "
+        grep -q '^pith: core dump to /core lost' "$out.lines" || problems+="no line saying the core was lost; "
+        ! grep -q 'core dumped' "$out.err" || problems+="pith says a core was dumped; "
+        want=$(cat "$out.lines")
+    elif [ "$rc" -ne 0 ]; then
+        problems+="exit $rc; "
+    fi
     if [ "$mode" = read ]; then
         want=$'read block 32: I/O error\nread: 63 blocks intact, 1 failed\nread of the whole file: 32 blocks'
-    else
+    elif [ "$mode" = map ]; then
         want=$'load block 32: SIGBUS, BUS_ADRERR, at the page\'s address: yes\nmap: 63 blocks intact, 1 failed'
     fi
     [ "$(cat "$out.lines")" = "$want" ] || problems+="output: $(head -n3 "$out.lines" | tr '\n' '|'); "
@@ -192,6 +211,7 @@ add disk_fault_scsi disk_fault_append disk_fault_scsi write 40 scsi --expect-eio
 add disk_fault_mmap disk_fault_append disk_fault_mmap write 40 --mmap --expect-eio
 add disk_fault_read disk_fault_blob disk_fault_read read
 add disk_fault_map disk_fault_blob disk_fault_map map
+add disk_fault_core disk_fault_blob disk_fault_core crash
 add disk_fault_slow disk_fault_slow
 # Random request numbers (drawn here; each run's log and report line name
 # its N): a 100-record run makes about 430 requests. Runs take turns: one

@@ -9,6 +9,8 @@
  *                                      all at once (a short read)
  *   disk_fault_read map FILE           load every page of a shared mapping;
  *                                      SIGBUS is caught and the page skipped
+ *   disk_fault_read crash FILE         the same without a handler: SIGBUS
+ *                                      kills the program (and dumps core)
  *
  * Each prints one line per block that failed and a summary, so the output is
  * the same wherever the bad sector is; on Linux over a failing disk (dm-error,
@@ -19,6 +21,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +104,7 @@ static int read_all(int fd, long blocks)
     return 0;
 }
 
-static int map_all(int fd, long blocks)
+static int map_all(int fd, long blocks, bool catch)
 {
     char *m = mmap(NULL, (size_t)blocks * BLOCK, PROT_READ, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED) {
@@ -109,7 +112,7 @@ static int map_all(int fd, long blocks)
         return 1;
     }
     struct sigaction sa = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO | SA_NODEFER};
-    sigaction(SIGBUS, &sa, NULL);
+    if (catch) sigaction(SIGBUS, &sa, NULL);
     long good = 0, bad = 0;
     for (volatile long n = 0; n < blocks; n++) {
         char *page = m + n * BLOCK;
@@ -133,8 +136,10 @@ static int map_all(int fd, long blocks)
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "make") == 0) return make(argv[2], atol(argv[3]));
-    if (argc != 3 || (strcmp(argv[1], "read") != 0 && strcmp(argv[1], "map") != 0)) {
-        printf("usage: disk_fault_read make FILE BLOCKS | read FILE | map FILE\n");
+    bool reading = argc == 3 && strcmp(argv[1], "read") == 0;
+    bool mapping = argc == 3 && (strcmp(argv[1], "map") == 0 || strcmp(argv[1], "crash") == 0);
+    if (!reading && !mapping) {
+        printf("usage: disk_fault_read make FILE BLOCKS | read FILE | map FILE | crash FILE\n");
         return 2;
     }
     int fd = open(argv[2], O_RDONLY);
@@ -144,5 +149,5 @@ int main(int argc, char **argv)
         return 1;
     }
     long blocks = (long)(st.st_size / BLOCK);
-    return strcmp(argv[1], "read") == 0 ? read_all(fd, blocks) : map_all(fd, blocks);
+    return reading ? read_all(fd, blocks) : map_all(fd, blocks, strcmp(argv[1], "map") == 0);
 }
