@@ -25,6 +25,7 @@
  * target queue lock -> readiness lock; ready_lock is a leaf under all of
  * them (a notify takes it under the target's queue lock). */
 #include "epoll.h"
+#include "anon_ino.h"
 #include "../klib/errno.h"
 
 struct epoll_item {
@@ -304,7 +305,7 @@ static uint32_t epoll_poll(struct file *epf, struct poll_table *pt)
 
 static int epoll_stat(struct file *f, struct linux_stat *st)
 {
-    *st = (struct linux_stat){ .st_mode = 0600, .st_nlink = 1, .st_blksize = 4096, .st_ino = (uint64_t)f->priv >> 4,
+    *st = (struct linux_stat){ .st_mode = 0600, .st_nlink = 1, .st_blksize = 4096, .st_ino = anon_ino(f->priv),
                                .st_dev = 0xd };
     return 0;
 }

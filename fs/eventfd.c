@@ -3,6 +3,7 @@
  * would pass 0xfffffffffffffffe. One queue serves blocked readers, blocked
  * writers and pollers: every change of the count may help each of them. */
 #include "eventfd.h"
+#include "anon_ino.h"
 #include "../kernel/wait.h"
 #include "../klib/errno.h"
 #include "../klib/string.h"
@@ -94,7 +95,7 @@ static uint32_t eventfd_poll(struct file *f, struct poll_table *pt)
 static int eventfd_stat(struct file *f, struct linux_stat *st)
 {
     /* Linux's anonymous inode: no file type bits, owner read/write. */
-    *st = (struct linux_stat){ .st_mode = 0600, .st_nlink = 1, .st_blksize = 4096, .st_ino = (uint64_t)f->priv >> 4,
+    *st = (struct linux_stat){ .st_mode = 0600, .st_nlink = 1, .st_blksize = 4096, .st_ino = anon_ino(f->priv),
                                .st_dev = 0xd };
     return 0;
 }

@@ -3,6 +3,7 @@
  * pipe until a reader makes room or the last one goes. (With one thread
  * that wait is the deadlock Linux would give too.) */
 #include "pipe.h"
+#include "anon_ino.h"
 #include "../kernel/wait.h"
 #include "../kernel/process.h"
 #include "../kernel/signal.h"
@@ -169,7 +170,7 @@ int pipe_create(struct heap *h, struct file **read_end, struct file **write_end,
     if (!p) return -ENOMEM;
     p->heap = h;
     p->buf = allocate(h, PIPE_SIZE);
-    p->ino = (uint64_t)p >> 4;   /* unique while the pipe lives, like an inode number */
+    p->ino = anon_ino(p);
     struct file *r = p->buf ? file_new(h, &pipe_ops, O_RDONLY | (flags & O_NONBLOCK)) : NULL;
     struct file *w = r ? file_new(h, &pipe_ops, O_WRONLY | (flags & O_NONBLOCK)) : NULL;
     if (!w) {

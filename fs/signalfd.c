@@ -4,6 +4,7 @@
  * as sigtimedwait takes it. Every send wakes the process's signal_arrived
  * queue, where blocked readers wait and pollers and epoll listen. */
 #include "signalfd.h"
+#include "anon_ino.h"
 #include "../kernel/process.h"
 #include "../kernel/signal.h"
 #include "../kernel/wait.h"
@@ -121,7 +122,7 @@ static uint32_t signalfd_poll(struct file *f, struct poll_table *pt)
 static int signalfd_stat(struct file *f, struct linux_stat *st)
 {
     /* Linux's anonymous inode: no file type bits, owner read/write. */
-    *st = (struct linux_stat){ .st_mode = 0600, .st_nlink = 1, .st_blksize = 4096, .st_ino = (uint64_t)f->priv >> 4,
+    *st = (struct linux_stat){ .st_mode = 0600, .st_nlink = 1, .st_blksize = 4096, .st_ino = anon_ino(f->priv),
                                .st_dev = 0xd };
     return 0;
 }

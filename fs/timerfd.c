@@ -7,6 +7,7 @@
  * clock is monotonic plus a constant (it is never set), so a realtime
  * target converts once when armed. */
 #include "timerfd.h"
+#include "anon_ino.h"
 #include "../kernel/mutex.h"
 #include "../kernel/clock.h"
 #include "../kernel/timer.h"
@@ -93,7 +94,7 @@ static uint32_t timerfd_poll(struct file *f, struct poll_table *pt)
 static int timerfd_stat(struct file *f, struct linux_stat *st)
 {
     /* Linux's anonymous inode: no file type bits, owner read/write. */
-    *st = (struct linux_stat){ .st_mode = 0600, .st_nlink = 1, .st_blksize = 4096, .st_ino = (uint64_t)f->priv >> 4,
+    *st = (struct linux_stat){ .st_mode = 0600, .st_nlink = 1, .st_blksize = 4096, .st_ino = anon_ino(f->priv),
                                .st_dev = 0xd };
     return 0;
 }

@@ -1,6 +1,7 @@
 /* The generic socket layer (net/socket.h): the family registry, a socket's
  * open file, the one blocking helper, errors and the SOL_SOCKET options. */
 #include "socket.h"
+#include "../fs/anon_ino.h"
 #include "netif_ioctl.h"
 #include "../kernel/process.h"
 #include "../kernel/signal.h"
@@ -94,7 +95,7 @@ long socket_file_transfer(struct file *f, const struct sock_iov *iov, int cnt, b
 static int socket_stat(struct file *f, struct linux_stat *st)
 {
     *st = (struct linux_stat){ .st_mode = S_IFSOCK | 0777, .st_nlink = 1, .st_blksize = 4096,
-                               .st_ino = (uint64_t)f->priv >> 4, .st_dev = 0x8 };
+                               .st_ino = anon_ino(f->priv), .st_dev = 0x8 };
     return 0;
 }
 

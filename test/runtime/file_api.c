@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,17 @@ static void descriptors(void)
 {
     int p[2];
     CHECK(pipe(p) == 0, "pipe");
+    /* Both ends are one inode, another pipe is another; and the number is
+     * not a kernel pointer shifted (it once was: the heap's layout). */
+    struct stat e0, e1, other_pipe;
+    int q[2];
+    CHECK(pipe(q) == 0 && fstat(p[0], &e0) == 0 && fstat(p[1], &e1) == 0 && fstat(q[0], &other_pipe) == 0, "fstat pipes");
+    CHECK(e0.st_ino == e1.st_ino && e0.st_ino != 0 && other_pipe.st_ino != e0.st_ino, "pipe inodes %lu %lu %lu",
+          (unsigned long)e0.st_ino, (unsigned long)e1.st_ino, (unsigned long)other_pipe.st_ino);
+    CHECK((uint64_t)e0.st_ino << 4 < 0xffff800000000000ull, "pipe inode %lx looks like a kernel address",
+          (unsigned long)e0.st_ino);
+    close(q[0]);
+    close(q[1]);
     CHECK(write(p[1], "pipe!", 5) == 5, "pipe write");
     char b[8] = {0};
     CHECK(read(p[0], b, 8) == 5 && !strcmp(b, "pipe!"), "pipe read");
