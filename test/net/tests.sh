@@ -235,35 +235,102 @@ add net_user_nic net_user_nic
 add net_build_image net_build_image
 add net_tap net_tap
 
-# net_tap_csum_MACHINE: the echo server again, on `--net tap:pithtap0` in a
-# network namespace the test makes (unshare -n; test/net/tap-echo.sh) with
-# a static address (--ip 192.168.77.2/24): a tap backend lets virtio-net
-# offer checksum offload, which the guest must negotiate (`csum` in its
-# trace line), sending TCP with the device finishing the checksum and
-# checking received TCP checksums itself. UDP and 10 TCP clients to the
-# static IPv4 address, then UDP and 10 to the IPv6 link-local one. Skipped
-# where namespaces or /dev/net/tun are not available.
-net_tap_csum() {
-    local name=$1 machine=$2
-    local log=$LOGS/$name.log tmp=$SCRATCH/$name.tmp problems=""
+# ---- the tap path: a routable guest address in a namespace the test makes ----
+# Each runs test/net/tap-guest.sh under `unshare -n` (a private network
+# namespace: nothing on the host changes): a tap device pithtap0 with
+# 192.168.77.1/24, the guest at 192.168.77.2 (--net tap:pithtap0 --ip ...),
+# the host's side in the namespace. Skipped where namespaces or
+# /dev/net/tun are not available. QEMU's user network forwards a port with a
+# listen backlog of 1; a tap has no such limit, so the many-client tests
+# run here.
+#
+#  net_tap_echo_M_cpusN  net_echo_server.c: UDP echo and NET_TAP_CLIENTS
+#                  (200) concurrent TCP clients, each ~3 KB echoed in full,
+#                  to the static IPv4 address; UDP echo and 20 TCP clients to
+#                  the IPv6 link-local address. A tap backend lets virtio-net
+#                  offer checksum offload, which the guest must negotiate
+#                  (`csum` in its trace line). On all four cells.
+#  net_tap_load_M_cpusN  net_load_server.c against test/servers/load_host.py
+#                  (as srv_load_*, see test/servers/tests.sh) on the tap:
+#                  garbage and truncated TCP/UDP payloads, clients that
+#                  vanish, SRV_LOAD_CHURN (5,000) connections opened and
+#                  closed, a slowloris client, MemFree back within 5%.
+#  net_tap_packets_M_cpusN  net_load_server.c while test/net/packet_fuzz.py
+#                  injects malformed frames from the tap's host side (an
+#                  AF_PACKET socket): one line per case in
+#                  build/report/packets.txt; after each case the server must
+#                  answer, the kernel must be alive, and at the end MemFree
+#                  must be back within 5%.
+NET_TAP_CLIENTS=${NET_TAP_CLIENTS:-200}
+
+# net_tap_run NAME MACHINE CPUS PROG [ARGS...] -- HOSTCMD...: tap-guest.sh in
+# a namespace of its own; sets problems (and rc).
+net_tap_run() {
+    local name=$1 machine=$2 cpus=$3; shift 3
+    local log=$LOGS/$name.log tmp=$SCRATCH/$name.tmp
     mkdir -p "$tmp"; : > "$log"
-    if [ ! -c /dev/net/tun ] || ! unshare -n true 2> /dev/null; then
-        record "$name" skip "no /dev/net/tun or no network namespaces (needs root)"
-        return
-    fi
     RAW=$SCRATCH/$name
-    TMPDIR=$tmp timeout -k 5 "$TIMEOUT" unshare -n bash test/net/tap-echo.sh "$PITH" "$BUILD/test/musl/net_echo_server" \
-        "$RAW.out" "$machine" >> "$log" 2>&1
+    echo "\$ unshare -n test/net/tap-guest.sh ... $machine $cpus $*" >> "$log"
+    TMPDIR=$tmp timeout -k 5 "$TIMEOUT" unshare -n bash test/net/tap-guest.sh "$PITH" "$RAW.out" "$machine" "$cpus" \
+        "$@" >> "$log" 2>&1
     rc=$?
-    { echo "--- guest output"; cat "$RAW.out"; echo "--- exit $rc"; } >> "$log"
-    [ "$rc" -eq 0 ] || problems+="exit $rc: $(grep '^host' "$log" | tail -n 1); "
+    { echo "--- guest output"; tail -c 20000 "$RAW.out"; echo "--- exit $rc"; } >> "$log"
+    problems=""
+    [ "$rc" -eq 0 ] || problems+="exit $rc: $(grep '^host' "$log" | grep -v 'host side' | tail -n 1); "
+    grep -q 'panic' "$RAW.out" && problems+="the kernel panicked: $(grep -m1 panic "$RAW.out"); "
+}
+
+net_tap_usable() {
+    [ -c /dev/net/tun ] && unshare -n true 2> /dev/null
+}
+
+net_tap_echo() {
+    local name=$1 machine=$2 cpus=$3 problems
+    net_tap_usable || { record "$name" skip "no /dev/net/tun or no network namespaces (needs root)"; return; }
+    TAP_TRACE=1 net_tap_run "$name" "$machine" "$cpus" "$BUILD/test/musl/net_echo_server" 7077 $((NET_TAP_CLIENTS + 20)) \
+        -- bash test/net/tap-echo.sh "$NET_TAP_CLIENTS" 20
     grep -q '^\[trace\] net: eth0 virtio-net .*features csum' "$RAW.out" || problems+="checksum offload not negotiated; "
-    grep -q '^echo: served 20 connections' "$RAW.out" || problems+="the server did not serve 20 connections; "
-    problems+=$(leftovers "$tmp")
+    grep -q "^echo: served $((NET_TAP_CLIENTS + 20)) connections" "$RAW.out" ||
+        problems+="the server did not serve $((NET_TAP_CLIENTS + 20)) connections; "
+    problems+=$(leftovers "$SCRATCH/$name.tmp")
     finish "$name" "$problems"
 }
 
-for machine in microvm q35; do add "net_tap_csum_$machine" net_tap_csum "net_tap_csum_$machine" "$machine"; done
+net_tap_load() {
+    local name=$1 machine=$2 cpus=$3 problems
+    net_tap_usable || { record "$name" skip "no /dev/net/tun or no network namespaces (needs root)"; return; }
+    net_tap_run "$name" "$machine" "$cpus" "$BUILD/test/musl/net_load_server" 7078 \
+        -- sh -c 'exec python3 test/servers/load_host.py 7078 "$GUEST_OUT" "$1" "$GUEST4"' sh "${SRV_LOAD_CHURN:-5000}"
+    grep -q '^load: accepted' "$RAW.out" || problems+="the server did not report its counts; "
+    problems+=$(leftovers "$SCRATCH/$name.tmp")
+    finish "$name" "$problems"
+}
+
+net_tap_packets() {
+    local name=$1 machine=$2 cpus=$3 problems
+    net_tap_usable || { record "$name" skip "no /dev/net/tun or no network namespaces (needs root)"; return; }
+    mkdir -p "$BUILD/report"
+    net_tap_run "$name" "$machine" "$cpus" "$BUILD/test/musl/net_load_server" 7079 \
+        -- python3 test/net/packet_fuzz.py 7079 "${NET_PACKET_SEED:-1}" "$BUILD/report/packets.txt"
+    grep -q '^load: accepted' "$RAW.out" || problems+="the server did not report its counts; "
+    problems+=$(leftovers "$SCRATCH/$name.tmp")
+    finish "$name" "$problems"
+}
+
+for machine in microvm q35; do
+    for cpus in 1 2; do
+        add "net_tap_echo_${machine}_cpus$cpus" net_tap_echo "net_tap_echo_${machine}_cpus$cpus" "$machine" "$cpus"
+    done
+done
+for mc in microvm:2 q35:1; do
+    sfx=${mc%:*}_cpus${mc#*:}
+    add "net_tap_load_$sfx" net_tap_load "net_tap_load_$sfx" "${mc%:*}" "${mc#*:}"
+done
+for mc in microvm:1 q35:2; do
+    sfx=${mc%:*}_cpus${mc#*:}
+    add "net_tap_packets_$sfx" net_tap_packets "net_tap_packets_$sfx" "${mc%:*}" "${mc#*:}"
+done
+unset mc sfx
 
 # net_tap_gateway6: the guest's only route off the tap link is a static IPv6
 # gateway (--ip 2001:db8:77::2/64 --gateway 2001:db8:77::1, i.e. gateway6);

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """The host's side of srv_load_* (test/servers/tests.sh): bad input and load
-against test/runtime/net_load_server.c in the guest, on 127.0.0.1 only.
+against test/runtime/net_load_server.c in the guest, on 127.0.0.1 (or a tap in a namespace of the test's own) only.
 
-  load_host.py PORT OUTFILE CHURN
+  load_host.py PORT OUTFILE CHURN [HOST]
+
+HOST is 127.0.0.1 (QEMU's forwarded port) unless given: test/net's
+net_tap_load_* gives the guest's own address on a tap.
 
 In order: wait for the guest's "load: listening" line; warm up (50
 connections) and read the guest's MemFree (MEM); start a slowloris client
@@ -27,6 +30,7 @@ import threading
 import time
 
 DEADLINE = 60.0
+HOST = "127.0.0.1"
 problems = []
 
 
@@ -49,7 +53,7 @@ def connect(port, timeout=10.0):
     end = time.time() + DEADLINE
     while True:
         try:
-            return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+            return socket.create_connection((HOST, port), timeout=timeout)
         except OSError:
             if time.time() > end:
                 raise
@@ -160,7 +164,7 @@ def garbage_udp(port):
         payload = os.urandom(size) if size != 4 else b"PINX"
         answer = None
         for _ in range(5):  # UDP through QEMU may drop one; ask again
-            u.sendto(payload, ("127.0.0.1", port))
+            u.sendto(payload, (HOST, port))
             try:
                 answer = u.recvfrom(100)[0].decode(errors="replace")
                 break
@@ -170,8 +174,8 @@ def garbage_udp(port):
         check(answer == "ERR %d" % size, "UDP %d bytes: answered %r" % (size, answer))
     # 65507 bytes: 45 fragments; the guest may drop what it cannot reassemble,
     # but must keep serving.
-    u.sendto(os.urandom(65507), ("127.0.0.1", port))
-    u.sendto(b"PING", ("127.0.0.1", port))
+    u.sendto(os.urandom(65507), (HOST, port))
+    u.sendto(b"PING", (HOST, port))
     u.close()
 
 
@@ -192,7 +196,10 @@ def churn(port, n, stop_check):
 
 
 def main():
+    global HOST
     port, outfile, n_churn = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    if len(sys.argv) > 4:
+        HOST = sys.argv[4]
     if not wait_for_line(outfile, "load: listening", DEADLINE):
         print("host: the guest never said it listens")
         return 1
