@@ -326,7 +326,7 @@ for mc in microvm:2 q35:1; do
     sfx=${mc%:*}_cpus${mc#*:}
     add "net_tap_load_$sfx" net_tap_load "net_tap_load_$sfx" "${mc%:*}" "${mc#*:}"
 done
-for mc in microvm:1 q35:2; do
+for mc in ${NET_PACKET_CELLS:-microvm:1 q35:2}; do
     sfx=${mc%:*}_cpus${mc#*:}
     add "net_tap_packets_$sfx" net_tap_packets "net_tap_packets_$sfx" "${mc%:*}" "${mc#*:}"
 done
@@ -443,3 +443,13 @@ net_ifaddrs() {
 for libc in musl glibc; do
     add "net_ifaddrs_$libc" net_ifaddrs "net_ifaddrs_$libc" "$libc"
 done
+
+# The socket runtime tests on the cell run-tests' own matrix lacks: q35 with
+# 2 vCPUs (it runs musl on microvm and q35 with 1 vCPU, glibc on microvm
+# with 2): AF_UNIX streams, datagrams, SCM_RIGHTS and names, TCP/UDP over
+# 127.0.0.1 and ::1 with ECONNREFUSED, and the socket calls' bad input.
+for prog in unix_pair unix_names net_loopback socket_bad; do
+    [ -x "$BUILD/test/musl/$prog" ] || continue
+    add "$prog.musl.q35_cpus2" run_runtime "$prog.musl.q35_cpus2" "$BUILD/test/musl/$prog" pvh "test/runtime/$prog.expect" q35 2
+done
+unset prog

@@ -149,12 +149,16 @@ int main(int argc, char **argv)
     int port = atoi(argv[1]);
     setvbuf(stdout, NULL, _IOLBF, 0);
 
-    int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int u = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    /* Dual-stack: IPv4 clients arrive as v4-mapped addresses, and the
+     * injected IPv6 frames of net_tap_packets_* reach the program too. */
+    int l = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int u = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (l < 0 || u < 0) die("socket");
-    int one = 1;
+    int one = 1, zero = 0;
     setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+    setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    setsockopt(u, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT };
     if (bind(l, (struct sockaddr *)&a, sizeof a) < 0) die("bind tcp");
     if (bind(u, (struct sockaddr *)&a, sizeof a) < 0) die("bind udp");
     if (listen(l, 128) < 0) die("listen");
