@@ -793,6 +793,30 @@ def case_arp(rnd):
     return n
 
 
+SILENT = []    # connections of peers that vanished: reset only at the very end
+
+
+def case_silent_peers(rnd):
+    """Clients that vanish without a FIN or RST after asking something (the
+    guest retransmits its answer to nobody), and clients that close their
+    window to zero and keep asking (the guest must probe, not spin)."""
+    n = 0
+    est = ports(rnd, 20)
+    for i, p in enumerate(est):
+        hs = handshake(p, rnd)
+        n += 2
+        if not hs:
+            check(False, "silent peers: connection %d not opened" % i)
+            continue
+        SILENT.append(p)
+        if i % 2:
+            n += send(eth(ip4(tcp(p, PORT, hs[0], hs[1], 0x18, b"PING\n"), 6)))
+        else:
+            reqs = b"PING\n" * 200
+            n += send(eth(ip4(tcp(p, PORT, hs[0], hs[1], 0x18, reqs, win=0), 6)))
+    return n
+
+
 def case_oversize(rnd):
     """Frames bigger than the guest's MTU (the tap's MTU raised for it)."""
     n = 0
@@ -832,6 +856,7 @@ CASES = [
     ("mutated", case_mutated),
     ("arp", case_arp),
     ("oversize", case_oversize),
+    ("silent_peers", case_silent_peers),
 ]
 
 
@@ -952,6 +977,9 @@ def main():
         if answer != "PONG":
             break
     if not problems:
+        time.sleep(3.0)
+        check(ask("PING") == "PONG", "silent peers: no answer a few seconds later")
+        nb.reset_all(SILENT)
         # What the cases left (half-open connections in the guest, unfinished
         # reassemblies) goes within lwIP's timeouts.
         time.sleep(2.0)
