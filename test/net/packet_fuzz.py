@@ -267,7 +267,7 @@ class Neighbour:
         number is what the guest acknowledged last, so the RST is in its
         window."""
         n = 0
-        for port in ports:
+        for port in set(ports) | {wire(p) for p in ports}:
             st = self.tcp_state(port)
             if st and not st[2] & 0x04:
                 n += self.send(eth(ip4(tcp(port, PORT, st[1], 0, 0x04), 6)))
@@ -292,15 +292,36 @@ def ports(rnd, k):
     return list(range(base, base + k))
 
 
+HANDSHAKE_PORTS = iter(range(60001, 65536))   # never a fuzzed case's port
+
+
 def handshake(sport, rnd):
-    """Open a connection to the server from the neighbour; (our seq, guest seq) or None."""
-    isn = rnd.randrange(1 << 32)
-    send(eth(ip4(tcp(sport, PORT, isn, 0, 0x02, options=b"\x02\x04\x05\xb4"), 6)))
-    st = nb.wait_tcp(sport, 0x12)
-    if not st:
+    """Open a connection to the server from the neighbour; (our seq, guest
+    seq) or None. SPORT names the connection for the caller; on the wire a
+    port of its own that no case fuzzes, so no half-open leftover of an
+    earlier case can share its addresses; a SYN not answered in 5 s is
+    tried once more from another port (the first SYN-ACK after the ARP case
+    turned the guest's table over can wait on ARP)."""
+    for _ in range(2):
+        wire = next(HANDSHAKE_PORTS)
+        isn = rnd.randrange(1 << 32)
+        send(eth(ip4(tcp(wire, PORT, isn, 0, 0x02, options=b"\x02\x04\x05\xb4"), 6)))
+        st = nb.wait_tcp(wire, 0x12, limit=5.0)
+        if st:
+            break
+        print("host: no SYN-ACK from port %d in 5 s, again from another" % wire, flush=True)
+    else:
         return None
-    send(eth(ip4(tcp(sport, PORT, isn + 1, st[0], 0x10), 6)))
+    ALIAS[sport] = wire
+    send(eth(ip4(tcp(wire, PORT, isn + 1, st[0], 0x10), 6)))
     return isn + 1, st[0]
+
+
+ALIAS = {}    # the caller's name of a connection -> its port on the wire
+
+
+def wire(port):
+    return ALIAS.get(port, port)
 
 
 def case_sanity(rnd):
@@ -322,14 +343,14 @@ def case_sanity(rnd):
     hs = handshake(41010, rnd)
     check(hs is not None, "sanity: no SYN-ACK to the neighbour's SYN")
     if hs:
-        n += send(eth(ip4(tcp(41010, PORT, hs[0], hs[1], 0x18, b"PING\n"), 6)))
+        n += send(eth(ip4(tcp(wire(41010), PORT, hs[0], hs[1], 0x18, b"PING\n"), 6)))
         end = time.time() + 5
         while time.time() < end:
-            st = nb.tcp_state(41010)
+            st = nb.tcp_state(wire(41010))
             if st and st[0] == (hs[1] + 5) & 0xFFFFFFFF:
                 break
             time.sleep(0.02)
-        st = nb.tcp_state(41010)
+        st = nb.tcp_state(wire(41010))
         check(st is not None and st[0] == (hs[1] + 5) & 0xFFFFFFFF, "sanity: no PONG on the neighbour's connection")
         n += nb.reset_all([41010])
     return n + 2
@@ -463,7 +484,7 @@ def case_tcp_options(rnd):
         for j in range(20):
             o = rnd.choice(opts)[:40]
             payload = b"PING\n" if j % 5 == 0 else b""
-            n += send(eth(ip4(tcp(p, PORT, hs[0], hs[1], 0x10 | (0x08 if payload else 0), payload, options=o), 6)))
+            n += send(eth(ip4(tcp(wire(p), PORT, hs[0], hs[1], 0x10 | (0x08 if payload else 0), payload, options=o), 6)))
             if payload:
                 hs = (hs[0] + len(payload), hs[1])
     time.sleep(0.5)
@@ -581,7 +602,7 @@ def case_tcp_flags_established(rnd):
             ack = rnd.choice([theirs, theirs + rnd.randrange(1, 1 << 20), theirs - rnd.randrange(1, 1000),
                               rnd.randrange(1 << 32)])
             payload = rnd.choice([b"", b"PING\n", rnd.randbytes(rnd.randrange(1, 200))])
-            n += send(eth(ip4(tcp(p, PORT, seq, ack, flags, payload, urg=rnd.randrange(1 << 16),
+            n += send(eth(ip4(tcp(wire(p), PORT, seq, ack, flags, payload, urg=rnd.randrange(1 << 16),
                                   win=rnd.choice([0, 1, 65535])), 6)))
     time.sleep(0.5)
     check(opened == len(est), "tcp flags: %d of %d connections opened" % (opened, len(est)))
@@ -752,7 +773,7 @@ def case_mutated(rnd):
         lambda: eth(ip4(udp(rnd.randrange(1024, 65535), PORT, b"PING" * 8), 17, ident=rnd.randrange(1 << 16), frag=0x2000)),
     ]
     for p, hs in conns:
-        templates.append(lambda p=p, hs=hs: eth(ip4(tcp(p, PORT, hs[0], hs[1], rnd.choice([0x10, 0x18, 0x11, 0x19]),
+        templates.append(lambda p=p, hs=hs: eth(ip4(tcp(wire(p), PORT, hs[0], hs[1], rnd.choice([0x10, 0x18, 0x11, 0x19]),
                                                          b"PING\n"), 6)))
     for i in range(1500):
         f = bytearray(rnd.choice(templates)())
@@ -810,10 +831,10 @@ def case_silent_peers(rnd):
             continue
         SILENT.append(p)
         if i % 2:
-            n += send(eth(ip4(tcp(p, PORT, hs[0], hs[1], 0x18, b"PING\n"), 6)))
+            n += send(eth(ip4(tcp(wire(p), PORT, hs[0], hs[1], 0x18, b"PING\n"), 6)))
         else:
             reqs = b"PING\n" * 200
-            n += send(eth(ip4(tcp(p, PORT, hs[0], hs[1], 0x18, reqs, win=0), 6)))
+            n += send(eth(ip4(tcp(wire(p), PORT, hs[0], hs[1], 0x18, reqs, win=0), 6)))
     return n
 
 
