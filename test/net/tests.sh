@@ -344,10 +344,7 @@ unset mc sfx
 net_tap_gateway6() {
     local name=net_tap_gateway6 log=$LOGS/net_tap_gateway6.log tmp=$SCRATCH/net_tap_gateway6.tmp problems=""
     mkdir -p "$tmp"; : > "$log"
-    if [ ! -c /dev/net/tun ] || ! unshare -n true 2> /dev/null; then
-        record "$name" skip "no /dev/net/tun or no network namespaces (needs root)"
-        return
-    fi
+    net_tap_usable || { record "$name" skip "no /dev/net/tun or no network namespaces (needs root)"; return; }
     RAW=$SCRATCH/$name
     TMPDIR=$tmp timeout -k 5 "$TIMEOUT" unshare -n bash test/net/tap-gateway6.sh "$PITH" "$BUILD/test/musl/net_client" \
         "$RAW.out" microvm >> "$log" 2>&1
