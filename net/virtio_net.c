@@ -32,6 +32,8 @@
 #define VIRTIO_NET_F_GUEST_CSUM 1
 #define VIRTIO_NET_F_MTU 3
 #define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
 #define VIRTIO_NET_F_HOST_TSO4 11
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
@@ -69,9 +71,10 @@ struct virtio_net {
     struct netif *nif;
     uint8_t mac[6];
     bool tx_csum;                         /* the device computes TCP checksums (CSUM) */
+    bool rx_csum;                         /* the device vouches for checksums (GUEST_CSUM) */
     bool interrupts;                      /* wired; else the net timer polls */
     char features[64];
-    uint64_t rx_packets, rx_dropped, tx_packets, tx_dropped;
+    uint64_t rx_packets, rx_dropped, rx_gso, tx_packets, tx_dropped;
 };
 
 /* Carve count 2 KiB buffers out of fresh pages. */
@@ -128,16 +131,20 @@ static err_t linkoutput(struct netif *nif, struct pbuf *p)
     return ERR_OK;
 }
 
-/* One received packet: its first buffer starts with the header, which says
- * how many buffers (merged receive buffers) hold the frame. Every buffer
- * goes back to the device once copied. NULL for a runt or no memory. */
-static struct pbuf *take_packet(struct virtio_net *vn, struct net_buf *first, uint32_t len)
+/* One received packet: its first buffer starts with the header (copied to
+ * *h), which says how many buffers (merged receive buffers) hold the frame;
+ * a coalesced TCP segment (GUEST_TSO4/6) takes up to 33 of them. Every
+ * buffer goes back to the device once copied. NULL for a runt, a frame
+ * above 64 KiB (a pbuf's length is 16 bits; Linux's TSO segments stay
+ * below) or no memory. */
+static struct pbuf *take_packet(struct virtio_net *vn, struct net_buf *first, uint32_t len, struct virtio_net_hdr *h)
 {
-    struct virtio_net_hdr *h = (struct virtio_net_hdr *)first->data;
+    memcpy(h, first->data, sizeof *h);
     unsigned nbufs = vn->t->features & (1ull << VIRTIO_NET_F_MRG_RXBUF) ? h->num_buffers : 1;
     if (nbufs == 0) nbufs = 1;
     struct pbuf *chain = NULL;
     bool ok = len >= sizeof *h;
+    uint32_t total = 0;
     struct net_buf *b = first;
     for (unsigned i = 0; i < nbufs; i++) {
         if (i > 0) {
@@ -147,11 +154,13 @@ static struct pbuf *take_packet(struct virtio_net *vn, struct net_buf *first, ui
         }
         uint32_t skip = i == 0 ? sizeof *h : 0;
         if (len > BUF_BYTES) len = BUF_BYTES;
+        if (ok && len > skip && total + (len - skip) > 0xffff) ok = false;
         if (ok && len > skip) {
             struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)(len - skip), PBUF_POOL);
             if (p) {
                 pbuf_take(p, b->data + skip, (u16_t)(len - skip));
                 if (chain) pbuf_cat(chain, p); else chain = p;
+                total += len - skip;
             } else {
                 ok = false;
             }
@@ -163,7 +172,28 @@ static struct pbuf *take_packet(struct virtio_net *vn, struct net_buf *first, ui
         vn->rx_dropped++;
         return NULL;
     }
+    if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE) vn->rx_gso++;
     return chain;
+}
+
+/* Hand one frame to lwIP. A frame whose TCP/UDP checksum the device vouched
+ * for goes in with lwIP's checks of those off on the netif, for this frame
+ * only (net/virtio_net_csum.h). */
+static void deliver(struct virtio_net *vn, struct pbuf *p, const struct virtio_net_hdr *h)
+{
+    struct netif *nif = vn->nif;
+    enum rx_csum how = RX_CSUM_LWIP;
+    if (vn->tx_csum || vn->rx_csum) how = virtio_net_csum_rx(p, h, vn->rx_csum, vn->tx_csum);
+    if (how == RX_CSUM_DROP) {
+        pbuf_free(p);
+        vn->rx_dropped++;
+        return;
+    }
+    u16_t flags = nif->chksum_flags;
+    if (how == RX_CSUM_DEVICE) nif->chksum_flags &= (u16_t) ~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP);
+    if (nif->input(p, nif) != ERR_OK) pbuf_free(p);
+    nif->chksum_flags = flags;
+    vn->rx_packets++;
 }
 
 /* Under net_lock: hand every received frame to lwIP, re-post the buffers,
@@ -178,14 +208,9 @@ static void service(struct virtio_net *vn)
         void *cookie;
         uint32_t len;
         while (virtq_pop_used(vn->rx, &cookie, &len)) {
-            struct pbuf *p = take_packet(vn, cookie, len);
-            if (p && vn->tx_csum && !virtio_net_csum_rx_ok(p)) {
-                pbuf_free(p);
-                vn->rx_dropped++;
-                continue;
-            }
-            if (p && vn->nif->input(p, vn->nif) != ERR_OK) pbuf_free(p);
-            if (p) vn->rx_packets++;
+            struct virtio_net_hdr h;
+            struct pbuf *p = take_packet(vn, cookie, len, &h);
+            if (p) deliver(vn, p, &h);
         }
         virtio_kick(vn->t, vn->rx);
         vn->rx->avail->flags &= (uint16_t)~VIRTQ_AVAIL_F_NO_INTERRUPT;
@@ -274,11 +299,21 @@ static void vn_free(struct virtio_net *vn)
 static bool start_device(struct virtio_net *vn, bool pci)
 {
     struct virtio_transport *t = vn->t;
-    uint64_t wanted = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_MRG_RXBUF |
-                      1ull << VIRTIO_NET_F_STATUS;
+    /* GUEST_TSO4/6: coalesced segments up to 64 KiB, which the 2 KiB
+     * buffers hold only merged (MRG_RXBUF); a device that offers TSO but
+     * not merging is asked again without it (negotiating resets it). */
+    uint64_t tso = 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
+    uint64_t wanted = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM | tso |
+                      1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_STATUS;
     if (virtio_negotiate(t, wanted) != 0) return false;
+    if ((t->features & tso) && !virtio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF) && virtio_negotiate(t, wanted & ~tso) != 0)
+        return false;
     vn->tx_csum = virtio_has_feature(t, VIRTIO_NET_F_CSUM);
-    format_sn(vn->features, sizeof vn->features, "%s%s%s%s", vn->tx_csum ? "csum " : "", virtio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF) ? "mrg_rxbuf " : "",
+    vn->rx_csum = virtio_has_feature(t, VIRTIO_NET_F_GUEST_CSUM);
+    format_sn(vn->features, sizeof vn->features, "%s%s%s%s%s%s%s", vn->tx_csum ? "csum " : "",
+              vn->rx_csum ? "guest_csum " : "", virtio_has_feature(t, VIRTIO_NET_F_GUEST_TSO4) ? "guest_tso4 " : "",
+              virtio_has_feature(t, VIRTIO_NET_F_GUEST_TSO6) ? "guest_tso6 " : "",
+              virtio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF) ? "mrg_rxbuf " : "",
               virtio_has_feature(t, VIRTIO_NET_F_STATUS) ? "status " : "", virtio_has_feature(t, VIRTIO_NET_F_MAC) ? "mac" : "");
     read_mac(vn);
 
