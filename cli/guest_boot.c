@@ -19,6 +19,7 @@
 #include "gdb_hint.h"
 #include "image_kernel.h"
 #include "kvm_error.h"
+#include "net_tap_queues.h"
 #include "pith_exit.h"
 #include "../boot/uefi/marker.h"
 
@@ -268,6 +269,7 @@ static int boot_once(const struct pith_args *a, struct workdir *w, const char *i
     char netdev[4096];
     int nic = net_opts_netdev(&a->net, netdev, sizeof netdev);
     o.netdev = nic > 0 ? netdev : NULL;
+    if (nic > 0 && a->net.mode == NET_TAP) o.net_queues = net_tap_queues(a->net.tap, a->cpus);
     if (a->cloud_like && a->disk == DISK_BLK)
         o.disk = DISK_NVME;
     int copy_fd = a->cloud_like ? open(console_copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;

@@ -201,10 +201,14 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
     if (o->netdev) {
         /* microvm: QEMU names the virtio-mmio NIC on the kernel's command line
          * like the disks (acpi=off). romfile=: no PXE option ROM to load. */
+        int mq = microvm ? 1 : o->net_queues;   /* a vector per queue, plus config and control */
         rc |= push(cmd, "-netdev");
-        rc |= push(cmd, "%s", o->netdev);
+        rc |= mq > 1 ? push(cmd, "%s,queues=%d", o->netdev, mq) : push(cmd, "%s", o->netdev);
         rc |= push(cmd, "-device");
-        rc |= push(cmd, "%s", microvm ? "virtio-net-device,netdev=net0" : "virtio-net-pci,netdev=net0,disable-legacy=on,romfile=");
+        if (mq > 1)
+            rc |= push(cmd, "virtio-net-pci,netdev=net0,disable-legacy=on,romfile=,mq=on,vectors=%d", 2 * mq + 2);
+        else
+            rc |= push(cmd, "%s", microvm ? "virtio-net-device,netdev=net0" : "virtio-net-pci,netdev=net0,disable-legacy=on,romfile=");
     }
     rc |= push(cmd, "-no-reboot");
     if (o->boot == BOOT_PVH) {

@@ -32,6 +32,7 @@ struct qemu_options {
     int qmp_fd;                /* QEMU's end of the QMP socket (inherited by QEMU) */
     const char *monitor_socket; /* NULL, or a unix socket path where QEMU serves QMP to others */
     const char *netdev;        /* NULL: no network card; else -netdev's value, id net0 (cli/net_opts.h) */
+    int net_queues;            /* > 1: the tap's queue pairs, and virtio-net-pci with mq (cli/net_tap_queues.h) */
     const char *ovmf_vars;     /* BOOT_UEFI: this run's writable copy of OVMF's variable store */
     /* --cloud-like: only what a cloud machine has. One serial port (the exit
      * line comes on the console), no isa-debug-exit (ACPI power-off), and

@@ -2,7 +2,10 @@
  * posted once and re-posted as soon as their bytes are copied into a pbuf
  * (one copy of at most a frame, and the ring never runs dry while lwIP
  * holds data). Transmit copies each frame behind its virtio header into
- * one of `size` 2 KiB slots: many frames in flight, reaped lazily. */
+ * one of `size` 2 KiB slots: many frames in flight, reaped lazily. With
+ * several CPUs and a device that offers MQ (PCI), one receive/transmit
+ * queue pair per CPU: a CPU sends on its own pair, and each receive
+ * queue's MSI-X message goes to its CPU. */
 #include "virtio_net.h"
 #include "net_stack.h"
 #include "virtio_net_csum.h"
@@ -24,6 +27,9 @@
 #include "../kernel/mm.h"
 #include "../kernel/io.h"
 #include "../kernel/console.h"
+#include "../kernel/kernel.h"
+#include "../kernel/percpu.h"
+#include "../kernel/clock.h"
 #include "../klib/format.h"
 #include "../klib/string.h"
 #include "../klib/errno.h"
@@ -37,15 +43,24 @@
 #define VIRTIO_NET_F_HOST_TSO4 11
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
+#define VIRTIO_NET_F_CTRL_VQ 17
+#define VIRTIO_NET_F_MQ 22
 
 #define NET_CFG_MAC 0
 #define NET_CFG_STATUS 6
+#define NET_CFG_MAX_PAIRS 8
 #define VIRTIO_NET_S_LINK_UP 1
 
 
-#define RXQ 0
-#define TXQ 1
+/* Pair k is queues 2k (receive) and 2k+1 (transmit); the control queue
+ * follows the device's last pair. */
+#define MAX_PAIRS 8
 #define QUEUE_MAX 256
+#define PAGES_PER_PAIR (2 * QUEUE_MAX / (PAGE_SIZE / BUF_BYTES))
+#define CTRL_MQ 4
+#define CTRL_MQ_VQ_PAIRS_SET 0
+#define CTRL_OK 0
+#define CTRL_TIMEOUT_NS 1000000000ull
 #define BUF_BYTES 2048
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 #define ETH_FRAME_MAX 1514
@@ -56,6 +71,13 @@ struct net_buf {
     struct net_buf *next_free;   /* transmit slots only */
 };
 
+struct vn_pair {
+    struct virtio_net *vn;
+    struct virtqueue *rx, *tx;
+    struct net_buf *rx_bufs, *tx_bufs;   /* rx->size and tx->size of them */
+    struct net_buf *tx_free;
+};
+
 struct virtio_net {
     struct heap *heap;
     struct virtio_transport *t;
@@ -63,9 +85,9 @@ struct virtio_net {
         struct virtio_pci pci;
         struct virtio_mmio mmio;
     } tr;
-    struct virtqueue *rx, *tx;
-    struct net_buf *rx_bufs, *tx_bufs;   /* rx->size and tx->size of them */
-    struct net_buf *tx_free;
+    struct vn_pair pairs[MAX_PAIRS];
+    unsigned npairs;                      /* set up (and, beyond 1, enabled by the control queue) */
+    struct virtqueue *ctrl;               /* MQ only */
     uint64_t *pages;                      /* the buffers' pages, for a failed start */
     size_t npages;
     struct netif *nif;
@@ -73,7 +95,7 @@ struct virtio_net {
     bool tx_csum;                         /* the device computes TCP checksums (CSUM) */
     bool rx_csum;                         /* the device vouches for checksums (GUEST_CSUM) */
     bool interrupts;                      /* wired; else the net timer polls */
-    char features[64];
+    char features[96];
     uint64_t rx_packets, rx_dropped, rx_gso, tx_packets, tx_dropped;
 };
 
@@ -92,41 +114,49 @@ static bool make_buffers(struct virtio_net *vn, struct net_buf *bufs, unsigned c
     return true;
 }
 
-static void post_rx(struct virtio_net *vn, struct net_buf *b)
+static void post_rx(struct vn_pair *q, struct net_buf *b)
 {
     struct virtq_buf vb = { b->phys, BUF_BYTES, true };
-    virtq_add(vn->rx, &vb, 1, b);
+    virtq_add(q->rx, &vb, 1, b);
 }
 
 /* Reap finished transmissions: their slots are free again. */
-static void reap_tx(struct virtio_net *vn)
+static void reap_tx(struct vn_pair *q)
 {
     void *cookie;
-    while (virtq_pop_used(vn->tx, &cookie, NULL)) {
+    while (virtq_pop_used(q->tx, &cookie, NULL)) {
         struct net_buf *b = cookie;
-        b->next_free = vn->tx_free;
-        vn->tx_free = b;
+        b->next_free = q->tx_free;
+        q->tx_free = b;
     }
+}
+
+/* The calling CPU's pair: its flows' replies come back on the same pair
+ * (the host's tap steers a flow to the queue it was last sent on). */
+static struct vn_pair *my_pair(struct virtio_net *vn)
+{
+    return &vn->pairs[vn->npairs > 1 ? this_cpu()->id % vn->npairs : 0];
 }
 
 static err_t linkoutput(struct netif *nif, struct pbuf *p)
 {
     struct virtio_net *vn = nif->state;
-    reap_tx(vn);
-    struct net_buf *b = vn->tx_free;
+    struct vn_pair *q = my_pair(vn);
+    reap_tx(q);
+    struct net_buf *b = q->tx_free;
     if (!b || p->tot_len > ETH_FRAME_MAX) {
         vn->tx_dropped++;
         return ERR_MEM;
     }
-    vn->tx_free = b->next_free;
+    q->tx_free = b->next_free;
     struct virtio_net_hdr *h = (struct virtio_net_hdr *)b->data;
     memset(h, 0, sizeof *h);
     uint8_t *frame = b->data + sizeof *h;
     pbuf_copy_partial(p, frame, p->tot_len, 0);
     if (vn->tx_csum) virtio_net_csum_offload(h, frame, p->tot_len);
     struct virtq_buf vb = { b->phys, (uint32_t)(sizeof *h + p->tot_len), false };
-    virtq_add(vn->tx, &vb, 1, b);
-    virtio_kick(vn->t, vn->tx);
+    virtq_add(q->tx, &vb, 1, b);
+    virtio_kick(vn->t, q->tx);
     vn->tx_packets++;
     return ERR_OK;
 }
@@ -137,8 +167,9 @@ static err_t linkoutput(struct netif *nif, struct pbuf *p)
  * buffer goes back to the device once copied. NULL for a runt, a frame
  * above 64 KiB (a pbuf's length is 16 bits; Linux's TSO segments stay
  * below) or no memory. */
-static struct pbuf *take_packet(struct virtio_net *vn, struct net_buf *first, uint32_t len, struct virtio_net_hdr *h)
+static struct pbuf *take_packet(struct vn_pair *q, struct net_buf *first, uint32_t len, struct virtio_net_hdr *h)
 {
+    struct virtio_net *vn = q->vn;
     memcpy(h, first->data, sizeof *h);
     unsigned nbufs = vn->t->features & (1ull << VIRTIO_NET_F_MRG_RXBUF) ? h->num_buffers : 1;
     if (nbufs == 0) nbufs = 1;
@@ -149,7 +180,7 @@ static struct pbuf *take_packet(struct virtio_net *vn, struct net_buf *first, ui
     for (unsigned i = 0; i < nbufs; i++) {
         if (i > 0) {
             void *cookie;
-            if (!virtq_pop_used(vn->rx, &cookie, &len)) { ok = false; break; }
+            if (!virtq_pop_used(q->rx, &cookie, &len)) { ok = false; break; }
             b = cookie;
         }
         uint32_t skip = i == 0 ? sizeof *h : 0;
@@ -165,7 +196,7 @@ static struct pbuf *take_packet(struct virtio_net *vn, struct net_buf *first, ui
                 ok = false;
             }
         }
-        post_rx(vn, b);
+        post_rx(q, b);
     }
     if (!ok || !chain || chain->tot_len < SIZEOF_ETH_HDR) {
         if (chain) pbuf_free(chain);
@@ -196,30 +227,37 @@ static void deliver(struct virtio_net *vn, struct pbuf *p, const struct virtio_n
     vn->rx_packets++;
 }
 
-/* Under net_lock: hand every received frame to lwIP, re-post the buffers,
- * reap transmissions. Device interrupts for the receive queue stay off
- * while we drain, then we look once more after turning them back on, so a
- * frame that lands in between is not left for the next interrupt. */
-static void service(struct virtio_net *vn)
+/* Under net_lock: hand every frame pair q received to lwIP, re-post the
+ * buffers, reap transmissions. Device interrupts for the receive queue stay
+ * off while we drain, then we look once more after turning them back on, so
+ * a frame that lands in between is not left for the next interrupt. */
+static void service(struct vn_pair *q)
 {
+    struct virtio_net *vn = q->vn;
     if (!vn->nif) return;   /* not added to lwIP yet: the frames wait */
     for (;;) {
-        vn->rx->avail->flags |= VIRTQ_AVAIL_F_NO_INTERRUPT;
+        q->rx->avail->flags |= VIRTQ_AVAIL_F_NO_INTERRUPT;
         void *cookie;
         uint32_t len;
-        while (virtq_pop_used(vn->rx, &cookie, &len)) {
+        while (virtq_pop_used(q->rx, &cookie, &len)) {
             struct virtio_net_hdr h;
-            struct pbuf *p = take_packet(vn, cookie, len, &h);
+            struct pbuf *p = take_packet(q, cookie, len, &h);
             if (p) deliver(vn, p, &h);
         }
-        virtio_kick(vn->t, vn->rx);
-        vn->rx->avail->flags &= (uint16_t)~VIRTQ_AVAIL_F_NO_INTERRUPT;
+        virtio_kick(vn->t, q->rx);
+        q->rx->avail->flags &= (uint16_t)~VIRTQ_AVAIL_F_NO_INTERRUPT;
         mb();
-        if (*(volatile uint16_t *)&vn->rx->used->idx == vn->rx->last_used) break;
+        if (*(volatile uint16_t *)&q->rx->used->idx == q->rx->last_used) break;
     }
-    reap_tx(vn);
+    reap_tx(q);
 }
 
+static void service_all(struct virtio_net *vn)
+{
+    for (unsigned i = 0; i < vn->npairs; i++) service(&vn->pairs[i]);
+}
+
+/* One MSI-X vector per receive queue. */
 static void pci_interrupt(void *arg)
 {
     net_lock_irq();
@@ -228,13 +266,14 @@ static void pci_interrupt(void *arg)
 }
 
 /* virtio-mmio's line is level-triggered: acknowledge first, then drain (a
- * frame posted after the acknowledgement raises it again). */
+ * frame posted after the acknowledgement raises it again). One line for
+ * every queue. */
 static void mmio_interrupt(void *arg)
 {
     struct virtio_net *vn = arg;
     net_lock_irq();
     virtio_mmio_ack_interrupt(&vn->tr.mmio);
-    service(vn);
+    service_all(vn);
     net_unlock_irq();
 }
 
@@ -288,12 +327,70 @@ static void vn_free(struct virtio_net *vn)
 {
     for (size_t i = 0; i < vn->npages; i++) page_free(vn->pages[i]);
     struct heap *h = vn->heap;
-    if (vn->rx) virtq_destroy(vn->rx);
-    if (vn->tx) virtq_destroy(vn->tx);
-    deallocate(h, vn->pages, 2 * QUEUE_MAX / (PAGE_SIZE / BUF_BYTES) * sizeof *vn->pages);
-    deallocate(h, vn->rx_bufs, QUEUE_MAX * sizeof *vn->rx_bufs);
-    deallocate(h, vn->tx_bufs, QUEUE_MAX * sizeof *vn->tx_bufs);
+    for (unsigned i = 0; i < MAX_PAIRS; i++) {
+        struct vn_pair *q = &vn->pairs[i];
+        if (q->rx) virtq_destroy(q->rx);
+        if (q->tx) virtq_destroy(q->tx);
+        deallocate(h, q->rx_bufs, QUEUE_MAX * sizeof *q->rx_bufs);
+        deallocate(h, q->tx_bufs, QUEUE_MAX * sizeof *q->tx_bufs);
+    }
+    if (vn->ctrl) virtq_destroy(vn->ctrl);
+    deallocate(h, vn->pages, MAX_PAIRS * PAGES_PER_PAIR * sizeof *vn->pages);
     deallocate(h, vn, sizeof *vn);
+}
+
+/* Queue pair i: its queues and buffers, every receive buffer posted. */
+static bool setup_pair(struct virtio_net *vn, unsigned i)
+{
+    struct vn_pair *q = &vn->pairs[i];
+    q->vn = vn;
+    q->rx = virtio_setup_queue(vn->t, vn->heap, (uint16_t)(2 * i), QUEUE_MAX);
+    q->tx = virtio_setup_queue(vn->t, vn->heap, (uint16_t)(2 * i + 1), QUEUE_MAX);
+    q->rx_bufs = allocate_zero(vn->heap, QUEUE_MAX * sizeof *q->rx_bufs);
+    q->tx_bufs = allocate_zero(vn->heap, QUEUE_MAX * sizeof *q->tx_bufs);
+    if (!q->rx || !q->tx || !q->rx_bufs || !q->tx_bufs) return false;
+    if (!make_buffers(vn, q->rx_bufs, q->rx->size) || !make_buffers(vn, q->tx_bufs, q->tx->size)) return false;
+    for (unsigned k = 0; k < q->tx->size; k++) {
+        q->tx_bufs[k].next_free = q->tx_free;
+        q->tx_free = &q->tx_bufs[k];
+    }
+    for (unsigned k = 0; k < q->rx->size; k++) post_rx(q, &q->rx_bufs[k]);
+    /* Transmissions are reaped when the next one is sent: no interrupt. */
+    q->tx->avail->flags |= VIRTQ_AVAIL_F_NO_INTERRUPT;
+    return true;
+}
+
+/* After DRIVER_OK: tell the device to spread over npairs pairs
+ * (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET) and wait for its answer, polling (once,
+ * at boot). Until then it uses pair 0 alone, so on failure we do too. */
+static bool set_pairs(struct virtio_net *vn)
+{
+    uint64_t pa = page_alloc();
+    if (!pa) return false;
+    uint8_t *cmd = phys_to_virt(pa);
+    memset(cmd, 0, 16);
+    cmd[0] = CTRL_MQ;
+    cmd[1] = CTRL_MQ_VQ_PAIRS_SET;
+    cmd[2] = (uint8_t)vn->npairs;   /* little-endian 16 bits, <= MAX_PAIRS */
+    cmd[8] = 0xff;
+    struct virtq_buf bufs[3] = { { pa, 2, false }, { pa + 2, 2, false }, { pa + 8, 1, true } };
+    bool ok = false;
+    if (virtq_add(vn->ctrl, bufs, 3, cmd) >= 0) {
+        virtio_kick(vn->t, vn->ctrl);
+        uint64_t start = clock_monotonic_ns();
+        void *cookie;
+        while (!virtq_pop_used(vn->ctrl, &cookie, NULL)) {
+            if (clock_monotonic_ns() - start > CTRL_TIMEOUT_NS) {
+                /* The device may still write the page: leave it to it. */
+                kprintf("virtio-net %s: no answer to VQ_PAIRS_SET; one queue pair\n", vn->t->name);
+                return false;
+            }
+            cpu_relax();
+        }
+        ok = *(volatile uint8_t *)&cmd[8] == CTRL_OK;
+    }
+    page_free(pa);
+    return ok;
 }
 
 static bool start_device(struct virtio_net *vn, bool pci)
@@ -305,35 +402,42 @@ static bool start_device(struct virtio_net *vn, bool pci)
     uint64_t tso = 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
     uint64_t wanted = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM | tso |
                       1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_STATUS;
+    /* Several queue pairs only on PCI (a vector per receive queue; an mmio
+     * device has one line) and with several CPUs to spread them over. */
+    if (pci && kernel.ncpus > 1) wanted |= 1ull << VIRTIO_NET_F_CTRL_VQ | 1ull << VIRTIO_NET_F_MQ;
     if (virtio_negotiate(t, wanted) != 0) return false;
     if ((t->features & tso) && !virtio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF) && virtio_negotiate(t, wanted & ~tso) != 0)
         return false;
+    unsigned device_pairs = 1;
+    if (virtio_has_feature(t, VIRTIO_NET_F_MQ) && virtio_has_feature(t, VIRTIO_NET_F_CTRL_VQ)) {
+        device_pairs = virtio_pci_cfg_read16(&vn->tr.pci, NET_CFG_MAX_PAIRS);   /* MQ is asked on PCI only */
+        if (device_pairs < 1) device_pairs = 1;
+    }
+    vn->npairs = device_pairs < kernel.ncpus ? device_pairs : kernel.ncpus;
+    if (vn->npairs > MAX_PAIRS) vn->npairs = MAX_PAIRS;
+    if (vn->npairs < 1) vn->npairs = 1;
     vn->tx_csum = virtio_has_feature(t, VIRTIO_NET_F_CSUM);
     vn->rx_csum = virtio_has_feature(t, VIRTIO_NET_F_GUEST_CSUM);
-    format_sn(vn->features, sizeof vn->features, "%s%s%s%s%s%s%s", vn->tx_csum ? "csum " : "",
-              vn->rx_csum ? "guest_csum " : "", virtio_has_feature(t, VIRTIO_NET_F_GUEST_TSO4) ? "guest_tso4 " : "",
-              virtio_has_feature(t, VIRTIO_NET_F_GUEST_TSO6) ? "guest_tso6 " : "",
-              virtio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF) ? "mrg_rxbuf " : "",
-              virtio_has_feature(t, VIRTIO_NET_F_STATUS) ? "status " : "", virtio_has_feature(t, VIRTIO_NET_F_MAC) ? "mac" : "");
     read_mac(vn);
 
-    vn->rx = virtio_setup_queue(t, vn->heap, RXQ, QUEUE_MAX);
-    vn->tx = virtio_setup_queue(t, vn->heap, TXQ, QUEUE_MAX);
-    vn->pages = allocate_zero(vn->heap, 2 * QUEUE_MAX / (PAGE_SIZE / BUF_BYTES) * sizeof *vn->pages);
-    vn->rx_bufs = allocate_zero(vn->heap, QUEUE_MAX * sizeof *vn->rx_bufs);
-    vn->tx_bufs = allocate_zero(vn->heap, QUEUE_MAX * sizeof *vn->tx_bufs);
-    if (!vn->rx || !vn->tx || !vn->pages || !vn->rx_bufs || !vn->tx_bufs) goto fail;
-    if (!make_buffers(vn, vn->rx_bufs, vn->rx->size) || !make_buffers(vn, vn->tx_bufs, vn->tx->size)) goto fail;
-    for (unsigned i = 0; i < vn->tx->size; i++) {
-        vn->tx_bufs[i].next_free = vn->tx_free;
-        vn->tx_free = &vn->tx_bufs[i];
+    vn->pages = allocate_zero(vn->heap, MAX_PAIRS * PAGES_PER_PAIR * sizeof *vn->pages);
+    if (!vn->pages) goto fail;
+    for (unsigned i = 0; i < vn->npairs; i++)
+        if (!setup_pair(vn, i)) goto fail;
+    if (vn->npairs > 1) {
+        vn->ctrl = virtio_setup_queue(t, vn->heap, (uint16_t)(2 * device_pairs), 16);
+        if (!vn->ctrl) vn->npairs = 1;
     }
-    for (unsigned i = 0; i < vn->rx->size; i++) post_rx(vn, &vn->rx_bufs[i]);
-    /* Transmissions are reaped when the next one is sent: no interrupt. */
-    vn->tx->avail->flags |= VIRTQ_AVAIL_F_NO_INTERRUPT;
 
     if (pci) {
-        vn->interrupts = virtio_pci_queue_interrupt(&vn->tr.pci, vn->rx, pci_interrupt, vn, "virtio-net rx");
+        /* Receive queue i's messages go to CPU i (kernel.cpus[] are online). */
+        vn->interrupts = true;
+        for (unsigned i = 0; i < vn->npairs && vn->interrupts; i++) {
+            char name[24];
+            format_sn(name, sizeof name, "virtio-net rx%u", i);
+            vn->interrupts = virtio_pci_queue_interrupt_to(&vn->tr.pci, vn->pairs[i].rx, kernel.cpus[i]->apic_id,
+                                                           pci_interrupt, &vn->pairs[i], name);
+        }
     } else if (vn->tr.mmio.irq != VIRTIO_MMIO_IRQ_UNKNOWN) {
         int vector = irq_alloc_vector(mmio_interrupt, vn);
         if (vector >= 0) {
@@ -348,7 +452,15 @@ static bool start_device(struct virtio_net *vn, bool pci)
         goto fail;
     }
     virtio_driver_ok(t);
-    virtio_kick(t, vn->rx);
+    if (vn->npairs > 1 && !set_pairs(vn)) vn->npairs = 1;   /* pair 0 alone; the others' buffers stay idle */
+    for (unsigned i = 0; i < vn->npairs; i++) virtio_kick(t, vn->pairs[i].rx);
+    format_sn(vn->features, sizeof vn->features, "%s%s%s%s%s%s%s", vn->tx_csum ? "csum " : "",
+              vn->rx_csum ? "guest_csum " : "", virtio_has_feature(t, VIRTIO_NET_F_GUEST_TSO4) ? "guest_tso4 " : "",
+              virtio_has_feature(t, VIRTIO_NET_F_GUEST_TSO6) ? "guest_tso6 " : "",
+              virtio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF) ? "mrg_rxbuf " : "",
+              virtio_has_feature(t, VIRTIO_NET_F_STATUS) ? "status " : "", virtio_has_feature(t, VIRTIO_NET_F_MAC) ? "mac" : "");
+    if (virtio_has_feature(t, VIRTIO_NET_F_MQ))
+        format_sn(vn->features + strlen(vn->features), sizeof vn->features - strlen(vn->features), " mq %u/%u", vn->npairs, device_pairs);
     return true;
 fail:
     virtio_fail(t);
@@ -404,5 +516,5 @@ int virtio_net_find_all(struct heap *h, const char *cmdline, struct virtio_net *
 void virtio_net_link_start(struct virtio_net *vn)
 {
     link_status(vn);
-    service(vn);   /* frames that came before the netif existed */
+    service_all(vn);   /* frames that came before the netif existed */
 }

@@ -68,19 +68,24 @@ void msix_mask(struct msix *m, unsigned index)
 
 int msix_route(struct msix *m, unsigned index, irq_handler_fn fn, void *arg, const char *name)
 {
+    /* The device may deliver to any CPU; the caller's is as good as any
+     * (the handlers take their locks as any CPU would). */
+    return msix_route_to(m, index, lapic_id(), fn, arg, name);
+}
+
+int msix_route_to(struct msix *m, unsigned index, uint32_t apic_id, irq_handler_fn fn, void *arg, const char *name)
+{
     /* An APIC id above 255 does not fit the message address (that needs
      * interrupt remapping): such a CPU's caller keeps polling. */
-    if (!m->cap || index >= m->entries || lapic_id() > 0xff) return -1;
+    if (!m->cap || index >= m->entries || apic_id > 0xff) return -1;
     int vector = irq_alloc_vector(fn, arg);
     if (vector < 0) return -1;
     char label[IRQ_NAME_MAX];
     format_sn(label, sizeof label, "PCI-MSIX-0000:%02x:%02x.%x %u-edge %s", m->pci.bus, m->pci.dev, m->pci.fn,
               index, name);
     irq_set_name(vector, label);
-    /* The device may deliver to any CPU; the caller's is as good as any
-     * (the handlers take their locks as any CPU would). */
     volatile uint8_t *e = m->table + (size_t)index * ENTRY_SIZE;
-    mmio_write32(e + ENTRY_ADDR_LO, MSI_ADDRESS_BASE | (lapic_id() << 12));
+    mmio_write32(e + ENTRY_ADDR_LO, MSI_ADDRESS_BASE | (apic_id << 12));
     mmio_write32(e + ENTRY_ADDR_HI, 0);
     mmio_write32(e + ENTRY_DATA, (uint32_t)vector);
     mmio_write32(e + ENTRY_VECTOR_CONTROL, mmio_read32(e + ENTRY_VECTOR_CONTROL) & ~ENTRY_MASKED);

@@ -23,6 +23,9 @@ int msix_enable(struct msix *m, const struct pci_device *dev);
  * to the calling CPU, then unmask the entry. `name` is what /proc/interrupts
  * shows. Returns the vector, or -1 (index out of range, no vector free). */
 int msix_route(struct msix *m, unsigned index, irq_handler_fn fn, void *arg, const char *name);
+/* The same, delivered to the CPU whose local APIC id is apic_id (an online
+ * one: a message to a CPU not started would be lost). */
+int msix_route_to(struct msix *m, unsigned index, uint32_t apic_id, irq_handler_fn fn, void *arg, const char *name);
 /* Turn MSI-X off again before the device's memory (a handler's argument)
  * is freed: the device then sends no messages at all. */
 void msix_disable(struct msix *m);

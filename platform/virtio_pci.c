@@ -175,12 +175,18 @@ struct virtqueue *virtio_pci_setup_queue(struct virtio_pci *vp, struct heap *h, 
 bool virtio_pci_queue_interrupt(struct virtio_pci *vp, struct virtqueue *vq, irq_handler_fn fn, void *arg,
                                 const char *name)
 {
+    return virtio_pci_queue_interrupt_to(vp, vq, lapic_id(), fn, arg, name);
+}
+
+bool virtio_pci_queue_interrupt_to(struct virtio_pci *vp, struct virtqueue *vq, uint32_t apic_id, irq_handler_fn fn,
+                                   void *arg, const char *name)
+{
     if (!vp->msix.cap) {
         if (msix_enable(&vp->msix, &vp->pci) != 0) return false;
         mmio_write16(vp->common + COMMON_CONFIG_MSIX_VECTOR, VIRTIO_MSI_NO_VECTOR);
     }
     unsigned entry = 1u + vq->index;
-    if (msix_route(&vp->msix, entry, fn, arg, name) < 0) return false;
+    if (msix_route_to(&vp->msix, entry, apic_id, fn, arg, name) < 0) return false;
     mmio_write16(vp->common + COMMON_QUEUE_SELECT, vq->index);
     mmio_write16(vp->common + COMMON_QUEUE_MSIX_VECTOR, (uint16_t)entry);
     /* The device answers NO_VECTOR when it cannot use the entry. */
@@ -219,13 +225,14 @@ static uint64_t cfg_read(struct virtio_pci *vp, uint32_t off, uint32_t bytes)
     uint64_t v = 0;
     for (int tries = 0; tries < VIRTIO_CFG_READ_TRIES; tries++) {
         uint8_t gen = mmio_read8(vp->common + COMMON_CONFIG_GENERATION);
-        v = mmio_read32(vp->device_cfg + off);
+        v = bytes == 2 ? mmio_read16(vp->device_cfg + off) : mmio_read32(vp->device_cfg + off);
         if (bytes == 8) v |= (uint64_t)mmio_read32(vp->device_cfg + off + 4) << 32;
         if (gen == mmio_read8(vp->common + COMMON_CONFIG_GENERATION)) break;
     }
     return v;
 }
 
+uint16_t virtio_pci_cfg_read16(struct virtio_pci *vp, uint32_t off) { return (uint16_t)cfg_read(vp, off, 2); }
 uint32_t virtio_pci_cfg_read32(struct virtio_pci *vp, uint32_t off) { return (uint32_t)cfg_read(vp, off, 4); }
 uint64_t virtio_pci_cfg_read64(struct virtio_pci *vp, uint32_t off) { return cfg_read(vp, off, 8); }
 

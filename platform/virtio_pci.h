@@ -48,9 +48,16 @@ void virtio_pci_fail(struct virtio_pci *vp);
  * before virtio_pci_driver_ok. */
 bool virtio_pci_queue_interrupt(struct virtio_pci *vp, struct virtqueue *vq, irq_handler_fn fn, void *arg,
                                 const char *name);
+/* The same, delivered to the CPU with local APIC id apic_id (a NIC's
+ * receive queue per CPU). */
+bool virtio_pci_queue_interrupt_to(struct virtio_pci *vp, struct virtqueue *vq, uint32_t apic_id, irq_handler_fn fn,
+                                   void *arg, const char *name);
 /* Reading the ISR register acknowledges an INTx interrupt; returns its bits. */
 uint8_t virtio_pci_isr_ack(struct virtio_pci *vp);
 
 /* Device-specific config reads, retried until config_generation is stable. */
 uint32_t virtio_pci_cfg_read32(struct virtio_pci *vp, uint32_t off);
+/* 16 bits: QEMU answers all-ones to a wider read that ends past the
+ * device's config (virtio-net's is 10 bytes with MQ and no MTU). */
+uint16_t virtio_pci_cfg_read16(struct virtio_pci *vp, uint32_t off);
 uint64_t virtio_pci_cfg_read64(struct virtio_pci *vp, uint32_t off);
