@@ -17,6 +17,7 @@
 #include "cli/image.h"
 #include "cli/manifest.h"
 #include "cli/qemu.h"
+#include "cli/net_tap_queues.h"
 #include "fs/mbr.h"
 #include "fs/tfs.h"
 
@@ -172,6 +173,21 @@ static void qemu_line(void)
     CHECK(qemu_build_command(&o, &cmd, err, sizeof err) == 0 &&
               has_arg(&cmd, "virtio-net-pci,netdev=net0,disable-legacy=on,romfile="),
           "q35: a virtio-net-pci NIC");
+    /* A tap with a queue pair per CPU (cli/net_tap_queues.h): q35 only. */
+    o.netdev = "tap,id=net0,ifname=t0,script=no,downscript=no";
+    o.cpus = 4;
+    o.net_queues = 4;
+    CHECK(qemu_build_command(&o, &cmd, err, sizeof err) == 0 &&
+              has_arg(&cmd, "tap,id=net0,ifname=t0,script=no,downscript=no,queues=4") &&
+              has_arg(&cmd, "virtio-net-pci,netdev=net0,disable-legacy=on,romfile=,mq=on,vectors=10"),
+          "q35, tap, 4 queues: mq with 2N+2 vectors");
+    o.machine = MACHINE_MICROVM;
+    CHECK(qemu_build_command(&o, &cmd, err, sizeof err) == 0 &&
+              has_arg(&cmd, "tap,id=net0,ifname=t0,script=no,downscript=no") && has_arg(&cmd, "virtio-net-device,netdev=net0"),
+          "microvm: one queue (one interrupt line)");
+    CHECK(net_tap_queues_for(-1, 4) == 4 && net_tap_queues_for(0x1102, 4) == 4 && net_tap_queues_for(0x1102, 64) == 8 &&
+              net_tap_queues_for(0x1002, 4) == 1 && net_tap_queues_for(-1, 1) == 1,
+          "queues: a new or multi_queue tap takes one per CPU (at most 8), a single-queue tap one");
     o.netdev = NULL;
     CHECK(qemu_build_command(&o, &cmd, err, sizeof err) == 0 && !has_arg(&cmd, "-netdev"), "no netdev, no NIC");
 }
