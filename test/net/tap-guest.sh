@@ -19,7 +19,9 @@ shift
 [ $# -gt 0 ] || { echo "tap-guest.sh: no host command"; exit 2; }
 
 ip link set lo up || exit 3
-ip tuntap add dev pithtap0 mode tap || exit 3
+# q35 with several vCPUs: a multi-queue tap, so pith asks for a queue pair
+# per CPU (virtio-net MQ; microvm's NIC has one queue).
+ip tuntap add dev pithtap0 mode tap $([ "$machine" = q35 ] && [ "$cpus" -gt 1 ] && echo multi_queue) || exit 3
 ip addr add 192.168.77.1/24 dev pithtap0 || exit 3
 ip link set pithtap0 up || exit 3
 

@@ -249,7 +249,9 @@ add net_tap net_tap
 #                  to the static IPv4 address; UDP echo and 20 TCP clients to
 #                  the IPv6 link-local address. A tap backend lets virtio-net
 #                  offer checksum offload, which the guest must negotiate
-#                  (`csum` in its trace line). On all four cells.
+#                  (`csum` in its trace line). On all four cells; on q35
+#                  with 2 vCPUs the tap is multi-queue and the guest must
+#                  turn on a queue pair per CPU (`mq 2/2`).
 #  net_tap_load_M_cpusN  net_load_server.c against test/servers/load_host.py
 #                  (as srv_load_*, see test/servers/tests.sh) on the tap:
 #                  garbage and truncated TCP/UDP payloads, clients that
@@ -290,6 +292,10 @@ net_tap_echo() {
     TAP_TRACE=1 net_tap_run "$name" "$machine" "$cpus" "$BUILD/test/musl/net_echo_server" 7077 $((NET_TAP_CLIENTS + 20)) \
         -- bash test/net/tap-echo.sh "$NET_TAP_CLIENTS" 20
     grep -q '^\[trace\] net: eth0 virtio-net .*features csum' "$RAW.out" || problems+="checksum offload not negotiated; "
+    if [ "$machine" = q35 ] && [ "$cpus" -gt 1 ]; then
+        grep -q "^\[trace\] net: eth0 virtio-net .*features .* mq $cpus/$cpus" "$RAW.out" ||
+            problems+="not one queue pair per CPU (mq $cpus/$cpus); "
+    fi
     grep -q "^echo: served $((NET_TAP_CLIENTS + 20)) connections" "$RAW.out" ||
         problems+="the server did not serve $((NET_TAP_CLIENTS + 20)) connections; "
     problems+=$(leftovers "$SCRATCH/$name.tmp")
