@@ -1,6 +1,7 @@
 /* virtio-net (virtio 1.0 section 5.1) over either transport, as an lwIP
- * network interface. Receive and transmit queue pair 0 (no multiqueue);
- * completions by interrupt (MSI-X on PCI, the IOAPIC on virtio-mmio). All
+ * network interface. One receive/transmit queue pair, or one per CPU where
+ * a PCI device offers MQ; completions by interrupt (MSI-X per receive
+ * queue on PCI, the IOAPIC on virtio-mmio). Features: docs/net.md. All
  * driver state is guarded by net_lock (net/net_stack.h): lwIP calls the
  * transmit path under it, and the interrupt handler takes it. */
 #pragma once
