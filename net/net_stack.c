@@ -1,5 +1,6 @@
 /* lwIP under one lock, driven by the kernel's timer service. */
 #include "net_stack.h"
+#include "virtio_net.h"
 #include "net_iface.h"
 #include "inet.h"
 #include "tcp_isn.h"
@@ -34,6 +35,8 @@ static void finish_queued_work(void)
 {
     /* Loopback packets wait in their netif's queue until polled. */
     netif_poll_all();
+    /* Segments the NIC holds to send as one TSO frame go now. */
+    virtio_net_flush_all();
 }
 
 void net_unlock(uint64_t flags)

@@ -9,6 +9,7 @@
 #include "virtio_net.h"
 #include "net_stack.h"
 #include "virtio_net_csum.h"
+#include "virtio_net_tso.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/etharp.h"
@@ -41,6 +42,7 @@
 #define VIRTIO_NET_F_GUEST_TSO4 7
 #define VIRTIO_NET_F_GUEST_TSO6 8
 #define VIRTIO_NET_F_HOST_TSO4 11
+#define VIRTIO_NET_F_HOST_TSO6 12
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_F_CTRL_VQ 17
@@ -69,6 +71,21 @@ struct net_buf {
     uint64_t phys;
     uint8_t *data;
     struct net_buf *next_free;   /* transmit slots only */
+    struct net_buf *next_in_frame;   /* a TSO run's further slots (payload only) */
+    uint32_t used;               /* bytes of the slot the frame takes */
+};
+
+/* A run of segments waiting to go as one TSO frame (net/virtio_net_tso.h):
+ * the first slot holds the virtio header and the first whole frame, each
+ * further slot one more segment's payload. */
+#define TSO_MAX_SLOTS 44   /* 44 full segments stay below 64 KiB */
+struct tso_run {
+    struct net_buf *head, *tail;
+    unsigned nslots;
+    struct tso_seg first;
+    uint32_t next_seq, payload;
+    uint16_t last;           /* the last segment's payload: a short one ends the run */
+    bool psh;
 };
 
 struct vn_pair {
@@ -76,6 +93,7 @@ struct vn_pair {
     struct virtqueue *rx, *tx;
     struct net_buf *rx_bufs, *tx_bufs;   /* rx->size and tx->size of them */
     struct net_buf *tx_free;
+    struct tso_run run;
 };
 
 struct virtio_net {
@@ -94,9 +112,10 @@ struct virtio_net {
     uint8_t mac[6];
     bool tx_csum;                         /* the device computes TCP checksums (CSUM) */
     bool rx_csum;                         /* the device vouches for checksums (GUEST_CSUM) */
+    bool tso4, tso6;                      /* the device cuts TCP runs (HOST_TSO4/6, with CSUM) */
     bool interrupts;                      /* wired; else the net timer polls */
-    char features[96];
-    uint64_t rx_packets, rx_dropped, rx_gso, tx_packets, tx_dropped;
+    char features[128];
+    uint64_t rx_packets, rx_dropped, rx_gso, tx_packets, tx_dropped, tx_gso;
 };
 
 /* Carve count 2 KiB buffers out of fresh pages. */
@@ -125,9 +144,12 @@ static void reap_tx(struct vn_pair *q)
 {
     void *cookie;
     while (virtq_pop_used(q->tx, &cookie, NULL)) {
-        struct net_buf *b = cookie;
-        b->next_free = q->tx_free;
-        q->tx_free = b;
+        for (struct net_buf *b = cookie, *next; b; b = next) {
+            next = b->next_in_frame;
+            b->next_in_frame = NULL;
+            b->next_free = q->tx_free;
+            q->tx_free = b;
+        }
     }
 }
 
@@ -138,23 +160,93 @@ static struct vn_pair *my_pair(struct virtio_net *vn)
     return &vn->pairs[vn->npairs > 1 ? this_cpu()->id % vn->npairs : 0];
 }
 
+/* Send the open run: one segment as itself, more as one TSO frame. */
+static void flush_run(struct virtio_net *vn, struct vn_pair *q)
+{
+    struct tso_run *r = &q->run;
+    if (!r->head) return;
+    struct virtio_net_hdr *h = (struct virtio_net_hdr *)r->head->data;
+    uint8_t *frame = r->head->data + sizeof *h;
+    struct virtq_buf bufs[TSO_MAX_SLOTS];
+    unsigned n = 0;
+    if (r->nslots == 1) {
+        virtio_net_csum_offload(h, frame, r->head->used - sizeof *h);
+    } else {
+        tso_finish(h, frame, &r->first, r->payload, r->first.payload, r->psh);
+        vn->tx_gso++;
+    }
+    for (struct net_buf *b = r->head; b; b = b->next_in_frame) bufs[n++] = (struct virtq_buf){ b->phys, b->used, false };
+    virtq_add(q->tx, bufs, (int)n, r->head);   /* room was checked when the run grew */
+    virtio_kick(vn->t, q->tx);
+    vn->tx_packets++;
+    memset(r, 0, sizeof *r);
+}
+
+/* Every NIC found, for virtio_net_flush_all. */
+#define MAX_NICS_KEPT 8
+static struct virtio_net *nics[MAX_NICS_KEPT];
+static unsigned nnics;
+
+void virtio_net_flush_all(void)
+{
+    for (unsigned k = 0; k < nnics; k++)
+        for (unsigned i = 0; i < nics[k]->npairs; i++) flush_run(nics[k], &nics[k]->pairs[i]);
+}
+
+/* Whether segment s (headers hdrs) can join q's open run. */
+static bool run_takes(struct vn_pair *q, const uint8_t *hdrs, const struct tso_seg *s)
+{
+    struct tso_run *r = &q->run;
+    return r->last == r->first.payload && s->payload <= r->first.payload && r->nslots < TSO_MAX_SLOTS &&
+           q->tx->num_free > r->nslots + 1 && (uint32_t)s->hdr_len + r->payload + s->payload <= 0xffff &&
+           tso_continues(r->head->data + sizeof(struct virtio_net_hdr), &r->first, r->next_seq, hdrs, s);
+}
+
 static err_t linkoutput(struct netif *nif, struct pbuf *p)
 {
     struct virtio_net *vn = nif->state;
     struct vn_pair *q = my_pair(vn);
     reap_tx(q);
+    uint8_t hdrs[TSO_HDRS_MAX];
+    struct tso_seg s;
+    bool seg = false;
+    if ((vn->tso4 || vn->tso6) && p->tot_len <= ETH_FRAME_MAX) {
+        u16_t hl = pbuf_copy_partial(p, hdrs, p->tot_len < sizeof hdrs ? p->tot_len : sizeof hdrs, 0);
+        seg = tso_parse(hdrs, hl, p->tot_len, &s) && (s.ipv6 ? vn->tso6 : vn->tso4);
+    }
+    struct tso_run *r = &q->run;
+    if (r->head && !(seg && run_takes(q, hdrs, &s))) flush_run(vn, q);
     struct net_buf *b = q->tx_free;
     if (!b || p->tot_len > ETH_FRAME_MAX) {
         vn->tx_dropped++;
         return ERR_MEM;
     }
     q->tx_free = b->next_free;
+    b->next_in_frame = NULL;
+    if (r->head) {   /* the run goes on: only this segment's payload */
+        b->used = pbuf_copy_partial(p, b->data, s.payload, s.hdr_len);
+        r->tail->next_in_frame = b;
+        r->tail = b;
+        r->nslots++;
+        r->payload += s.payload;
+        r->next_seq += s.payload;
+        r->last = s.payload;
+        r->psh = s.psh;
+        if (s.psh) flush_run(vn, q);
+        return ERR_OK;
+    }
     struct virtio_net_hdr *h = (struct virtio_net_hdr *)b->data;
     memset(h, 0, sizeof *h);
     uint8_t *frame = b->data + sizeof *h;
     pbuf_copy_partial(p, frame, p->tot_len, 0);
+    b->used = (uint32_t)(sizeof *h + p->tot_len);
+    if (seg && !s.psh) {   /* may start a run: sent at the latest when net_lock is let go */
+        *r = (struct tso_run){ .head = b, .tail = b, .nslots = 1, .first = s, .next_seq = s.seq + s.payload,
+                               .payload = s.payload, .last = s.payload };
+        return ERR_OK;
+    }
     if (vn->tx_csum) virtio_net_csum_offload(h, frame, p->tot_len);
-    struct virtq_buf vb = { b->phys, (uint32_t)(sizeof *h + p->tot_len), false };
+    struct virtq_buf vb = { b->phys, b->used, false };
     virtq_add(q->tx, &vb, 1, b);
     virtio_kick(vn->t, q->tx);
     vn->tx_packets++;
@@ -401,7 +493,8 @@ static bool start_device(struct virtio_net *vn, bool pci)
      * not merging is asked again without it (negotiating resets it). */
     uint64_t tso = 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
     uint64_t wanted = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM | tso |
-                      1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_STATUS;
+                      1ull << VIRTIO_NET_F_HOST_TSO4 | 1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_MRG_RXBUF |
+                      1ull << VIRTIO_NET_F_STATUS;
     /* Several queue pairs only on PCI (a vector per receive queue; an mmio
      * device has one line) and with several CPUs to spread them over. */
     if (pci && kernel.ncpus > 1) wanted |= 1ull << VIRTIO_NET_F_CTRL_VQ | 1ull << VIRTIO_NET_F_MQ;
@@ -418,6 +511,8 @@ static bool start_device(struct virtio_net *vn, bool pci)
     if (vn->npairs < 1) vn->npairs = 1;
     vn->tx_csum = virtio_has_feature(t, VIRTIO_NET_F_CSUM);
     vn->rx_csum = virtio_has_feature(t, VIRTIO_NET_F_GUEST_CSUM);
+    vn->tso4 = vn->tx_csum && virtio_has_feature(t, VIRTIO_NET_F_HOST_TSO4);
+    vn->tso6 = vn->tx_csum && virtio_has_feature(t, VIRTIO_NET_F_HOST_TSO6);
     read_mac(vn);
 
     vn->pages = allocate_zero(vn->heap, MAX_PAIRS * PAGES_PER_PAIR * sizeof *vn->pages);
@@ -454,7 +549,8 @@ static bool start_device(struct virtio_net *vn, bool pci)
     virtio_driver_ok(t);
     if (vn->npairs > 1 && !set_pairs(vn)) vn->npairs = 1;   /* pair 0 alone; the others' buffers stay idle */
     for (unsigned i = 0; i < vn->npairs; i++) virtio_kick(t, vn->pairs[i].rx);
-    format_sn(vn->features, sizeof vn->features, "%s%s%s%s%s%s%s", vn->tx_csum ? "csum " : "",
+    format_sn(vn->features, sizeof vn->features, "%s%s%s%s%s%s%s%s%s", vn->tx_csum ? "csum " : "",
+              vn->tso4 ? "host_tso4 " : "", vn->tso6 ? "host_tso6 " : "",
               vn->rx_csum ? "guest_csum " : "", virtio_has_feature(t, VIRTIO_NET_F_GUEST_TSO4) ? "guest_tso4 " : "",
               virtio_has_feature(t, VIRTIO_NET_F_GUEST_TSO6) ? "guest_tso6 " : "",
               virtio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF) ? "mrg_rxbuf " : "",
@@ -510,6 +606,7 @@ int virtio_net_find_all(struct heap *h, const char *cmdline, struct virtio_net *
     for (int i = 0; i < n && found < max; i++)
         if ((out[found] = probe_pci(h, &list[i]))) found++;
     if (n > 0) deallocate(h, list, n * sizeof *list);
+    for (int i = 0; i < found && nnics < MAX_NICS_KEPT; i++) nics[nnics++] = out[i];
     return found;
 }
 

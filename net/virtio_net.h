@@ -18,6 +18,9 @@ int virtio_net_find_all(struct heap *h, const char *cmdline, struct virtio_net *
 signed char virtio_net_netif_init(struct netif *nif);
 /* What the device offered and we took, for messages: "csum mrg_rxbuf ...". */
 const char *virtio_net_features(const struct virtio_net *vn);
+/* Under net_lock, before it is let go (net/net_stack.c): send the runs of
+ * segments kept open for transmit TSO (net/virtio_net_tso.h). */
+void virtio_net_flush_all(void);
 /* After netif_add (under net_lock): read the link state, take any frames
  * that arrived before. */
 void virtio_net_link_start(struct virtio_net *vn);
