@@ -7,9 +7,9 @@
 
 /* cpus, capped, when the tap can take several queues: it does not exist yet
  * (QEMU makes it, multi-queue) or was made multi-queue (`ip tuntap add
- * NAME mode tap multi_queue`: IFF_MULTI_QUEUE in its tun_flags). 1 for a
- * single-queue tap, which QEMU could not attach to with queues=N. */
+ * NAME mode tap multi_queue`). 1 for a single-queue tap, which QEMU could
+ * not attach to with queues=N. Probed with TUNSETIFF (/dev/net/tun). */
 int net_tap_queues(const char *ifname, int cpus);
-/* The same decision from the tap's tun_flags: flags < 0 when it does not
- * exist. (For the unit test.) */
+/* The same decision from the tap's flags (IFF_MULTI_QUEUE or not): flags
+ * < 0 when it does not exist. (For the unit test.) */
 int net_tap_queues_for(long flags, int cpus);
