@@ -20,6 +20,7 @@ include mk/cli.mk
 include mk/test.mk
 include mk/runtimes.mk
 include mk/test-long.mk
+include mk/sysfuzz.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -102,6 +102,7 @@ struct process {
     struct mem_node *cwd_mem;         /* a directory under /dev/shm (held) */
     char cwd_path[PATH_MAX_LEN];
     char exe_path[PATH_MAX_LEN];
+    struct tfs_node *text_nodes[2];   /* the program and its interpreter: no writes while it runs (ETXTBSY) */
     struct thread *main_thread;
     struct spinlock threads_lock;   /* threads, live_threads, next_tid */
     struct thread *threads;         /* every live thread, newest first */
@@ -165,3 +166,10 @@ int sync_all_filesystems(void);
 
 #include "kernel.h"
 static inline struct process *current_process(void) { return kernel.process; }
+
+/* Is n the running program or its interpreter? Linux refuses to open those
+ * for writing or truncate them (ETXTBSY): the text would change under it. */
+static inline bool process_runs_node(const struct process *p, const struct tfs_node *n)
+{
+    return n && (n == p->text_nodes[0] || n == p->text_nodes[1]);
+}

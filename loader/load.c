@@ -324,6 +324,8 @@ int program_load(struct process *p, const struct program_args *args, struct load
     }
     uint64_t end = ALIGN_UP(base + prog.img.highest_vaddr, PAGE_SIZE);
     p->vm.brk_start = p->vm.brk = end + lay.brk_gap;
+    p->text_nodes[0] = node;
+    p->text_nodes[1] = inode;
 
     /* After the interpreter, so its address stays the one the layout seed predicts. */
     uint64_t vdso_base;

@@ -97,6 +97,7 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
     if ((flags & O_DIRECTORY) && fmt != S_IFDIR) return -ENOTDIR;
     bool writing = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
     if (fmt == S_IFDIR && writing && !(flags & O_PATH)) return -EISDIR;
+    if (writing && !(flags & O_PATH) && !v.pseudo && !v.mem && process_runs_node(p, v.tfs)) return -ETXTBSY;
     if (writing && !(flags & O_PATH) && hardening_file_locked(&v)) return -EACCES;
     struct file *f;
     if (v.pseudo) {

@@ -123,10 +123,12 @@ long sys_munmap(uint64_t addr, uint64_t len)
     return vm_unmap(&current_process()->vm, addr, len);
 }
 
-long sys_mprotect(uint64_t addr, uint64_t len, int prot)
+long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
 {
     if (addr & (PAGE_SIZE - 1)) return -EINVAL;
-    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x01000000 | 0x02000000)) return -EINVAL;
+    /* prot is a full word in Linux: bits above 31 are refused, not dropped;
+     * PROT_SEM (8) is accepted and means nothing on x86. */
+    if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC | 8 | 0x01000000 | 0x02000000)) return -EINVAL;
     if (!len) return 0;
     return vm_protect(&current_process()->vm, addr, len, prot_to_vm(prot));
 }
@@ -223,7 +225,9 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uin
 long sys_brk(uint64_t addr)
 {
     struct vm *vm = &current_process()->vm;
-    if (addr < vm->brk_start) return (long)vm->brk;
+    /* Below the start or past the user half (where rounding up to a page
+     * would wrap to 0 and "shrink" over the whole program): no change. */
+    if (addr < vm->brk_start || addr >= USER_TOP) return (long)vm->brk;
     uint64_t old_top = ALIGN_UP(vm->brk, PAGE_SIZE), new_top = ALIGN_UP(addr, PAGE_SIZE);
     if (new_top > old_top) {
         if (!vm_range_free(vm, old_top, new_top - old_top)) return (long)vm->brk;

@@ -130,7 +130,7 @@ long sys_fstatfs(int fd, uint64_t buf);
 
 long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 long sys_munmap(uint64_t addr, uint64_t len);
-long sys_mprotect(uint64_t addr, uint64_t len, int prot);
+long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot);
 long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 long sys_brk(uint64_t addr);
 long sys_madvise(uint64_t addr, uint64_t len, int advice);
