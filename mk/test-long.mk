@@ -10,14 +10,15 @@
 # and stress_cpus4: the threaded programs and the Go and Rust runtimes on 4 vCPUs.
 # And disk_fault_random_N (test/disk/faults.sh): PITH_DISKFAULT_RUNS runs
 # (default 60) with an I/O error injected at a random request number.
+# And sysfuzz_long (test/fuzz/tests.sh): the syscall fuzzer, 10^6 calls per seed.
 # Not part of `make test`, which runs the crash test 3 and 2 times and not
 # the fresh-machine check. PITH_FRESH_MACHINE=0 leaves the check out.
 .PHONY: test-long
 test-long: deps-long all unit runtime-progs
 	PITH_CRASH_RUNS=$${PITH_CRASH_RUNS:-50} PITH_CRASH_MMAP_RUNS=$${PITH_CRASH_MMAP_RUNS:-20} \
 	PITH_FRESH_MACHINE=$${PITH_FRESH_MACHINE:-1} PITH_STRESS_RUNS=$${PITH_STRESS_RUNS:-20} \
-	PITH_DISKFAULT_RUNS=$${PITH_DISKFAULT_RUNS:-60} \
-		bash test/run-tests '^fs_crash_|^disk_fault_random_|^fresh_machine$$|^stress_pthread$$|^stress_cpus4$$'
+	PITH_DISKFAULT_RUNS=$${PITH_DISKFAULT_RUNS:-60} PITH_SYSFUZZ_LONG=1 \
+		bash test/run-tests '^fs_crash_|^disk_fault_random_|^fresh_machine$$|^stress_pthread$$|^stress_cpus4$$|^sysfuzz_long$$'
 
 # `make fuzz-report`: the hardening figures (docs/security.md) from what the
 # long runs recorded in build/report/; it runs nothing itself.

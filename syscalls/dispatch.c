@@ -54,7 +54,8 @@ static void trace(uint64_t nr, const uint64_t a[6], long ret)
 
 void syscall_dispatch(struct trap_frame *f)
 {
-    uint64_t nr = f->rax;
+    /* Linux reads the number from eax alone: the upper half of rax is ignored */
+    uint64_t nr = (uint32_t)f->rax;
     uint64_t a[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
     long ret = -ENOSYS;
     /* The unused error slot keeps the number, for restarting the call

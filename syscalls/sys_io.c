@@ -48,6 +48,9 @@ static long do_rw(struct file *f, uint64_t buf, uint64_t n, uint64_t off, bool w
     while (done < n) {
         size_t chunk = MIN(n - done, (uint64_t)THREAD_IO_BUFFER);
         if (write && copy_from_user(tmp, buf + done, chunk) < 0) return done ? (long)done : -EFAULT;
+        /* a buffer outside the user half: refused before the file gives up
+         * its bytes (a pipe's would be lost), as Linux's access_ok does */
+        if (!write && !user_range_ok(buf + done, chunk)) return done ? (long)done : -EFAULT;
         int64_t r = write ? f->ops->write(f, tmp, chunk, off + done) : f->ops->read(f, tmp, chunk, off + done);
         if (r < 0) return done ? (long)done : r;
         if (!write && r && copy_to_user(buf + done, tmp, (size_t)r) < 0) return done ? (long)done : -EFAULT;
@@ -95,6 +98,8 @@ static long transfer_fd(int fd, const struct iovec_k *v, int cnt, int64_t off, b
 {
     struct file *f = fd_get(fds(), fd);
     if (!f) return -EBADF;
+    /* Linux checks the buffer's range even for 0 bytes: a kernel address is EFAULT */
+    if (cnt == 1 && !v->len && !user_range_ok(v->base, 0)) { file_put(f); return -EFAULT; }
     long r = transfer(f, v, cnt, off, write);
     file_put(f);
     return r;

@@ -96,6 +96,10 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
         r = -EINVAL;
         goto out;
     }
+    if (fixed && (addr >= USER_TOP || size > USER_TOP - addr)) {   /* Linux: no room there */
+        r = -ENOMEM;
+        goto out;
+    }
     if (!within_limits(&p->vm, fixed ? addr : USER_TOP, size, vmflags)) {   /* not fixed: overlaps nothing */
         r = -ENOMEM;
         goto out;
@@ -186,6 +190,10 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uin
     old_len = ALIGN_UP(old_len, PAGE_SIZE);
     new_len = ALIGN_UP(new_len, PAGE_SIZE);
     if (!new_len || !old_len) return -EINVAL;
+    /* A range past the user half (or wrapping: old_len near 2^64 passed the
+     * vma check below and "shrank" over other mappings): Linux's munmap
+     * refuses it. */
+    if (old_len > USER_TOP || old > USER_TOP - old_len) return -EINVAL;
     struct vma *v = vm_find(vm, old);
     if (!v || v->end < old + old_len) return -EFAULT;
     uint32_t vmflags = v->flags;

@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 
     fixture_fds();
     signals_setup();
+    fault_report_setup();
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);   /* workers unblock their two */

@@ -67,7 +67,12 @@ struct fz_current {
     uint64_t args[6];
 };
 
+/* The last calls of a thread, for the report when the fuzzer itself faults. */
+#define HISTORY 16
+struct fz_past { long nr; uint64_t args[6]; long ret; uint64_t index; };
+
 struct fz_thread {
+    struct fz_past past[HISTORY];
     struct fz_state *st;    /* in one array for all threads (neighbours) */
     struct fz_current cur;
     _Atomic int tid;
@@ -132,6 +137,7 @@ long sys6(long nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, u
 
 /* signals.c */
 void signals_setup(void);
+void fault_report_setup(void);
 void signaller_start(void);
 extern _Thread_local uint64_t signals_seen;
 

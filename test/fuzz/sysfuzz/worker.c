@@ -102,6 +102,9 @@ void *worker_main(void *arg)
         long ret = raw_syscall(nr, a, &clobbered);
         if (w->verbose) clock_gettime(CLOCK_MONOTONIC, &t1);
         w->cur.finished = index + 1;
+        struct fz_past *past = &w->past[index % HISTORY];
+        past->nr = nr, past->ret = ret, past->index = index;
+        memcpy(past->args, a, sizeof a);
 
         if (!state_ok(st)) { report_fail(t, "state block corrupted during the call", nr, a, ret); _Exit(1); }
         if (clobbered) {
