@@ -3,6 +3,7 @@
 #include "syscalls.h"
 #include "../kernel/process.h"
 #include "../kernel/usercopy.h"
+#include "../kernel/signal.h"
 #include "../fs/tfs.h"
 #include "../fs/vfs.h"
 #include "../fs/pipe.h"
@@ -426,7 +427,11 @@ static long copy_between(struct file *in, int64_t in_off, struct file *out, int6
     uint64_t done = 0;
     uint64_t ip = in_off < 0 ? in->pos : (uint64_t)in_off;
     uint64_t op = out_off < 0 ? write_position(out) : (uint64_t)out_off;
+    /* As Linux: at most MAX_RW_COUNT in one call, and a signal ends the copy
+     * with what is done (2^64 bytes of /dev/zero would never end) */
+    n = MIN(n, (uint64_t)0x7ffff000);
     while (done < n) {
+        if (done && signal_pending_current()) break;
         int64_t r = in->ops->read(in, tmp, MIN(n - done, tmp_size), ip);
         if (r <= 0) {
             if (r < 0 && !done) return r;
