@@ -21,6 +21,7 @@ include mk/test.mk
 include mk/runtimes.mk
 include mk/test-long.mk
 include mk/sysfuzz.mk
+include mk/fuzz.mk
 
 clean:
 	rm -rf $(BUILD)

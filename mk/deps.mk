@@ -35,6 +35,9 @@ DEBIAN_PACKAGES := make gcc libc6-dev binutils g++ musl-tools busybox-static \
 # bench/fs formats the Linux guest's disk with mkfs.ext4; bench/net drives
 # nginx with wrk (and redis with redis-benchmark, from redis-tools above).
 DEBIAN_PACKAGES_BENCH := e2fsprogs wrk
+# make fuzz: clang-14 with libFuzzer, ASan and UBSan (libclang-rt-14-dev holds
+# libclang_rt.fuzzer; clang only recommends it). make test replays without them.
+DEBIAN_PACKAGES_FUZZ := clang-14 libclang-rt-14-dev
 # make test-long runs scripts/fresh-machine-check, which builds a root with it.
 DEBIAN_PACKAGES_LONG := debootstrap
 

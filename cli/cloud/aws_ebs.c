@@ -15,6 +15,38 @@ static bool id_chars(const char *s)
     return true;
 }
 
+bool ebs_read_start_reply(const char *body, size_t len, char *snap_id, size_t cap, char *err, size_t errlen)
+{
+    struct json_value *v = NULL;
+    char jerr[128];
+    bool ok = false;
+    if (json_parse(body, len, &v, jerr, sizeof jerr) != 0) {
+        snprintf(err, errlen, "aws: ebs StartSnapshot: unreadable reply (%s)", jerr);
+        return false;
+    }
+    if (v->type != JSON_OBJECT) {
+        snprintf(err, errlen, "aws: ebs StartSnapshot: the reply is not a JSON object");
+        json_free(v);
+        return false;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        if (strcmp(v->keys[i], "SnapshotId") == 0 && v->items[i].type == JSON_STRING &&
+            id_chars(v->items[i].text) && strlen(v->items[i].text) < cap) {
+            strcpy(snap_id, v->items[i].text);
+            ok = true;
+        } else if (strcmp(v->keys[i], "BlockSize") == 0 && v->items[i].type == JSON_NUMBER &&
+                   strcmp(v->items[i].text, "524288") != 0 && strcmp(v->items[i].text, "512") != 0) {
+            /* AWS gives bytes; moto gives KiB. Anything else is a block size pith does not write. */
+            snprintf(err, errlen, "aws: ebs StartSnapshot: block size %s, pith writes 524288", v->items[i].text);
+            json_free(v);
+            return false;
+        }
+    }
+    if (!ok) snprintf(err, errlen, "aws: ebs StartSnapshot: no SnapshotId in the reply");
+    json_free(v);
+    return ok;
+}
+
 bool ebs_start_snapshot(struct aws_http *h, uint64_t size_gib, const char *description,
                         char *snap_id, size_t cap, char *err, size_t errlen)
 {
@@ -35,32 +67,7 @@ bool ebs_start_snapshot(struct aws_http *h, uint64_t size_gib, const char *descr
         aws_response_free(&resp);
         return false;
     }
-    struct json_value *v = NULL;
-    char jerr[128];
-    bool ok = false;
-    if (json_parse(resp.body ? resp.body : "", resp.body_len, &v, jerr, sizeof jerr) != 0) {
-        snprintf(err, errlen, "aws: ebs StartSnapshot: unreadable reply (%s)", jerr);
-    } else if (v->type != JSON_OBJECT) {
-        snprintf(err, errlen, "aws: ebs StartSnapshot: the reply is not a JSON object");
-    } else {
-        for (size_t i = 0; i < v->n; i++) {
-            if (strcmp(v->keys[i], "SnapshotId") == 0 && v->items[i].type == JSON_STRING &&
-                id_chars(v->items[i].text) && strlen(v->items[i].text) < cap) {
-                strcpy(snap_id, v->items[i].text);
-                ok = true;
-            } else if (strcmp(v->keys[i], "BlockSize") == 0 && v->items[i].type == JSON_NUMBER &&
-                       strcmp(v->items[i].text, "524288") != 0 && strcmp(v->items[i].text, "512") != 0) {
-                /* AWS gives bytes; moto gives KiB. Anything else is a block size pith does not write. */
-                snprintf(err, errlen, "aws: ebs StartSnapshot: block size %s, pith writes 524288",
-                         v->items[i].text);
-                json_free(v);
-                aws_response_free(&resp);
-                return false;
-            }
-        }
-        if (!ok) snprintf(err, errlen, "aws: ebs StartSnapshot: no SnapshotId in the reply");
-    }
-    json_free(v);
+    bool ok = ebs_read_start_reply(resp.body ? resp.body : "", resp.body_len, snap_id, cap, err, errlen);
     aws_response_free(&resp);
     return ok;
 }

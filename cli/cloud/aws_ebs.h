@@ -9,6 +9,10 @@
 
 #define EBS_BLOCK_SIZE (512u * 1024u)
 
+/* StartSnapshot's reply body[0..len): snap_id gets its SnapshotId (under cap
+ * bytes), or false with the reason in err (unreadable, no id, a block size
+ * pith does not write). */
+bool ebs_read_start_reply(const char *body, size_t len, char *snap_id, size_t cap, char *err, size_t errlen);
 /* StartSnapshot of a volume of size_gib GiB. snap_id gets "snap-..." */
 bool ebs_start_snapshot(struct aws_http *h, uint64_t size_gib, const char *description,
                         char *snap_id, size_t cap, char *err, size_t errlen);

@@ -129,7 +129,7 @@ static void one_line(char *out, size_t cap, const char *s, size_t n)
 /* The service's error code and message from a failed reply: EC2's XML
  * (<Errors><Error><Code>/<Message>), EBS's JSON ({"message": ...} with the
  * code in x-amzn-ErrorType). Empty strings when the body holds neither. */
-static void service_error(const struct aws_response *resp, char *code, size_t code_cap, char *msg, size_t msg_cap)
+void aws_service_error(const struct aws_response *resp, char *code, size_t code_cap, char *msg, size_t msg_cap)
 {
     code[0] = msg[0] = '\0';
     if (resp->error_type[0]) {
@@ -332,7 +332,7 @@ bool aws_http_send(struct aws_http *h, const struct aws_request *req, struct aws
         } else if (resp->status >= 200 && resp->status < 300) {
             return true;
         } else {
-            service_error(resp, code, sizeof code, msg, sizeof msg);
+            aws_service_error(resp, code, sizeof code, msg, sizeof msg);
             retry = resp->status == 429 || resp->status >= 500 || is_throttling(code);
             if (is_credential_error(code) || (!code[0] && (resp->status == 401 || resp->status == 403)))
                 snprintf(err, errlen, "aws: %s refused the credentials (%s%s%s): check AWS_ACCESS_KEY_ID, "

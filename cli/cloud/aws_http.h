@@ -51,6 +51,10 @@ void aws_http_close(struct aws_http *h);
 bool aws_http_send(struct aws_http *h, const struct aws_request *req, struct aws_response *resp,
                    char *err, size_t errlen);
 void aws_response_free(struct aws_response *resp);
+/* The service's error code and message in a reply: EC2's XML
+ * (<Errors><Error><Code>/<Message>) or EBS's JSON ({"message": ...}, the
+ * code in x-amzn-ErrorType). Each one line; "" when the reply has none. */
+void aws_service_error(const struct aws_response *resp, char *code, size_t code_cap, char *msg, size_t msg_cap);
 
 /* Tuning for tests and the benchmark: PITH_AWS_RETRIES (attempts after the
  * first, default 6) and PITH_AWS_BACKOFF_MS (the first delay, default 200;

@@ -53,3 +53,37 @@ sysfuzz_diff() {
 for seed in ${PITH_SYSFUZZ_SEEDS:-1 2 4 5}; do add "sysfuzz_$seed" sysfuzz_seed "$seed"; done
 add sysfuzz_diff sysfuzz_diff
 if [ "${PITH_SYSFUZZ_LONG:-0}" = 1 ]; then add sysfuzz_long sysfuzz_long; fi
+
+# ---- The host parsers' libFuzzer harnesses, replayed without clang (test/fuzz/README.md)
+# fuzz_replay_TARGET feeds every committed regression case
+# (test/fuzz/regress/TARGET), hand seed (test/fuzz/seeds/TARGET) and seed
+# the build made (build/fuzz/corpus/TARGET) to the harness built with gcc,
+# ASan and UBSan (build/fuzz-replay/TARGET, `make fuzz-replay`). A crash,
+# a sanitizer report or a harness assertion fails it: a fixed bug came back.
+
+fuzz_replay() {
+    local t=$1 name=fuzz_replay_$1 log=$LOGS/fuzz_replay_$1.log bin=$BUILD/fuzz-replay/$1 d
+    local -a dirs=()
+    for d in "test/fuzz/regress/$t" "test/fuzz/seeds/$t" "$BUILD/fuzz/corpus/$t"; do
+        [ -d "$d" ] && dirs+=("$d")
+    done
+    if [ ! -x "$bin" ]; then record "$name" FAIL "$bin is missing: make fuzz-replay"; return; fi
+    if [ ${#dirs[@]} = 0 ]; then record "$name" FAIL "no inputs: make fuzz-corpus"; return; fi
+    # ASan's leak check stays on: a parser that leaks on bad input fails too.
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=abort_on_error=0 \
+        timeout -k 5 "$TIMEOUT" "$bin" "${dirs[@]}" > "$log" 2>&1
+    local rc=$?
+    if [ $rc = 0 ]; then record "$name" ok
+    elif [ $rc = 124 ]; then record "$name" FAIL "timeout"
+    else
+        local input
+        input=$(grep '^replay: ' "$log" | tail -n 1 | sed 's/^replay: //')
+        record "$name" FAIL "exit $rc on ${input:-?}: $(grep -m1 -E 'ERROR: |runtime error|fuzz: ' "$log")"
+    fi
+}
+
+for fuzz_src in test/fuzz/*.c; do
+    case $fuzz_src in */replay_main.c) continue ;; esac
+    fuzz_t=$(basename "$fuzz_src" .c)
+    add "fuzz_replay_$fuzz_t" fuzz_replay "$fuzz_t"
+done
