@@ -1,7 +1,11 @@
 /* The network settings parser (net/net_config.c), which the host tool and
  * the kernel share: the whole text, then each line on its own as the host
- * tool checks `--ip`-style options one at a time. */
+ * tool checks `--ip`-style options one at a time. Every dns address it
+ * accepts must be one the host's inet_pton reads to the same bytes (its
+ * address parsers are its own: the kernel has no libc). */
 #include "fuzz.h"
+
+#include <arpa/inet.h>
 
 #include "../../net/net_config.h"
 
@@ -16,6 +20,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (net_config_parse(text, &cfg, err, sizeof err) == 0) {
         FUZZ_ASSERT(cfg.ndns >= 0 && cfg.ndns <= NET_CONFIG_MAX_DNS);
         FUZZ_ASSERT(strlen(cfg.hostname) <= NET_CONFIG_HOSTNAME_MAX);
+        /* Find the dns lines' words again and compare with inet_pton. */
+        int k = 0;
+        for (const char *l = text; *l && k < cfg.ndns; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+            char word[128];
+            if (sscanf(l, " dns %127[^ \t\r\n#]", word) != 1) continue;
+            uint8_t want[16];
+            int fam = cfg.dns[k].family == 4 ? AF_INET : AF_INET6;
+            FUZZ_ASSERT(inet_pton(fam, word, want) == 1);
+            FUZZ_ASSERT(memcmp(want, cfg.dns[k].bytes, fam == AF_INET ? 4 : 16) == 0);
+            k++;
+        }
     } else {
         FUZZ_ASSERT(err[0]);
     }
