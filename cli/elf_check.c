@@ -139,7 +139,9 @@ int elf_check_bytes(const uint8_t *data, size_t size, struct elf_check_result *o
 
     out->is_pie = eh.e_type == ET_DYN;
     out->entry = eh.e_entry;
-    return check_segments(data, size, &eh, out, err, errlen);
+    if (check_segments(data, size, &eh, out, err, errlen) != 0)
+        return -1;
+    return elf_check_loader(data, size, err, errlen);
 }
 
 int elf_check_file(const char *path, struct elf_check_result *out, char *err, size_t errlen)

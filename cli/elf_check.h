@@ -17,3 +17,6 @@ int elf_check_file(const char *path, struct elf_check_result *out, char *err, si
 /* The same checks on bytes already in memory. */
 int elf_check_bytes(const uint8_t *data, size_t size, struct elf_check_result *out,
                     char *err, size_t errlen);
+/* The kernel loader's own checks (cli/elf_check_loader.c), the last of
+ * elf_check_bytes's: 0, or -1 with the loader's reason in err. */
+int elf_check_loader(const uint8_t *data, size_t size, char *err, size_t errlen);
