@@ -34,8 +34,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         FUZZ_ASSERT(err[0]);
     }
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-        (void)net_config_check_line(line, err, sizeof err);
+    /* A line the whole text's parse accepted passes on its own too (the
+     * host tool checks settings one at a time with net_config_check_line). */
+    bool whole_ok = net_config_parse(text, &cfg, err, sizeof err) == 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        int rc = net_config_check_line(line, err, sizeof err);
+        if (whole_ok && rc != 0) fprintf(stderr, "fuzz: line refused alone: %s\n", err);
+        FUZZ_ASSERT(!whole_ok || rc == 0);
+    }
     free(text);
     return 0;
 }

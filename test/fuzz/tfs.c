@@ -3,6 +3,9 @@
  * directory, reads every file and symlink and the boot config, then a
  * writable mount (free-space map, torn-tail repair) and its unmount.
  *
+ * fsck's verdict must agree: a filesystem it calls clean mounts, mounts
+ * writable, and is still clean after the writable mount's unmount.
+ *
  * The input is the TFS partition's first bytes (or a whole disk with an MBR:
  * its TFS partition is used); the rest of a 4 GiB disk reads as zeros.
  * Before mounting, the harness recomputes the superblocks' and the log
@@ -91,12 +94,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
 
     static char report[8192];
-    (void)tfs_fsck(host_heap(), &part.dev, report, sizeof report);
+    bool clean = tfs_fsck(host_heap(), &part.dev, report, sizeof report) == 0;
 
     struct tfs *fs;
     if (tfs_mount(host_heap(), &part.dev, &fs, err, sizeof err) != 0) {
         if (getenv("FUZZ_VERBOSE")) fprintf(stderr, "tfs: %s\n", err);
         FUZZ_ASSERT(err[0] && !strchr(err, '\n'));
+        if (clean) fprintf(stderr, "fuzz: fsck clean, mount fails: %s\n", err);
+        FUZZ_ASSERT(!clean);
         return 0;
     }
     const struct tfs_config *cfg = tfs_config(fs);
@@ -109,10 +114,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     walk(fs, tfs_root(fs), 0, &budget);
     if (getenv("FUZZ_VERBOSE")) fprintf(stderr, "tfs: mounted, %d nodes seen\n", MAX_NODES - budget);
     struct tfs_mount_options opt = { .flags = 0 };
-    if (tfs_make_writable(fs, &opt, err, sizeof err) == 0) {
+    int wrc = tfs_make_writable(fs, &opt, err, sizeof err);
+    if (wrc == 0) {
         struct tfs_statfs sf;
         (void)tfs_statfs(fs, &sf);
+    } else if (clean) {
+        fprintf(stderr, "fuzz: fsck clean, writable mount fails: %s\n", err);
     }
+    FUZZ_ASSERT(!clean || wrc == 0);
     (void)tfs_unmount(fs);
+    /* A writable mount and its unmount never make a clean filesystem unclean. */
+    if (clean && tfs_fsck(host_heap(), &part.dev, report, sizeof report) != 0) {
+        fprintf(stderr, "fuzz: clean before a writable mount, not after:\n%s", report);
+        abort();
+    }
     return 0;
 }
