@@ -277,15 +277,32 @@ struct parser {
     int nnet;
 };
 
+/* Copy in to out[cap] with control characters written as escapes: a
+ * message quotes tokens, and a quoted token may hold a newline ("a\nb"),
+ * but a message is one line. */
+static void escape_controls(char *out, size_t cap, const char *in)
+{
+    size_t o = 0;
+    for (; *in && o + 5 < cap; in++) {
+        unsigned char c = (unsigned char)*in;
+        if (c >= 0x20 && c != 0x7f) out[o++] = (char)c;
+        else if (c == '\n') o += (size_t)snprintf(out + o, cap - o, "\\n");
+        else if (c == '\t') o += (size_t)snprintf(out + o, cap - o, "\\t");
+        else o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+    }
+    if (cap) out[o] = 0;
+}
+
 static int perr(struct parser *p, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int perr(struct parser *p, int col, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[512], line[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    snprintf(p->err, p->errlen, "%s:%d:%d: %s", p->filename, p->line, col, msg);
+    snprintf(line, sizeof(line), "%s:%d:%d: %s", p->filename, p->line, col, msg);
+    escape_controls(p->err, p->errlen, line);
     return -EINVAL;
 }
 

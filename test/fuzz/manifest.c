@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct manifest *m = NULL;
     int rc = manifest_parse(host_heap(), (const char *)data, size, "fuzz.manifest", "/base", &m, err, sizeof err);
     if (rc != 0) {
+        if (!err[0] || strchr(err, '\n')) fprintf(stderr, "fuzz: message not one line: [%s]\n", err);
         FUZZ_ASSERT(err[0] && !strchr(err, '\n'));
         if (m) manifest_free(m);
         return 0;

@@ -119,6 +119,8 @@ static void test_errors(void)
     expect_error("dir /a mode 17777\n", "t.m:1:13: bad mode '17777' (want octal 0..7777)");
     expect_error("dir /a mode\n", "t.m:1:12: mode: missing argument");
     expect_error("dir /a perms 644\n", "t.m:1:8: dir: unexpected argument 'perms'");
+    /* A quoted token's newline and control bytes come back escaped: one line. */
+    expect_error("arg a \"x\\ny\\t\033\"\n", "t.m:1:7: arg: unexpected argument 'x\\ny\\t\\x1b'");
     expect_error("file a host\n", "t.m:1:6: a: relative guest path (must start with '/')");
     expect_error("dir /a\n\ndir /a/\n", "t.m:3:5: duplicate path /a (also on line 1)");
     expect_error("arg \"abc\n", "t.m:1:5: unterminated string");
