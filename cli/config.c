@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "settings.h"
 #include "json.h"
 #include "hardening_opts.h"
@@ -28,18 +29,19 @@ struct cfg {
 
 static int bad(struct cfg *c, const struct json_value *v, const char *fmt, const char *what)
 {
-    char msg[300];
+    char msg[300], line[900];
     snprintf(msg, sizeof msg, fmt, what);
-    snprintf(c->err, c->errlen, "%s:%d:%d: %s", c->path, v->line, v->col, msg);
+    snprintf(line, sizeof line, "%s:%d:%d: %s", c->path, v->line, v->col, msg);
+    escape_controls(c->err, c->errlen, line);   /* a JSON string may hold a newline */
     return -1;
 }
 
 /* A setting's own message (from args_*) gets the value's position. */
 static int relay(struct cfg *c, const struct json_value *v, const char *why)
 {
-    char copy[512];
-    snprintf(copy, sizeof copy, "%s", why);
-    snprintf(c->err, c->errlen, "%s:%d:%d: %s", c->path, v->line, v->col, copy);
+    char line[900];
+    snprintf(line, sizeof line, "%s:%d:%d: %s", c->path, v->line, v->col, why);
+    escape_controls(c->err, c->errlen, line);
     return -1;
 }
 

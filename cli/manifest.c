@@ -2,6 +2,7 @@
  * docs/manifest.md. */
 #include "manifest.h"
 #include "hardening_opts.h"
+#include "escape.h"
 #include "../klib/path.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -277,22 +278,6 @@ struct parser {
     int nnet;
 };
 
-/* Copy in to out[cap] with control characters written as escapes: a
- * message quotes tokens, and a quoted token may hold a newline ("a\nb"),
- * but a message is one line. */
-static void escape_controls(char *out, size_t cap, const char *in)
-{
-    size_t o = 0;
-    for (; *in && o + 5 < cap; in++) {
-        unsigned char c = (unsigned char)*in;
-        if (c >= 0x20 && c != 0x7f) out[o++] = (char)c;
-        else if (c == '\n') o += (size_t)snprintf(out + o, cap - o, "\\n");
-        else if (c == '\t') o += (size_t)snprintf(out + o, cap - o, "\\t");
-        else o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
-    }
-    if (cap) out[o] = 0;
-}
-
 static int perr(struct parser *p, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int perr(struct parser *p, int col, const char *fmt, ...)
 {
@@ -302,7 +287,7 @@ static int perr(struct parser *p, int col, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     snprintf(line, sizeof(line), "%s:%d:%d: %s", p->filename, p->line, col, msg);
-    escape_controls(p->err, p->errlen, line);
+    escape_controls(p->err, p->errlen, line);   /* a quoted token may hold a newline */
     return -EINVAL;
 }
 
