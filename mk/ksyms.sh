@@ -3,6 +3,7 @@
 #   ksyms_count; then {u64 address, u64 name offset} sorted by address; then names.
 in="$1"; [ "$in" = "-" ] && in=/dev/stdin
 awk '
+BEGIN { n = 0 }
 $2 ~ /^[tT]$/ && $1 ~ /^ffffffff8/ { addr[n] = $1; name[n] = $3; n++ }
 END {
     print "\t.section .ksyms, \"a\""
