@@ -144,6 +144,10 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
             return -1;
         a->sysroot = v;
         a->sysroot_set = 1;
+    } else if (VALUE("--selftest")) {   /* undocumented: test/harden/ panics the kernel on purpose */
+        if (r < 0)
+            return -1;
+        a->selftest = v;
     } else if (VALUE("--user")) {
         if (r < 0)
             return -1;

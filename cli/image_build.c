@@ -215,6 +215,10 @@ static int fill_manifest(const struct pith_args *a, struct manifest *m, const ch
      * by their execute bits: every ELF object going in gets them. */
     if (hardening_marks_libraries(a->hardening))
         hardening_mark_elf_files(m);
+    if (a->selftest && manifest_set_kernel_options(m, "selftest=", a->selftest) != 0) {
+        fprintf(stderr, "pith: out of memory\n");
+        return PITH_EXIT_USAGE;
+    }
     manifest_set_min_size(m, a->min_size);
     if (a->core && manifest_set_core(m, a->core, why, sizeof why) != 0) {
         fprintf(stderr, "pith: %s\n", why);

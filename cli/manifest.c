@@ -60,6 +60,7 @@ void manifest_free(struct manifest *m)
     for (size_t i = 0; i < m->mountc; i++) free_str(h, m->mounts[i]);
     free_str(h, m->core_path);
     free_str(h, m->net);
+    free_str(h, m->kernel_options);
     for (size_t i = 0; i < m->nentries; i++) {
         free_str(h, m->entries[i].guest);
         free_str(h, m->entries[i].source);
@@ -129,6 +130,18 @@ int manifest_set_core(struct manifest *m, const char *path, char *err, size_t er
     if (!c) return oom(err, errlen);
     free_str(m->heap, m->core_path);
     m->core_path = c;
+    return 0;
+}
+
+int manifest_set_kernel_options(struct manifest *m, const char *key, const char *value)
+{
+    size_t klen = strlen(key), vlen = strlen(value);
+    char *text = allocate(m->heap, klen + vlen + 1);
+    if (!text) return -ENOMEM;
+    memcpy(text, key, klen);
+    memcpy(text + klen, value, vlen + 1);
+    free_str(m->heap, m->kernel_options);
+    m->kernel_options = text;
     return 0;
 }
 

@@ -55,6 +55,7 @@ struct manifest {
     size_t mountc, mounts_cap;  /* mountc counts strings (two per volume) */
     char *core_path;            /* where a core file goes: NULL = the default (/core), "" = none */
     char *net;                  /* network settings (net/net_config.h's text), NULL = none given */
+    char *kernel_options;       /* words for the kernel (tests only: "selftest=NAME"), NULL = none */
     struct manifest_entry *entries;
     size_t nentries, entries_cap;
 };
@@ -89,6 +90,8 @@ void manifest_set_flags(struct manifest *m, uint32_t flags);
 /* Where the kernel writes a core file (an absolute guest path), or "none"
  * (also "off") for no core files. */
 int manifest_set_core(struct manifest *m, const char *path, char *err, size_t errlen);
+/* The kernel options: key followed by value (hidden --selftest). 0 or -ENOMEM. */
+int manifest_set_kernel_options(struct manifest *m, const char *key, const char *value);
 void manifest_set_min_size(struct manifest *m, uint64_t bytes);
 /* Network settings (cli/manifest_net.c), checked with the kernel's parser.
  * set: the whole text (replaces any); add: one more line, refused if that

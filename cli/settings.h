@@ -44,6 +44,7 @@ struct pith_args {
     const char *sysroot;      /* look the program's libraries up in this tree */
     const char *user;         /* the name of uid 0 in /etc/passwd (default root) */
     const char *core;         /* --core / "core": core file path or "none"; NULL = /core */
+    const char *selftest;     /* --selftest NAME (undocumented): a kernel self-test instead of the program */
     const char *config;       /* -c FILE, or the pith.json that was found */
     const char *monitor_socket;  /* a QMP socket QEMU listens on (`pith instance stop`); not an option */
     char **env;               /* KEY=VALUE strings, later ones override earlier */

@@ -372,6 +372,7 @@ static int emit_config(struct tfs_plan *p, struct log_out *o, char *err, size_t 
     for (size_t i = 0; i < m->mountc; i++) len += strlen(m->mounts[i]) + 1;
     if (m->core_path) len += strlen(m->core_path) + 1;
     if (m->net) len += strlen(m->net) + 1;
+    if (m->kernel_options) len += strlen(m->kernel_options) + 1;
     char uuids[32 * TFS_CONFIG_MAX_MOUNTS + 1] = "";
     if (m->mountc / 2 > TFS_CONFIG_MAX_MOUNTS) {
         snprintf(err, errlen, "too many volumes (max %d)", TFS_CONFIG_MAX_MOUNTS);
@@ -389,7 +390,8 @@ static int emit_config(struct tfs_plan *p, struct log_out *o, char *err, size_t 
     if (!rec) return oom(err, errlen);
     tfs_put32(rec + TFS_CONFIG_FLAGS, m->flags | (m->core_path ? MANIFEST_FLAG_CORE_PATH : 0) |
                                              (m->net ? MANIFEST_FLAG_NET : 0) |
-                                             (m->mountc ? TFS_CONFIG_MOUNT_UUIDS : 0));
+                                             (m->mountc ? TFS_CONFIG_MOUNT_UUIDS : 0) |
+                                             (m->kernel_options ? TFS_CONFIG_KERNEL_OPTIONS : 0));
     tfs_put32(rec + TFS_CONFIG_ARGC, (uint32_t)argc);
     tfs_put32(rec + TFS_CONFIG_ENVC, (uint32_t)m->envc);
     tfs_put64(rec + TFS_CONFIG_LAYOUT_SEED, m->layout_seed);
@@ -403,6 +405,7 @@ static int emit_config(struct tfs_plan *p, struct log_out *o, char *err, size_t 
     if (m->core_path) s = stpcpy(s, m->core_path) + 1;
     if (m->net) s = stpcpy(s, m->net) + 1;
     if (m->mountc) s = stpcpy(s, uuids) + 1;
+    if (m->kernel_options) s = stpcpy(s, m->kernel_options) + 1;
     emit(o, TFS_REC_CONFIG, rec, (uint32_t)len);
     free(rec);
     return 0;

@@ -125,7 +125,8 @@ int tfs_readdir(struct tfs *fs, struct tfs_node *dir, uint64_t *cookie, struct t
 #define TFS_CONFIG_READONLY_ROOT (1u << 1)   /* the kernel mounts the root read-only */
 #define TFS_CONFIG_CORE_PATH (1u << 2)       /* one more string after the mounts: core_path */
 #define TFS_CONFIG_NET (1u << 3)             /* one more string after that: the network settings (net/net_config.h) */
-#define TFS_CONFIG_MOUNT_UUIDS (1u << 4)     /* one more string, last: the volumes' uuids (mount_uuids) */
+#define TFS_CONFIG_MOUNT_UUIDS (1u << 4)     /* one more string after that: the volumes' uuids (mount_uuids) */
+#define TFS_CONFIG_KERNEL_OPTIONS (1u << 5)  /* one more string, last: kernel_options */
 /* The program's exploit mitigations (kernel/hardening.h; docs/manifest.md "option"). */
 #define TFS_CONFIG_NO_WX (1u << 8)             /* no memory both writable and executable */
 #define TFS_CONFIG_READONLY_PROGRAM (1u << 9)  /* executable files (the program, its libraries) cannot change */
@@ -150,6 +151,9 @@ struct tfs_config {
      * written); NULL in images from before. How the kernel finds its volumes
      * where no host hands it a mount list (fs/mounts.c). */
     const char *mount_uuids;
+    /* Words for the kernel itself, for tests only (kernel/selftest.h:
+     * "selftest=NAME"); NULL: none. The program never sees them. */
+    const char *kernel_options;
 };
 const struct tfs_config *tfs_config(struct tfs *fs);
 

@@ -418,8 +418,8 @@ static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
     size_t slen = len - TFS_CONFIG_STRINGS;
     uint32_t flags = tfs_get32(p + TFS_CONFIG_FLAGS);
     bool has_core = (flags & TFS_CONFIG_CORE_PATH) != 0, has_net = (flags & TFS_CONFIG_NET) != 0;
-    bool has_uuids = (flags & TFS_CONFIG_MOUNT_UUIDS) != 0;
-    uint32_t want = 1 + argc + envc + 2 * mountc + has_core + has_net + has_uuids, nuls = 0;
+    bool has_uuids = (flags & TFS_CONFIG_MOUNT_UUIDS) != 0, has_kopts = (flags & TFS_CONFIG_KERNEL_OPTIONS) != 0;
+    uint32_t want = 1 + argc + envc + 2 * mountc + has_core + has_net + has_uuids + has_kopts, nuls = 0;
     for (size_t i = 0; i < slen; i++)
         if (!s[i]) nuls++;
     if (nuls != want || s[slen - 1] != 0) return FAIL(r, "config strings do not match argc/envc");
@@ -446,6 +446,8 @@ static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
     const char *net = has_net ? cur : NULL;
     if (has_net) cur += strlen(cur) + 1;
     const char *uuids = has_uuids ? cur : NULL;
+    if (has_uuids) cur += strlen(cur) + 1;
+    const char *kopts = has_kopts ? cur : NULL;
     const char *bad = core && core[0] && core[0] != '/' ? "config core path is not absolute"
                       : uuids && strlen(uuids) != 32 * (size_t)mountc ? "config volume uuids do not match the volumes"
                                                                         : NULL;
@@ -458,7 +460,7 @@ static int apply_config(struct replay *r, const uint8_t *p, uint32_t len)
     fs->config_mem = mem;
     fs->config_mem_len = memlen;
     fs->config = (struct tfs_config){ program, (int)argc, argv, (int)envc, envp, flags,
-                                      tfs_get64(p + TFS_CONFIG_LAYOUT_SEED), (int)mountc, mounts, core, net, uuids };
+                                      tfs_get64(p + TFS_CONFIG_LAYOUT_SEED), (int)mountc, mounts, core, net, uuids, kopts };
     fs->has_config = true;
     return 0;
 }

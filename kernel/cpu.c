@@ -1,7 +1,7 @@
 /* Bringing a CPU to the state the kernel relies on: its GDT/TSS/IDT, %gs
  * pointing at its struct cpu, SYSCALL wired to syscall_entry, SSE and
  * XSAVE's components (kernel/fpu.c) for the program, and the protections
- * the CPU offers (NX, SMEP, SMAP, WP). */
+ * the CPU offers (NX, SMEP, SMAP, UMIP, WP). */
 #include "cpu.h"
 #include "percpu.h"
 #include "trap.h"
@@ -27,6 +27,7 @@
 #define CR0_NE (1ul << 5)
 #define CR4_OSFXSR (1ul << 9)
 #define CR4_OSXMMEXCPT (1ul << 10)
+#define CR4_UMIP (1ul << 11)
 #define CR4_SMEP (1ul << 20)
 #define CR4_SMAP (1ul << 21)
 
@@ -34,7 +35,7 @@ extern void syscall_entry(void);
 
 struct cpu_features cpu_features;
 
-static void detect_features(void)
+void cpu_detect_features(void)
 {
     uint32_t r[4];
     cpuid(0, 0, r);
@@ -47,6 +48,7 @@ static void detect_features(void)
         cpu_features.smep = r[1] >> 7 & 1;
         cpu_features.smap = r[1] >> 20 & 1;
         cpu_features.rdseed = r[1] >> 18 & 1;
+        cpu_features.umip = r[2] >> 2 & 1;
     }
     cpuid(0x80000000, 0, r);
     if (r[0] >= 0x80000001) {
@@ -65,6 +67,10 @@ static void enable_protections_and_sse(void)
     cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
     if (cpu_features.smep) cr4 |= CR4_SMEP;
     if (cpu_features.smap) cr4 |= CR4_SMAP;
+    /* Ring 3 may not read the GDT, IDT, LDT, TR or CR0 (SGDT, SIDT, SLDT,
+     * STR, SMSW fault): their addresses would tell the program where the
+     * kernel's tables are. */
+    if (cpu_features.umip) cr4 |= CR4_UMIP;
     __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
     smap_enabled = cpu_features.smap;
     fpu_enable_this_cpu();
@@ -103,7 +109,7 @@ void cpu_early_init(void)
 
 void cpu_init_boot(void)
 {
-    detect_features();
+    cpu_detect_features();
     fpu_detect();
     struct cpu *c = &boot_cpu;
     c->self = c;

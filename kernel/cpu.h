@@ -2,7 +2,7 @@
 #include "../klib/types.h"
 
 struct cpu_features {
-    bool smep, smap, rdrand, rdseed, hypervisor;
+    bool smep, smap, umip, rdrand, rdseed, hypervisor;
     bool rdtscp;    /* and TSC_AUX holds this CPU's number (the vDSO's getcpu reads it) */
 };
 extern struct cpu_features cpu_features;
@@ -10,6 +10,9 @@ extern struct cpu_features cpu_features;
 struct cpu;
 struct heap;
 
+/* CPUID into cpu_features; cpu_init_boot does it, and the stack guard
+ * (kernel/stack_guard.c) earlier, for RDRAND. */
+void cpu_detect_features(void);
 /* %gs names the boot CPU's struct cpu (its id 0) from here on: first thing
  * in kmain, since spinlocks read it. cpu_early_init_ap: the same on a
  * started CPU. */

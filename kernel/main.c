@@ -30,6 +30,8 @@
 #include "../fs/tfs.h"
 #include "../loader/loader.h"
 #include "../klib/string.h"
+#include "stack_guard.h"
+#include "selftest.h"
 
 #define MAX_RAM_RANGES 32
 
@@ -102,6 +104,7 @@ static NORETURN void start_program(struct heap *h, struct tfs *fs)
     const struct tfs_config *cfg = tfs_config(fs);
     if (!cfg || !cfg->program) boot_fail(EXIT_BAD_IMAGE, "image", "no program to run in the boot config");
     kernel.trace = (cfg->flags & TFS_CONFIG_TRACE) != 0;
+    selftest_run(cfg->kernel_options);
 
     struct process *p = process_create(h, fs, paging_root());
     struct thread *t = p ? thread_create(p, PROCESS_PID) : NULL;
@@ -129,13 +132,16 @@ static NORETURN void start_program(struct heap *h, struct tfs *fs)
     struct loaded_program lp;
     char err[256];
     if (program_load(p, &args, &lp, err, sizeof err) < 0) boot_fail(EXIT_LOADER_ERROR, "cannot load the program", err);
+    paging_audit(paging_root(), true);   /* the loader's mappings too */
     hardening_start(cfg->flags);   /* from here on the program's own calls are judged */
     control_printf("load prog %lx interp %lx entry %lx\n", lp.load_base, lp.interp_base, lp.entry);
     thread_enter_user(t, lp.entry, lp.stack_pointer);
 }
 
-void kmain(uint32_t start_info_pa)
+/* Not stack-protected: the guard is set in it (kernel/stack_guard.c). */
+__attribute__((no_stack_protector)) void kmain(uint32_t start_info_pa)
 {
+    stack_guard_init();
     kernel.boot_tsc = rdtsc();
     cpu_early_init();
     console_init();
@@ -146,6 +152,7 @@ void kmain(uint32_t start_info_pa)
     const char *cmdline = boot_cmdline(si);
     page_alloc_init(ram, nram, virt_to_phys(_kernel_end));
     paging_init(ram, nram);
+    paging_audit(paging_root(), false);
     kernel.heap = kheap_init();
     kernel.names.heap = kernel.heap;
     cpu_init_boot();

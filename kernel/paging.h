@@ -51,3 +51,7 @@ uint64_t *page_next(uint64_t root, uint64_t *va, uint64_t end);
  * this CPU's TLB only: see tlb_hide_range_before_free (kernel/tlb.h). */
 uint64_t page_unmap(uint64_t root, uint64_t va);
 void tlb_flush_all(void);
+/* Check the whole kernel half (and the program's, if user_half) against
+ * W^X and the kernel image's rights; panics naming the first bad range
+ * (kernel/paging_audit.c). For moments nothing else changes the tables. */
+void paging_audit(uint64_t root, bool user_half);

@@ -33,13 +33,16 @@ static const char *symbolize(uint64_t addr, uint64_t *offset)
 }
 
 /* Frames are printed at their link-time addresses (KASLR's slide taken
- * off), which `addr2line -e build/kernel/pith.elf` and the symbol table know. */
-static void print_frame(uint64_t rip)
+ * off), which `addr2line -e build/kernel/pith.elf` and the symbol table know.
+ * A return address is named by the call before it: a call to a noreturn
+ * function (panic, __stack_chk_fail) is often its function's last
+ * instruction, so the address itself already belongs to the next one. */
+static void print_frame(uint64_t rip, bool return_address)
 {
     uint64_t off = 0;
     rip -= kaslr_slide;
-    const char *name = symbolize(rip, &off);
-    if (name) kprintf("    %016lx %s+0x%lx\n", rip, name, off);
+    const char *name = symbolize(rip - return_address, &off);
+    if (name) kprintf("    %016lx %s+0x%lx\n", rip, name, off + return_address);
     else kprintf("    %016lx ?\n", rip);
 }
 
@@ -51,11 +54,11 @@ static bool kernel_stack_address(uint64_t a)
 void backtrace_print(uint64_t rbp, uint64_t rip)
 {
     kprintf("  backtrace (link-time addresses; the kernel runs 0x%lx higher):\n", kaslr_slide);
-    print_frame(rip);
+    if (rip) print_frame(rip, false);
     for (int depth = 0; depth < 32 && kernel_stack_address(rbp); depth++) {
         uint64_t ret = ((uint64_t *)rbp)[1];
         if (ret < (uint64_t)_kernel_text_start || ret >= (uint64_t)_kernel_rodata_start) break;
-        print_frame(ret);
+        print_frame(ret, true);
         rbp = ((uint64_t *)rbp)[0];
     }
 }
@@ -83,6 +86,20 @@ void panic(const char *fmt, ...)
     format_vsn(buf, sizeof buf, fmt, ap);
     va_end(ap);
     kprintf("\npith: kernel panic: %s\n", buf);
-    backtrace_print((uint64_t)__builtin_frame_address(0), (uint64_t)__builtin_return_address(0));
+    /* From panic's own frame: its return address is the first one shown. */
+    backtrace_print((uint64_t)__builtin_frame_address(0), 0);
     machine_exit(EXIT_KERNEL_PANIC);
+}
+
+/* Called by a function GCC protects whose guard copy no longer matches
+ * (kernel/stack_guard.c): something wrote past one of its arrays. Its
+ * return address is in that function; the backtrace goes on from there as
+ * far as the smashed frame links allow. */
+NORETURN void __stack_chk_fail(void);
+NORETURN __attribute__((no_stack_protector)) void __stack_chk_fail(void)
+{
+    uint64_t where = (uint64_t)__builtin_return_address(0), off = 0;
+    const char *name = symbolize(where - kaslr_slide - 1, &off);   /* the call may be its last instruction */
+    panic("stack protector: the stack of %s was smashed (guard overwritten; return address %lx)",
+          name ? name : "?", where);
 }

@@ -12,6 +12,7 @@
 #include "usercopy.h"
 #include "signal.h"
 #include "coredump.h"
+#include "cpu.h"
 #include "../klib/errno.h"
 #include "../syscalls/syscalls.h"
 
@@ -53,6 +54,10 @@ void trap_dump(const struct trap_frame *f)
     kprintf("  r13 %016lx  r14 %016lx  r15 %016lx  err %lx\n", f->r13, f->r14, f->r15, f->error);
 }
 
+#define PF_PRESENT 1ul
+#define PF_FETCH 16ul
+#define KERNEL_HALF_START 0xffff800000000000ul
+
 static NORETURN void kernel_fault(struct trap_frame *f, uint64_t cr2, const char *why)
 {
     const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "exception";
@@ -61,7 +66,14 @@ static NORETURN void kernel_fault(struct trap_frame *f, uint64_t cr2, const char
     if (why) kprintf(": %s", why);
     kprintf("\n");
     trap_dump(f);
-    backtrace_print(f->rbp, f->rip);
+    /* A fetch fault is taken at the call's target, before it pushed
+     * anything: its caller's return address is on top of the stack. */
+    if (f->vector == 14 && (f->error & PF_FETCH) && f->rsp >= KERNEL_HALF_START && !(f->rsp & 7)) {
+        kprintf("  called from:\n");
+        backtrace_print(f->rbp, *(uint64_t *)f->rsp);
+    } else {
+        backtrace_print(f->rbp, f->rip);
+    }
     machine_exit(EXIT_KERNEL_PANIC);
 }
 
@@ -71,7 +83,16 @@ static NORETURN void kernel_fault(struct trap_frame *f, uint64_t cr2, const char
 #define RFLAGS_AC (1ul << 18)
 static bool kernel_touch_forbidden(const struct trap_frame *f)
 {
-    return smap_enabled && (f->error & 1) && !(f->rflags & RFLAGS_AC);
+    return smap_enabled && (f->error & PF_PRESENT) && !(f->error & PF_FETCH) && !(f->rflags & RFLAGS_AC);
+}
+
+/* A fetch by the kernel from the program's half: never on purpose. SMEP
+ * refuses it on a present page; an absent one must not be filled either. */
+static const char *kernel_fetch_forbidden(const struct trap_frame *f)
+{
+    if (!(f->error & PF_FETCH)) return NULL;
+    return cpu_features.smep && (f->error & PF_PRESENT) ? "SMEP: the kernel tried to run a user page"
+                                                        : "the kernel jumped into the program's half";
 }
 
 /* si_code and si_addr of a fault, as Linux fills them. */
@@ -151,6 +172,8 @@ void trap_handler(struct trap_frame *f)
         return;     /* to ring 3 through user_return (kernel/signal.c): preemption, signals */
     }
     uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
+    if (f->vector == 14 && !from_user && cr2 < USER_TOP && kernel_fetch_forbidden(f))
+        kernel_fault(f, cr2, kernel_fetch_forbidden(f));
     if (f->vector == 14 && !from_user && cr2 < USER_TOP && kernel_touch_forbidden(f))
         kernel_fault(f, cr2, "SMAP: the kernel touched the program's memory outside usercopy");
     if (f->vector == 14) {

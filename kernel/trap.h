@@ -17,6 +17,8 @@ void idt_load(void);
 void trap_handler(struct trap_frame *f);
 NORETURN void return_to_user(struct trap_frame *f);
 void trap_dump(const struct trap_frame *f);
+/* rip: where the CPU was (printed first; 0: none), then the return
+ * addresses up the %rbp chain from rbp. */
 void backtrace_print(uint64_t rbp, uint64_t rip);
 
 struct cpu;

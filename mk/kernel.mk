@@ -8,7 +8,8 @@ KERNEL_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c $(d)/*.S)) syscall
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kobj/%.o,$(KERNEL_SRCS))
 
 KERNEL_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
-    -mno-sse -mno-mmx -mno-sse2 -mno-avx -fno-stack-protector -fno-omit-frame-pointer \
+    -mno-sse -mno-mmx -mno-sse2 -mno-avx -fstack-protector-strong -mstack-protector-guard=global \
+    -fno-omit-frame-pointer \
     -fno-asynchronous-unwind-tables -nostdlib -O2 -g -Wall -Wextra -Wno-unused-parameter \
     -DPITH_KERNEL -I. -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
@@ -20,6 +21,9 @@ include mk/kaslr.mk
 
 .PHONY: kernel
 kernel: $(BUILD)/kernel/pith.elf
+
+# A change of flags here (the stack protector) rebuilds every kernel object.
+$(KERNEL_OBJS): mk/kernel.mk
 
 $(BUILD)/kobj/%.c.o: %.c
 	@mkdir -p $(dir $@)
