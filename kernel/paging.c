@@ -127,14 +127,29 @@ static void map_kernel_range(char *start, char *end, uint64_t flags)
             panic("out of memory mapping the kernel");
 }
 
+/* The direct map's 2 MiB at pa, in 4 KiB pages: read-only over the kernel's
+ * text and rodata, so the image cannot be changed through this alias
+ * either (kernel/paging_audit.c checks it). */
+static void map_direct_chunk_split(uint64_t pa, uint64_t ro_start, uint64_t ro_end)
+{
+    for (uint64_t a = pa; a < pa + LARGE_PAGE_SIZE; a += PAGE_SIZE) {
+        uint64_t flags = PTE_NX | PTE_G | (a >= ro_start && a < ro_end ? 0 : PTE_W);
+        if (page_map(kernel_root, DIRECT_MAP_BASE + a, a, flags)) panic("out of memory building the direct map");
+    }
+}
+
 void paging_init(const struct phys_range *ram, int nranges)
 {
     kernel_root = page_alloc();
     if (!kernel_root) panic("out of memory for the kernel page table");
+    uint64_t ro_start = virt_to_phys(_kernel_text_start), ro_end = virt_to_phys(_kernel_data_start);
     for (int i = 0; i < nranges; i++) {
-        for (uint64_t a = ALIGN_DOWN(ram[i].start, LARGE_PAGE_SIZE); a < ram[i].end; a += LARGE_PAGE_SIZE)
-            if (large_page_map(kernel_root, DIRECT_MAP_BASE + a, a, PTE_W | PTE_NX | PTE_G))
+        for (uint64_t a = ALIGN_DOWN(ram[i].start, LARGE_PAGE_SIZE); a < ram[i].end; a += LARGE_PAGE_SIZE) {
+            /* Every visit of a chunk takes the same way: ranges may share one. */
+            if (a < ro_end && a + LARGE_PAGE_SIZE > ro_start) map_direct_chunk_split(a, ro_start, ro_end);
+            else if (large_page_map(kernel_root, DIRECT_MAP_BASE + a, a, PTE_W | PTE_NX | PTE_G))
                 panic("out of memory building the direct map");
+        }
     }
     map_kernel_range(_kernel_text_start, _kernel_rodata_start, 0);
     map_kernel_range(_kernel_rodata_start, _kernel_data_start, PTE_NX);

@@ -29,9 +29,16 @@ struct finding {
     bool done;
 };
 
-static bool overlaps(uint64_t start, uint64_t end, const char *lo, const char *hi)
+static bool overlaps(uint64_t start, uint64_t end, const void *lo, const void *hi)
 {
     return start < (uint64_t)hi && end > (uint64_t)lo;
+}
+
+/* The same for the direct map's alias of [lo, hi) in the kernel image. */
+static bool overlaps_alias(uint64_t start, uint64_t end, const void *lo, const void *hi)
+{
+    return start >= DIRECT_MAP_BASE && end <= MMIO_BASE &&
+           overlaps(start, end, phys_to_virt(virt_to_phys(lo)), phys_to_virt(virt_to_phys(hi)));
 }
 
 /* Which rule the leaf [va, va + size) with these rights breaks, or NULL. */
@@ -42,6 +49,8 @@ static const char *broken_rule(uint64_t va, uint64_t size, struct rights r)
     if (r.user) return "kernel mapping reachable from ring 3";
     if (overlaps(va, end, _kernel_text_start, _kernel_rodata_start)) return r.write ? "kernel text writable" : NULL;
     if (r.write && r.exec) return "W+X mapping";
+    if (r.write && overlaps_alias(va, end, _kernel_text_start, _kernel_data_start))
+        return "kernel text or rodata writable through the direct map";
     if (overlaps(va, end, _kernel_rodata_start, _kernel_data_start) && (r.write || r.exec))
         return r.write ? "kernel rodata writable" : "kernel rodata executable";
     if (overlaps(va, end, _kernel_data_start, _kernel_end) && r.exec) return "kernel data executable";

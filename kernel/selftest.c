@@ -68,6 +68,8 @@ static void run(const char *name)
         audit_after(va, 0, PTE_NX);
     } else if (strcmp(name, "writable_text") == 0) {
         audit_after((uint64_t)_kernel_text_start, PTE_W, 0);
+    } else if (strcmp(name, "writable_text_alias") == 0) {
+        audit_after((uint64_t)phys_to_virt(virt_to_phys(_kernel_text_start)), PTE_W, 0);
     } else {
         panic("selftest %s: no such self-test", name);
     }

@@ -12,6 +12,7 @@
 #  harden_wx_mapping      a kernel page made writable and executable: the
 #                         page-table audit names its range
 #  harden_writable_text   a kernel text page made writable: the audit names it
+#  harden_writable_text_alias  the same page's direct-map alias made writable
 #  harden_umip            umip_insns.c: SGDT, SIDT, SLDT, STR and SMSW in
 #                         ring 3 are each SIGSEGV (CR4.UMIP; skipped where
 #                         the CPU has no UMIP)
@@ -26,6 +27,7 @@ harden_selftest() {
         read_user_page) line="page fault \(vector 14\) at address 200000: SMAP: the kernel touched the program's memory outside usercopy$"; frame=selftest_run ;;
         wx_mapping) line="page tables: W\+X mapping at ffffd[0-9a-f]{11}-ffffd[0-9a-f]{11}$"; frame=paging_audit ;;
         writable_text) line="page tables: kernel text writable at ffffffff[0-9a-f]{8}-ffffffff[0-9a-f]{8}$"; frame=paging_audit ;;
+        writable_text_alias) line="page tables: kernel text or rodata writable through the direct map at ffff8000[0-9a-f]{8}-ffff8000[0-9a-f]{8}$"; frame=paging_audit ;;
     esac
     mkdir -p "$tmp"; : > "$log"
     run_pith "$log" "$tmp" run --selftest "$case" "$BUILD/test/musl/hello"
@@ -59,7 +61,7 @@ harden_umip() {
     finish $name "$problems"
 }
 
-for case in stack_smash exec_user_page read_user_page wx_mapping writable_text; do
+for case in stack_smash exec_user_page read_user_page wx_mapping writable_text writable_text_alias; do
     add "harden_$case" harden_selftest "$case"
 done
 add harden_umip harden_umip

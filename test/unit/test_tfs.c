@@ -326,7 +326,7 @@ static void test_round_trip(const char *image_path)
         CHECK(c->envc == 2 && strcmp(c->envp[0], "HOME=/") == 0 && strcmp(c->envp[1], "X=a=b") == 0 &&
                   c->envp[2] == NULL, "envp");
         CHECK(c->flags == TFS_CONFIG_TRACE, "flags %u", c->flags);
-        CHECK(c->net == NULL && c->core_path == NULL, "no net or core settings: NULL");
+        CHECK(c->net == NULL && c->core_path == NULL && c->kernel_options == NULL, "no net, core or kernel options: NULL");
     }
     tfs_unmount(fs);
 

@@ -641,6 +641,7 @@ static void test_writer_image(void)
     manifest_add_mount(mf, "/data", "/host/data.vol", err, sizeof(err));
     manifest_set_core(mf, "/var/crash/core", err, sizeof(err));
     CHECK(manifest_set_net(mf, "ip 10.0.2.15/24\ngateway 10.0.2.2\n", err, sizeof(err)) == 0, "net: %s", err);
+    CHECK(manifest_set_kernel_options(mf, "selftest=", "wx_mapping") == 0, "kernel options");
     struct tfs_plan *plan;
     int rc = tfs_plan_build(mf, &plan, err, sizeof(err));
     CHECK(rc == 0, "plan: %s", err);
@@ -679,6 +680,8 @@ static void test_writer_image(void)
             /* The volume file does not exist here: its uuid is recorded as unknown (zeros). */
             CHECK(c && c->mount_uuids && !strcmp(c->mount_uuids, "00000000000000000000000000000000"),
                   "the volume uuids survive compaction: %s", c && c->mount_uuids ? c->mount_uuids : "(none)");
+            CHECK(c && c->kernel_options && !strcmp(c->kernel_options, "selftest=wx_mapping"),
+                  "the kernel options survive compaction: %s", c && c->kernel_options ? c->kernel_options : "(none)");
             tfs_unmount(fs);
         }
     }
