@@ -97,8 +97,10 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
     if ((flags & O_DIRECTORY) && fmt != S_IFDIR) return -ENOTDIR;
     bool writing = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
     if (fmt == S_IFDIR && writing && !(flags & O_PATH)) return -EISDIR;
-    if (writing && !(flags & O_PATH) && !v.pseudo && !v.mem && process_runs_node(p, v.tfs)) return -ETXTBSY;
+    /* Permission first, then the running text, as Linux's may_open does
+     * before get_write_access. */
     if (writing && !(flags & O_PATH) && hardening_file_locked(&v)) return -EACCES;
+    if (writing && !(flags & O_PATH) && !v.pseudo && !v.mem && process_runs_node(p, v.tfs)) return -ETXTBSY;
     struct file *f;
     if (v.pseudo) {
         int err = 0;

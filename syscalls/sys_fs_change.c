@@ -218,8 +218,8 @@ long sys_truncate(uint64_t upath, int64_t length)
     if ((vnode_mode(&v) & S_IFMT) == S_IFDIR) return -EISDIR;
     if ((vnode_mode(&v) & S_IFMT) != S_IFREG) return -EINVAL;
     if (v.mem) return memfs_truncate(v.mem, (uint64_t)length);
-    if (process_runs_node(current_process(), v.tfs)) return -ETXTBSY;
     if (hardening_file_locked(&v)) return -EACCES;
+    if (process_runs_node(current_process(), v.tfs)) return -ETXTBSY;
     return truncate_file(v.fs, v.tfs, (uint64_t)length);
 }
 
