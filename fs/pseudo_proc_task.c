@@ -39,13 +39,21 @@ static const struct {
 static struct pseudo_node *task_node(struct pseudo_node *task_dir, int tid)
 {
     struct task_slot *s = &slots[(unsigned)tid % TASK_SLOTS];
-    s->dir = (struct pseudo_node){ .kind = PSEUDO_DIR, .index = tid, .children = s->children };
+    /* Field by field, never a whole-struct assignment: another thread may
+     * be walking this slot right now, and a struct literal would clear its
+     * name for a moment (the syscall fuzzer's strlen(NULL) panic, seed
+     * 3001). Every other field keeps its zero from the slot's start. */
+    s->dir.kind = PSEUDO_DIR;
+    s->dir.index = tid;
+    s->dir.children = s->children;
     format_sn(s->dir.own_name, sizeof s->dir.own_name, "%d", tid);
     pseudo_adopt(task_dir, &s->dir, (uint64_t)tid);
     for (int i = 0; i < TASK_FILES; i++) {
         struct pseudo_node *f = &s->files[i];
-        *f = (struct pseudo_node){ .kind = PSEUDO_FILE, .index = tid, .generate = task_files[i].generate,
-                                   .write = task_files[i].write };
+        f->kind = PSEUDO_FILE;
+        f->index = tid;
+        f->generate = task_files[i].generate;
+        f->write = task_files[i].write;
         memcpy(f->own_name, task_files[i].name, strlen(task_files[i].name) + 1);
         pseudo_adopt(&s->dir, f, (uint64_t)i);
         s->children[i] = f;
