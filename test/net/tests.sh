@@ -420,8 +420,11 @@ CONF
     finish "$name" "$problems"
 }
 
-add net_nginx_big_microvm_cpus1 net_nginx_big net_nginx_big_microvm_cpus1 microvm 1
-add net_nginx_big_q35_cpus2 net_nginx_big net_nginx_big_q35_cpus2 q35 2
+for machine in microvm q35; do
+    for cpus in 1 2; do
+        add "net_nginx_big_${machine}_cpus$cpus" net_nginx_big "net_nginx_big_${machine}_cpus$cpus" "$machine" "$cpus"
+    done
+done
 
 #  net_ifaddrs_LIBC        the interfaces as programs see them (net/netif_registry.h):
 #                          getifaddrs (netlink) lists lo and eth0 with its DHCP
