@@ -60,6 +60,7 @@ static void replay_dir(const char *dir)
         names[count++] = strdup(e->d_name);
     }
     closedir(d);
+    if (!count) return;   /* an empty corpus (no moto_server: no AWS seeds) */
     qsort(names, count, sizeof *names, by_name);
     for (size_t i = 0; i < count; i++) {
         char path[4096];
