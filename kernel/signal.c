@@ -238,6 +238,7 @@ void signal_wait_begin(struct waiter *w)
     struct thread *t = w->thread;
     if (!t || !t->proc) return;
     uint64_t flags = spin_lock_irqsave(&t->proc->sig_lock);
+    w->outer = t->waiting;
     t->waiting = w;
     spin_unlock_irqrestore(&t->proc->sig_lock, flags);
 }
@@ -247,7 +248,10 @@ void signal_wait_end(struct waiter *w)
     struct thread *t = w->thread;
     if (!t || !t->proc || t->waiting != w) return;
     uint64_t flags = spin_lock_irqsave(&t->proc->sig_lock);
-    if (t->waiting == w) t->waiting = NULL;
+    /* A nested wait hands the signal back to the one around it: else a
+     * signal sent after the inner wait ended would find no wait to end,
+     * and the outer one would sleep through it. */
+    if (t->waiting == w) t->waiting = w->outer;
     spin_unlock_irqrestore(&t->proc->sig_lock, flags);
 }
 

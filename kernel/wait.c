@@ -49,6 +49,12 @@ void wait_begin_uninterruptible(struct waiter *w)
     *w = (struct waiter){ .thread = this_cpu()->current, .deadline_ns = WAIT_FOREVER, .uninterruptible = true };
 }
 
+void wait_begin_member(struct waiter *w)
+{
+    /* uninterruptible: its wait_end leaves the thread's signal wait alone. */
+    wait_begin_uninterruptible(w);
+}
+
 void wait_enqueue(struct wait_queue *q, struct waiter *w)
 {
     if (!q) {

@@ -25,6 +25,10 @@ struct waiter {
      * and epoll watch many queues this way (kernel/poll.h). */
     void (*notify)(struct waiter *w);
     bool uninterruptible;       /* signals do not end this wait (a mutex's) */
+    /* The thread's signal-interruptible wait this one nests in (a page
+     * fault inside a futex wait reads the disk), back in charge when this
+     * one ends: kernel/signal.c's signal_wait_begin/end. */
+    struct waiter *outer;
 };
 
 struct wait_queue {
@@ -46,6 +50,10 @@ void wait_begin(struct waiter *w, uint64_t deadline_ns);
 /* The same, no deadline, and a signal does not end it: for waits that
  * always end soon by themselves (a mutex held by a thread that runs). */
 void wait_begin_uninterruptible(struct waiter *w);
+/* A place on a queue for a waiter that sleeps elsewhere (futex_waitv's
+ * words: their wakes go to one sleeper): no deadline, and it is not the
+ * thread's signal wait, which stays the sleeper's. */
+void wait_begin_member(struct waiter *w);
 /* (Re)join q unless already on it, and forget earlier wakes: the caller
  * checks its condition after this, never before. */
 void wait_enqueue(struct wait_queue *q, struct waiter *w);

@@ -2,7 +2,9 @@
  * that was woken. Each word gets an ordinary futex waiter, so WAKE,
  * REQUEUE and WAKE_OP treat them like any other; one extra waiter, on no
  * queue, holds the deadline and does the sleeping, and every entry's wake
- * wakes it too (futex_wake_one). */
+ * wakes it too (futex_wake_one). Only the sleeper is the thread's signal
+ * wait: were a word's waiter, a signal would wake that one and the
+ * sleeper could sleep through it. */
 #include "syscalls.h"
 #include "../kernel/process.h"
 #include "../kernel/usercopy.h"
@@ -52,7 +54,7 @@ long sys_futex_waitv(uint64_t uwaiters, unsigned nr, unsigned flags, uint64_t ut
     for (unsigned i = 0; i < nr; i++) {
         fw[i].bitset = FUTEX_BITSET_ANY;
         fw[i].sleeper = &sleeper;
-        wait_begin(&fw[i].w, WAIT_FOREVER);
+        wait_begin_member(&fw[i].w);
         futex_enqueue(&fw[i]);
     }
     /* Every entry is queued before any word is read: a change plus WAKE

@@ -31,7 +31,7 @@ static double now(void)
 static void usage(void)
 {
     out("usage: sysfuzz [--seed S] [--calls N] [--threads T] [--replay I] [-v] [--no-signals] "
-        "[--from K] [--hang-seconds S] | --diff\n");
+        "[--from K] [--hang-seconds S] [--hang-hold] | --diff\n");
     _Exit(64);
 }
 
@@ -42,6 +42,7 @@ int main(int argc, char **argv)
         if (!strcmp(a, "--diff")) return diff_main();
         else if (!strcmp(a, "-v")) run.verbose = 1;
         else if (!strcmp(a, "--no-signals")) run.no_signals = 1;
+        else if (!strcmp(a, "--hang-hold")) run.hang_hold = 1;
         else if (!v) usage();
         else if (!strcmp(a, "--seed")) run.seed = strtoull(v, NULL, 0), i++;
         else if (!strcmp(a, "--calls")) run.calls = strtoull(v, NULL, 0), i++;
@@ -116,6 +117,12 @@ int main(int argc, char **argv)
                                                               : "HANG: no progress between calls",
                             w->cur.nr, a, 0);
                 out("sysfuzz: hang seed=%lu threads=%u\n", run.seed, run.threads);
+                /* Keep the machine as it is for a debugger (gdb on QEMU's
+                 * stub, the monitor): the stuck thread stays stuck. */
+                if (run.hang_hold) {
+                    out("sysfuzz: holding (--hang-hold): thread %u is tid %d\n", t, w->tid);
+                    for (;;) pause();
+                }
                 _Exit(2);
             }
         }

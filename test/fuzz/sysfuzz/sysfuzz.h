@@ -85,7 +85,7 @@ struct fz_thread {
 struct fz_run {
     uint64_t seed, calls, from;
     unsigned threads;
-    int verbose, replay_thread, no_signals, hang_seconds;
+    int verbose, replay_thread, no_signals, hang_seconds, hang_hold;
     int pid;
     struct fz_thread thr[MAX_THREADS];
     _Atomic int signaller_tid;
