@@ -111,11 +111,21 @@ int main(int argc, char **argv)
             uint64_t progress = w->cur.index + w->cur.finished;
             if (progress != seen[t]) { seen[t] = progress; since[t] = tnow; continue; }
             if (tnow - since[t] > run.hang_seconds) {
-                uint64_t a[6];
-                memcpy(a, w->cur.args, sizeof a);
-                report_fail(t, w->cur.index != w->cur.finished ? "HANG: the call did not return"
-                                                              : "HANG: no progress between calls",
-                            w->cur.nr, a, 0);
+                /* Every thread that stalled, not only the first found: a
+                 * call stuck in the kernel keeps the threads queued behind
+                 * it on its CPU from running, and any of them may be the
+                 * first one looked at. */
+                for (unsigned u = first; u < last; u++) {
+                    struct fz_thread *x = &run.thr[u];
+                    if (x->done || tnow - since[u] <= run.hang_seconds / 2.0) continue;
+                    uint64_t a[6];
+                    memcpy(a, x->cur.args, sizeof a);
+                    char what[80];
+                    snprintf(what, sizeof what, "HANG: %s for %.0f s",
+                             x->cur.index != x->cur.finished ? "the call did not return" : "no progress between calls",
+                             tnow - since[u]);
+                    report_fail(u, what, x->cur.nr, a, 0);
+                }
                 out("sysfuzz: hang seed=%lu threads=%u\n", run.seed, run.threads);
                 /* Keep the machine as it is for a debugger (gdb on QEMU's
                  * stub, the monitor): the stuck thread stays stuck. */
