@@ -55,7 +55,11 @@ void sched_wake(struct thread *t);
 void sched_block_unless(const bool *woken);
 /* Give the CPU to the next runnable thread, if any. */
 void sched_yield(void);
-/* On the way back to ring 3: switch if the time slice ran out. */
+/* On the way back to ring 3: switch if the time slice ran out. Also for
+ * kernel loops that may run long (a 2 GiB copy), between their steps: the
+ * kernel is not preempted, and a thread queued behind such a loop on its
+ * CPU would wait for all of it, as no busy CPU takes work from another.
+ * Only where the caller could sleep (no spinlock held). */
 void sched_preempt_point(void);
 /* The current thread is gone: never returns; its stack and memory are freed
  * by whoever runs next. */

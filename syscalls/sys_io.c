@@ -3,6 +3,7 @@
 #include "syscalls.h"
 #include "../kernel/process.h"
 #include "../kernel/usercopy.h"
+#include "../kernel/sched.h"
 #include "../kernel/signal.h"
 #include "../fs/tfs.h"
 #include "../fs/vfs.h"
@@ -47,6 +48,7 @@ static long do_rw(struct file *f, uint64_t buf, uint64_t n, uint64_t off, bool w
     char *tmp = current_thread()->io_buffer;
     uint64_t done = 0;
     while (done < n) {
+        if (done) sched_preempt_point();
         size_t chunk = MIN(n - done, (uint64_t)THREAD_IO_BUFFER);
         if (write && copy_from_user(tmp, buf + done, chunk) < 0) return done ? (long)done : -EFAULT;
         /* a buffer outside the user half: refused before the file gives up
@@ -432,6 +434,7 @@ static long copy_between(struct file *in, int64_t in_off, struct file *out, int6
     n = MIN(n, (uint64_t)0x7ffff000);
     while (done < n) {
         if (done && signal_pending_current()) break;
+        if (done) sched_preempt_point();
         int64_t r = in->ops->read(in, tmp, MIN(n - done, tmp_size), ip);
         if (r <= 0) {
             if (r < 0 && !done) return r;
