@@ -3,6 +3,7 @@
  * that change files (syscalls/sys_fs.c, sys_fs_change.c). */
 #include "hardening.h"
 #include "vm.h"
+#include "paging.h"
 #include "../fs/tfs.h"
 #include "../fs/vfs.h"
 #include "../fs/walk.h"
@@ -25,6 +26,16 @@ void hardening_start(uint32_t cfg)
 }
 
 uint32_t hardening_flags(void) { return active; }
+
+void hardening_audit_at_exit(struct vm *vm)
+{
+    if (!(active & HARDEN_NO_WX)) return;
+    /* Read-locked: threads still faulting pages in only add entries; no
+     * table goes away under the walk. */
+    uint64_t flags = read_lock_irqsave(&vm->lock);
+    paging_audit(vm->root, true);
+    read_unlock_irqrestore(&vm->lock, flags);
+}
 
 static bool executable_tfs_file(struct file *f)
 {

@@ -13,6 +13,7 @@
 
 struct vnode;
 struct file;
+struct vm;
 
 #define HARDEN_NO_WX 1u              /* TFS_CONFIG_NO_WX */
 #define HARDEN_READONLY_PROGRAM 2u   /* TFS_CONFIG_READONLY_PROGRAM */
@@ -34,6 +35,11 @@ int hardening_check_protect(uint32_t region_flags, struct file *f, uint32_t prot
  * been writable, under exec-protection (else 0, so regions still merge as
  * on Linux). */
 uint32_t hardening_sticky_bits(uint32_t vmflags);
+
+/* The program exits: under no-wx, walk its page tables (both halves) as
+ * the boot does, so a W+X page that got past the checks above panics
+ * naming it instead of passing unseen (kernel/paging_audit.c). */
+void hardening_audit_at_exit(struct vm *vm);
 
 /* Is v a file the program may not change (readonly-program or
  * exec-protection, and v an executable file)? The open-for-write,

@@ -1,4 +1,5 @@
 #include "process.h"
+#include "hardening.h"
 #include "kernel.h"
 #include "percpu.h"
 #include "trap.h"
@@ -224,6 +225,7 @@ static NORETURN void shut_down(int code)
 
 void process_exit(int status)
 {
+    if (kernel.process) hardening_audit_at_exit(&kernel.process->vm);
     shut_down(status & 0xff);
 }
 

@@ -66,6 +66,11 @@ static void run(const char *name)
         uint64_t va = kstack_alloc(1);
         if (!va) panic("selftest: out of memory");
         audit_after(va, 0, PTE_NX);
+    } else if (strcmp(name, "user_wx_mapping") == 0) {
+        /* The program's half: what the exit audit under no-wx looks for. */
+        uint64_t *e = page_lookup(paging_root(), (uint64_t)user_page(false));
+        *e |= PTE_W;
+        paging_audit(paging_root(), true);
     } else if (strcmp(name, "writable_text") == 0) {
         audit_after((uint64_t)_kernel_text_start, PTE_W, 0);
     } else if (strcmp(name, "writable_text_alias") == 0) {

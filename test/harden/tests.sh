@@ -26,6 +26,7 @@ harden_selftest() {
         exec_user_page) line="page fault \(vector 14\) at address 200000: SMEP: the kernel tried to run a user page$"; frame=selftest_run ;;
         read_user_page) line="page fault \(vector 14\) at address 200000: SMAP: the kernel touched the program's memory outside usercopy$"; frame=selftest_run ;;
         wx_mapping) line="page tables: W\+X mapping at ffffd[0-9a-f]{11}-ffffd[0-9a-f]{11}$"; frame=paging_audit ;;
+        user_wx_mapping) line="page tables: W\+X mapping at 200000-201000$"; frame=paging_audit ;;
         writable_text) line="page tables: kernel text writable at ffffffff[0-9a-f]{8}-ffffffff[0-9a-f]{8}$"; frame=paging_audit ;;
         writable_text_alias) line="page tables: kernel text or rodata writable through the direct map at ffff8000[0-9a-f]{8}-ffff8000[0-9a-f]{8}$"; frame=paging_audit ;;
     esac
@@ -61,7 +62,7 @@ harden_umip() {
     finish $name "$problems"
 }
 
-for case in stack_smash exec_user_page read_user_page wx_mapping writable_text writable_text_alias; do
+for case in stack_smash exec_user_page read_user_page wx_mapping user_wx_mapping writable_text writable_text_alias; do
     add "harden_$case" harden_selftest "$case"
 done
 add harden_umip harden_umip
