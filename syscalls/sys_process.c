@@ -9,6 +9,7 @@
 #include "../kernel/clock.h"
 #include "../kernel/percpu.h"
 #include "../kernel/sched.h"
+#include "../kernel/signal.h"
 #include "../kernel/coredump.h"
 #include "../klib/string.h"
 #include "../klib/format.h"
@@ -245,11 +246,19 @@ long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 long sys_getrandom(uint64_t buf, uint64_t len, unsigned flags)
 {
     if (flags & ~7u) return -EINVAL;
-    uint64_t done = 0;
+    /* As Linux: at most MAX_RW_COUNT a call, and a signal ends it with what
+     * was done; a page at a time, with the CPU offered between pages (a
+     * gigabyte of RDRAND takes minutes under TCG). */
+    len = MIN(len, (uint64_t)0x7ffff000);
+    uint64_t done = 0, block[32];
     while (done < len) {
-        uint64_t v = cpu_random64();
-        size_t chunk = MIN(len - done, sizeof v);
-        if (copy_to_user(buf + done, &v, chunk) < 0) return done ? (long)done : -EFAULT;
+        if (done && !(done & 4095)) {
+            if (signal_pending_current()) break;
+            sched_preempt_point();
+        }
+        size_t chunk = MIN(len - done, sizeof block);
+        for (size_t i = 0; i * 8 < chunk; i++) block[i] = cpu_random64();
+        if (copy_to_user(buf + done, block, chunk) < 0) return done ? (long)done : -EFAULT;
         done += chunk;
     }
     return (long)done;
