@@ -11,17 +11,29 @@
 
 static struct timer_queue *this_queue(void) { return &this_cpu()->timers; }
 
-/* Program this CPU's APIC for q's earliest deadline, or stop it. Called
- * with q->lock held on q's own CPU: only a CPU can arm its APIC. */
-static void arm_earliest(struct timer_queue *q)
+/* The least time between two timer interrupts of a CPU when, once the due
+ * entries have run, the earliest is due again at once: a periodic timer of
+ * 1 ns (a program's timerfd or itimer) re-adds itself in the past forever,
+ * and without this floor the CPU would never leave the interrupt. Entries
+ * are then up to this late, as Linux's default timer slack makes them;
+ * periodic ones count every period that passed, so no expiry is lost. */
+#define TIMER_REARM_MIN_NS 50000ull
+
+/* Program this CPU's APIC for q's earliest deadline, but not sooner than
+ * min_ns from now, or stop it. Called with q->lock held on q's own CPU:
+ * only a CPU can arm its APIC. */
+static void arm_earliest_after(struct timer_queue *q, uint64_t min_ns)
 {
     if (!q->first) {
         lapic_timer_stop();
         return;
     }
     uint64_t now = clock_monotonic_ns();
-    lapic_timer_oneshot(q->first->deadline_ns > now ? q->first->deadline_ns - now : 0);
+    uint64_t in = q->first->deadline_ns > now ? q->first->deadline_ns - now : 0;
+    lapic_timer_oneshot(in > min_ns ? in : min_ns);
 }
+
+static void arm_earliest(struct timer_queue *q) { arm_earliest_after(q, 0); }
 
 /* Unlink t from q if it is there; with q->lock held. t->queue stays: it
  * names the queue to ask whether t's callback still runs. */
@@ -45,7 +57,10 @@ static void timer_interrupt(void *unused)
     (void)unused;
     struct timer_queue *q = this_queue();
     spin_lock(&q->lock);
-    while (q->first && q->first->deadline_ns <= clock_monotonic_ns()) {
+    /* What was due when the interrupt came: an entry a callback re-adds
+     * already due waits for the next interrupt (see TIMER_REARM_MIN_NS). */
+    uint64_t now = clock_monotonic_ns();
+    while (q->first && q->first->deadline_ns <= now) {
         struct timer *t = q->first;
         unlink_timer(q, t);
         q->running = t;
@@ -56,7 +71,7 @@ static void timer_interrupt(void *unused)
         spin_lock(&q->lock);
         q->running = NULL;
     }
-    arm_earliest(q);
+    arm_earliest_after(q, TIMER_REARM_MIN_NS);
     spin_unlock(&q->lock);
 }
 
