@@ -34,6 +34,10 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import hostcheck  # noqa: E402
+from hostcheck import check, problems, verdict  # noqa: E402
+
 ETH_P_ALL = 0x0003
 ETH_IP, ETH_ARP, ETH_IP6 = 0x0800, 0x0806, 0x86DD
 TAP = os.environ.get("TAP", "pithtap0")
@@ -48,15 +52,6 @@ FAKE_LL6 = socket.inet_pton(socket.AF_INET6, "fe80::9")
 G4 = socket.inet_aton(GUEST4)
 PACE = 0.002            # seconds between frames: the guest's receive ring is 256 deep
 ALIVE_LIMIT = 20.0      # a PING round trip under TCG on a loaded host
-problems = []
-
-
-def check(cond, what):
-    if not cond:
-        problems.append(what)
-        print("host: FAIL " + what, flush=True)
-
-
 # ---- building packets ----
 
 def csum(data):
@@ -1020,22 +1015,11 @@ def main():
         # What the cases left (half-open connections in the guest, unfinished
         # reassemblies) goes within lwIP's timeouts.
         time.sleep(2.0)
-        free1 = memfree()
-        print("host: %d frames; MemFree after %d kB, %+.2f%%" % (total, free1, 100.0 * (free1 - free0) / free0), flush=True)
-        check(abs(free1 - free0) <= 0.05 * free0, "MemFree %d kB at start, %d kB after the frames (more than 5%% apart)"
-              % (free0, free1))
+        hostcheck.memory_back(free0, memfree(), "%d frames" % total)
         check(ask("QUIT") == "BYE", "QUIT not answered")
     nb.stop.set()
-    if problems:
-        print("host: %d problems: %s" % (len(problems), "; ".join(problems)))
-        return 1
-    print("host: all checks passed")
-    return 0
+    return verdict()
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Exception as e:  # a deadline passed, a connection failed: say which
-        print("host: %s: %s" % (type(e).__name__, e))
-        sys.exit(1)
+    hostcheck.run(main)
