@@ -68,7 +68,7 @@ static int parse_disk(const char *v, struct pith_args *a, char *err, size_t errl
 /* What "did you mean" chooses from; test_run_options checks that the parser
  * accepts each. --no-check is left out: it is for tests only. */
 static const char *const run_options[] = {
-    "--help", "-h", "--trace", "--gdb", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--pkg", "--user",
+    "--help", "-h", "--trace", "--gdb", "--no-kaslr", "-e", "--env-file", "-f", "-d", "-c", "--sysroot", "--pkg", "--user",
     "--size", "--core", "--mount", "--boot", "--accel", "--disk", "--machine", "--timeout", "-m", "--cpus",
     "--keep-image", "--image", "--cloud-like", "-p", "--net", "--ip", "--netmask", "--gateway", "--dns", "--hostname",
     "--no-wx", "--readonly-program", "--exec-protection",
@@ -121,6 +121,8 @@ static int parse_option(int argc, char **argv, int *i, struct pith_args *a, char
         a->no_check = 1;
     else if (run && strcmp(arg, "--gdb") == 0)
         a->gdb = 1;
+    else if (run && strcmp(arg, "--no-kaslr") == 0)
+        a->no_kaslr = 1;
     else if (run && strcmp(arg, "--cloud-like") == 0)
         a->cloud_like = 1;
     else if (VALUE("-e")) {

@@ -18,6 +18,10 @@
 #include "../loader/layout.h"
 #include "elf_check.h"
 
+/* Where the kernel's .boot section is linked and runs (kernel/kernel.ld):
+ * identity-mapped, never slid. */
+#define GDB_KERNEL_BOOT_SEGMENT 0x100000ull
+
 uint64_t gdb_random_seed(void)
 {
     uint64_t s = 0;
@@ -90,12 +94,32 @@ static void add_symbols(FILE *out, const char *path, int interp, uint64_t seed)
     put_path_arg(out, "add-symbol-file", real, off);
 }
 
-static void compose_hint(FILE *out, int port, const char *kernel_path, const char *program, const char *sysroot,
-                         uint64_t seed)
+/* The kernel's symbols at the slide. add-symbol-file, not symbol-file -o:
+ * the boot segment (.boot, the code before KASLR) stays at its physical
+ * address, which -s keeps while -o moves every other section. */
+static void add_kernel_symbols(FILE *out, const char *kernel_path, int kaslr_on, uint64_t slide)
 {
+    char off[64];
+    if (!kaslr_on) {
+        put_path_arg(out, "symbol-file", kernel_path, "");
+        return;
+    }
+    snprintf(off, sizeof off, " -o 0x%llx -s .boot 0x%llx", (unsigned long long)slide,
+             (unsigned long long)GDB_KERNEL_BOOT_SEGMENT);
+    put_path_arg(out, "add-symbol-file", kernel_path, off);
+}
+
+static void compose_hint(FILE *out, int port, const char *kernel_path, int kaslr_on, uint64_t kernel_slide,
+                         const char *program, const char *sysroot, uint64_t seed)
+{
+    if (kaslr_on)
+        fprintf(out, "pith: KASLR is on: the kernel runs 0x%llx above its link address (the offset below; "
+                     "--no-kaslr keeps it at its link address)\n", (unsigned long long)kernel_slide);
+    else
+        fprintf(out, "pith: KASLR is off: the kernel runs at its link address\n");
     fprintf(out, "pith: QEMU waits for gdb on port %d; attach with:\n", port);
     fprintf(out, "gdb -q -ex 'set confirm off'");
-    put_path_arg(out, "symbol-file", kernel_path, "");
+    add_kernel_symbols(out, kernel_path, kaslr_on, kernel_slide);
     if (program && seed) {
         add_symbols(out, program, 0, seed);
         struct elf_check_result info;
@@ -108,19 +132,19 @@ static void compose_hint(FILE *out, int port, const char *kernel_path, const cha
     fprintf(out, " -ex 'target remote localhost:%d'\n", port);
 }
 
-void gdb_hint_print(FILE *out, int port, const char *kernel_path, const char *program, const char *sysroot,
-                    uint64_t seed)
+void gdb_hint_print(FILE *out, int port, const char *kernel_path, int kaslr_on, uint64_t kernel_slide,
+                    const char *program, const char *sysroot, uint64_t seed)
 {
     /* One write: stderr is unbuffered, and a reader (a script, the tests)
      * must never see half a command line. */
     char *text = NULL;
     size_t len = 0;
     FILE *buf = open_memstream(&text, &len);
-    if (buf) compose_hint(buf, port, kernel_path, program, sysroot, seed);
+    if (buf) compose_hint(buf, port, kernel_path, kaslr_on, kernel_slide, program, sysroot, seed);
     if (buf && fclose(buf) == 0)
         fwrite(text, 1, len, out);
     else
-        compose_hint(out, port, kernel_path, program, sysroot, seed);
+        compose_hint(out, port, kernel_path, kaslr_on, kernel_slide, program, sysroot, seed);
     free(text);
     fflush(out);
 }

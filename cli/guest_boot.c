@@ -18,6 +18,7 @@
 #include "firmware.h"
 #include "gdb_hint.h"
 #include "image_kernel.h"
+#include "kaslr_slide.h"
 #include "kvm_error.h"
 #include "net_tap_queues.h"
 #include "pith_exit.h"
@@ -266,6 +267,9 @@ static int boot_once(const struct pith_args *a, struct workdir *w, const char *i
         .qmp_fd = qmp[1], .ovmf_vars = vars, .cloud_like = a->cloud_like,
         .monitor_socket = a->monitor_socket,
     };
+    char kaslr_text[40];
+    uint64_t kernel_slide;
+    o.kaslr_setting = kaslr_run_setting(a->no_kaslr, a->gdb, kernel, &kernel_slide, kaslr_text, sizeof kaslr_text);
     char netdev[4096];
     int nic = net_opts_netdev(&a->net, netdev, sizeof netdev);
     o.netdev = nic > 0 ? netdev : NULL;
@@ -300,7 +304,8 @@ static int boot_once(const struct pith_args *a, struct workdir *w, const char *i
             fprintf(stderr, "%s%s", cmd.argv[i], i + 1 < cmd.argc ? " " : "\n");
     }
     if (a->gdb)
-        gdb_hint_print(stderr, o.gdb_port, kernel, a->image ? NULL : a->program, a->sysroot, seed);
+        gdb_hint_print(stderr, o.gdb_port, kernel, strcmp(o.kaslr_setting, "off") != 0, kernel_slide,
+                       a->image ? NULL : a->program, a->sysroot, seed);
 
     struct qemu_watch watch = { .qmp_sock = qmp[0], .gdb = a->gdb, .timeout_ms = a->timeout_ms, .stderr_fd = err_fd,
                                 .console_copy_fd = copy_fd,

@@ -75,6 +75,7 @@ static const char run_help[] =
     "  --cloud-like       boot as on a cloud: q35, NVMe, one serial port, no isa-debug-exit,\n"
     "                     fw_cfg ignored; the exit status comes from the console's exit line\n"
     "  --gdb              start halted with a gdb stub; prints the gdb command to attach\n"
+    "  --no-kaslr         the kernel at its link address (KASLR off), e.g. for a debugger\n"
     "  -m SIZE            guest memory (default 64M)\n"
     "  --cpus N           virtual CPUs (default 1)\n"
     "  --accel auto|kvm|tcg\n"

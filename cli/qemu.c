@@ -220,9 +220,10 @@ int qemu_build_command(const struct qemu_options *o, struct qemu_command *cmd, c
         rc |= push(cmd, "-S");
         rc |= push(cmd, "-gdb");
         rc |= push(cmd, "tcp:127.0.0.1:%d", o->gdb_port);
-        /* The kernel at its link address, where gdb's symbols put it (KASLR off, docs/boot.md). */
+    }
+    if (o->kaslr_setting) {   /* KASLR's switch (docs/boot.md) */
         rc |= push(cmd, "-fw_cfg");
-        rc |= push(cmd, "name=opt/pith/kaslr,string=off");
+        rc |= push(cmd, "name=opt/pith/kaslr,string=%s", o->kaslr_setting);
     }
     if (rc) {
         snprintf(err, errlen, "QEMU command line too long");

@@ -23,6 +23,7 @@ struct qemu_options {
     const char *kernel_path;   /* PVH only: the kernel ELF handed to -kernel */
     const char *control_path;  /* where COM2 (the control channel) is written */
     int gdb_port;              /* 0: no gdb stub */
+    const char *kaslr_setting; /* NULL, or the fw_cfg file opt/pith/kaslr's text (cli/kaslr_slide.h) */
     int console_fd;            /* QEMU's end of the COM1 socket (inherited by QEMU) */
     /* Extra volumes (--mount): attached after the root disk, the same kind
      * of disk; the kernel reads mounts_file through fw_cfg (fs/mounts.h). */

@@ -29,6 +29,7 @@ struct mount_arg {
 struct pith_args {
     enum pith_command command;
     int trace, gdb, no_check, help;
+    int no_kaslr;                /* --no-kaslr: the kernel at its link address (cli/kaslr_slide.h) */
     uint32_t hardening;          /* --no-wx ... / pith.json: MANIFEST_FLAG_* (cli/hardening_opts.h) */
     int cloud_like;              /* --cloud-like: q35, NVMe, nothing QEMU-only (cli/qemu.h) */
     enum boot_mode boot;

@@ -17,16 +17,24 @@
 #define PAGE_TABLE_SPAN (2ull << 20)
 
 /* What the host asked for, in the fw_cfg file opt/pith/kaslr: nothing
- * (random slide), "off" (slide 0: pith run --gdb) or "report" (random, and
- * the kernel prints where it went: the tests). */
+ * (random slide), "off" (slide 0: pith run --no-kaslr), "report" (random,
+ * and the kernel prints where it went: the tests) or "slide=0xHEX" (this
+ * slide: pith run --gdb, which chose it so gdb's symbols can follow). */
 #define SWITCH_FILE "opt/pith/kaslr"
-enum { KASLR_RANDOM, KASLR_OFF, KASLR_REPORT };
+#define SLIDE_PREFIX "slide="
+enum { KASLR_RANDOM, KASLR_OFF, KASLR_REPORT, KASLR_HOST_SLIDE };
+/* Why a host setting was not followed (the kernel names it: kernel/kaslr.c). */
+enum { HOST_FOLLOWED, HOST_NOT_UNDERSTOOD, HOST_UNALIGNED, HOST_TOO_FAR };
+#define HOST_TEXT_MAX 40
 
-/* Filled by this code, read by the kernel (kernel/kaslr.c). */
+/* Filled by this code, read by the kernel (kernel/kaslr.c); boot/pvh/entry.S
+ * lays it out. */
 struct kaslr_result {
     uint64_t slide;
     uint64_t report;
-    uint64_t slots; /* how many slides there were to choose from */
+    uint64_t slots;   /* how many slides there were to choose from */
+    uint64_t refused; /* HOST_*: the host's setting was not followed */
+    char host_text[HOST_TEXT_MAX]; /* that setting, printable, NUL-terminated */
 };
 
 static uint64_t kernel_pd[2][512] __attribute__((aligned(4096)));
@@ -39,17 +47,58 @@ static bool same(const char *a, size_t n, const char *b)
     return i == n && !b[i];
 }
 
-/* The switch is read whether or not opt/pith/ignore-fw_cfg is there: only
- * pith puts it, for debugging, and --gdb --cloud-like needs it too. */
-static int switch_setting(void)
+/* 1 to 16 hex digits, "0x" optional, nothing else. */
+static bool parse_hex(const char *s, size_t n, uint64_t *value)
 {
-    char text[16];
+    size_t i = n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 2 : 0;
+    if (i == n || n - i > 16) return false;
+    uint64_t v = 0;
+    for (; i < n; i++) {
+        char c = s[i];
+        uint64_t digit;
+        if (c >= '0' && c <= '9') digit = (uint64_t)(c - '0');
+        else if (c >= 'a' && c <= 'f') digit = (uint64_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') digit = (uint64_t)(c - 'A' + 10);
+        else return false;
+        v = v << 4 | digit;
+    }
+    *value = v;
+    return true;
+}
+
+/* Keep the host's text for the kernel's message, bytes it could not print
+ * as '?'. */
+static void keep_text(struct kaslr_result *result, const char *text, size_t n)
+{
+    size_t i = 0;
+    for (; i < n && i < HOST_TEXT_MAX - 1; i++) result->host_text[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+    result->host_text[i] = 0;
+}
+
+/* The switch is read whether or not opt/pith/ignore-fw_cfg is there: only
+ * pith puts it, for debugging, and --gdb --cloud-like needs it too. Text
+ * this code does not understand leaves KASLR on (and is named later). */
+static int switch_setting(uint64_t *host_slide, struct kaslr_result *result)
+{
+    char text[HOST_TEXT_MAX];
     if (!fw_cfg_signature_found()) return KASLR_RANDOM;
     int64_t n = fw_cfg_find_file(SWITCH_FILE, text, sizeof text);
-    if (n == FW_CFG_NOT_FOUND || n > (int64_t)sizeof text) return KASLR_RANDOM;
-    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == 0)) n--;
-    if (same(text, (size_t)n, "off")) return KASLR_OFF;
-    if (same(text, (size_t)n, "report")) return KASLR_REPORT;
+    if (n == FW_CFG_NOT_FOUND) return KASLR_RANDOM;
+    size_t len = n > (int64_t)sizeof text ? sizeof text : (size_t)n;
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == 0)) len--;
+    keep_text(result, text, len);
+    size_t prefix = sizeof SLIDE_PREFIX - 1;
+    if (n > (int64_t)sizeof text) {
+        result->refused = HOST_NOT_UNDERSTOOD;
+    } else if (same(text, len, "off")) {
+        return KASLR_OFF;
+    } else if (same(text, len, "report")) {
+        return KASLR_REPORT;
+    } else if (len > prefix && same(text, prefix, SLIDE_PREFIX) && parse_hex(text + prefix, len - prefix, host_slide)) {
+        return KASLR_HOST_SLIDE;
+    } else {
+        result->refused = HOST_NOT_UNDERSTOOD;
+    }
     return KASLR_RANDOM;
 }
 
@@ -128,14 +177,20 @@ static void map_image(uint64_t *pdpt_high, uint64_t start, uint64_t end, uint64_
 void kaslr_boot(uint64_t *pdpt_high, const struct kreloc_header *table, uint64_t image_start, uint64_t image_end,
                 struct kaslr_result *result)
 {
-    int setting = switch_setting();
+    uint64_t host_slide = 0;
+    result->refused = HOST_FOLLOWED;
+    int setting = switch_setting(&host_slide, result);
     uint64_t slide = 0, slots = 1;
     /* pass1/pass2 of the build carry an empty table without the magic: they
      * are never booted, but would run unmoved. */
     if (setting != KASLR_OFF && table->magic == KRELOC_MAGIC) {
+        /* The slides: every KASLR_ALIGN multiple that keeps the image's end
+         * at or below KASLR_VA_LIMIT. cli/kaslr_slide.c picks from the same. */
         uint64_t room = KASLR_VA_LIMIT - KASLR_LINK_BASE - image_end;
         slots = room / KASLR_ALIGN + 1;
-        slide = entropy() % slots * KASLR_ALIGN;
+        if (setting == KASLR_HOST_SLIDE && host_slide % KASLR_ALIGN) result->refused = HOST_UNALIGNED;
+        else if (setting == KASLR_HOST_SLIDE && host_slide > room) result->refused = HOST_TOO_FAR;
+        slide = setting == KASLR_HOST_SLIDE && !result->refused ? host_slide : entropy() % slots * KASLR_ALIGN;
         apply_relocations(table, slide);
     }
     map_image(pdpt_high, image_start, image_end, slide);

@@ -104,10 +104,13 @@ boot_pd:        .skip 4096
         /* Written by kaslr_boot through the identity map, read-only after. */
         .section .rodata
         .balign 8
-        .globl kaslr_slide, kaslr_report, kaslr_slots
+        /* struct kaslr_result (boot/kaslr/kaslr_boot.c), field by field. */
+        .globl kaslr_slide, kaslr_report, kaslr_slots, kaslr_refused, kaslr_host_text
 kaslr_slide:    .quad 0
 kaslr_report:   .quad 0
 kaslr_slots:    .quad 0
+kaslr_refused:  .quad 0
+kaslr_host_text: .skip 40
 
         /* The boot CPU's stack until the program's first thread runs: the
          * loader runs on it (program_load alone takes ~12 KiB) and so does

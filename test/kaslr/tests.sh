@@ -12,8 +12,13 @@
 #  kaslr_bios    2 BIOS boots (q35, boot/bios): different addresses
 #  kaslr_uefi    1 UEFI boot (OVMF, boot/uefi): the kernel is not at its link
 #                address (the same code picks the slide on every path)
-# "off", what --gdb passes, is cli_gdb's: gdb breaks in program_load by
-# name with the kernel's link-time symbols.
+#  kaslr_host_slide   the slide given by the host (what --gdb passes): the
+#                highest one the image allows (from _kernel_end) is taken
+#                without a word; 3 it must not take (one page past that,
+#                unaligned, not hex) each give one `kaslr: refused ...` line
+#                naming it, and the program runs on the kernel's own slide
+# "slide=0x...", what --gdb passes, is cli_gdb's: gdb finds program_load at
+# its link address + pith's slide; "off" (--no-kaslr) is cli_gdb_no_kaslr's.
 
 # kaslr_qemu_wrapper SETTING: a QEMU that passes opt/pith/kaslr=SETTING; prints its path.
 kaslr_qemu_wrapper() {
@@ -113,6 +118,32 @@ kaslr_uefi() {
     finish $name "$problems"
 }
 
+kaslr_host_slide() {
+    local name=kaslr_host_slide problems="" tmp=$SCRATCH/kaslr_host_slide.tmp setting lines end top
+    : > "$LOGS/$name.log"
+    mkdir -p "$tmp"
+    # kaslr_boot's range: the image's end may reach KASLR_VA_LIMIT, no further.
+    end=$(nm "$BUILD/kernel/pith.elf" | awk '$3 == "_kernel_end" { print $1 }')
+    top=$(printf '0x%x' $((0xffffffffff000000 - 0x$end)))
+    for setting in "slide=$top" "slide=$(printf '0x%x' $((top + 0x1000)))" slide=0x1001 slide=0xzz; do
+        echo "# QEMU gets opt/pith/kaslr = $setting" >> "$LOGS/$name.log"
+        PITH_QEMU=$(kaslr_qemu_wrapper "$setting") run_pith "$LOGS/$name.log" "$tmp" run "$BUILD/test/musl/hello"
+        [ "$rc" -eq 0 ] || problems+="$setting: exit $rc; "
+        grep -q 'hello, world' "$RAW.out" || problems+="$setting: the program did not run; "
+        lines=$(tr -d '\r' < "$RAW.out" | grep '^kaslr:')
+        if [ "$setting" = "slide=$top" ]; then
+            [ -z "$lines" ] || problems+="$setting (the top of the range) refused: '$lines'; "
+            continue
+        fi
+        [ "$(echo "$lines" | grep -c .)" -eq 1 ] &&
+            echo "$lines" | grep -q "^kaslr: refused the host's opt/pith/kaslr '$setting' (.*); the kernel chose its own random slide\$" ||
+            problems+="$setting: not one 'kaslr: refused' line naming it: '$lines'; "
+    done
+    problems+=$(leftovers "$tmp")
+    finish $name "$problems"
+}
+
 add kaslr_pvh kaslr_pvh
+add kaslr_host_slide kaslr_host_slide
 add kaslr_bios kaslr_bios
 add kaslr_uefi kaslr_uefi
