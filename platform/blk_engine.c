@@ -2,17 +2,48 @@
 #include "../kernel/io.h"
 #include "../kernel/clock.h"
 #include "../kernel/console.h"
+#include "../kernel/mm.h"
 #include "../klib/errno.h"
+#include "../klib/format.h"
 #include "../klib/string.h"
+#include "fw_cfg.h"
 
-void blk_engine_init(struct blk_engine *e, const struct blk_engine_ops *ops, const char *name, unsigned ntags,
-                     uint64_t timeout_ns)
+/* The request deadline: the host's opt/pith/disk-timeout (whole seconds)
+ * when it gives a sane one, else BLK_ENGINE_TIMEOUT_NS. Asked once, at the
+ * first probe (boot is single-threaded then). */
+static uint64_t request_timeout_ns(void)
+{
+    static uint64_t known;
+    if (known) return known;
+    known = BLK_ENGINE_TIMEOUT_NS;
+    char text[16];
+    int64_t n = fw_cfg_read_file(BLK_ENGINE_TIMEOUT_FW_CFG, text, sizeof text);
+    uint64_t seconds = 0;
+    int64_t i = 0;
+    for (; i < n && i < (int64_t)sizeof text && text[i] >= '0' && text[i] <= '9'; i++)
+        seconds = seconds * 10 + (uint64_t)(text[i] - '0');
+    if (n > 0 && i > 0 && i <= 4 && seconds >= 1 && seconds <= 3600) known = seconds * 1000000000ull;
+    return known;
+}
+
+void blk_engine_init(struct blk_engine *e, const struct blk_engine_ops *ops, const char *name, unsigned ntags)
 {
     memset(e, 0, sizeof *e);
     e->ops = ops;
     e->name = name;
     e->ntags = MIN(ntags, (unsigned)BLK_ENGINE_MAX_TAGS);
-    e->timeout_ns = timeout_ns;
+    e->timeout_ns = request_timeout_ns();
+}
+
+void blk_engine_describe(struct blk_engine *e, unsigned tag, const char *what, uint64_t where, void *buf,
+                         uint64_t bytes)
+{
+    if (tag >= e->ntags) return;
+    struct blk_tag *t = &e->tags[tag];
+    t->what = what;
+    t->where = where;
+    t->buf = bytes ? buf : NULL;
+    t->bytes = buf ? bytes : 0;
 }
 
 void blk_engine_use_interrupts(struct blk_engine *e) { e->irq_driven = true; }
@@ -51,14 +82,38 @@ void blk_engine_finished(struct blk_engine *e, unsigned tag)
     }
 }
 
-/* The device stopped answering: fail everything it holds. The tags stay
- * taken for good, because the device may still write into their memory. */
+/* A request the device never answered may still be carried out at any time:
+ * the device may yet read its buffer, or write into it. So that memory must
+ * never hold anything else. The tag (and with it the driver's per-tag DMA
+ * memory: header, status byte, PRP list) stays taken for good, and every
+ * page of the data buffer gets one more owner that is never dropped: when
+ * the caller, who sees -EIO, frees the buffer, its pages leak instead of
+ * going back to the page allocator. A deliberate leak, bounded by the
+ * requests in flight when the device failed (at most 64 tags' worth).
+ * What this cannot keep: a caller that goes on using the same memory (its
+ * own cache page, a user buffer after read(2) failed) and a buffer smaller
+ * than a page in a heap chunk the heap hands out again, which may then
+ * be written by the late device; stopping the device's DMA for good (PCI
+ * bus mastering off) would cover those, and is not done (docs/devices.md). */
+static void keep_buffer_forever(struct blk_tag *t)
+{
+    if (!t->buf) return;
+    uint64_t start = (uint64_t)t->buf & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t end = (uint64_t)t->buf + t->bytes;
+    /* Only the direct map holds allocator pages; the kernel image is never
+     * freed (and drivers hand the device nothing else). */
+    for (uint64_t va = start; va < end && va >= DIRECT_MAP_BASE && va < MMIO_BASE; va += PAGE_SIZE)
+        page_ref(virt_to_phys((void *)va));
+}
+
+/* The device stopped answering: fail everything it holds. */
 static void abandon_all_locked(struct blk_engine *e)
 {
     for (unsigned i = 0; i < e->ntags; i++) {
         struct blk_tag *t = &e->tags[i];
         if (t->state != TAG_BUSY) continue;
         t->state = TAG_ABANDONED;
+        keep_buffer_forever(t);
         if (t->bio) {
             t->bio->status = -EIO;
             bio_list_add(&e->finished, t->bio);
@@ -77,8 +132,19 @@ static void reap_locked(struct blk_engine *e)
         if (e->tags[i].state != TAG_BUSY) continue;
         if (!now) now = clock_monotonic_ns();
         if (now >= e->tags[i].deadline_ns) {
+            /* One line for the whole device: every request after this one
+             * fails at once without a word (Linux logs each, but it also
+             * resets the device and tries again; here nothing comes back). */
             e->broken = true;
-            kprintf("%s: request timed out after %llu s; device disabled\n", e->name,
+            const struct blk_tag *t = &e->tags[i];
+            char what[48];
+            if (!t->what)
+                format_sn(what, sizeof what, "tag %u", i);
+            else if (t->where == BLK_WHERE_NONE)
+                format_sn(what, sizeof what, "%s", t->what);
+            else
+                format_sn(what, sizeof what, "%s %llu", t->what, (unsigned long long)t->where);
+            kprintf("pith: disk %s: request (%s) did not complete in %llu s: device marked failed\n", e->name, what,
                     (unsigned long long)(e->timeout_ns / 1000000000ull));
         }
     }

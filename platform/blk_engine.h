@@ -18,6 +18,11 @@
 #include "../kernel/wait.h"
 
 #define BLK_ENGINE_MAX_TAGS 64
+/* How long a request may stay unanswered: Linux's SCSI default. The host
+ * may shorten it for tests with the fw_cfg file opt/pith/disk-timeout
+ * (whole seconds, 1..3600; test/disk/blkdebug-qemu sets it). */
+#define BLK_ENGINE_TIMEOUT_NS (30ull * 1000 * 1000 * 1000)
+#define BLK_ENGINE_TIMEOUT_FW_CFG "opt/pith/disk-timeout"
 /* complete() may return this for an asynchronous request: the device
  * answered but the request should be redone the slow way (ops.redo). */
 #define BLK_STATUS_REDO 1
@@ -50,6 +55,13 @@ struct blk_tag {
     struct bio *bio;        /* asynchronous request; NULL for a synchronous one */
     void *cmd;              /* the synchronous caller's command */
     uint64_t deadline_ns;   /* monotonic */
+    /* What the request is (blk_engine_describe): for the timeout message,
+     * and the memory the device may still read or write if it never
+     * answers, which is then never given back (blk_engine.c). */
+    const char *what;       /* "write sector", "read lba", ...; NULL: not described */
+    uint64_t where;         /* the sector or block `what` names, or BLK_WHERE_NONE */
+    void *buf;
+    uint64_t bytes;
 };
 
 struct blk_engine {
@@ -67,9 +79,9 @@ struct blk_engine {
     struct blk_tag tags[BLK_ENGINE_MAX_TAGS];
 };
 
-/* Start an engine with `ntags` tags (<= BLK_ENGINE_MAX_TAGS), polling. */
-void blk_engine_init(struct blk_engine *e, const struct blk_engine_ops *ops, const char *name, unsigned ntags,
-                     uint64_t timeout_ns);
+/* Start an engine with `ntags` tags (<= BLK_ENGINE_MAX_TAGS), polling, each
+ * request due within BLK_ENGINE_TIMEOUT_NS (or the host's setting). */
+void blk_engine_init(struct blk_engine *e, const struct blk_engine_ops *ops, const char *name, unsigned ntags);
 /* From now on waits sleep until the interrupt handler calls
  * blk_engine_interrupt; call once the device's interrupt is routed. */
 void blk_engine_use_interrupts(struct blk_engine *e);
@@ -92,6 +104,14 @@ int blk_engine_poll(struct blk_engine *e);
 /* Whether tags are held by asynchronous requests. */
 bool blk_engine_busy(struct blk_engine *e);
 
+/* No place on the disk (a flush, an admin command): the message shows `what` alone. */
+#define BLK_WHERE_NONE UINT64_MAX
+/* For the driver's submit: request `tag` is `what` at `where` (e.g. "write
+ * sector", 2048; or "flush", BLK_WHERE_NONE) and the device may read or write `bytes` at `buf` (kernel
+ * addresses; the bounce page where the driver copies). Drivers call it for
+ * every request they post. */
+void blk_engine_describe(struct blk_engine *e, unsigned tag, const char *what, uint64_t where, void *buf,
+                         uint64_t bytes);
 /* For the driver's drain: the device answered request `tag`. */
 void blk_engine_finished(struct blk_engine *e, unsigned tag);
 /* For the driver's interrupt handler, after it acknowledged the device:

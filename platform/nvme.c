@@ -173,7 +173,7 @@ static int qpair_init(struct nvme *n, struct nvme_qpair *q, uint16_t qid, uint16
     q->cq_doorbell = (volatile uint32_t *)(n->regs + REG_DOORBELLS + (2u * qid + 1) * n->doorbell_stride);
     format_sn(q->engine_name, sizeof q->engine_name, "nvme %02x:%02x.%x %s queue", n->pci.bus, n->pci.dev,
               n->pci.fn, qid ? "I/O" : "admin");
-    blk_engine_init(&q->engine, &nvme_engine_ops, q->engine_name, q->nslots, COMMAND_TIMEOUT_NS);
+    blk_engine_init(&q->engine, &nvme_engine_ops, q->engine_name, q->nslots);
     for (int i = 0; i < q->nslots; i++) {
         q->prp_list_phys[i] = page_alloc();
         if (!q->prp_list_phys[i]) return -ENOMEM;
@@ -226,6 +226,18 @@ static void build_prps(struct nvme_cmd *cmd, uint64_t prp_list_phys, char *buf, 
 /* Write the command (its id and PRPs filled in here) into the queue and
  * ring. One tag per queue entry short of the queue's size, so there is
  * always room. */
+/* For the timeout message: the command as "read lba" (cdw10/11 the LBA). */
+static const char *nvme_request_what(const struct nvme_qpair *q, const struct nvme_cmd *cmd)
+{
+    if (q->qid == 0) return "admin command";
+    switch (cmd->cdw0 & 0xff) {
+    case NVM_READ: return "read lba";
+    case NVM_WRITE: return "write lba";
+    case NVM_FLUSH: return "flush";
+    default: return "command";
+    }
+}
+
 static int qpair_submit(struct blk_engine *e, unsigned tag, void *arg)
 {
     struct nvme_qpair *q = engine_qpair(e);
@@ -239,6 +251,10 @@ static int qpair_submit(struct blk_engine *e, unsigned tag, void *arg)
      * (an uncached write); only the compiler must not reorder. */
     barrier();
     mmio_write32(q->sq_doorbell, q->sq_tail);
+    uint8_t opcode = cmd.cdw0 & 0xff;
+    bool has_lba = q->qid != 0 && (opcode == NVM_READ || opcode == NVM_WRITE);
+    blk_engine_describe(e, tag, nvme_request_what(q, &cmd), has_lba ? ((uint64_t)cmd.cdw11 << 32) | cmd.cdw10 : BLK_WHERE_NONE,
+                        r->buf, r->bytes);
     return 0;
 }
 

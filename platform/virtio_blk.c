@@ -34,7 +34,6 @@
 #define QUEUE_MAX 256
 #define MAX_DATA_SEGS 128
 #define SLOT_COUNT 32
-#define REQUEST_TIMEOUT_NS (30ull * 1000 * 1000 * 1000)
 #define DEFAULT_MAX_SEG_BYTES (4u << 20)
 
 /* The device-visible part of a request: header (read by the device) then the
@@ -130,6 +129,8 @@ static int vblk_submit_tag(struct blk_engine *e, unsigned tag, void *arg)
     if (virtq_add(vb->vq, vb->bufs, ndata + 2, (void *)(uintptr_t)(tag + 1)) < 0) return -EIO;
     virtio_kick(vb->t, vb->vq);
     c->posted = bytes;
+    blk_engine_describe(e, tag, c->type == VIRTIO_BLK_T_IN ? "read sector" : c->type == VIRTIO_BLK_T_OUT ? "write sector" : "flush",
+                        c->type == VIRTIO_BLK_T_FLUSH ? BLK_WHERE_NONE : c->sector, c->bounced ? vb->bounce : c->buf, bytes);
     return 0;
 }
 
@@ -316,7 +317,7 @@ static bool start_device(struct virtio_blk *vb)
     vb->bounce = phys_to_virt(vb->bounce_phys);
     vb->dma = phys_to_virt(vb->slots_phys);
     format_sn(vb->engine_name, sizeof vb->engine_name, "virtio-blk %s", t->name);
-    blk_engine_init(&vb->engine, &vblk_engine_ops, vb->engine_name, SLOT_COUNT, REQUEST_TIMEOUT_NS);
+    blk_engine_init(&vb->engine, &vblk_engine_ops, vb->engine_name, SLOT_COUNT);
 
     if (vb->t == &vb->tr.pci.transport) wire_pci_interrupt(vb);
     virtio_driver_ok(t);

@@ -82,7 +82,6 @@
 #define EVENT_BUFFERS 8
 #define EVENT_SIZE 16
 #define MAX_TARGET_SCANNED 255
-#define REQUEST_TIMEOUT_NS (30ull * 1000 * 1000 * 1000)
 #define RETRY_WINDOW_NS (10ull * 1000 * 1000 * 1000)
 #define UNIT_ATTENTION_RETRIES 8
 
@@ -173,6 +172,25 @@ static int data_segments(struct vscsi_ctrl *c, int first, char *p, uint32_t byte
 /* Fill tag's header for the request and put it in the request queue.
  * 0, -EAGAIN when the queue lacks descriptors (nothing posted), -E2BIG when
  * the buffer is too fragmented. */
+/* For the timeout message: READ/WRITE (10) and (16) by their LBA, anything
+ * else by its operation code. */
+static void describe(struct blk_engine *e, unsigned tag, const struct scsi_request *r)
+{
+    const uint8_t *cdb = r->cdb;
+    uint64_t lba = 0;
+    const char *what = "scsi opcode";
+    if ((cdb[0] == 0x28 || cdb[0] == 0x2a) && r->cdb_len >= 10) {
+        for (int i = 2; i < 6; i++) lba = lba << 8 | cdb[i];
+        what = cdb[0] == 0x28 ? "read lba" : "write lba";
+    } else if ((cdb[0] == 0x88 || cdb[0] == 0x8a) && r->cdb_len >= 16) {
+        for (int i = 2; i < 10; i++) lba = lba << 8 | cdb[i];
+        what = cdb[0] == 0x88 ? "read lba" : "write lba";
+    } else {
+        lba = cdb[0];
+    }
+    blk_engine_describe(e, tag, what, lba, r->data, r->len);
+}
+
 static int post(struct blk_engine *e, unsigned tag, void *arg)
 {
     struct vscsi_ctrl *c = engine_ctrl(e);
@@ -216,6 +234,7 @@ static int post(struct blk_engine *e, unsigned tag, void *arg)
     int rc = virtq_add(c->requestq, c->bufs, n, (void *)(uintptr_t)(tag + 1));
     if (rc < 0) return rc == -ENOSPC ? -EAGAIN : -EIO;
     virtq_kick(c->requestq);
+    describe(e, tag, r);
     return 0;
 }
 
@@ -555,7 +574,7 @@ static const char *ctrl_setup(struct vscsi_ctrl *c, struct heap *h)
     }
     format_sn(c->engine_name, sizeof c->engine_name, "virtio-scsi %02x:%02x.%x", c->vp.pci.bus, c->vp.pci.dev,
               c->vp.pci.fn);
-    blk_engine_init(&c->engine, &scsi_engine_ops, c->engine_name, SLOT_COUNT, REQUEST_TIMEOUT_NS);
+    blk_engine_init(&c->engine, &scsi_engine_ops, c->engine_name, SLOT_COUNT);
     /* Only the request queue's answers are waited for; the control and
      * event queues keep no vector. */
     if (virtio_pci_queue_interrupt(&c->vp, c->requestq, ctrl_interrupt, c, "virtio-scsi-req"))

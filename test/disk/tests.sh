@@ -21,3 +21,6 @@ add disk_cpu disk_cpu
 # Disk faults injected under TFS (QEMU blkdebug): faults.sh.
 # shellcheck source=/dev/null
 . test/disk/faults.sh
+# A disk that never answers (a blkdebug breakpoint): never_answers.sh.
+# shellcheck source=/dev/null
+. test/disk/never_answers.sh
