@@ -9,6 +9,7 @@
 #include "io.h"
 #include "usercopy.h"
 #include "fpu.h"
+#include "stack_guard.h"
 #include "mm.h"
 #include "panic.h"
 #include "../klib/heap.h"
@@ -101,7 +102,8 @@ static void init_this_cpu(struct cpu *c, struct cpu_tables *tables)
     enable_protections_and_sse();
 }
 
-void cpu_early_init(void)
+/* Not stack-protected, nor the AP's: %gs names no struct cpu when they start. */
+__attribute__((no_stack_protector)) void cpu_early_init(void)
 {
     boot_cpu.self = &boot_cpu;
     wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
@@ -129,10 +131,11 @@ struct cpu *cpu_alloc(struct heap *h, uint32_t id, uint32_t apic_id)
     c->self = c;
     c->id = id;
     c->apic_id = apic_id;
+    c->stack_canary = stack_guard_new();    /* its guard until its idle thread takes it */
     return c;
 }
 
-void cpu_early_init_ap(struct cpu *c) { wrmsr(MSR_GS_BASE, (uint64_t)c); }
+__attribute__((no_stack_protector)) void cpu_early_init_ap(struct cpu *c) { wrmsr(MSR_GS_BASE, (uint64_t)c); }
 
 void cpu_init_ap(struct cpu *c)
 {

@@ -22,6 +22,7 @@ struct gdt_ptr {
 } PACKED;
 
 #define DOUBLE_FAULT_STACK_PAGES 2
+#define MSR_GS_BASE_NUMBER 0xc0000101
 
 void gdt_init_cpu(struct cpu *c, struct tss *tss, uint64_t *gdt)
 {
@@ -43,6 +44,10 @@ void gdt_init_cpu(struct cpu *c, struct tss *tss, uint64_t *gdt)
     gdt[7] = base >> 32;
 
     struct gdt_ptr p = { 8 * 8 - 1, (uint64_t)gdt };
+    /* Loading %gs zeroes its base, which must name c again before any
+     * protected function runs (the stack guard is at %gs:STACK_CANARY_OFFSET,
+     * kernel/stack_guard.c; this one compares on its way out): put it back
+     * in the same asm, with %gs pointing nowhere in between. */
     __asm__ volatile(
         "lgdt %0\n"
         "pushq %1\n"
@@ -52,7 +57,9 @@ void gdt_init_cpu(struct cpu *c, struct tss *tss, uint64_t *gdt)
         "1: movw %w2, %%ax\n"
         "movw %%ax, %%ds\n movw %%ax, %%es\n movw %%ax, %%ss\n"
         "xorl %%eax, %%eax\n movw %%ax, %%fs\n movw %%ax, %%gs\n"
-        : : "m"(p), "i"((uint64_t)KERNEL_CS), "i"(KERNEL_DS) : "rax", "memory");
+        "movl %3, %%ecx\n movl %k4, %%eax\n movq %4, %%rdx\n shrq $32, %%rdx\n wrmsr\n"
+        : : "m"(p), "i"((uint64_t)KERNEL_CS), "i"(KERNEL_DS), "i"(MSR_GS_BASE_NUMBER), "r"((uint64_t)c)
+        : "rax", "rcx", "rdx", "memory");
     __asm__ volatile("ltr %w0" : : "r"(TSS_SEL));
     c->tss = tss;
     c->gdt = gdt;

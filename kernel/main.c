@@ -121,6 +121,7 @@ static NORETURN void start_program(struct heap *h, struct tfs *fs)
     p->exe_path[plen] = 0;
     kernel.process = p;
     this_cpu()->current = t;
+    stack_guard_adopt(t);   /* the boot stack's frames are now t's */
 
     struct file *con = console_file_open(h, O_RDWR);
     if (!con) panic("out of memory for the console");
@@ -141,9 +142,9 @@ static NORETURN void start_program(struct heap *h, struct tfs *fs)
 /* Not stack-protected: the guard is set in it (kernel/stack_guard.c). */
 __attribute__((no_stack_protector)) void kmain(uint32_t start_info_pa)
 {
+    cpu_early_init();
     stack_guard_init();
     kernel.boot_tsc = rdtsc();
-    cpu_early_init();
     console_init();
     kaslr_report_if_asked();
     const struct pvh_start_info *si = phys_to_virt(start_info_pa);
@@ -160,6 +161,7 @@ __attribute__((no_stack_protector)) void kmain(uint32_t start_info_pa)
     lapic_init();
     timer_init_cpu();
     sched_init_cpu();
+    stack_guard_thread_init(this_cpu()->run_queue.idle);
     acpi_set_rsdp_hint(si->rsdp_paddr);
     acpi_power_prepare();
     smp_start_cpus(ram, nram);

@@ -22,6 +22,10 @@ struct cpu {
     struct thread *current;
     uint32_t id;
     uint32_t apic_id;
+    /* The stack protector's guard for the thread running here: GCC reads
+     * %gs:STACK_CANARY_OFFSET (mk/kernel.mk) in every protected function;
+     * the switch puts the next thread's there (kernel/stack_guard.c). */
+    uint64_t stack_canary;
     struct tss *tss;
     uint64_t *gdt;
     struct timer_queue timers;  /* this CPU's deadlines (kernel/timer.c) */
@@ -33,6 +37,8 @@ struct cpu {
 };
 
 _Static_assert(__builtin_offsetof(struct cpu, id) == SPIN_CPU_ID_OFFSET, "spinlock.h reads the CPU id here");
+_Static_assert(__builtin_offsetof(struct cpu, stack_canary) == STACK_CANARY_OFFSET,
+               "GCC reads the stack guard at %gs:STACK_CANARY_OFFSET (mk/kernel.mk)");
 
 static inline struct cpu *this_cpu(void)
 {

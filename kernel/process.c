@@ -1,5 +1,6 @@
 #include "process.h"
 #include "hardening.h"
+#include "stack_guard.h"
 #include "kernel.h"
 #include "percpu.h"
 #include "trap.h"
@@ -56,6 +57,7 @@ struct thread *thread_create(struct process *p, int tid)
     }
     t->kstack_base = stack;
     t->kstack_top = t->kstack_base + KERNEL_STACK_PAGES * PAGE_SIZE;
+    stack_guard_thread_init(t);
     return t;
 }
 

@@ -34,6 +34,7 @@ struct thread {
     uint32_t refs;              /* 1 while it lives, +1 per process_thread_get */
     struct thread *run_next;    /* in that run queue */
     uint64_t saved_rsp;         /* while switched out: where context_switch left it */
+    uint64_t stack_canary;      /* its stack protector guard (kernel/stack_guard.c) */
     uint64_t usercopy_fixup;    /* while switched out: its cpu's fixup, blocked mid-copy */
     /* The program's x87/SSE/AVX state (kernel/fpu.h: an XSAVE area, or
      * FXSAVE's where the CPU has no XSAVE), saved on every switch away and

@@ -32,6 +32,7 @@
 #include "kernel.h"
 #include "smp.h"
 #include "fpu.h"
+#include "stack_guard.h"
 #include "../klib/string.h"
 
 #define IDLE_STACK_PAGES 4
@@ -175,6 +176,7 @@ static void switch_threads(struct cpu *c, struct thread *prev, struct thread *ne
     tss_set_kernel_stack(c, next->kstack_top);
     c->current = next;
     cputime_switch(prev, next);
+    stack_guard_switch(c, next);
     context_switch(&prev->saved_rsp, next->saved_rsp);
 }
 

@@ -56,6 +56,9 @@ static void run(const char *name)
 {
     if (strcmp(name, "stack_smash") == 0) {
         smash_own_stack();
+    } else if (strcmp(name, "stack_canary_threads") == 0) {
+        selftest_stack_canary_threads();    /* kernel/selftest_canary.c */
+        smash_own_stack();
     } else if (strcmp(name, "exec_user_page") == 0) {
         void (*code)(void) = (void (*)(void))user_page(false);
         code();

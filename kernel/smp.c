@@ -20,6 +20,7 @@
 #include "timer.h"
 #include "tlb.h"
 #include "smp_layout.h"
+#include "stack_guard.h"
 #include "io.h"
 #include "page_alloc.h"
 #include "../platform/apic.h"
@@ -66,7 +67,8 @@ static void build_boot_page_table(void)
 }
 
 /* A started CPU, on its boot stack in the higher half. */
-static NORETURN void ap_entry(struct cpu *c)
+/* Not stack-protected: it starts before %gs names c (kernel/stack_guard.c). */
+static NORETURN __attribute__((no_stack_protector)) void ap_entry(struct cpu *c)
 {
     cpu_early_init_ap(c);
     __asm__ volatile("mov %0, %%cr3" : : "r"(paging_root()) : "memory");
@@ -74,6 +76,7 @@ static NORETURN void ap_entry(struct cpu *c)
     lapic_init_ap();
     timer_init_cpu();
     sched_init_cpu();
+    stack_guard_adopt(c->run_queue.idle);   /* entered below without a switch */
     __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
     sched_enter_idle();
 }

@@ -7,8 +7,14 @@ KERNEL_DIRS := kernel boot/pvh klib platform fs loader syscalls net
 KERNEL_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c $(d)/*.S)) syscalls/vdso/vdso_blob.S
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kobj/%.o,$(KERNEL_SRCS))
 
+# The stack protector's guard is per thread: GCC reads it at %gs:OFFSET, the
+# running thread's copy in this CPU's struct cpu (kernel/percpu.h,
+# kernel/stack_guard.c), as Linux's per-CPU canary.
+STACK_CANARY_OFFSET := 48
 KERNEL_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
-    -mno-sse -mno-mmx -mno-sse2 -mno-avx -fstack-protector-strong -mstack-protector-guard=global \
+    -mno-sse -mno-mmx -mno-sse2 -mno-avx -fstack-protector-strong \
+    -mstack-protector-guard=tls -mstack-protector-guard-reg=gs \
+    -mstack-protector-guard-offset=$(STACK_CANARY_OFFSET) -DSTACK_CANARY_OFFSET=$(STACK_CANARY_OFFSET) \
     -fno-omit-frame-pointer \
     -fno-asynchronous-unwind-tables -nostdlib -O2 -g -Wall -Wextra -Wno-unused-parameter \
     -DPITH_KERNEL -I. -MMD -MP

@@ -7,6 +7,13 @@
 # the rule:
 #  harden_stack_smash     a function writes over its stack protector guard:
 #                         __stack_chk_fail panics naming it
+#  harden_stack_canary_threads  the guard is per thread (kernel/stack_guard.c):
+#                         the boot stack made a thread and the idle thread
+#                         each find their own, different guard in the per-CPU
+#                         slot while they run (kernel/selftest_canary.c says
+#                         so in one line, else panics saying what was wrong);
+#                         then the first smashes its stack, and
+#                         __stack_chk_fail panics naming it
 #  harden_exec_user_page  the kernel calls into a user page: SMEP
 #  harden_read_user_page  the kernel reads a user page outside usercopy: SMAP
 #  harden_wx_mapping      a kernel page made writable and executable: the
@@ -22,7 +29,7 @@
 harden_selftest() {
     local case=$1 name=harden_$1 log=$LOGS/harden_$1.log tmp=$SCRATCH/harden_$1.tmp problems="" line frame
     case $case in
-        stack_smash) line="stack protector: the stack of smash_own_stack was smashed"; frame=smash_own_stack ;;
+        stack_smash|stack_canary_threads) line="stack protector: the stack of smash_own_stack was smashed"; frame=smash_own_stack ;;
         exec_user_page) line="page fault \(vector 14\) at address 200000: SMEP: the kernel tried to run a user page$"; frame=selftest_run ;;
         read_user_page) line="page fault \(vector 14\) at address 200000: SMAP: the kernel touched the program's memory outside usercopy$"; frame=selftest_run ;;
         wx_mapping) line="page tables: W\+X mapping at ffffd[0-9a-f]{11}-ffffd[0-9a-f]{11}$"; frame=paging_audit ;;
@@ -45,6 +52,8 @@ harden_selftest() {
     sed -n '/^  backtrace/,$p' "$RAW.out" "$RAW.err" | grep -Eq "^    ffffffff[0-9a-f]{8} $frame\+0x" ||
         problems+="the backtrace does not name $frame; "
     grep -q "hello, world" "$RAW.out" && problems+="the program ran; "
+    [ "$case" != stack_canary_threads ] || grep -q "^selftest stack_canary_threads: 2 threads, 2 guards, each in the slot while its thread ran" "$RAW.out" ||
+        problems+="no line saying the two threads had their own guards; "
     problems+=$(leftovers "$tmp")
     finish "$name" "$problems"
 }
@@ -62,7 +71,7 @@ harden_umip() {
     finish $name "$problems"
 }
 
-for case in stack_smash exec_user_page read_user_page wx_mapping user_wx_mapping writable_text writable_text_alias; do
+for case in stack_smash stack_canary_threads exec_user_page read_user_page wx_mapping user_wx_mapping writable_text writable_text_alias; do
     add "harden_$case" harden_selftest "$case"
 done
 add harden_umip harden_umip
