@@ -145,22 +145,3 @@ void cpu_init_ap(struct cpu *c)
 
 void cpu_set_fs_base(uint64_t v) { wrmsr(MSR_FS_BASE, v); }
 uint64_t cpu_get_fs_base(void) { return rdmsr(MSR_FS_BASE); }
-
-uint64_t cpu_random64(void)
-{
-    if (cpu_features.rdrand) {
-        for (int tries = 0; tries < 10; tries++) {
-            uint64_t v;
-            unsigned char ok;
-            __asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-            if (ok) return v;
-        }
-    }
-    /* No hardware source: stir the TSC through a mixing function. */
-    static uint64_t state;
-    state += rdtsc() + 0x9e3779b97f4a7c15ul;
-    uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ul;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebul;
-    return z ^ (z >> 31);
-}

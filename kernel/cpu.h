@@ -26,4 +26,9 @@ struct cpu *cpu_alloc(struct heap *h, uint32_t id, uint32_t apic_id);
 void cpu_init_ap(struct cpu *c);
 void cpu_set_fs_base(uint64_t v);
 uint64_t cpu_get_fs_base(void);
+/* The kernel's random numbers (kernel/cpu_random.c): RDRAND, else RDSEED,
+ * else the TSC through a mixing function. cpu_random_source names the one
+ * this CPU uses ("rdrand", "rdseed", "tsc"); the boot tells the host which
+ * (the control line "entropy NAME"). */
 uint64_t cpu_random64(void);
+const char *cpu_random_source(void);

@@ -168,6 +168,7 @@ __attribute__((no_stack_protector)) void kmain(uint32_t start_info_pa)
     /* For the host: which clock and timer this machine gave us (the tests
      * check the KVM paths on hosts where KVM stops before any program). */
     control_printf("clock %s timer %s\n", clock_source_name(), lapic_timer_device_name());
+    control_printf("entropy %s\n", cpu_random_source());   /* kernel/cpu_random.c */
     ioapic_init();
     console_input_init();
     irq_enable();

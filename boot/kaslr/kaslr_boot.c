@@ -112,31 +112,45 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static bool has_rdrand(void)
+/* CPUID.1:ECX bit 30 (RDRAND) and CPUID.7.0:EBX bit 18 (RDSEED). */
+static void hardware_sources(bool *rdrand, bool *rdseed)
 {
-    uint32_t a = 1, b, c = 0, d;
+    uint32_t a = 0, b, c = 0, d;
     __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-    return (c >> 30) & 1;
+    uint32_t max_leaf = a;
+    a = 1, c = 0;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    *rdrand = (c >> 30) & 1;
+    *rdseed = false;
+    if (max_leaf >= 7) {
+        a = 7, c = 0;
+        __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+        *rdseed = (b >> 18) & 1;
+    }
 }
 
-/* RDRAND when the CPU has it (retried, as Intel advises); always mixed with
- * the time stamp counter, which on its own still differs from boot to boot
- * by the firmware's and the host's timing. */
+/* The kernel's order (kernel/cpu_random.c): RDRAND, else RDSEED, each
+ * retried as Intel advises; always mixed with the time stamp counter, which
+ * on its own (neither instruction: the fallback) still differs from boot
+ * to boot by the firmware's and the host's timing. */
 static uint64_t entropy(void)
 {
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     uint64_t r = mix((uint64_t)hi << 32 | lo);
-    if (has_rdrand()) {
-        for (int tries = 0; tries < 10; tries++) {
-            uint64_t v;
-            bool ok;
-            __asm__ volatile("rdrand %0" : "=r"(v), "=@ccc"(ok));
-            if (ok) {
-                r = mix(r ^ v);
-                break;
-            }
-        }
+    bool rdrand, rdseed;
+    hardware_sources(&rdrand, &rdseed);
+    bool got = false;
+    for (int tries = 0; rdrand && !got && tries < 10; tries++) {
+        uint64_t v;
+        __asm__ volatile("rdrand %0" : "=r"(v), "=@ccc"(got));
+        if (got) r = mix(r ^ v);
+    }
+    for (int tries = 0; rdseed && !got && tries < 10; tries++) {
+        uint64_t v;
+        __asm__ volatile("rdseed %0" : "=r"(v), "=@ccc"(got));
+        if (got) r = mix(r ^ v);
+        else __asm__ volatile("pause");
     }
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return mix(r ^ ((uint64_t)hi << 32 | lo));
