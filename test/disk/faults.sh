@@ -65,6 +65,26 @@ diskfault_report() {
     echo "case=$1 faults=$2 acked=$3 lost=$4 fsck=$5" >> "$DISKFAULT_REPORT"
 }
 
+# After a run of crash_append on $img that was told $acked records were
+# durable: fsck it, then read /crash/log back. Sets the caller's fsck,
+# found and lost, and adds to its problems (bash's dynamic scope).
+check_records() {  # log img
+    local log=$1 img=$2 check
+    check=$(fs_check_clean "$log" "$img")
+    [ -z "$check" ] || { fsck=dirty; problems+=$check; }
+    pith_image "$log" cat "$img" /crash/log
+    if [ "$rc" -eq 0 ]; then
+        found=$(tr -d '\000' < "$RAW.out" |
+                awk '{ n++; if ($1 != "record" || $2 != n) { print "bad line " n; exit } } END { print n + 0 }' | tail -n1)
+    else
+        found=0   # no log: the program never created it (a fault at boot)
+    fi
+    case $found in
+        bad*) problems+="log corrupt: $found; "; lost=$acked ;;
+        *) [ "$found" -ge "$acked" ] || { lost=$((acked - found)); problems+="log has $found records, $acked were acknowledged; "; } ;;
+    esac
+}
+
 # diskfault_count OUT: how many requests the device failed (the kernel's lines).
 diskfault_count() { cat "$1.out" "$1.err" | grep -cE 'the device failed a request|virtio-scsi target .* failed'; }
 
@@ -108,19 +128,7 @@ disk_fault_append() {
     [ -z "$expect_eio" ] || [ -n "$errors" ] || problems+="the program saw no EIO; "
     sed -n '/^fsync /,$p' "$out.lines" | grep -q '^R ' && problems+="an fsync acknowledged after a failed one; "
     [ -z "$expect_eio" ] || [ "$faults" -ge 1 ] || problems+="no fault was injected; "
-    local check; check=$(fs_check_clean "$log" "$img")
-    [ -z "$check" ] || { fsck=dirty; problems+=$check; }
-    pith_image "$log" cat "$img" /crash/log
-    if [ "$rc" -eq 0 ]; then
-        found=$(tr -d '\000' < "$RAW.out" |
-                awk '{ n++; if ($1 != "record" || $2 != n) { print "bad line " n; exit } } END { print n + 0 }' | tail -n1)
-    else
-        found=0   # no log: the program never created it (a fault at boot)
-    fi
-    case $found in
-        bad*) problems+="log corrupt: $found; "; lost=$acked ;;
-        *) [ "$found" -ge "$acked" ] || { lost=$((acked - found)); problems+="log has $found records, $acked were acknowledged; "; } ;;
-    esac
+    check_records "$log" "$img"
     echo "--- faults $faults, acknowledged $acked, in the log $found, lost $lost, fsck $fsck" >> "$log"
     diskfault_report "${name#disk_fault_}_${kind}_at_$n${TEST_SUFFIX:-}" "$faults" "$acked" "$lost" "$fsck"
     problems+=$(leftovers "$tmp")

@@ -99,17 +99,7 @@ disk_never_answers() {
     fi
     acked=$(sed -n 's/^R \([0-9]*\)$/\1/p' "$out.lines" | tail -n1)
     acked=${acked:-0}
-    local check; check=$(fs_check_clean "$log" "$img")
-    [ -z "$check" ] || { fsck=dirty; problems+=$check; }
-    pith_image "$log" cat "$img" /crash/log
-    if [ "$rc" -eq 0 ]; then
-        found=$(tr -d '\000' < "$RAW.out" |
-                awk '{ n++; if ($1 != "record" || $2 != n) { print "bad line " n; exit } } END { print n + 0 }' | tail -n1)
-    fi
-    case $found in
-        bad*) problems+="log corrupt: $found; "; lost=$acked ;;
-        *) [ "$found" -ge "$acked" ] || { lost=$((acked - found)); problems+="log has $found records, $acked were acknowledged; "; } ;;
-    esac
+    check_records "$log" "$img"
     echo "--- acknowledged $acked, in the log $found, lost $lost, fsck $fsck" >> "$log"
     diskfault_report "never_answers${disk:+_$disk}${TEST_SUFFIX:-}" "$faults" "$acked" "$lost" "$fsck"
     problems+=$(leftovers "$tmp")
