@@ -431,7 +431,7 @@ static long copy_between(struct file *in, int64_t in_off, struct file *out, int6
     uint64_t op = out_off < 0 ? write_position(out) : (uint64_t)out_off;
     /* As Linux: at most MAX_RW_COUNT in one call, and a signal ends the copy
      * with what is done (2^64 bytes of /dev/zero would never end) */
-    n = MIN(n, (uint64_t)0x7ffff000);
+    n = MIN(n, MAX_RW_COUNT);
     while (done < n) {
         if (done && signal_pending_current()) break;
         if (done) sched_preempt_point();

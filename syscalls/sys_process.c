@@ -249,7 +249,7 @@ long sys_getrandom(uint64_t buf, uint64_t len, unsigned flags)
     /* As Linux: at most MAX_RW_COUNT a call, and a signal ends it with what
      * was done; a page at a time, with the CPU offered between pages (a
      * gigabyte of RDRAND takes minutes under TCG). */
-    len = MIN(len, (uint64_t)0x7ffff000);
+    len = MIN(len, MAX_RW_COUNT);
     uint64_t done = 0, block[32];
     while (done < len) {
         if (done && !(done & 4095)) {

@@ -12,7 +12,6 @@
 #define SOMAXCONN 4096
 #define OPTMEM_MAX 20480        /* net.core.optmem_max: the largest control buffer a send takes */
 #define SOCKOPT_MAX 256         /* the largest option value kept (Linux's are smaller but TCP_INFO-sized) */
-#define MAX_RW_COUNT 0x7ffff000ull
 
 static struct fdtable *fds(void) { return &current_process()->fds; }
 

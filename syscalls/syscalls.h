@@ -24,6 +24,9 @@ extern const char *const syscall_names[SYSCALL_COUNT];
 struct trap_frame;
 void syscall_dispatch(struct trap_frame *f);
 
+/* The most one read, write, sendfile or getrandom moves, as Linux's
+ * MAX_RW_COUNT: INT_MAX rounded down to a page. */
+#define MAX_RW_COUNT 0x7ffff000ull
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR 0x200
