@@ -79,7 +79,14 @@ long sys_rt_sigtimedwait(uint64_t uset, uint64_t uinfo, uint64_t uts, uint64_t s
         spin_unlock_irqrestore(&p->sig_lock, flags);
         sig = signal_dequeue(t, set, &info);
     }
-    if (!sig) return r == -ETIMEDOUT ? -EAGAIN : -EINTR;
+    if (!sig && r == -ETIMEDOUT) return -EAGAIN;
+    if (!sig) {
+        /* As Linux: EINTR reaches the program even when no handler runs
+         * (another thread took the signal): a restart would start the
+         * whole relative timeout again. */
+        signal_eintr_final();
+        return -EINTR;
+    }
     if (uinfo && copy_siginfo_out(uinfo, &info) < 0) return -EFAULT;
     return sig;
 }
