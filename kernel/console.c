@@ -30,16 +30,21 @@ static void uart_init(uint16_t base)
     if (base != COM1) outb(base + 2, 0x07);
 }
 
-static void uart_put(uint16_t base, char c)
+/* THRE says the last byte written was taken. QEMU takes it only when the
+ * host side (pith's relay) reads, which on a loaded host can take far
+ * longer than a spin count guesses; writing anyway overwrites that byte
+ * (output lost under load). Bounded in time, not spins, so a host that
+ * never reads cannot stop the kernel: 2^33 TSC ticks, seconds. */
+static void uart_wait_taken(uint16_t base)
 {
-    /* THRE says the previous byte was taken. QEMU takes it only when the
-     * host side (pith's relay) reads, which on a loaded host can take far
-     * longer than a spin count guesses; writing anyway overwrites that byte
-     * (output lost under load). Bounded in time, not spins, so a host that
-     * never reads cannot stop the kernel: 2^33 TSC ticks, seconds. */
     uint64_t start = rdtsc();
     while (!(inb(base + 5) & 0x20) && rdtsc() - start < (1ull << 33))
         cpu_relax();
+}
+
+static void uart_put(uint16_t base, char c)
+{
+    uart_wait_taken(base);
     outb(base, (uint8_t)c);
 }
 
@@ -98,11 +103,16 @@ void console_report_exit(int code)
 {
     if (control_present) {
         control_printf("exit %d\n", code);
-        return;
+    } else {
+        char line[16];
+        int n = format_sn(line, sizeof line, "%sexit %d\n", console_last == '\n' ? "" : "\n", code);
+        console_write(line, (size_t)n);
     }
-    char line[16];
-    int n = format_sn(line, sizeof line, "%sexit %d\n", console_last == '\n' ? "" : "\n", code);
-    console_write(line, (size_t)n);
+    /* The machine is about to go: the last byte of each port must have
+     * been taken first, or QEMU ends with it still in the UART (a program's
+     * last newline was lost so on a loaded host). */
+    uart_wait_taken(COM1);
+    if (control_present) uart_wait_taken(COM2);
 }
 
 /* Input. pith relays its stdin to COM1 with one escape so that the end of
